@@ -1,0 +1,62 @@
+# The README's two set-up commands: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+export FLASK_APP := wsgi
+
+.PHONY: run test install install-test system-run system-test translations db demo serve clean
+
+# Debian packages: CJK fonts for pages and PDFs; Chromium and PostgreSQL for the tests.
+RUN_PKGS := fonts-noto-cjk
+TEST_PKGS := fonts-noto-cjk chromium postgresql
+
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+endef
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install -q -e .
+	$(MAKE) --no-print-directory translations
+
+install-test: $(BIN)/python
+	$(BIN)/pip install -q -e ".[test]"
+	$(MAKE) --no-print-directory translations
+
+translations:
+	$(BIN)/pybabel compile -q -d trading/translations
+
+system-run:
+	$(call apt_install,$(RUN_PKGS))
+
+system-test:
+	$(call apt_install,$(TEST_PKGS))
+
+db:
+	SCHEDULER_SECONDS=0 $(BIN)/flask db upgrade
+
+demo:
+	SCHEDULER_SECONDS=0 $(BIN)/flask demo
+
+serve:
+	@echo "Serving on http://$(HOST):$(PORT)  (stop with Ctrl-C)"
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+run: system-run install db demo serve
+
+test: system-test install-test
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

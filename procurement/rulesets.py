@@ -1,0 +1,79 @@
+"""Rule sets of the six government procurement methods (GPL 26; O87, O74, C214)."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+
+from trading.rules.model import Limit, MaxShare, MinPeriod, RuleSet, SameMoment, Source, Unit
+from trading.rules.sets import DOCS_BEFORE_DEADLINE, TENDER_MILESTONES
+
+D, WD = Unit.DAYS, Unit.WORKING_DAYS
+
+GPL_35 = Source("政府采购法 第35条；财政部令第87号 第16条", "Government Procurement Law Art. 35; MOF Order 87 Art. 16")
+O87_18 = Source("财政部令第87号 第18条", "MOF Order 87 Art. 18")
+O87_27 = Source("财政部令第87号 第27条", "MOF Order 87 Art. 27")
+O87_41 = Source("财政部令第87号 第41-44条", "MOF Order 87 Arts. 41-44")
+GPR_33 = Source("政府采购法实施条例 第33条", "Government Procurement Regulation Art. 33")
+C214_10 = Source("财库〔2014〕214号 第10条", "MOF Circular 214 (2014) Art. 10")
+C214_CLAR = Source("财库〔2014〕214号 第10条", "MOF Circular 214 (2014) Art. 10")
+O74_7 = Source("财政部令第74号 第7、29、45条", "MOF Order 74 Arts. 7, 29, 45")
+O74_CLAR = Source("财政部令第74号 第10条", "MOF Order 74 Art. 10", "?",
+                  "lead time for clarifications in negotiation and inquiry: configurable")
+GPR_38 = Source("政府采购法实施条例 第38条", "Government Procurement Regulation Art. 38")
+OPENING = Source("财政部令第87号 第39条", "MOF Order 87 Art. 39")
+
+
+def _limits(lead: int, unit: Unit, source: Source, min_suppliers: int = 3) -> dict[str, Limit]:
+    return {
+        "clarification_lead": Limit("clarification_lead", lead, unit, source,
+                                    _l("clarifications at least this long before the deadline, else it moves")),
+        "min_bids": Limit("min_bids", min_suppliers, "bids", O87_41, _l("fewer bids: no opening")),
+    }
+
+
+_TENDER_RULES = (
+    MinPeriod("gp.docs_available", "issue_at", "docs_until", 5, WD, O87_18),
+    MinPeriod("gp.docs_to_deadline", "issue_at", "bid_deadline", 20, D, GPL_35),
+    DOCS_BEFORE_DEADLINE,
+    SameMoment("gp.opening_at_deadline", "bid_deadline", "opening_at", OPENING),
+    MaxShare("gp.bid_security", "bid_security", "estimated_price", Decimal(2), GPR_33),
+)
+
+GP_OPEN_TENDER = RuleSet("gp_open_tender", _l("Procurement: open tender"), "tender", TENDER_MILESTONES,
+                         _TENDER_RULES, _limits(15, D, O87_27), kind="procurement")
+GP_INVITED_TENDER = RuleSet("gp_invited_tender", _l("Procurement: invitation tender"), "tender", TENDER_MILESTONES,
+                            _TENDER_RULES, _limits(15, D, O87_27), kind="procurement")
+GP_CONSULTATION = RuleSet(
+    "gp_competitive_consultation", _l("Procurement: competitive consultation"), "tender", TENDER_MILESTONES,
+    (
+        MinPeriod("gp.consultation_period", "issue_at", "bid_deadline", 10, D, C214_10),
+        DOCS_BEFORE_DEADLINE,
+        SameMoment("gp.opening_at_deadline", "bid_deadline", "opening_at", OPENING),
+    ),
+    _limits(5, D, C214_CLAR), kind="procurement",
+)
+GP_NEGOTIATION = RuleSet(
+    "gp_competitive_negotiation", _l("Procurement: competitive negotiation"), "tender", TENDER_MILESTONES,
+    (
+        MinPeriod("gp.negotiation_period", "issue_at", "bid_deadline", 3, WD, O74_7),
+        DOCS_BEFORE_DEADLINE,
+        SameMoment("gp.opening_at_deadline", "bid_deadline", "opening_at", OPENING),
+    ),
+    _limits(3, WD, O74_CLAR), kind="procurement",
+)
+GP_INQUIRY = RuleSet(
+    "gp_inquiry", _l("Procurement: inquiry"), "tender", TENDER_MILESTONES,
+    GP_NEGOTIATION.rules, _limits(3, WD, O74_CLAR), kind="procurement",
+)
+GP_SINGLE_SOURCE = RuleSet(
+    "gp_single_source", _l("Procurement: single source"), "tender", TENDER_MILESTONES,
+    (
+        MinPeriod("gp.single_source_notice", "issue_at", "bid_deadline", 5, WD, GPR_38),
+        DOCS_BEFORE_DEADLINE,
+        SameMoment("gp.opening_at_deadline", "bid_deadline", "opening_at", OPENING),
+    ),
+    {**_limits(5, WD, GPR_38, min_suppliers=1)}, kind="procurement",
+)
+
+RULE_SETS = (GP_OPEN_TENDER, GP_INVITED_TENDER, GP_CONSULTATION, GP_NEGOTIATION, GP_INQUIRY, GP_SINGLE_SOURCE)

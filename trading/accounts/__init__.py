@@ -1,0 +1,1 @@
+"""Accounts, organisations, the three branches and the policy that keeps them apart."""

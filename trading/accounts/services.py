@@ -1,0 +1,127 @@
+"""Account operations: users and organisations, password checks with throttling, API tokens."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from flask_babel import gettext as _
+
+from trading.accounts import policy
+from trading.accounts.models import ApiToken, LoginAttempt, Organisation, OrgKind, User
+from trading.accounts.roles import Role
+from trading.accounts.uscc import USCCError, validate_uscc
+from trading.clock import now
+from trading.errors import DomainError, InvalidInput
+from trading.extensions import db
+
+_hasher = PasswordHasher()
+# A hash to verify against when the user does not exist, so timing does not reveal usernames.
+_DUMMY = _hasher.hash("not-a-real-password")
+
+
+class Throttled(DomainError):
+    status = 429
+    code = "throttled"
+
+
+def hash_password(password: str) -> str:
+    if len(password) < 8:
+        raise InvalidInput({"password": [_("at least 8 characters")]})
+    return _hasher.hash(password)
+
+
+def create_organisation(name: str, kind: OrgKind, credit_code: str | None = None) -> Organisation:
+    errors: dict[str, list[str]] = {}
+    if not (name or "").strip():
+        errors["name"] = [_("a name is required")]
+    code = None
+    if kind.needs_credit_code or credit_code:
+        try:
+            code = validate_uscc(credit_code or "")
+        except USCCError as exc:
+            errors["credit_code"] = [_("unified social credit code: %(why)s", why=_(str(exc)))]
+    if errors:
+        raise InvalidInput(errors)
+    org = Organisation(name=name.strip(), kind=kind, credit_code=code)
+    db.session.add(org)
+    db.session.flush()
+    return org
+
+
+def create_user(username: str, password: str, display_name: str, organisation: Organisation | None = None,
+                roles: list[tuple[Role, int | None]] = (), email: str | None = None) -> User:
+    user = User(username=username.strip().lower(), display_name=display_name, email=email,
+                password_hash=hash_password(password), organisation=organisation)
+    db.session.add(user)
+    for role, centre_id in roles:
+        policy.grant(user, role, centre_id)
+    db.session.flush()
+    return user
+
+
+def _recent_failures(username: str, remote_addr: str) -> int:
+    window = now() - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(LoginAttempt).where(
+            LoginAttempt.at >= window,
+            sa.or_(LoginAttempt.username == username, LoginAttempt.remote_addr == remote_addr),
+        )
+    ) or 0
+
+
+def authenticate(username: str, password: str, remote_addr: str) -> User | None:
+    """Check a password; after too many recent failures for the account or address, refuse to try."""
+    username = (username or "").strip().lower()
+    remote_addr = remote_addr or "-"
+    limit = current_app.config["LOGIN_MAX_FAILURES"]
+    if _recent_failures(username, remote_addr) >= limit:
+        raise Throttled(_("Too many failed logins. Try again in %(m)d minutes.",
+                          m=current_app.config["LOGIN_WINDOW_SECONDS"] // 60))
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY, password or "")
+        ok = user is not None and user.active
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok:
+        db.session.add(LoginAttempt(username=username[:64], remote_addr=remote_addr[:64], at=now()))
+        db.session.commit()
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.username == username))
+    db.session.commit()
+    return user
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user: User) -> tuple[str, ApiToken]:
+    token = secrets.token_urlsafe(32)
+    row = ApiToken(user=user, token_hash=_digest(token), created_at=now(),
+                   expires_at=now() + timedelta(hours=current_app.config["API_TOKEN_HOURS"]))
+    db.session.add(row)
+    db.session.flush()
+    return token, row
+
+
+def user_for_token(token: str) -> User | None:
+    row = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    if row is None or row.revoked or row.expires_at <= now() or not row.user.active:
+        return None
+    return row.user
+
+
+def revoke_token(token: str) -> bool:
+    row = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    if row is None:
+        return False
+    row.revoked = True
+    return True

@@ -1,0 +1,288 @@
+"""API endpoints: centres, rule sets, trades and their transitions, notices, documents, clarifications."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, request, send_file
+from flask_babel import gettext as _
+from flask_login import current_user
+from marshmallow import Schema, fields, validate
+
+from trading.accounts.services import authenticate, issue_token, revoke_token
+from trading.api import bp, ok
+from trading.api.openapi import doc
+from trading.blobs import blob_store
+from trading.centres.models import Centre
+from trading.errors import InvalidInput
+from trading.extensions import db
+from trading.notices import services as notices
+from trading.notices.models import Clarification, Document, Notice, NoticeKind
+from trading.notices.schemas import (ClarificationCreateSchema, ClarificationSchema, DocumentSchema,
+                                     DownloadSchema, NoticeSchema)
+from trading.permissions import NotAuthenticated, require
+from trading.rules.model import MaxShare, MinPeriod, SameMoment, registry
+from trading.schemas import LoadSchema, field
+from trading.trades import lifecycle, services as trades
+from trading.trades.flows import TradeState
+from trading.trades.models import Trade
+from trading.trades.schemas import MoveSchema, TradeCreateSchema, TradeSchema, TradeUpdateSchema, TransitionSchema
+
+
+class TokenRequestSchema(LoadSchema):
+    username = field(fields.String, required=True, validate=validate.Length(min=1, max=64))
+    password = field(fields.String, required=True, validate=validate.Length(min=1, max=256))
+
+
+class TokenSchema(Schema):
+    token = fields.String()
+    expires_at = fields.AwareDateTime()
+
+
+class CentreSchema(Schema):
+    code = fields.String()
+    name_zh = fields.String()
+    name_en = fields.String()
+    methods = fields.List(fields.String())
+
+
+def _json() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise InvalidInput({"_schema": [_("the request body must be a JSON object")]})
+    return data
+
+
+def _trade(trade_id: int) -> Trade:
+    trade = db.session.get(Trade, trade_id)
+    if trade is None:
+        abort(404)
+    return trade
+
+
+def _page_args() -> tuple[int, int]:
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+        per_page = min(100, max(1, int(request.args.get("per_page", 20))))
+    except ValueError:
+        raise InvalidInput({"page": [_("page and per_page must be whole numbers")]}) from None
+    return page, per_page
+
+
+@bp.post("/tokens")
+@doc("Exchange a username and password for a bearer token", TokenRequestSchema, TokenSchema, 201, auth=False)
+def create_token():
+    data = TokenRequestSchema().load(_json())
+    user = authenticate(data["username"], data["password"], request.remote_addr or "-")
+    if user is None:
+        raise NotAuthenticated(_("Wrong username or password."))
+    token, row = issue_token(user)
+    db.session.commit()
+    return ok(TokenSchema().dump({"token": token, "expires_at": row.expires_at}), 201)
+
+
+@bp.delete("/tokens")
+@doc("Revoke the bearer token used for this request", None, None, 204)
+def delete_token():
+    if not current_user.is_authenticated:
+        raise NotAuthenticated(_("Please log in to continue."))
+    revoke_token(request.headers["Authorization"][7:].strip())
+    db.session.commit()
+    return "", 204
+
+
+@bp.get("/centres")
+@doc("The five centres and the trade methods each offers", None, CentreSchema(many=True), auth=False)
+def list_centres():
+    rows = db.session.scalars(sa.select(Centre).order_by(Centre.id)).all()
+    return ok(CentreSchema(many=True).dump(rows))
+
+
+@bp.get("/rulesets")
+@doc("Every rule set with its rules and legal sources", None, None, auth=False)
+def list_rule_sets():
+    out = []
+    for rs in registry.all():
+        rules = []
+        for r in rs.rules:
+            item = {"code": r.code, "kind": type(r).__name__, "text": r.describe(),
+                    "source": {"zh": r.source.zh, "en": r.source.en, "certainty": r.source.certainty}}
+            if isinstance(r, MinPeriod):
+                item.update(start=r.start, end=r.end, amount=r.amount, unit=r.unit.value)
+            elif isinstance(r, SameMoment):
+                item.update(first=r.first, second=r.second)
+            elif isinstance(r, MaxShare):
+                item.update(field=r.field, of=r.of, percent=str(r.percent))
+            rules.append(item)
+        limits = {k: {"value": str(v.value), "unit": getattr(v.unit, "value", v.unit),
+                      "source": {"zh": v.source.zh, "en": v.source.en, "certainty": v.source.certainty}}
+                  for k, v in rs.limits.items()}
+        out.append({"key": rs.key, "name": str(rs.name), "flow": rs.flow, "kind": rs.kind,
+                    "milestones": list(rs.milestones), "rules": rules, "limits": limits})
+    return ok(out)
+
+
+@bp.get("/trades")
+@doc("Published trades, filtered by centre, method, state and text; scope=mine lists one's own work",
+     None, TradeSchema(many=True), auth=False)
+def list_trades():
+    page, per_page = _page_args()
+    state = request.args.get("state") or None
+    if state and state not in {s.value for s in TradeState}:
+        raise InvalidInput({"state": [_("unknown state %(s)s", s=state)]})
+    if request.args.get("scope") == "mine":
+        if not current_user.is_authenticated:
+            raise NotAuthenticated(_("Please log in to continue."))
+        stmt = trades.workspace_query(current_user)
+        if state:
+            stmt = stmt.where(Trade.state == TradeState(state))
+    else:
+        centre = request.args.get("centre")
+        centre_id = db.session.scalar(sa.select(Centre.id).where(Centre.code == centre)) if centre else None
+        if centre and centre_id is None:
+            raise InvalidInput({"centre": [_("unknown centre %(c)s", c=centre)]})
+        stmt = trades.visible_trades_query(current_user, centre_id=centre_id, method=request.args.get("method"),
+                                           state=TradeState(state) if state else None, q=request.args.get("q"))
+    result = db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    return ok({"items": TradeSchema(many=True).dump(result.items), "page": page, "per_page": per_page,
+               "total": result.total})
+
+
+@bp.post("/trades")
+@doc("Create a draft trade", TradeCreateSchema, TradeSchema, 201)
+def create_trade():
+    require("trade.create")
+    data = TradeCreateSchema().load(_json())
+    trade = trades.create_trade(current_user, data)
+    db.session.commit()
+    return ok(TradeSchema().dump(trade), 201)
+
+
+@bp.get("/trades/<int:trade_id>")
+@doc("One trade", None, TradeSchema, auth=False)
+def get_trade(trade_id: int):
+    trade = _trade(trade_id)
+    require("trade.view", trade)
+    return ok(TradeSchema().dump(trade))
+
+
+@bp.patch("/trades/<int:trade_id>")
+@doc("Edit a draft trade (only the fields sent change)", TradeUpdateSchema, TradeSchema)
+def update_trade(trade_id: int):
+    trade = _trade(trade_id)
+    require("trade.edit", trade)
+    data = TradeUpdateSchema(partial=True).load(_json())
+    trades.update_trade(current_user, trade, data)
+    db.session.commit()
+    return ok(TradeSchema().dump(trade))
+
+
+@bp.get("/trades/<int:trade_id>/transitions")
+@doc("A trade's history and the moves the caller may try now", None, None, auth=False)
+def list_transitions(trade_id: int):
+    trade = _trade(trade_id)
+    require("trade.view", trade)
+    allowed = lifecycle.allowed_moves(trade, current_user) if current_user.is_authenticated else []
+    return ok({"state": trade.state.value, "history": TransitionSchema(many=True).dump(trade.history),
+               "allowed": [{"move": m.name, "label": str(m.label), "needs_reason": m.needs_reason}
+                           for m in allowed]})
+
+
+@bp.post("/trades/<int:trade_id>/transitions")
+@doc("Make a move (submit, approve, publish, suspend, ...)", MoveSchema, TransitionSchema, 201)
+def create_transition(trade_id: int):
+    trade = _trade(trade_id)
+    require("trade.move", trade)
+    data = MoveSchema().load(_json())
+    record = trades.move(trade, data["move"], current_user, reason=data.get("reason"))
+    db.session.commit()
+    return ok(TransitionSchema().dump(record), 201)
+
+
+@bp.get("/notices")
+@doc("Published notices, newest first; filter by trade id and kind", None, NoticeSchema(many=True), auth=False)
+def list_notices():
+    page, per_page = _page_args()
+    stmt = sa.select(Notice).join(Trade).where(Trade.published_at.is_not(None))
+    if request.args.get("trade"):
+        try:
+            stmt = stmt.where(Notice.trade_id == int(request.args["trade"]))
+        except ValueError:
+            raise InvalidInput({"trade": [_("must be a whole number")]}) from None
+    if request.args.get("kind"):
+        try:
+            stmt = stmt.where(Notice.kind == NoticeKind(request.args["kind"]))
+        except ValueError:
+            raise InvalidInput({"kind": [_("unknown notice kind")]}) from None
+    result = db.paginate(stmt.order_by(Notice.published_at.desc(), Notice.id.desc()), page=page,
+                         per_page=per_page, error_out=False)
+    return ok({"items": NoticeSchema(many=True).dump(result.items), "page": page, "per_page": per_page,
+               "total": result.total})
+
+
+@bp.get("/trades/<int:trade_id>/documents")
+@doc("A trade's documents", None, DocumentSchema(many=True), auth=False)
+def list_documents(trade_id: int):
+    trade = _trade(trade_id)
+    require("trade.view", trade)
+    rows = db.session.scalars(sa.select(Document).where(Document.trade_id == trade.id,
+                                                        Document.withdrawn.is_(False))).all()
+    return ok(DocumentSchema(many=True).dump(rows))
+
+
+@bp.post("/trades/<int:trade_id>/documents")
+@doc("Upload a tender document (multipart field 'file')", None, DocumentSchema, 201)
+def upload_document(trade_id: int):
+    trade = _trade(trade_id)
+    require("trade.documents.manage", trade)
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        raise InvalidInput({"file": [_("send the document as multipart field 'file'")]})
+    doc_row = notices.upload_document(current_user, trade, file.filename, file.mimetype, file.stream)
+    db.session.commit()
+    return ok(DocumentSchema().dump(doc_row), 201)
+
+
+@bp.get("/trades/<int:trade_id>/documents/<int:doc_id>/content")
+@doc("Download a document; no registration needed (optional ?email= to receive clarifications)",
+     None, None, auth=False)
+def download_document(trade_id: int, doc_id: int):
+    trade = _trade(trade_id)
+    doc_row = db.session.get(Document, doc_id)
+    if doc_row is None or doc_row.trade_id != trade.id:
+        abort(404)
+    notices.record_download(trade, doc_row, current_user, request.args.get("email"))
+    db.session.commit()
+    return send_file(blob_store().open(doc_row.sha256), mimetype=doc_row.content_type, as_attachment=True,
+                     download_name=doc_row.filename)
+
+
+@bp.get("/trades/<int:trade_id>/downloads")
+@doc("Who downloaded the documents (tenderer and executing staff only)", None, DownloadSchema(many=True))
+def list_downloads(trade_id: int):
+    trade = _trade(trade_id)
+    rows = notices.downloaders(current_user, trade)
+    db.session.commit()
+    return ok(DownloadSchema(many=True).dump(rows))
+
+
+@bp.get("/trades/<int:trade_id>/clarifications")
+@doc("Published clarifications of a trade", None, ClarificationSchema(many=True), auth=False)
+def list_clarifications(trade_id: int):
+    trade = _trade(trade_id)
+    require("trade.view", trade)
+    rows = db.session.scalars(sa.select(Clarification).where(Clarification.trade_id == trade.id)
+                              .order_by(Clarification.number)).all()
+    return ok(ClarificationSchema(many=True).dump(rows))
+
+
+@bp.post("/trades/<int:trade_id>/clarifications")
+@doc("Publish a clarification; notifies every downloader and moves a deadline that comes too soon",
+     ClarificationCreateSchema, ClarificationSchema, 201)
+def create_clarification(trade_id: int):
+    trade = _trade(trade_id)
+    require("trade.clarify", trade)
+    data = ClarificationCreateSchema().load(_json())
+    clar = notices.publish_clarification(current_user, trade, data["title"], data["body"])
+    db.session.commit()
+    return ok(ClarificationSchema().dump(clar), 201)
+
+

@@ -1,0 +1,79 @@
+"""The OpenAPI 3 document at /api/v1/openapi.json, built from the routes and their schemas (apispec)."""
+from __future__ import annotations
+
+import re
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import current_app, jsonify
+from marshmallow import Schema
+
+from trading.api import bp
+
+_DOCS: dict[str, dict] = {}
+
+
+def doc(summary: str, request_schema=None, response_schema=None, status: int = 200, auth: bool = True):
+    """Describe an endpoint for the OpenAPI document (kept beside the route, not in a docstring)."""
+
+    def register(view):
+        _DOCS[view.__name__] = {"summary": summary, "request": request_schema, "response": response_schema,
+                                "status": status, "auth": auth}
+        return view
+
+    return register
+
+
+def _schema_ref(schema):
+    if schema is None:
+        return None
+    if isinstance(schema, Schema) and getattr(schema, "many", False):
+        return {"type": "array", "items": type(schema)}
+    return schema if isinstance(schema, Schema) else schema
+
+
+def build_spec() -> dict:
+    spec = APISpec(title="Public resource trading platform API", version="1.0.0", openapi_version="3.0.3",
+                   plugins=[MarshmallowPlugin()])
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    error = {"type": "object", "properties": {
+        "code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": "string"},
+        "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}}}
+    spec.components.schema("Error", error)
+    for rule in current_app.url_map.iter_rules():
+        if not rule.endpoint.startswith("api.") or rule.endpoint == "api.openapi":
+            continue
+        name = rule.endpoint.split(".", 1)[1]
+        meta = _DOCS.get(name)
+        if meta is None:
+            continue
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+        params = [{"name": p, "in": "path", "required": True, "schema": {"type": "integer"}}
+                  for p in re.findall(r"{(\w+)}", path)]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            op: dict = {"summary": meta["summary"], "operationId": name, "parameters": params, "responses": {}}
+            if meta["request"] is not None:
+                op["requestBody"] = {"required": True,
+                                     "content": {"application/json": {"schema": meta["request"]}}}
+                op["responses"]["422"] = {"description": "A field breaks a rule; each field and rule is named",
+                                          "content": {"application/json": {"schema": "Error"}}}
+            resp = _schema_ref(meta["response"])
+            body = {"description": "OK"}
+            if resp is not None:
+                body["content"] = {"application/json": {"schema": resp}}
+            op["responses"][str(meta["status"])] = body
+            if meta["auth"]:
+                op["security"] = [{"bearer": []}]
+                op["responses"]["401"] = {"description": "No or bad bearer token",
+                                          "content": {"application/json": {"schema": "Error"}}}
+                op["responses"]["403"] = {"description": "Not permitted",
+                                          "content": {"application/json": {"schema": "Error"}}}
+            op["responses"]["409"] = {"description": "Refused by the rules or the lifecycle",
+                                      "content": {"application/json": {"schema": "Error"}}}
+            spec.path(path=path, operations={method.lower(): op})
+    return spec.to_dict()
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(build_spec())

@@ -1,0 +1,1 @@
+"""The five trading centres of the platform, kept as data."""

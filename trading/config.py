@@ -1,0 +1,104 @@
+"""Configuration: safe embedded defaults, read from the environment, and a strict production mode."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_SECRET = "dev-only-secret-change-me"
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unsafe or incomplete; the app refuses to start."""
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Embedded default: SQLite under instance/, sandbox trades allowed, scheduler on."""
+
+    SECRET_KEY = DEFAULT_SECRET
+    SQLALCHEMY_DATABASE_URI: str | None = None  # filled from instance path when unset
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    BLOB_DIR: str | None = None
+    TIMEZONE = "Asia/Shanghai"
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh_CN", "en")
+    SANDBOX_ENABLED = True
+    SANDBOX_MAX_ACCELERATOR = 10_000
+    SCHEDULER_SECONDS = 30.0  # 0 disables the in-process tick
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_WINDOW_SECONDS = 900
+    API_TOKEN_HOURS = 12
+    MAX_CONTENT_LENGTH = 64 * 1024 * 1024
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None
+    TESTING = False
+    PRODUCTION = False
+
+    @classmethod
+    def from_env(cls) -> dict:
+        """Overrides read from the environment (names match the settings)."""
+        env = os.environ
+        out: dict = {}
+        if env.get("SECRET_KEY"):
+            out["SECRET_KEY"] = env["SECRET_KEY"]
+        if env.get("DATABASE_URL"):
+            url = env["DATABASE_URL"]
+            # psycopg 3 is the PostgreSQL driver we ship; plain postgres URLs mean it.
+            for prefix in ("postgres://", "postgresql://"):
+                if url.startswith(prefix):
+                    url = "postgresql+psycopg://" + url[len(prefix):]
+            out["SQLALCHEMY_DATABASE_URI"] = url
+        if env.get("BLOB_DIR"):
+            out["BLOB_DIR"] = env["BLOB_DIR"]
+        if env.get("TIMEZONE"):
+            out["TIMEZONE"] = env["TIMEZONE"]
+        if "SANDBOX_ENABLED" in env:
+            out["SANDBOX_ENABLED"] = _bool(env["SANDBOX_ENABLED"], cls.SANDBOX_ENABLED)
+        if env.get("SCHEDULER_SECONDS"):
+            out["SCHEDULER_SECONDS"] = float(env["SCHEDULER_SECONDS"])
+        return out
+
+
+class ProductionConfig(Config):
+    """Production: refuses the default secret and sandbox trades."""
+
+    PRODUCTION = True
+    SANDBOX_ENABLED = False
+    SESSION_COOKIE_SECURE = True
+
+
+class TestConfig(Config):
+    """Tests: in-memory or per-test database, no background thread, CSRF still on."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    SCHEDULER_SECONDS = 0
+    SERVER_NAME = None
+
+
+def check_config(config: dict) -> None:
+    """Refuse to start with settings that are unsafe for production."""
+    if config.get("PRODUCTION"):
+        if not config.get("SECRET_KEY") or config["SECRET_KEY"] == DEFAULT_SECRET:
+            raise ConfigError("production config needs SECRET_KEY set to a private random value")
+        if len(config["SECRET_KEY"]) < 32:
+            raise ConfigError("production SECRET_KEY must be at least 32 characters")
+        if config.get("SANDBOX_ENABLED"):
+            raise ConfigError("production config refuses sandbox trades (SANDBOX_ENABLED)")
+
+
+def resolve_paths(config: dict, instance_path: str) -> None:
+    """Fill the embedded database and blob directory under instance/ when not configured."""
+    inst = Path(instance_path)
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        inst.mkdir(parents=True, exist_ok=True)
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{inst / 'trading.sqlite'}"
+    if not config.get("BLOB_DIR"):
+        config["BLOB_DIR"] = str(inst / "blobs")

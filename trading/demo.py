@@ -1,0 +1,188 @@
+"""Demo data: the five centres, a user for every role, organisations, trades in several stages."""
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from trading.accounts.models import Organisation, OrgKind, User
+from trading.accounts.roles import Role
+from trading.accounts.services import create_organisation, create_user
+from trading.accounts.uscc import make_uscc
+from trading.centres.data import ensure_centres
+from trading.clock import clock, now
+from trading.extensions import db
+from trading.notices import services as notices
+from trading.rules.days import CalendarDay, DayKind
+from trading.trades import services as trades
+from trading.trades.models import Trade
+
+DEMO_PASSWORD = "demo-pass-2026"
+
+# (username, display name, role, centre code or None, organisation key or None)
+DEMO_USERS = (
+    ("decider", "王决策 (管理办)", Role.DECISION_MAKER, "*", "office"),
+    ("staff.works", "李执行 (建设工程)", Role.CENTRE_STAFF, "WORKS", "centre"),
+    ("staff.proc", "赵执行 (政府采购)", Role.CENTRE_STAFF, "PROC", "centre"),
+    ("staff.prop", "钱执行 (产权)", Role.CENTRE_STAFF, "PROP", "centre"),
+    ("staff.land", "孙执行 (土地)", Role.CENTRE_STAFF, "LAND", "centre"),
+    ("staff.hr", "周执行 (人力资源)", Role.CENTRE_STAFF, "HR", "centre"),
+    ("supervisor", "吴监督 (行政监督)", Role.ADMIN_SUPERVISOR, "*", "supervisor"),
+    ("social", "郑社会 (社会监督员)", Role.SOCIAL_SUPERVISOR, "*", None),
+    ("tenderer", "陈招标 (城投集团)", Role.TENDERER, None, "tenderer"),
+    ("purchaser", "林采购 (市教育局)", Role.TENDERER, None, "purchaser"),
+    ("bidder", "黄投标 (华建公司)", Role.BIDDER, None, "bidder1"),
+    ("bidder2", "何投标 (宏达公司)", Role.BIDDER, None, "bidder2"),
+    ("expert", "罗专家", Role.EXPERT, None, None),
+    ("citizen", "公众用户", Role.PUBLIC, None, None),
+)
+
+ORGS = {
+    "office": ("市公共资源交易管理办公室", OrgKind.MANAGEMENT_OFFICE, None),
+    "centre": ("市公共资源交易中心", OrgKind.CENTRE, None),
+    "supervisor": ("市发展和改革委员会（行政监督）", OrgKind.SUPERVISORY_BODY, None),
+    "tenderer": ("市城市建设投资集团有限公司", OrgKind.TENDERER, make_uscc("91330100MA2B00001")),
+    "purchaser": ("市教育局", OrgKind.TENDERER, make_uscc("11330100MB0000002")),
+    "transferor": ("市国有资本运营有限公司", OrgKind.TENDERER, make_uscc("91330100MA2B00003")),
+    "bidder1": ("华建工程集团有限公司", OrgKind.BIDDER, make_uscc("91330100MA2C00004")),
+    "bidder2": ("宏达建设有限公司", OrgKind.BIDDER, make_uscc("91330100MA2C00005")),
+}
+
+# 2026 public holidays and make-up working days (State Council notice); the decision branch edits these.
+HOLIDAYS_2026 = (
+    ("2026-01-01", "2026-01-03", "元旦"), ("2026-02-15", "2026-02-23", "春节"),
+    ("2026-04-04", "2026-04-06", "清明节"), ("2026-05-01", "2026-05-05", "劳动节"),
+    ("2026-06-19", "2026-06-21", "端午节"), ("2026-09-25", "2026-09-27", "中秋节"),
+    ("2026-10-01", "2026-10-07", "国庆节"),
+)
+WORKDAYS_2026 = (("2026-01-04", "元旦调休"), ("2026-02-14", "春节调休"), ("2026-02-28", "春节调休"),
+                 ("2026-05-09", "劳动节调休"), ("2026-09-20", "国庆节调休"), ("2026-10-10", "国庆节调休"))
+
+
+def load_holidays() -> None:
+    if db.session.scalar(sa.select(sa.func.count()).select_from(CalendarDay)):
+        return
+    for first, last, name in HOLIDAYS_2026:
+        d, end = date.fromisoformat(first), date.fromisoformat(last)
+        while d <= end:
+            db.session.add(CalendarDay(day=d, kind=DayKind.HOLIDAY, name=name))
+            d += timedelta(days=1)
+    for day, name in WORKDAYS_2026:
+        db.session.add(CalendarDay(day=date.fromisoformat(day), kind=DayKind.WORKDAY, name=name))
+
+
+def load_demo(force: bool = False) -> dict[str, User] | None:
+    """Idempotent unless forced: does nothing when trades already exist."""
+    if not force and db.session.scalar(sa.select(sa.func.count()).select_from(Trade)):
+        return None
+    centres = {c.code: c for c in ensure_centres()}
+    load_holidays()
+    orgs = {}
+    for key, (name, kind, code) in ORGS.items():
+        orgs[key] = db.session.scalar(sa.select(Organisation).where(Organisation.name == name)) \
+            or create_organisation(name, kind, code)
+    users = {}
+    for username, name, role, centre, org in DEMO_USERS:
+        user = db.session.scalar(sa.select(User).where(User.username == username))
+        if user is None:
+            where = [(role, c.id) for c in centres.values()] if centre == "*" else \
+                [(role, centres[centre].id if centre else None)]
+            user = create_user(username, DEMO_PASSWORD, name, orgs.get(org) if org else None, where,
+                               email=f"{username}@demo.invalid")
+        users[username] = user
+    db.session.flush()
+    _demo_trades(centres, orgs, users)
+    db.session.commit()
+    return users
+
+
+def _tender_times(start, days: int):
+    deadline = (start + timedelta(days=days)).replace(hour=1, minute=30, second=0, microsecond=0)  # 09:30 CST
+    return {"issue_at": start, "docs_until": start + timedelta(days=days - 5), "bid_deadline": deadline,
+            "opening_at": deadline}
+
+
+def _demo_trades(centres, orgs, users) -> None:
+    real_now = now()
+    was_frozen = clock.frozen
+    # Trades that are already under way were created some days ago: move the one clock back.
+    clock.freeze(real_now - timedelta(days=6))
+    try:
+        t = now()
+        bidding = trades.create_trade(users["staff.works"], {
+            "centre_id": centres["WORKS"].id, "method": "works_open_tender", "tenderer_id": orgs["tenderer"].id,
+            "title": "城东片区道路改造工程施工招标", "estimated_price": Decimal("48500000.00"),
+            "bid_security": Decimal("800000.00"),
+            "description": "城东片区12条市政道路改造，含排水管网与照明。工期360日历天。",
+            **_tender_times(t + timedelta(hours=2), 31)})
+        notices.upload_document(users["staff.works"], bidding, "招标文件.txt", "text/plain",
+                                io.BytesIO("城东片区道路改造工程 招标文件（示例）\n".encode()))
+        for move, who in (("submit", "staff.works"), ("approve", "decider"), ("publish", "staff.works")):
+            trades.move(bidding, move, users[who])
+        clock.freeze(t + timedelta(days=1))
+        notices.record_download(bidding, bidding_doc(bidding), users["bidder"])
+        notices.record_download(bidding, bidding_doc(bidding), None, email="someone@example.invalid")
+        notices.publish_clarification(users["staff.works"], bidding, "关于工程量清单的澄清",
+                                      "第3标段排水管径由DN600调整为DN800，其余不变。")
+
+        t = now()
+        inquiry = trades.create_trade(users["staff.proc"], {
+            "centre_id": centres["PROC"].id, "method": "gp_inquiry", "tenderer_id": orgs["purchaser"].id,
+            "title": "市教育局办公设备询价采购", "estimated_price": Decimal("680000.00"),
+            "description": "台式计算机120台、打印机30台。", **_tender_times(t + timedelta(hours=1), 4)})
+        for move, who in (("submit", "staff.proc"), ("approve", "decider"), ("publish", "staff.proc")):
+            trades.move(inquiry, move, users[who])
+    finally:
+        clock.freeze(real_now) if was_frozen else clock.unfreeze()
+    trades.advance_due()
+
+    t = now()
+    submitted = trades.create_trade(users["staff.proc"], {
+        "centre_id": centres["PROC"].id, "method": "gp_open_tender", "tenderer_id": orgs["purchaser"].id,
+        "title": "中小学智慧教室设备采购项目", "estimated_price": Decimal("12600000.00"),
+        "bid_security": Decimal("200000.00"), "description": "全市46所中小学智慧教室交互设备及安装。",
+        **_tender_times(t + timedelta(days=2), 30)})
+    trades.move(submitted, "submit", users["staff.proc"])
+
+    land = trades.create_trade(users["staff.land"], {
+        "centre_id": centres["LAND"].id, "method": "land_listing", "tenderer_id": orgs["transferor"].id,
+        "title": "城北新区 C-07 地块国有建设用地使用权挂牌出让", "estimated_price": Decimal("356000000.00"),
+        "description": "商住用地，面积42,360平方米，容积率≤2.5。",
+        "issue_at": t + timedelta(days=1), "listing_from": t + timedelta(days=23),
+        "bid_deadline": t + timedelta(days=35)})
+    for move, who in (("submit", "staff.land"), ("approve", "decider")):
+        trades.move(land, move, users[who])
+
+    trades.create_trade(users["tenderer"], {
+        "centre_id": centres["WORKS"].id, "method": "works_invited_tender",
+        "title": "滨江公园景观提升工程（草稿）", "estimated_price": Decimal("5200000.00"),
+        "description": "景观绿化、园路及配套设施。"})
+
+    trades.create_trade(users["staff.prop"], {
+        "centre_id": centres["PROP"].id, "method": "property_listing", "tenderer_id": orgs["transferor"].id,
+        "title": "市属某国有企业100%股权转让", "estimated_price": Decimal("23800000.00"),
+        "description": "转让标的：某商贸有限公司100%股权。"})
+
+    sandbox = trades.create_trade(users["staff.works"], {
+        "centre_id": centres["WORKS"].id, "method": "works_open_tender", "tenderer_id": orgs["tenderer"].id,
+        "title": "【沙箱】培训用模拟招标：社区服务中心装修工程", "estimated_price": Decimal("4200000.00"),
+        "description": "演示与培训用。法定期限按1440倍加速：20日≈20分钟。", "sandbox": True, "accelerator": 1440,
+        "issue_at": t + timedelta(minutes=1), "docs_until": t + timedelta(minutes=10),
+        "bid_deadline": t + timedelta(minutes=25), "opening_at": t + timedelta(minutes=25)})
+    for move, who in (("submit", "staff.works"), ("approve", "decider"), ("publish", "staff.works")):
+        trades.move(sandbox, move, users[who])
+
+
+def bidding_doc(trade):
+    from trading.notices.models import Document
+
+    return db.session.scalars(sa.select(Document).where(Document.trade_id == trade.id)).first()
+
+
+def print_logins(echo) -> None:
+    echo("Demo logins (username / role / centre):")
+    for username, name, role, centre, _org in DEMO_USERS:
+        where = {"*": "all centres", None: "platform-wide"}.get(centre, centre)
+        echo(f"  {username:<12} {role.value:<18} {where:<14} {name}")

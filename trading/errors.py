@@ -1,0 +1,55 @@
+"""Domain errors: raised by services, turned into pages or JSON by the views' error handlers."""
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A refused operation; `code` is stable for clients, `message` is for people (translated)."""
+
+    status = 409
+    code = "refused"
+
+    def __init__(self, message: str, *, code: str | None = None, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+        self.field = field
+
+    def to_dict(self) -> dict:
+        out = {"code": self.code, "message": self.message}
+        if self.field:
+            out["field"] = self.field
+        return out
+
+
+class IllegalMove(DomainError):
+    code = "illegal_move"
+
+
+class NotAllowed(DomainError):
+    """The caller lacks the named permission or role for this object."""
+
+    status = 403
+    code = "forbidden"
+
+
+class PolicyViolation(DomainError):
+    """Separation of duties or a conflict of interest forbids this person here."""
+
+    status = 403
+    code = "separation_of_duties"
+
+
+class InvalidInput(DomainError):
+    """One or more fields break a rule; `errors` maps each field to its messages."""
+
+    status = 422
+    code = "invalid"
+
+    def __init__(self, errors: dict[str, list[str]], message: str | None = None):
+        first = next(iter(errors.items()))
+        super().__init__(message or f"{first[0]}: {first[1][0]}", field=first[0])
+        self.errors = errors
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "message": self.message, "errors": self.errors}

@@ -1,0 +1,1 @@
+"""Notices, tender documents, who downloaded them, clarifications and notifications."""

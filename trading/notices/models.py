@@ -1,0 +1,106 @@
+"""Notices, documents, downloads, clarifications and in-app notifications."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from trading.clock import now
+from trading.extensions import db
+from trading.trades.models import Trade
+from trading.types import UTCDateTime
+
+
+class NoticeKind(str, enum.Enum):
+    ANNOUNCEMENT = "announcement"  # 招标公告 / 采购公告 / 出让公告 / 信息披露
+    CLARIFICATION = "clarification"
+    RESULT = "result"
+
+
+class Notice(db.Model):
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trade_id: Mapped[int] = mapped_column(sa.ForeignKey("trades.id"), index=True)
+    kind: Mapped[NoticeKind] = mapped_column(sa.Enum(NoticeKind, native_enum=False, length=16))
+    title: Mapped[str] = mapped_column(sa.String(250))
+    body: Mapped[str] = mapped_column(sa.Text)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+    trade: Mapped[Trade] = relationship()
+
+
+class Document(db.Model):
+    """A tender document: public to download once the notice is out, no registration needed."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trade_id: Mapped[int] = mapped_column(sa.ForeignKey("trades.id"), index=True)
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int] = mapped_column(sa.BigInteger)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    withdrawn: Mapped[bool] = mapped_column(default=False)
+
+    trade: Mapped[Trade] = relationship()
+
+
+class Download(db.Model):
+    """Who took a document: secret from all but the tenderer and executing staff (O20 Art 20-21)."""
+
+    __tablename__ = "downloads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"), index=True)
+    trade_id: Mapped[int] = mapped_column(sa.ForeignKey("trades.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"))
+    contact_email: Mapped[str | None] = mapped_column(sa.String(254))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    document: Mapped[Document] = relationship()
+    user = relationship("User")
+    organisation = relationship("Organisation")
+
+
+class Clarification(db.Model):
+    """A published clarification or amendment; may move the deadline (Law 23, O87 27)."""
+
+    __tablename__ = "clarifications"
+    __table_args__ = (sa.UniqueConstraint("trade_id", "number", name="uq_clarifications_trade_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trade_id: Mapped[int] = mapped_column(sa.ForeignKey("trades.id"), index=True)
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(sa.String(250))
+    body: Mapped[str] = mapped_column(sa.Text)
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    old_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    new_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    notified: Mapped[int] = mapped_column(default=0)
+
+    trade: Mapped[Trade] = relationship()
+
+
+class Notification(db.Model):
+    """A message to a user (in the app) or to an e-mail address left at download."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    trade_id: Mapped[int | None] = mapped_column(sa.ForeignKey("trades.id"))
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    subject: Mapped[str] = mapped_column(sa.String(250))
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    trade: Mapped[Trade | None] = relationship()

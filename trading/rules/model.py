@@ -1,0 +1,238 @@
+"""Rule sets as data: every rule names its source, so checks, alarms and pages read one table."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, Protocol
+
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
+
+from trading.rules.days import WorkCalendar, local_date
+
+
+class Unit(str, enum.Enum):
+    DAYS = "days"
+    WORKING_DAYS = "working_days"
+
+    @property
+    def label(self) -> str:
+        return _("days") if self is Unit.DAYS else _("working days")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A legal source: Chinese and English citation; certainty as in RULES.md (✓ ~ ?)."""
+
+    zh: str
+    en: str
+    certainty: str = "✓"
+    note: str = ""
+
+    def __str__(self) -> str:
+        locale = str(get_locale() or "zh_CN")
+        return self.zh if locale.startswith("zh") else self.en
+
+
+MILESTONE_LABELS = {
+    "issue_at": _l("documents are issued"),
+    "docs_until": _l("document sale ends"),
+    "bid_deadline": _l("bid deadline"),
+    "opening_at": _l("opening time"),
+    "listing_from": _l("listing starts"),
+}
+
+FIELD_LABELS = {
+    "bid_security": _l("bid security"),
+    "estimated_price": _l("estimated price"),
+}
+
+
+def milestone_label(name: str) -> str:
+    return str(MILESTONE_LABELS.get(name, name))
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule: the field to fix, the rule code, and a message citing the source."""
+
+    field: str
+    code: str
+    message: str
+
+
+class TradeLike(Protocol):
+    sandbox: bool
+    accelerator: int
+
+    def milestone(self, name: str) -> datetime | None: ...
+
+
+@dataclass(frozen=True)
+class MinPeriod:
+    """`end` must come at least `amount` days (or working days) after `start`."""
+
+    code: str
+    start: str
+    end: str
+    amount: int
+    unit: Unit
+    source: Source
+
+    def earliest_end(self, start: datetime, calendar: WorkCalendar, accelerator: int = 1) -> datetime | None:
+        """For sandbox trades the period's real length is divided by the accelerator."""
+        first = local_date(start)
+        last = calendar.period_end(first, self.amount, self.unit is Unit.WORKING_DAYS)
+        if accelerator > 1:
+            return start + timedelta(days=(last - first).days) / accelerator
+        return None  # real trades compare dates, see check()
+
+    def last_day(self, start: datetime, calendar: WorkCalendar):
+        return calendar.period_end(local_date(start), self.amount, self.unit is Unit.WORKING_DAYS)
+
+    def check(self, trade: TradeLike, calendar: WorkCalendar) -> Violation | None:
+        start, end = trade.milestone(self.start), trade.milestone(self.end)
+        if start is None or end is None:
+            return None
+        if trade.sandbox and trade.accelerator > 1:
+            ok = end >= self.earliest_end(start, calendar, trade.accelerator)
+        else:
+            ok = local_date(end) >= self.last_day(start, calendar)
+        if ok:
+            return None
+        return Violation(self.end, self.code, self.describe())
+
+    def describe(self) -> str:
+        return _(
+            "%(end)s must be at least %(n)d %(unit)s after %(start)s (%(source)s)",
+            end=milestone_label(self.end), n=self.amount, unit=self.unit.label,
+            start=milestone_label(self.start), source=str(self.source),
+        )
+
+
+@dataclass(frozen=True)
+class SameMoment:
+    """Two milestones must be the same instant (e.g. opening at the deadline, Law 34)."""
+
+    code: str
+    first: str
+    second: str
+    source: Source
+
+    def check(self, trade: TradeLike, calendar: WorkCalendar) -> Violation | None:
+        a, b = trade.milestone(self.first), trade.milestone(self.second)
+        if a is None or b is None or a == b:
+            return None
+        return Violation(self.second, self.code, self.describe())
+
+    def describe(self) -> str:
+        return _("%(second)s must be the same moment as the %(first)s (%(source)s)",
+                 second=milestone_label(self.second), first=milestone_label(self.first), source=str(self.source))
+
+
+@dataclass(frozen=True)
+class Order:
+    """`end` may not come before `start` (no legal minimum, but time runs forwards)."""
+
+    code: str
+    start: str
+    end: str
+    source: Source
+
+    def check(self, trade: TradeLike, calendar: WorkCalendar) -> Violation | None:
+        a, b = trade.milestone(self.start), trade.milestone(self.end)
+        if a is None or b is None or b >= a:
+            return None
+        return Violation(self.end, self.code, self.describe())
+
+    def describe(self) -> str:
+        return _("%(end)s may not be before %(start)s (%(source)s)",
+                 end=milestone_label(self.end), start=milestone_label(self.start), source=str(self.source))
+
+
+@dataclass(frozen=True)
+class MaxShare:
+    """An amount may not exceed a percentage of another (e.g. bid security ≤ 2%, Reg 26)."""
+
+    code: str
+    field: str
+    of: str
+    percent: Decimal
+    source: Source
+
+    def check(self, trade: Any, calendar: WorkCalendar) -> Violation | None:
+        amount, base = getattr(trade, self.field, None), getattr(trade, self.of, None)
+        if amount is None or base is None:
+            return None
+        if amount * 100 <= base * self.percent:
+            return None
+        return Violation(self.field, self.code, self.describe())
+
+    def describe(self) -> str:
+        return _("%(field)s may not exceed %(pct)s%% of the %(of)s (%(source)s)",
+                 field=str(FIELD_LABELS[self.field]), pct=self.percent, of=str(FIELD_LABELS[self.of]),
+                 source=str(self.source))
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A number the services and e-supervision use: a lead time, a minimum count, a term."""
+
+    code: str
+    value: int | Decimal
+    unit: Unit | str
+    source: Source
+    description: Any  # lazy string
+
+
+Rule = MinPeriod | SameMoment | Order | MaxShare
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The rules of one trade method; `flow` names the lifecycle it follows."""
+
+    key: str
+    name: Any  # lazy string
+    flow: str
+    milestones: tuple[str, ...]
+    rules: tuple[Rule, ...]
+    limits: dict[str, Limit] = field(default_factory=dict)
+    kind: str = "works"  # works | procurement | land | property
+
+    def check(self, trade: TradeLike, calendar: WorkCalendar) -> list[Violation]:
+        missing = [
+            Violation(m, "required", _("%(field)s is required", field=milestone_label(m)))
+            for m in self.milestones if trade.milestone(m) is None
+        ]
+        found = [v for rule in self.rules if (v := rule.check(trade, calendar))]
+        return missing + found
+
+    def limit(self, code: str) -> Limit | None:
+        return self.limits.get(code)
+
+
+class RuleRegistry:
+    """All rule sets known to the app; packages register theirs in the composition root."""
+
+    def __init__(self) -> None:
+        self._sets: dict[str, RuleSet] = {}
+
+    def register(self, *rule_sets: RuleSet) -> None:
+        for rs in rule_sets:
+            if rs.key in self._sets and self._sets[rs.key] is not rs:
+                raise ValueError(f"rule set {rs.key} registered twice")
+            self._sets[rs.key] = rs
+
+    def get(self, key: str) -> RuleSet:
+        return self._sets[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._sets
+
+    def all(self) -> list[RuleSet]:
+        return list(self._sets.values())
+
+
+registry = RuleRegistry()

@@ -1,0 +1,15 @@
+"""Signals the trading domain emits; audit, supervision and live views listen (nothing here listens)."""
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: sender=Trade; kwargs: move, old_state, new_state, actor (User|None), reason, at
+trade_moved = _signals.signal("trade-moved")
+#: sender=Trade; kwargs: changes {field: (old, new)}, actor
+trade_edited = _signals.signal("trade-edited")
+#: sender=Trade; kwargs: clarification, moved_deadline (old, new) or None, actor
+clarification_published = _signals.signal("clarification-published")
+#: sender=Trade; kwargs: download
+document_downloaded = _signals.signal("document-downloaded")
+#: sender=Trade; kwargs: viewer, what  (a sensitive read, e.g. the downloader list)
+sensitive_read = _signals.signal("sensitive-read")

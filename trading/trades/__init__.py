@@ -1,0 +1,1 @@
+"""The trade record shared by all five centres, and its lifecycle."""

@@ -1,0 +1,159 @@
+"""Lifecycles as data: the stages of each flow, who may make each move, and what guards it."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from trading.accounts.roles import Role
+
+
+class TradeState(str, enum.Enum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    ANNOUNCED = "announced"
+    BIDDING = "bidding"
+    CLOSED = "closed"
+    OPENING = "opening"
+    OPENED = "opened"
+    EVALUATING = "evaluating"
+    PUBLICITY = "publicity"
+    AWARDED = "awarded"
+    CONTRACTED = "contracted"
+    LISTING = "listing"
+    TIMED_BIDDING = "timed_bidding"
+    CONCLUDED = "concluded"
+    NO_DEAL = "no_deal"
+    SUSPENDED = "suspended"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    ARCHIVED = "archived"
+
+    @property
+    def label(self) -> str:
+        return str(STATE_LABELS[self])
+
+    @property
+    def public(self) -> bool:
+        """Stages the public portal shows (a trade is public once its notice is out)."""
+        return self not in (TradeState.DRAFT, TradeState.SUBMITTED, TradeState.APPROVED)
+
+
+STATE_LABELS = {
+    TradeState.DRAFT: _l("Draft"),
+    TradeState.SUBMITTED: _l("Submitted for approval"),
+    TradeState.APPROVED: _l("Approved"),
+    TradeState.ANNOUNCED: _l("Announced"),
+    TradeState.BIDDING: _l("Open for bids"),
+    TradeState.CLOSED: _l("Closed at deadline"),
+    TradeState.OPENING: _l("Opening"),
+    TradeState.OPENED: _l("Opened"),
+    TradeState.EVALUATING: _l("Evaluating"),
+    TradeState.PUBLICITY: _l("Candidates in publicity"),
+    TradeState.AWARDED: _l("Awarded"),
+    TradeState.CONTRACTED: _l("Contracted"),
+    TradeState.LISTING: _l("Listing"),
+    TradeState.TIMED_BIDDING: _l("Timed bidding"),
+    TradeState.CONCLUDED: _l("Concluded"),
+    TradeState.NO_DEAL: _l("No deal"),
+    TradeState.SUSPENDED: _l("Suspended"),
+    TradeState.FAILED: _l("Failed (流标)"),
+    TradeState.CANCELLED: _l("Cancelled"),
+    TradeState.ARCHIVED: _l("Archived"),
+}
+
+SYSTEM = "system"  # moves the platform makes itself when their time comes
+
+
+@dataclass(frozen=True)
+class Move:
+    """One allowed move: from which stages, to which, by whom, with which guards.
+
+    `roles` are checked at the trade's centre (tenderer: a member of the trade's tenderer
+    organisation). `guards` name checks in trading.trades.services.GUARDS. `to=None` means
+    "back to the stage the trade was suspended from".
+    """
+
+    name: str
+    sources: tuple[TradeState, ...]
+    to: TradeState | None
+    roles: frozenset[Role | str]
+    label: object
+    guards: tuple[str, ...] = ()
+    needs_reason: bool = False
+
+
+@dataclass(frozen=True)
+class Flow:
+    key: str
+    stages: tuple[TradeState, ...]
+    moves: tuple[Move, ...]
+
+    def move(self, name: str) -> Move | None:
+        return next((m for m in self.moves if m.name == name), None)
+
+    def moves_from(self, state: TradeState) -> list[Move]:
+        return [m for m in self.moves if state in m.sources]
+
+
+S = TradeState
+STAFF = frozenset({Role.CENTRE_STAFF})
+DECIDE = frozenset({Role.DECISION_MAKER})
+SUPERVISE_OR_STAFF = frozenset({Role.ADMIN_SUPERVISOR, Role.CENTRE_STAFF})
+AUTO = frozenset({SYSTEM, Role.CENTRE_STAFF})
+
+
+def _common(live: tuple[TradeState, ...]) -> tuple[Move, ...]:
+    """Moves every flow shares: entering the market, approval, pausing and cancelling."""
+    return (
+        Move("submit", (S.DRAFT,), S.SUBMITTED, STAFF, _l("Submit for approval"), ("timeline_valid",)),
+        Move("return", (S.SUBMITTED,), S.DRAFT, DECIDE, _l("Return for changes"), needs_reason=True),
+        Move("approve", (S.SUBMITTED,), S.APPROVED, DECIDE, _l("Approve"), ("timeline_valid", "sandbox_allowed")),
+        Move("publish", (S.APPROVED,), S.ANNOUNCED, STAFF, _l("Publish notice"),
+             ("issue_now_or_later", "timeline_valid", "sandbox_allowed")),
+        Move("suspend", live, S.SUSPENDED, SUPERVISE_OR_STAFF, _l("Suspend"), needs_reason=True),
+        Move("resume", (S.SUSPENDED,), None, SUPERVISE_OR_STAFF, _l("Resume"), needs_reason=True),
+        Move("cancel", (S.DRAFT, S.SUBMITTED, S.APPROVED, *live, S.SUSPENDED), S.CANCELLED, DECIDE,
+             _l("Cancel trade"), needs_reason=True),
+    )
+
+
+TENDER_LIVE = (S.ANNOUNCED, S.BIDDING, S.CLOSED, S.OPENING, S.OPENED, S.EVALUATING, S.PUBLICITY, S.AWARDED)
+TENDER = Flow(
+    "tender",
+    (S.DRAFT, S.SUBMITTED, S.APPROVED, S.ANNOUNCED, S.BIDDING, S.CLOSED, S.OPENING, S.OPENED, S.EVALUATING,
+     S.PUBLICITY, S.AWARDED, S.CONTRACTED, S.ARCHIVED),
+    _common(TENDER_LIVE) + (
+        Move("open_bidding", (S.ANNOUNCED,), S.BIDDING, AUTO, _l("Open for bids"), ("after:issue_at",)),
+        Move("close", (S.BIDDING,), S.CLOSED, AUTO, _l("Close at deadline"), ("after:bid_deadline",)),
+        Move("start_opening", (S.CLOSED,), S.OPENING, STAFF, _l("Start opening"), ("after:opening_at",)),
+        Move("finish_opening", (S.OPENING,), S.OPENED, STAFF, _l("Finish opening")),
+        Move("fail", (S.CLOSED, S.OPENING, S.OPENED, S.EVALUATING), S.FAILED, STAFF, _l("Declare failed (流标)"),
+             needs_reason=True),
+        Move("start_evaluation", (S.OPENED,), S.EVALUATING, STAFF, _l("Start evaluation")),
+        Move("publicize", (S.EVALUATING,), S.PUBLICITY, STAFF, _l("Publish candidates")),
+        Move("award", (S.PUBLICITY,), S.AWARDED, STAFF, _l("Award")),
+        Move("contract", (S.AWARDED,), S.CONTRACTED, STAFF, _l("Record contract")),
+        Move("archive", (S.CONTRACTED, S.FAILED, S.CANCELLED), S.ARCHIVED, STAFF, _l("Archive")),
+    ),
+)
+
+LISTING_LIVE = (S.ANNOUNCED, S.LISTING, S.TIMED_BIDDING)
+LISTING = Flow(
+    "listing",
+    (S.DRAFT, S.SUBMITTED, S.APPROVED, S.ANNOUNCED, S.LISTING, S.TIMED_BIDDING, S.CONCLUDED, S.ARCHIVED),
+    _common(LISTING_LIVE) + (
+        Move("start_listing", (S.ANNOUNCED,), S.LISTING, AUTO, _l("Start listing"), ("after:listing_from",)),
+        Move("start_timed_bidding", (S.LISTING,), S.TIMED_BIDDING, STAFF, _l("Start timed bidding"),
+             ("after:bid_deadline",)),
+        Move("conclude", (S.LISTING, S.TIMED_BIDDING), S.CONCLUDED, STAFF, _l("Conclude deal"),
+             ("after:bid_deadline",)),
+        Move("no_deal", (S.LISTING, S.TIMED_BIDDING), S.NO_DEAL, STAFF, _l("Record no deal"),
+             ("after:bid_deadline",), needs_reason=True),
+        Move("archive", (S.CONCLUDED, S.NO_DEAL, S.CANCELLED), S.ARCHIVED, STAFF, _l("Archive")),
+    ),
+)
+
+FLOWS = {f.key: f for f in (TENDER, LISTING)}

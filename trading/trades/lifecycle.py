@@ -1,0 +1,136 @@
+"""The one transition function: applies a move of a trade's flow or refuses it with a clear error."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import format_datetime, gettext as _
+
+from trading.accounts import policy
+from trading.accounts.roles import Branch, Role
+from trading.clock import now
+from trading.errors import IllegalMove, InvalidInput, NotAllowed
+from trading.extensions import db
+from trading.rules.days import load_calendar
+from trading.rules.model import milestone_label
+from trading.signals import trade_moved
+from trading.trades.flows import SYSTEM, Move, TradeState
+from trading.trades.models import Trade, TradeTransition
+
+BRANCH_DUTY = {Branch.DECIDE: "decider", Branch.EXECUTE: "executor", Branch.SUPERVISE: "supervisor"}
+
+
+def check_timeline(trade: Trade) -> None:
+    """Raise InvalidInput listing every broken rule of the trade's rule set, each citing its source."""
+    problems = trade.rule_set.check(trade, load_calendar())
+    if problems:
+        errors: dict[str, list[str]] = {}
+        for v in problems:
+            errors.setdefault(v.field, []).append(v.message)
+        raise InvalidInput(errors)
+
+
+def _sandbox_allowed(trade: Trade, at: datetime) -> None:
+    if trade.sandbox and not current_app.config.get("SANDBOX_ENABLED"):
+        raise IllegalMove(_("Sandbox trades are disabled on this platform."), code="sandbox_disabled")
+
+
+def _issue_now_or_later(trade: Trade, at: datetime) -> None:
+    """Documents cannot be issued in the past: publishing late issues them now, then rules re-check."""
+    if trade.issue_at is None or trade.issue_at < at:
+        trade.issue_at = at
+
+
+def _after(milestone: str) -> Callable[[Trade, datetime], None]:
+    def guard(trade: Trade, at: datetime) -> None:
+        when = trade.milestone(milestone)
+        if when is not None and at < when:
+            raise IllegalMove(
+                _("Not yet: this move is allowed from the %(what)s (%(when)s).",
+                  what=milestone_label(milestone), when=format_datetime(when, "yyyy-MM-dd HH:mm:ss")),
+                code="too_early",
+            )
+
+    return guard
+
+
+GUARDS: dict[str, Callable[[Trade, datetime], None]] = {
+    "timeline_valid": lambda trade, at: check_timeline(trade),
+    "sandbox_allowed": _sandbox_allowed,
+    "issue_now_or_later": _issue_now_or_later,
+}
+
+
+def guard(name: str) -> Callable[[Trade, datetime], None]:
+    if name.startswith("after:"):
+        return _after(name.split(":", 1)[1])
+    return GUARDS[name]
+
+
+def acting_role(move: Move, trade: Trade, actor) -> Role | str:
+    """The role in which `actor` makes `move`, or NotAllowed naming what is needed."""
+    if actor is None:
+        if SYSTEM in move.roles:
+            return SYSTEM
+        raise NotAllowed(_("This move needs a person; the platform does not make it by itself."))
+    for role in move.roles:
+        if role == SYSTEM:
+            continue
+        if role is Role.TENDERER:
+            if actor.organisation_id == trade.tenderer_id and actor.has_role(Role.TENDERER):
+                return role
+        elif trade.centre_id in actor.centres_for(role):
+            return role
+    needed = ", ".join(sorted(r.label for r in move.roles if r != SYSTEM))
+    raise NotAllowed(_("Only %(roles)s of this centre may %(move)s.", roles=needed, move=str(move.label).lower()))
+
+
+def transition(trade: Trade, name: str, actor=None, *, reason: str | None = None,
+               at: datetime | None = None) -> TradeTransition:
+    """Apply move `name`: flow, role, separation of duties, guards, history row, signal, in that order."""
+    at = at or now()
+    move = trade.flow.move(name)
+    if move is None:
+        raise IllegalMove(_("There is no move '%(move)s' in this trade's flow.", move=name), code="unknown_move")
+    if trade.state not in move.sources:
+        raise IllegalMove(
+            _("Cannot %(move)s a trade that is %(state)s.", move=str(move.label).lower(), state=trade.state.label)
+        )
+    role = acting_role(move, trade, actor)
+    reason = (reason or "").strip() or None
+    if move.needs_reason and not reason:
+        raise InvalidInput({"reason": [_("a reason is required for this move")]})
+    if role != SYSTEM and role.branch in BRANCH_DUTY:
+        policy.join(actor, trade, BRANCH_DUTY[role.branch])
+    for g in move.guards:
+        guard(g)(trade, at)
+    old = trade.state
+    if move.to is None:  # resume
+        new = trade.suspended_from or TradeState.ANNOUNCED
+        trade.suspended_from = None
+    else:
+        new = move.to
+        if new is TradeState.SUSPENDED:
+            trade.suspended_from = old
+    trade.state = new
+    record = TradeTransition(
+        trade=trade, move=name, from_state=old, to_state=new, actor_id=getattr(actor, "id", None),
+        actor_role=role if role == SYSTEM else role.value, reason=reason, at=at,
+    )
+    db.session.add(record)
+    db.session.flush()
+    trade_moved.send(trade, move=name, old_state=old, new_state=new, actor=actor, reason=reason, at=at)
+    return record
+
+
+def allowed_moves(trade: Trade, actor) -> list[Move]:
+    """Moves the actor could try now (role-wise); guards are still checked when they try."""
+    out = []
+    for move in trade.flow.moves_from(trade.state):
+        try:
+            acting_role(move, trade, actor)
+        except NotAllowed:
+            continue
+        out.append(move)
+    return out

@@ -1,0 +1,117 @@
+"""The Trade record, its history of moves, and the people acting on it in each branch."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from trading.accounts.roles import Branch
+from trading.clock import now
+from trading.extensions import db
+from trading.trades.flows import FLOWS, Flow, TradeState
+from trading.types import Money, UTCDateTime
+
+if TYPE_CHECKING:
+    from trading.accounts.models import Organisation, User
+    from trading.centres.models import Centre
+    from trading.rules.model import RuleSet
+
+MILESTONES = ("issue_at", "docs_until", "bid_deadline", "opening_at", "listing_from")
+
+
+class Trade(db.Model):
+    __tablename__ = "trades"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    centre_id: Mapped[int] = mapped_column(sa.ForeignKey("centres.id"), index=True)
+    method: Mapped[str] = mapped_column(sa.String(40), index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    tenderer_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    estimated_price: Mapped[Decimal] = mapped_column(Money)
+    bid_security: Mapped[Decimal | None] = mapped_column(Money)
+    state: Mapped[TradeState] = mapped_column(
+        sa.Enum(TradeState, native_enum=False, length=20), default=TradeState.DRAFT, index=True
+    )
+    suspended_from: Mapped[TradeState | None] = mapped_column(sa.Enum(TradeState, native_enum=False, length=20))
+    sandbox: Mapped[bool] = mapped_column(default=False)
+    accelerator: Mapped[int] = mapped_column(default=1)
+    issue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    docs_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    bid_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    opening_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    listing_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    centre: Mapped[Centre] = relationship(lazy="joined")
+    tenderer: Mapped[Organisation] = relationship(lazy="joined")
+    created_by: Mapped[User | None] = relationship()
+    history: Mapped[list[TradeTransition]] = relationship(
+        back_populates="trade", order_by="TradeTransition.id", cascade="all, delete-orphan"
+    )
+    participants: Mapped[list[TradeParticipant]] = relationship(
+        back_populates="trade", cascade="all, delete-orphan"
+    )
+
+    @property
+    def rule_set(self) -> RuleSet:
+        from trading.rules.model import registry
+
+        return registry.get(self.method)
+
+    @property
+    def flow(self) -> Flow:
+        return FLOWS[self.rule_set.flow]
+
+    def milestone(self, name: str) -> datetime | None:
+        return getattr(self, name) if name in MILESTONES else None
+
+    @property
+    def is_public(self) -> bool:
+        return self.state.public and self.published_at is not None
+
+
+class TradeTransition(db.Model):
+    """One move in a trade's life: the timeline the public sees and the signal's record."""
+
+    __tablename__ = "trade_transitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trade_id: Mapped[int] = mapped_column(sa.ForeignKey("trades.id", ondelete="CASCADE"), index=True)
+    move: Mapped[str] = mapped_column(sa.String(32))
+    from_state: Mapped[TradeState] = mapped_column(sa.Enum(TradeState, native_enum=False, length=20))
+    to_state: Mapped[TradeState] = mapped_column(sa.Enum(TradeState, native_enum=False, length=20))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    actor_role: Mapped[str | None] = mapped_column(sa.String(32))
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    trade: Mapped[Trade] = relationship(back_populates="history")
+    actor: Mapped[User | None] = relationship()
+
+
+class TradeParticipant(db.Model):
+    """A person acting on a trade for a branch; the separation-of-duties policy reads these."""
+
+    __tablename__ = "trade_participants"
+    __table_args__ = (sa.UniqueConstraint("trade_id", "user_id", "duty", name="uq_trade_participants_duty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trade_id: Mapped[int] = mapped_column(sa.ForeignKey("trades.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    branch: Mapped[Branch] = mapped_column(sa.Enum(Branch, native_enum=False, length=16))
+    duty: Mapped[str] = mapped_column(sa.String(32))  # decider, executor, supervisor, keyholder, expert
+    since: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    trade: Mapped[Trade] = relationship(back_populates="participants")
+    user: Mapped[User] = relationship()

@@ -1,0 +1,197 @@
+"""Operations that change trades: create, edit, move, and the platform's own timed moves."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from trading.accounts.models import Organisation, OrgKind
+from trading.accounts.roles import Role
+from trading.centres.models import Centre
+from trading.clock import local_tz, now
+from trading.errors import IllegalMove, InvalidInput, NotAllowed
+from trading.extensions import db
+from trading.permissions import require
+from trading.rules.model import registry
+from trading.signals import trade_edited
+from trading.trades import lifecycle
+from trading.trades.flows import SYSTEM, TradeState
+from trading.trades.models import MILESTONES, Trade, TradeTransition
+
+EDITABLE = ("title", "description", "estimated_price", "bid_security", *MILESTONES)
+
+
+def _next_ref(centre: Centre, at: datetime) -> str:
+    year = at.astimezone(local_tz()).year
+    prefix = f"{centre.ref_prefix}-{year}-"
+    last = db.session.scalar(sa.select(sa.func.max(Trade.ref)).where(Trade.ref.like(prefix + "%")))
+    seq = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{seq:04d}"
+
+
+def _check_rules(trade: Trade) -> None:
+    """Legal time limits are checked as soon as the milestones they relate are known."""
+    calendar = lifecycle.load_calendar()
+    problems = [v for v in trade.rule_set.check(trade, calendar) if v.code != "required"]
+    if problems:
+        errors: dict[str, list[str]] = {}
+        for v in problems:
+            errors.setdefault(v.field, []).append(v.message)
+        raise InvalidInput(errors)
+
+
+def create_trade(actor, data: dict[str, Any]) -> Trade:
+    """Create a draft. `data` is already shape-validated (schemas); here the domain rules apply."""
+    centre = db.session.get(Centre, data["centre_id"])
+    if centre is None:
+        raise InvalidInput({"centre_id": [_("no such centre")]})
+    require("trade.create", centre, user=actor)
+    method = data["method"]
+    if method not in registry or method not in centre.methods:
+        raise InvalidInput({"method": [_("this centre does not offer the method %(m)s", m=method)]})
+    if actor.has_role(Role.TENDERER) and not actor.centres_for(Role.CENTRE_STAFF):
+        tenderer_id = actor.organisation_id
+    else:
+        tenderer_id = data.get("tenderer_id") or actor.organisation_id
+    tenderer = db.session.get(Organisation, tenderer_id) if tenderer_id else None
+    if tenderer is None or tenderer.kind is not OrgKind.TENDERER:
+        raise InvalidInput({"tenderer_id": [_("choose a tenderer, purchaser or transferor organisation")]})
+    sandbox = bool(data.get("sandbox"))
+    accelerator = int(data.get("accelerator") or 1)
+    if sandbox and not current_app.config.get("SANDBOX_ENABLED"):
+        raise InvalidInput({"sandbox": [_("sandbox trades are disabled on this platform")]})
+    if not sandbox and accelerator != 1:
+        raise InvalidInput({"accelerator": [_("only sandbox trades may be accelerated")]})
+    limit = current_app.config.get("SANDBOX_MAX_ACCELERATOR", 10_000)
+    if not 1 <= accelerator <= limit:
+        raise InvalidInput({"accelerator": [_("must be between 1 and %(n)d", n=limit)]})
+    at = now()
+    trade = Trade(
+        ref=_next_ref(centre, at), centre=centre, method=method, title=data["title"],
+        description=data.get("description") or "", tenderer=tenderer, created_by_id=actor.id,
+        estimated_price=data["estimated_price"], bid_security=data.get("bid_security"),
+        sandbox=sandbox, accelerator=accelerator, state=TradeState.DRAFT, created_at=at, updated_at=at,
+    )
+    for m in MILESTONES:
+        setattr(trade, m, data.get(m))
+    if trade.rule_set.flow == "tender" and trade.opening_at is None and trade.bid_deadline is not None:
+        trade.opening_at = trade.bid_deadline  # opening is at the deadline (Law 34) unless set
+    _check_rules(trade)
+    db.session.add(trade)
+    db.session.flush()
+    db.session.add(TradeTransition(trade=trade, move="create", from_state=TradeState.DRAFT,
+                                   to_state=TradeState.DRAFT, actor_id=actor.id, at=at))
+    return trade
+
+
+def update_trade(actor, trade: Trade, data: dict[str, Any]) -> Trade:
+    """Edit a draft; every change is checked against the rules and reported as a signal."""
+    require("trade.edit", trade, user=actor)
+    changes = {}
+    for key in EDITABLE:
+        if key in data and getattr(trade, key) != data[key]:
+            changes[key] = (getattr(trade, key), data[key])
+            setattr(trade, key, data[key])
+    if "bid_deadline" in changes and "opening_at" not in data and trade.rule_set.flow == "tender":
+        old = trade.opening_at
+        trade.opening_at = trade.bid_deadline
+        changes["opening_at"] = (old, trade.opening_at)
+    _check_rules(trade)
+    if changes:
+        trade.updated_at = now()
+        db.session.flush()
+        trade_edited.send(trade, changes=changes, actor=actor)
+    return trade
+
+
+#: what happens after a move, beyond the state change (e.g. publishing the notice)
+AFTER_MOVE: dict[str, list] = {}
+
+
+def after_move(name: str):
+    def register(fn):
+        AFTER_MOVE.setdefault(name, []).append(fn)
+        return fn
+
+    return register
+
+
+def move(trade: Trade, name: str, actor=None, reason: str | None = None) -> TradeTransition:
+    """The service every caller uses to move a trade: the transition plus its consequences."""
+    if actor is not None:
+        require("trade.move", trade, user=actor)
+    record = lifecycle.transition(trade, name, actor, reason=reason)
+    for fn in AFTER_MOVE.get(name, []):
+        fn(trade, actor, record)
+    advance_trade(trade)
+    return record
+
+
+AUTO_MOVES = ("open_bidding", "start_listing", "close")
+
+
+def advance_trade(trade: Trade, at: datetime | None = None) -> list[str]:
+    """Make the platform's own moves that are due for one trade (several may be due at once)."""
+    at = at or now()
+    done = []
+    progressed = True
+    while progressed:
+        progressed = False
+        for candidate in trade.flow.moves_from(trade.state):
+            if candidate.name not in AUTO_MOVES or SYSTEM not in candidate.roles:
+                continue
+            try:
+                lifecycle.transition(trade, candidate.name, None, at=at)
+            except IllegalMove as exc:
+                if exc.code != "too_early":
+                    raise
+                continue
+            done.append(candidate.name)
+            progressed = True
+            break
+    return done
+
+
+def advance_due(at: datetime | None = None) -> dict[str, list[str]]:
+    """One tick of the platform: apply every timed move that is due. Returns {ref: [moves]}."""
+    at = at or now()
+    live = (TradeState.ANNOUNCED, TradeState.BIDDING)
+    trades = db.session.scalars(sa.select(Trade).where(Trade.state.in_(live)).order_by(Trade.id)).all()
+    out = {}
+    for trade in trades:
+        done = advance_trade(trade, at)
+        if done:
+            out[trade.ref] = done
+    db.session.commit()
+    return out
+
+
+def visible_trades_query(user, *, centre_id=None, method=None, state=None, q=None, public_only=True):
+    """Trades the public portal lists, filtered; drafts never appear here."""
+    stmt = sa.select(Trade).where(Trade.published_at.is_not(None))
+    if centre_id:
+        stmt = stmt.where(Trade.centre_id == centre_id)
+    if method:
+        stmt = stmt.where(Trade.method == method)
+    if state:
+        stmt = stmt.where(Trade.state == state)
+    if q:
+        like = f"%{q.strip()}%"
+        stmt = stmt.where(sa.or_(Trade.title.ilike(like), Trade.ref.ilike(like), Trade.description.ilike(like)))
+    return stmt.order_by(Trade.published_at.desc(), Trade.id.desc())
+
+
+def workspace_query(user):
+    """Trades a signed-in person works on: their organisation's, or those at centres where they hold a branch role."""
+    centre_ids = {g.centre_id for g in user.grants if g.centre_id is not None}
+    conds = []
+    if centre_ids:
+        conds.append(Trade.centre_id.in_(centre_ids))
+    if user.organisation_id and user.has_role(Role.TENDERER):
+        conds.append(Trade.tenderer_id == user.organisation_id)
+    if not conds:
+        raise NotAllowed(_("You have no trades to work on."))
+    return sa.select(Trade).where(sa.or_(*conds)).order_by(Trade.updated_at.desc(), Trade.id.desc())

@@ -1,0 +1,79 @@
+"""What every page and API call shares: error rendering, template globals, small helpers."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_datetime, get_locale, gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from trading.errors import DomainError
+from trading.extensions import db
+from trading.permissions import NotAuthenticated, can
+
+
+def is_api() -> bool:
+    return request.path.startswith("/api/")
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        db.session.rollback()  # a refused operation leaves nothing behind
+        if is_api():
+            return jsonify(exc.to_dict()), exc.status
+        if isinstance(exc, NotAuthenticated):
+            return redirect(url_for("auth.login", next=request.full_path))
+        return render_template("error.html", error=exc, status=exc.status), exc.status
+
+    @app.errorhandler(ValidationError)
+    def validation_error(exc: ValidationError):
+        db.session.rollback()
+        errors = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        first = next(iter(errors), "_schema")
+        body = {"code": "invalid", "message": _("Some fields are not valid."), "errors": errors, "field": first}
+        return jsonify(body), 422
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return render_template("error.html", error=DomainError(_("The form expired or was not sent from this site. "
+                                                                 "Reload the page and try again.")),
+                               status=400), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if is_api():
+            return jsonify({"code": exc.name.lower().replace(" ", "_"), "message": exc.description}), exc.code
+        return render_template("error.html", error=DomainError(exc.description or exc.name), status=exc.code), exc.code
+
+
+def fmt_time(value) -> str:
+    return format_datetime(value, "yyyy-MM-dd HH:mm") if value else "—"
+
+
+def fmt_money(value) -> str:
+    if value is None:
+        return "—"
+    return f"¥{value:,.2f}"
+
+
+def template_globals() -> dict:
+    from trading.accounts.roles import Role
+    from trading.clock import now
+    from trading.notices.services import unread_count
+    from trading.rules.model import milestone_label, registry
+
+    locale = str(get_locale() or "zh_CN")
+    return {
+        "can": lambda name, obj=None: can(current_user, name, obj),
+        "fmt_time": fmt_time,
+        "fmt_money": fmt_money,
+        "locale": locale,
+        "other_locale": "en" if locale.startswith("zh") else "zh_CN",
+        "rule_sets": registry,
+        "unread": unread_count(current_user),
+        "is_staff": bool(current_user.is_authenticated and current_user.centres_for(Role.CENTRE_STAFF)),
+        "now_utc": now,
+        "milestone_label": milestone_label,
+    }
