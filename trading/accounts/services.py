@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from trading.accounts import policy
 from trading.accounts.models import ApiToken, LoginAttempt, Organisation, OrgKind, User
@@ -20,6 +20,14 @@ from trading.errors import DomainError, InvalidInput
 from trading.extensions import db
 
 _hasher = PasswordHasher()
+
+USCC_MESSAGES = {
+    "length": _l("must be exactly 18 characters"),
+    "charset": _l("only digits and capital letters other than I, O, S, V and Z are allowed"),
+    "authority": _l("the first character is not a registration authority code"),
+    "division": _l("characters 3 to 8 must be an administrative division code (digits)"),
+    "check": _l("the check character does not match (GB 32100-2015)"),
+}
 # A hash to verify against when the user does not exist, so timing does not reveal usernames.
 _DUMMY = _hasher.hash("not-a-real-password")
 
@@ -44,7 +52,7 @@ def create_organisation(name: str, kind: OrgKind, credit_code: str | None = None
         try:
             code = validate_uscc(credit_code or "")
         except USCCError as exc:
-            errors["credit_code"] = [_("unified social credit code: %(why)s", why=_(str(exc)))]
+            errors["credit_code"] = [_("unified social credit code: %(why)s", why=str(USCC_MESSAGES[exc.rule]))]
     if errors:
         raise InvalidInput(errors)
     org = Organisation(name=name.strip(), kind=kind, credit_code=code)
