@@ -116,7 +116,7 @@ def _demo_trades(centres, orgs, users) -> None:
             "title": "城东片区道路改造工程施工招标", "estimated_price": Decimal("48500000.00"),
             "bid_security": Decimal("800000.00"),
             "description": "城东片区12条市政道路改造，含排水管网与照明。工期360日历天。",
-            **_tender_times(t + timedelta(hours=2), 31)})
+            **_tender_times(t + timedelta(hours=2), 35)})
         notices.upload_document(users["staff.works"], bidding, "招标文件.txt", "text/plain",
                                 io.BytesIO("城东片区道路改造工程 招标文件（示例）\n".encode()))
         for move, who in (("submit", "staff.works"), ("approve", "decider"), ("publish", "staff.works")):
@@ -131,7 +131,7 @@ def _demo_trades(centres, orgs, users) -> None:
         inquiry = trades.create_trade(users["staff.proc"], {
             "centre_id": centres["PROC"].id, "method": "gp_inquiry", "tenderer_id": orgs["purchaser"].id,
             "title": "市教育局办公设备询价采购", "estimated_price": Decimal("680000.00"),
-            "description": "台式计算机120台、打印机30台。", **_tender_times(t + timedelta(hours=1), 4)})
+            "description": "台式计算机120台、打印机30台。", **_tender_times(t + timedelta(hours=1), 16)})
         for move, who in (("submit", "staff.proc"), ("approve", "decider"), ("publish", "staff.proc")):
             trades.move(inquiry, move, users[who])
     finally:
@@ -143,15 +143,15 @@ def _demo_trades(centres, orgs, users) -> None:
         "centre_id": centres["PROC"].id, "method": "gp_open_tender", "tenderer_id": orgs["purchaser"].id,
         "title": "中小学智慧教室设备采购项目", "estimated_price": Decimal("12600000.00"),
         "bid_security": Decimal("200000.00"), "description": "全市46所中小学智慧教室交互设备及安装。",
-        **_tender_times(t + timedelta(days=2), 30)})
+        **_tender_times(t + timedelta(days=2), 35)})
     trades.move(submitted, "submit", users["staff.proc"])
 
     land = trades.create_trade(users["staff.land"], {
         "centre_id": centres["LAND"].id, "method": "land_listing", "tenderer_id": orgs["transferor"].id,
         "title": "城北新区 C-07 地块国有建设用地使用权挂牌出让", "estimated_price": Decimal("356000000.00"),
         "description": "商住用地，面积42,360平方米，容积率≤2.5。",
-        "issue_at": t + timedelta(days=1), "listing_from": t + timedelta(days=23),
-        "bid_deadline": t + timedelta(days=35)})
+        "issue_at": t + timedelta(days=1), "listing_from": t + timedelta(days=32),
+        "bid_deadline": t + timedelta(days=50)})
     for move, who in (("submit", "staff.land"), ("approve", "decider")):
         trades.move(land, move, users[who])
 
