@@ -35,7 +35,7 @@ install-test: $(BIN)/python
 	$(MAKE) --no-print-directory translations
 
 translations:
-	$(BIN)/pybabel compile -q -d trading/translations
+	@$(BIN)/pybabel compile -d trading/translations 2>&1 | grep -v "^compiling" || true
 
 system-run:
 	$(call apt_install,$(RUN_PKGS))
