@@ -19,7 +19,15 @@ from trading.clock import now
 from trading.errors import DomainError, InvalidInput
 from trading.extensions import db
 
-_hasher = PasswordHasher()
+_HASHERS: dict[tuple, PasswordHasher] = {}
+
+
+def _hasher() -> PasswordHasher:
+    """Argon2id with the library's defaults, or the cost set in PASSWORD_HASH_PARAMS (tests lower it)."""
+    params = tuple(sorted((current_app.config.get("PASSWORD_HASH_PARAMS") or {}).items()))
+    if params not in _HASHERS:
+        _HASHERS[params] = PasswordHasher(**dict(params))
+    return _HASHERS[params]
 
 USCC_MESSAGES = {
     "length": _l("must be exactly 18 characters"),
@@ -28,8 +36,15 @@ USCC_MESSAGES = {
     "division": _l("characters 3 to 8 must be an administrative division code (digits)"),
     "check": _l("the check character does not match (GB 32100-2015)"),
 }
-# A hash to verify against when the user does not exist, so timing does not reveal usernames.
-_DUMMY = _hasher.hash("not-a-real-password")
+_DUMMIES: dict[int, str] = {}
+
+
+def _dummy_hash() -> str:
+    """A hash to verify against when the user does not exist, so timing does not reveal usernames."""
+    hasher = _hasher()
+    if id(hasher) not in _DUMMIES:
+        _DUMMIES[id(hasher)] = hasher.hash("not-a-real-password")
+    return _DUMMIES[id(hasher)]
 
 
 class Throttled(DomainError):
@@ -40,7 +55,7 @@ class Throttled(DomainError):
 def hash_password(password: str) -> str:
     if len(password) < 8:
         raise InvalidInput({"password": [_("at least 8 characters")]})
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def create_organisation(name: str, kind: OrgKind, credit_code: str | None = None) -> Organisation:
@@ -92,7 +107,7 @@ def authenticate(username: str, password: str, remote_addr: str) -> User | None:
                           m=current_app.config["LOGIN_WINDOW_SECONDS"] // 60))
     user = db.session.scalar(sa.select(User).where(User.username == username))
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY, password or "")
+        _hasher().verify(user.password_hash if user else _dummy_hash(), password or "")
         ok = user is not None and user.active
     except (VerificationError, InvalidHashError):
         ok = False
@@ -100,8 +115,8 @@ def authenticate(username: str, password: str, remote_addr: str) -> User | None:
         db.session.add(LoginAttempt(username=username[:64], remote_addr=remote_addr[:64], at=now()))
         db.session.commit()
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    if _hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher().hash(password)
     db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.username == username))
     db.session.commit()
     return user
