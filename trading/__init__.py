@@ -5,6 +5,7 @@ import os
 import threading
 from pathlib import Path
 
+import flask_babel
 from flask import Flask, g, has_request_context, request, session
 
 from trading.config import Config, ProductionConfig, check_config, resolve_paths
@@ -47,6 +48,12 @@ def create_app(config: type | dict | None = None) -> Flask:
     _register_cli(app)
     _register_sqlite_pragmas(app)
     _register_scheduler(app)
+
+    @app.before_request
+    def _fresh_request_state():
+        # A request never inherits the language or user of an earlier one sharing its app context.
+        flask_babel.refresh()
+        g.pop("_login_user", None)
 
     @app.context_processor
     def inject():
