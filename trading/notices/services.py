@@ -176,7 +176,9 @@ def _notify_downloaders(trade: Trade, clar: Clarification, moved) -> int:
         sa.select(Download.user_id, Download.contact_email).where(Download.trade_id == trade.id).distinct()
     ).all()
     users = {u for u, _e in rows if u is not None}
-    emails = {e.lower() for _u, e in rows if e}
+    # A signed-in downloader is told in the app; an address they left is theirs, not another downloader.
+    their_addresses = {e.lower() for u, e in rows if e and u is not None}
+    emails = {e.lower() for u, e in rows if e and u is None} - their_addresses
     subject = _("Clarification %(n)d to %(ref)s: %(title)s", n=clar.number, ref=trade.ref, title=clar.title)
     body = clar.body
     if moved:

@@ -145,7 +145,8 @@ LISTING = Flow(
     "listing",
     (S.DRAFT, S.SUBMITTED, S.APPROVED, S.ANNOUNCED, S.LISTING, S.TIMED_BIDDING, S.CONCLUDED, S.ARCHIVED),
     _common(LISTING_LIVE) + (
-        Move("start_listing", (S.ANNOUNCED,), S.LISTING, AUTO, _l("Start listing"), ("after:listing_from",)),
+        Move("start_listing", (S.ANNOUNCED,), S.LISTING, AUTO, _l("Start listing"),
+             ("after:issue_at", "after:listing_from")),
         Move("start_timed_bidding", (S.LISTING,), S.TIMED_BIDDING, STAFF, _l("Start timed bidding"),
              ("after:bid_deadline",)),
         Move("conclude", (S.LISTING, S.TIMED_BIDDING), S.CONCLUDED, STAFF, _l("Conclude deal"),

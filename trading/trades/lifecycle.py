@@ -16,7 +16,7 @@ from trading.rules.days import load_calendar
 from trading.rules.model import milestone_label
 from trading.signals import trade_moved
 from trading.trades.flows import SYSTEM, Move, TradeState
-from trading.trades.models import Trade, TradeTransition
+from trading.trades.models import MILESTONES, Trade, TradeTransition
 
 BRANCH_DUTY = {Branch.DECIDE: "decider", Branch.EXECUTE: "executor", Branch.SUPERVISE: "supervisor"}
 
@@ -101,10 +101,22 @@ def transition(trade: Trade, name: str, actor=None, *, reason: str | None = None
     reason = (reason or "").strip() or None
     if move.needs_reason and not reason:
         raise InvalidInput({"reason": [_("a reason is required for this move")]})
-    if role != SYSTEM and role.branch in BRANCH_DUTY:
-        policy.join(actor, trade, BRANCH_DUTY[role.branch])
-    for g in move.guards:
-        guard(g)(trade, at)
+    duty = BRANCH_DUTY.get(role.branch) if role != SYSTEM else None
+    if duty:
+        policy.check_participation(actor, trade, duty)
+    # A refused move changes nothing: guards may adjust milestones (publishing late re-issues now),
+    # so put them back if a later guard refuses; the participant row is written only once all pass.
+    before = {m: trade.milestone(m) for m in MILESTONES}
+    try:
+        for g in move.guards:
+            guard(g)(trade, at)
+    except Exception:
+        for m, value in before.items():
+            if trade.milestone(m) != value:
+                setattr(trade, m, value)
+        raise
+    if duty:
+        policy.join(actor, trade, duty)
     old = trade.state
     if move.to is None:  # resume
         new = trade.suspended_from or TradeState.ANNOUNCED
