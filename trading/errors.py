@@ -48,7 +48,7 @@ class InvalidInput(DomainError):
 
     def __init__(self, errors: dict[str, list[str]], message: str | None = None):
         first = next(iter(errors.items()))
-        super().__init__(message or f"{first[0]}: {first[1][0]}", field=first[0])
+        super().__init__(message or str(first[1][0]), field=first[0])
         self.errors = errors
 
     def to_dict(self) -> dict:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from trading.accounts.models import DeclaredRelation, RoleGrant, User
 from trading.accounts.roles import Branch, Role
@@ -37,6 +37,14 @@ DUTY_ROLES: dict[str, frozenset[Role]] = {
     "executing_keyholder": frozenset({Role.CENTRE_STAFF}),
     "supervising_keyholder": frozenset({Role.ADMIN_SUPERVISOR, Role.SOCIAL_SUPERVISOR}),
     "expert": frozenset({Role.EXPERT}),
+}
+DUTY_LABELS = {
+    "decider": _l("decider"),
+    "executor": _l("executor"),
+    "supervisor": _l("supervisor"),
+    "executing_keyholder": _l("executing keyholder"),
+    "supervising_keyholder": _l("supervising keyholder"),
+    "expert": _l("evaluation expert"),
 }
 #: duties that a tie to a bidder rules out
 CONFLICT_DUTIES = frozenset({"expert", "supervisor", "executing_keyholder", "supervising_keyholder"})
@@ -116,7 +124,7 @@ def check_participation(user: User, trade: Trade, duty: str) -> None:
                                 user=user.display_name), code="conflict_of_interest")
     if duty in CONFLICT_DUTIES and ties & bidder_organisations(trade):
         raise PolicyViolation(_("%(user)s is tied to a bidder on this trade and may not serve as %(duty)s",
-                                user=user.display_name, duty=duty), code="conflict_of_interest")
+                                user=user.display_name, duty=str(DUTY_LABELS[duty])), code="conflict_of_interest")
 
 
 def join(user: User, trade: Trade, duty: str):

@@ -7,7 +7,7 @@ from typing import BinaryIO
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import format_datetime, gettext as _
+from flask_babel import force_locale, format_datetime, gettext as _
 
 from trading.accounts import policy
 from trading.blobs import blob_store
@@ -33,15 +33,15 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def announcement_text(trade: Trade) -> str:
-    def when(name: str) -> str:
-        value = trade.milestone(name)
-        return format_datetime(value, "yyyy-MM-dd HH:mm") if value else "—"
+    """The notice as published: a fixed legal text, always in the platform's official language
+    (Chinese), whatever language the publishing clerk's screen was in."""
+    from trading.rules.model import milestone_label
 
-    lines = [trade.description or "", ""]
-    for name in trade.rule_set.milestones:
-        from trading.rules.model import milestone_label
-
-        lines.append(f"{milestone_label(name)}: {when(name)}")
+    with force_locale("zh_CN"):
+        lines = [trade.description or "", ""]
+        for name in trade.rule_set.milestones:
+            value = trade.milestone(name)
+            lines.append(f"{milestone_label(name)}：{format_datetime(value, 'yyyy-MM-dd HH:mm') if value else '—'}")
     return "\n".join(lines).strip()
 
 

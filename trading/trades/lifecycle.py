@@ -82,7 +82,7 @@ def acting_role(move: Move, trade: Trade, actor) -> Role | str:
                 return role
         elif trade.centre_id in actor.centres_for(role):
             return role
-    needed = ", ".join(sorted(r.label for r in move.roles if r != SYSTEM))
+    needed = _(", ").join(sorted(r.label for r in move.roles if r != SYSTEM))
     raise NotAllowed(_("Only %(roles)s of this centre may %(move)s.", roles=needed, move=str(move.label).lower()))
 
 
