@@ -12,6 +12,14 @@ from flask import current_app
 CHUNK = 1024 * 1024
 
 
+class BlobRefused(ValueError):
+    """The stream broke a size limit; nothing was stored. `reason` is "too_large" or "empty"."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
 class BlobStore:
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root)
@@ -21,8 +29,10 @@ class BlobStore:
             raise ValueError("not a sha256 hex digest")
         return self.root / digest[:2] / digest[2:]
 
-    def put(self, stream: BinaryIO, max_size: int | None = None) -> tuple[str, int]:
-        """Stream into a temporary file, then move it under its digest; returns (sha256, size)."""
+    def put(self, stream: BinaryIO, max_size: int | None = None, min_size: int = 0) -> tuple[str, int]:
+        """Stream into a temporary file, then move it under its digest; returns (sha256, size).
+
+        A stream outside the size limits raises BlobRefused and leaves nothing in the store."""
         self.root.mkdir(parents=True, exist_ok=True)
         h, size = hashlib.sha256(), 0
         fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
@@ -31,9 +41,11 @@ class BlobStore:
                 while chunk := stream.read(CHUNK):
                     size += len(chunk)
                     if max_size is not None and size > max_size:
-                        raise ValueError("file too large")
+                        raise BlobRefused("too_large")
                     h.update(chunk)
                     out.write(chunk)
+                if size < min_size:
+                    raise BlobRefused("empty")
                 out.flush()
                 os.fsync(out.fileno())
             digest = h.hexdigest()

@@ -11,6 +11,26 @@ from werkzeug.exceptions import HTTPException
 from trading.errors import DomainError
 from trading.extensions import db
 from trading.permissions import NotAuthenticated, can
+from trading.schemas import plain_messages
+
+
+def field_errors(messages) -> dict[str, list]:
+    """Every field maps to a list of plain strings.
+
+    marshmallow keeps a lone message bare when it is not a `str` (our translated messages are lazy
+    strings), so without this a client or a template would get one string instead of a list.
+    """
+    def listed(value):
+        if isinstance(value, dict):
+            return {k: listed(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [listed(v) if isinstance(v, dict) else v for v in value]
+        return [value]
+
+    plain = plain_messages(messages)
+    if not isinstance(plain, dict):
+        plain = {"_schema": plain}
+    return {k: listed(v) for k, v in plain.items()}
 
 
 def is_api() -> bool:
@@ -30,7 +50,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ValidationError)
     def validation_error(exc: ValidationError):
         db.session.rollback()
-        errors = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        errors = field_errors(exc.messages)
         first = next(iter(errors), "_schema")
         body = {"code": "invalid", "message": _("Some fields are not valid."), "errors": errors, "field": first}
         return jsonify(body), 422

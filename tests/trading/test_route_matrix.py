@@ -5,7 +5,7 @@ The table is checked against app.url_map, so a route added without a row here fa
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Callable
 
@@ -55,7 +55,6 @@ class Route:
     json: Callable | None = None  # (users, centres) -> JSON body (API)
     multipart: bool = False
     query: str = ""
-    extra: dict = field(default_factory=dict)
 
     @property
     def api(self) -> bool:

@@ -68,6 +68,10 @@ def create_organisation(name: str, kind: OrgKind, credit_code: str | None = None
             code = validate_uscc(credit_code or "")
         except USCCError as exc:
             errors["credit_code"] = [_("unified social credit code: %(why)s", why=str(USCC_MESSAGES[exc.rule]))]
+    if code and db.session.scalar(sa.select(Organisation.id).where(Organisation.credit_code == code)):
+        errors["credit_code"] = [_("an organisation with this unified social credit code is already registered")]
+    if (name or "").strip() and db.session.scalar(sa.select(Organisation.id).where(Organisation.name == name.strip())):
+        errors["name"] = [_("an organisation with this name is already registered")]
     if errors:
         raise InvalidInput(errors)
     org = Organisation(name=name.strip(), kind=kind, credit_code=code)

@@ -44,6 +44,20 @@ class CentreSchema(Schema):
     methods = fields.List(fields.String())
 
 
+class AllowedMoveSchema(Schema):
+    move = fields.String()
+    label = fields.String()
+    needs_reason = fields.Boolean()
+
+
+class TransitionListSchema(Schema):
+    """A trade's state, its history, and the moves the caller may try now."""
+
+    state = fields.String()
+    history = fields.List(fields.Nested(TransitionSchema))
+    allowed = fields.List(fields.Nested(AllowedMoveSchema))
+
+
 def _json() -> dict:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
@@ -122,7 +136,9 @@ def list_rule_sets():
 
 @bp.get("/trades")
 @doc("Published trades, filtered by centre, method, state and text; scope=mine lists one's own work",
-     None, TradeSchema(many=True), auth=False)
+     None, TradeSchema(many=True), auth=False,
+     query={"centre": "string", "method": "string", "state": "string", "q": "string", "scope": "string",
+            "page": "integer", "per_page": "integer"}, paged=True)
 def list_trades():
     page, per_page = _page_args()
     state = request.args.get("state") or None
@@ -165,7 +181,7 @@ def get_trade(trade_id: int):
 
 
 @bp.patch("/trades/<int:trade_id>")
-@doc("Edit a draft trade (only the fields sent change)", TradeUpdateSchema, TradeSchema)
+@doc("Edit a draft trade (only the fields sent change)", TradeUpdateSchema(partial=True), TradeSchema)
 def update_trade(trade_id: int):
     trade = _trade(trade_id)
     require("trade.edit", trade)
@@ -176,14 +192,14 @@ def update_trade(trade_id: int):
 
 
 @bp.get("/trades/<int:trade_id>/transitions")
-@doc("A trade's history and the moves the caller may try now", None, None, auth=False)
+@doc("A trade's history and the moves the caller may try now", None, TransitionListSchema, auth=False)
 def list_transitions(trade_id: int):
     trade = _trade(trade_id)
     require("trade.view", trade)
     allowed = lifecycle.allowed_moves(trade, current_user) if current_user.is_authenticated else []
-    return ok({"state": trade.state.value, "history": TransitionSchema(many=True).dump(trade.history),
-               "allowed": [{"move": m.name, "label": str(m.label), "needs_reason": m.needs_reason}
-                           for m in allowed]})
+    return ok(TransitionListSchema().dump({
+        "state": trade.state.value, "history": trade.history,
+        "allowed": [{"move": m.name, "label": str(m.label), "needs_reason": m.needs_reason} for m in allowed]}))
 
 
 @bp.post("/trades/<int:trade_id>/transitions")
@@ -198,7 +214,8 @@ def create_transition(trade_id: int):
 
 
 @bp.get("/notices")
-@doc("Published notices, newest first; filter by trade id and kind", None, NoticeSchema(many=True), auth=False)
+@doc("Published notices, newest first; filter by trade id and kind", None, NoticeSchema(many=True), auth=False,
+     query={"trade": "integer", "kind": "string", "page": "integer", "per_page": "integer"}, paged=True)
 def list_notices():
     page, per_page = _page_args()
     stmt = sa.select(Notice).join(Trade).where(Trade.published_at.is_not(None))
@@ -229,7 +246,7 @@ def list_documents(trade_id: int):
 
 
 @bp.post("/trades/<int:trade_id>/documents")
-@doc("Upload a tender document (multipart field 'file')", None, DocumentSchema, 201)
+@doc("Upload a tender document (multipart field 'file')", None, DocumentSchema, 201, upload="file")
 def upload_document(trade_id: int):
     trade = _trade(trade_id)
     require("trade.documents.manage", trade)
@@ -243,7 +260,7 @@ def upload_document(trade_id: int):
 
 @bp.get("/trades/<int:trade_id>/documents/<int:doc_id>/content")
 @doc("Download a document; no registration needed (optional ?email= to receive clarifications)",
-     None, None, auth=False)
+     None, None, auth=False, query={"email": "string"})
 def download_document(trade_id: int, doc_id: int):
     trade = _trade(trade_id)
     doc_row = db.session.get(Document, doc_id)

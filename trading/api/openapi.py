@@ -6,19 +6,25 @@ import re
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app, jsonify
-from marshmallow import Schema
+from marshmallow import Schema, fields
 
 from trading.api import bp
 
 _DOCS: dict[str, dict] = {}
 
 
-def doc(summary: str, request_schema=None, response_schema=None, status: int = 200, auth: bool = True):
-    """Describe an endpoint for the OpenAPI document (kept beside the route, not in a docstring)."""
+def doc(summary: str, request_schema=None, response_schema=None, status: int = 200, auth: bool = True,
+        query: dict[str, str] | None = None, upload: str | None = None, paged: bool = False):
+    """Describe an endpoint for the OpenAPI document (kept beside the route, not in a docstring).
+
+    `query` maps query parameter names to their type; `upload` names a multipart file field;
+    `paged` wraps the (many=True) response schema in the {items, page, per_page, total} page object.
+    """
 
     def register(view):
         _DOCS[view.__name__] = {"summary": summary, "request": request_schema, "response": response_schema,
-                                "status": status, "auth": auth}
+                                "status": status, "auth": auth, "query": query or {}, "upload": upload,
+                                "paged": paged}
         return view
 
     return register
@@ -32,16 +38,25 @@ def _schema_ref(schema):
     return schema if isinstance(schema, Schema) else schema
 
 
+def _money_as_string(self, field, **kwargs) -> dict:
+    """Amounts are dumped as strings (no float rounding); say so instead of apispec's "number"."""
+    if isinstance(field, fields.Decimal) and field.as_string:
+        return {"type": "string", "format": "decimal", "pattern": r"^-?\d+(\.\d+)?$"}
+    return {}
+
+
 def build_spec() -> dict:
+    plugin = MarshmallowPlugin()
     spec = APISpec(title="Public resource trading platform API", version="1.0.0", openapi_version="3.0.3",
-                   plugins=[MarshmallowPlugin()])
+                   plugins=[plugin])
+    plugin.converter.add_attribute_function(_money_as_string)
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     error = {"type": "object", "properties": {
         "code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": "string"},
         "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}}}
     spec.components.schema("Error", error)
     for rule in current_app.url_map.iter_rules():
-        if not rule.endpoint.startswith("api.") or rule.endpoint == "api.openapi":
+        if not rule.endpoint.startswith("api."):
             continue
         name = rule.endpoint.split(".", 1)[1]
         meta = _DOCS.get(name)
@@ -50,14 +65,28 @@ def build_spec() -> dict:
         path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
         params = [{"name": p, "in": "path", "required": True, "schema": {"type": "integer"}}
                   for p in re.findall(r"{(\w+)}", path)]
+        params += [{"name": q, "in": "query", "required": False, "schema": {"type": t}}
+                   for q, t in meta["query"].items()]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             op: dict = {"summary": meta["summary"], "operationId": name, "parameters": params, "responses": {}}
             if meta["request"] is not None:
                 op["requestBody"] = {"required": True,
                                      "content": {"application/json": {"schema": meta["request"]}}}
+            if meta["upload"]:
+                file_schema = {"type": "object", "required": [meta["upload"]],
+                               "properties": {meta["upload"]: {"type": "string", "format": "binary"}}}
+                op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": file_schema}}}
+            if meta["request"] is not None or meta["upload"] or meta["query"]:
                 op["responses"]["422"] = {"description": "A field breaks a rule; each field and rule is named",
                                           "content": {"application/json": {"schema": "Error"}}}
+            if "{" in path:
+                op["responses"]["404"] = {"description": "No such trade or document",
+                                          "content": {"application/json": {"schema": "Error"}}}
             resp = _schema_ref(meta["response"])
+            if meta["paged"]:
+                resp = {"type": "object", "required": ["items", "page", "per_page", "total"], "properties": {
+                    "items": resp, "page": {"type": "integer"}, "per_page": {"type": "integer"},
+                    "total": {"type": "integer"}}}
             body = {"description": "OK"}
             if resp is not None:
                 body["content"] = {"application/json": {"schema": resp}}
@@ -75,5 +104,6 @@ def build_spec() -> dict:
 
 
 @bp.get("/openapi.json")
+@doc("This document", None, None, auth=False)
 def openapi():
     return jsonify(build_spec())

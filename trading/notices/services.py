@@ -10,7 +10,7 @@ from flask import current_app
 from flask_babel import force_locale, format_datetime, gettext as _
 
 from trading.accounts import policy
-from trading.blobs import blob_store
+from trading.blobs import BlobRefused, blob_store
 from trading.clock import now
 from trading.errors import InvalidInput, NotAllowed
 from trading.extensions import db
@@ -66,11 +66,11 @@ def upload_document(actor, trade: Trade, filename: str, content_type: str, strea
         raise InvalidInput({"file": [_("file type %(t)s is not accepted (PDF, Word, Excel, ZIP, text)",
                                        t=content_type)]})
     try:
-        digest, size = blob_store().put(stream, max_size=current_app.config["MAX_CONTENT_LENGTH"])
-    except ValueError:
+        digest, size = blob_store().put(stream, max_size=current_app.config["MAX_CONTENT_LENGTH"], min_size=1)
+    except BlobRefused as exc:
+        if exc.reason == "empty":
+            raise InvalidInput({"file": [_("the file is empty")]}) from None
         raise InvalidInput({"file": [_("the file is larger than the platform accepts")]}) from None
-    if size == 0:
-        raise InvalidInput({"file": [_("the file is empty")]})
     doc = Document(trade=trade, filename=name, content_type=content_type, size=size, sha256=digest,
                    uploaded_by_id=actor.id, uploaded_at=now())
     db.session.add(doc)

@@ -18,10 +18,10 @@ from trading.notices import services as notices
 from trading.notices.models import Notification
 from trading.permissions import requires
 from trading.rules.days import CalendarDay, DayKind
-from trading.schemas import plain_messages
 from trading.trades import lifecycle, services as trades
 from trading.trades.models import MILESTONES, Trade
 from trading.trades.schemas import TradeCreateSchema, TradeUpdateSchema
+from trading.views_common import field_errors
 
 bp = Blueprint("workspace", __name__, url_prefix="/workspace")
 
@@ -97,7 +97,7 @@ def new_trade():
             flash(_("Draft %(ref)s saved.", ref=trade.ref), "success")
             return redirect(url_for("workspace.trade", trade_id=trade.id))
         except ValidationError as exc:
-            errors = plain_messages(exc.messages)
+            errors = field_errors(exc.messages)
         except InvalidInput as exc:
             db.session.rollback()
             errors = exc.errors
@@ -120,7 +120,7 @@ def edit_trade(trade_id: int, obj: Trade):
             flash(_("Changes saved."), "success")
             return redirect(url_for("workspace.trade", trade_id=trade.id))
         except ValidationError as exc:
-            errors = plain_messages(exc.messages)
+            errors = field_errors(exc.messages)
         except InvalidInput as exc:
             db.session.rollback()
             errors = exc.errors
