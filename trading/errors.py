@@ -31,6 +31,13 @@ class NotAllowed(DomainError):
 
     status = 403
     code = "forbidden"
+    permission: str | None = None
+
+    def to_dict(self) -> dict:
+        out = super().to_dict()
+        if self.permission:
+            out["permission"] = self.permission
+        return out
 
 
 class PolicyViolation(DomainError):

@@ -43,7 +43,9 @@ def require(name: str, obj: Any = None, user=None) -> None:
         return
     if not getattr(user, "is_authenticated", False):
         raise NotAuthenticated(_("Please log in to continue."))
-    raise NotAllowed(_("You do not have permission to do this (%(permission)s).", permission=name))
+    error = NotAllowed(_("Your roles do not allow this here."))
+    error.permission = name  # named in the JSON body for client developers, not in the sentence
+    raise error
 
 
 def requires(name: str, load: Callable[..., Any] | None = None):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, redirect, render_template, request, url_for
-from flask_babel import format_datetime, get_locale, gettext as _
+from flask_babel import format_datetime, get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
@@ -31,6 +31,36 @@ def field_errors(messages) -> dict[str, list]:
     if not isinstance(plain, dict):
         plain = {"_schema": plain}
     return {k: listed(v) for k, v in plain.items()}
+
+
+HTTP_MESSAGES = {
+    400: _l("The request could not be understood."),
+    404: _l("There is nothing at this address."),
+    405: _l("This address does not accept that kind of request."),
+    413: _l("The upload is larger than the platform accepts."),
+    500: _l("Something went wrong on the platform; nothing was changed. Please try again."),
+}
+
+
+def field_label(name: str) -> str:
+    """A field's name as a person reads it (error pages)."""
+    from trading.rules.model import FIELD_LABELS, MILESTONE_LABELS
+
+    label = MILESTONE_LABELS.get(name) or FIELD_LABELS.get(name) or OTHER_FIELD_LABELS.get(name)
+    return str(label) if label else name
+
+
+OTHER_FIELD_LABELS = {
+    "title": _l("title"), "description": _l("description"), "centre_id": _l("centre"), "method": _l("method"),
+    "tenderer_id": _l("tenderer"), "sandbox": _l("sandbox"), "accelerator": _l("accelerator"),
+    "reason": _l("reason"), "file": _l("file"), "email": _l("e-mail"), "body": _l("text"),
+    "credit_code": _l("unified social credit code"), "name": _l("name"), "day": _l("date"), "kind": _l("kind"),
+}
+
+
+def move_label(trade, name: str) -> str:
+    move = trade.flow.move(name)
+    return str(move.label) if move else str(_l("Created")) if name == "create" else name
 
 
 def is_api() -> bool:
@@ -63,9 +93,10 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        message = str(HTTP_MESSAGES.get(exc.code, exc.description or exc.name))
         if is_api():
-            return jsonify({"code": exc.name.lower().replace(" ", "_"), "message": exc.description}), exc.code
-        return render_template("error.html", error=DomainError(exc.description or exc.name), status=exc.code), exc.code
+            return jsonify({"code": exc.name.lower().replace(" ", "_"), "message": message}), exc.code
+        return render_template("error.html", error=DomainError(message), status=exc.code), exc.code
 
 
 def fmt_time(value) -> str:
@@ -96,4 +127,6 @@ def template_globals() -> dict:
         "is_staff": bool(current_user.is_authenticated and current_user.centres_for(Role.CENTRE_STAFF)),
         "now_utc": now,
         "milestone_label": milestone_label,
+        "field_label": field_label,
+        "move_label": move_label,
     }
