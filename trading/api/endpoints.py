@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, request, send_file
+from flask import abort, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
@@ -10,11 +10,11 @@ from marshmallow import Schema, fields, validate
 from trading.accounts.services import authenticate, issue_token, revoke_token
 from trading.api import bp, ok
 from trading.api.openapi import doc
-from trading.blobs import blob_store
 from trading.centres.models import Centre
 from trading.errors import InvalidInput
 from trading.extensions import db
 from trading.notices import services as notices
+from trading.notices.views import serve_document
 from trading.notices.models import Clarification, Document, Notice, NoticeKind
 from trading.notices.schemas import (ClarificationCreateSchema, ClarificationSchema, DocumentSchema,
                                      DownloadSchema, NoticeSchema)
@@ -262,14 +262,7 @@ def upload_document(trade_id: int):
 @doc("Download a document; no registration needed (optional ?email= to receive clarifications)",
      None, None, auth=False, query={"email": "string"})
 def download_document(trade_id: int, doc_id: int):
-    trade = _trade(trade_id)
-    doc_row = db.session.get(Document, doc_id)
-    if doc_row is None or doc_row.trade_id != trade.id:
-        abort(404)
-    notices.record_download(trade, doc_row, current_user, request.args.get("email"))
-    db.session.commit()
-    return send_file(blob_store().open(doc_row.sha256), mimetype=doc_row.content_type, as_attachment=True,
-                     download_name=doc_row.filename)
+    return serve_document(_trade(trade_id), doc_id, current_user, request.args.get("email"))
 
 
 @bp.get("/trades/<int:trade_id>/downloads")

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
-from trading.blobs import blob_store
 from trading.centres.models import Centre
 from trading.extensions import db
 from trading.notices import services as notices
+from trading.notices.views import serve_document
 from trading.notices.models import Clarification, Document, Notice
 from trading.permissions import can, require
 from trading.rules.model import MinPeriod, milestone_label
@@ -86,11 +86,4 @@ def trade(ref: str):
 @bp.route("/trades/<ref>/documents/<int:doc_id>")
 def download(ref: str, doc_id: int):
     """No registration needed (O20 Art 20); an e-mail address may be left to receive clarifications."""
-    trade = load_trade(ref)
-    doc = db.session.get(Document, doc_id)
-    if doc is None or doc.trade_id != trade.id:
-        abort(404)
-    notices.record_download(trade, doc, current_user, request.args.get("email"))
-    db.session.commit()
-    return send_file(blob_store().open(doc.sha256), mimetype=doc.content_type, as_attachment=True,
-                     download_name=doc.filename)
+    return serve_document(load_trade(ref), doc_id, current_user, request.args.get("email"))
