@@ -34,6 +34,12 @@ def create_app(config: type | dict | None = None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
 
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
     _register_models()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -54,6 +60,18 @@ def create_app(config: type | dict | None = None) -> Flask:
         # A request never inherits the language or user of an earlier one sharing its app context.
         flask_babel.refresh()
         g.pop("_login_user", None)
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+        )
+        return response
 
     @app.context_processor
     def inject():
@@ -101,10 +119,10 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from trading.cli import demo_command, tick_command
+    from trading.cli import centres_command, create_user_command, demo_command, tick_command
 
-    app.cli.add_command(demo_command)
-    app.cli.add_command(tick_command)
+    for command in (demo_command, tick_command, centres_command, create_user_command):
+        app.cli.add_command(command)
 
 
 def _register_sqlite_pragmas(app: Flask) -> None:

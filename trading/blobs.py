@@ -5,7 +5,7 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Callable
 
 from flask import current_app
 
@@ -29,10 +29,12 @@ class BlobStore:
             raise ValueError("not a sha256 hex digest")
         return self.root / digest[:2] / digest[2:]
 
-    def put(self, stream: BinaryIO, max_size: int | None = None, min_size: int = 0) -> tuple[str, int]:
+    def put(self, stream: BinaryIO, max_size: int | None = None, min_size: int = 0,
+            check: Callable[[Path], None] | None = None) -> tuple[str, int]:
         """Stream into a temporary file, then move it under its digest; returns (sha256, size).
 
-        A stream outside the size limits raises BlobRefused and leaves nothing in the store."""
+        A stream outside the size limits raises BlobRefused, and `check(temp_path)` may raise to
+        refuse the content; either way nothing is left in the store."""
         self.root.mkdir(parents=True, exist_ok=True)
         h, size = hashlib.sha256(), 0
         fd, tmp = tempfile.mkstemp(dir=self.root, prefix=".incoming-")
@@ -48,6 +50,8 @@ class BlobStore:
                     raise BlobRefused("empty")
                 out.flush()
                 os.fsync(out.fileno())
+            if check is not None:
+                check(Path(tmp))
             digest = h.hexdigest()
             final = self.path(digest)
             final.parent.mkdir(exist_ok=True)

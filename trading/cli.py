@@ -10,7 +10,12 @@ from flask.cli import with_appcontext
 @with_appcontext
 def demo_command(force: bool) -> None:
     """Load the five centres, a user for every role, organisations and trades in several stages."""
+    from flask import current_app
+
     from trading.demo import DEMO_PASSWORD, load_demo
+
+    if current_app.config.get("PRODUCTION"):
+        raise click.ClickException("demo data with published passwords is refused in production")
 
     users = load_demo(force=force)
     if users is None:
@@ -21,6 +26,65 @@ def demo_command(force: bool) -> None:
 
     print_logins(click.echo)
     click.echo(f"All demo passwords: {DEMO_PASSWORD}")
+
+
+@click.command("centres")
+@with_appcontext
+def centres_command() -> None:
+    """Create the five centres and their methods if missing (the first step of a real installation)."""
+    from trading.centres.data import ensure_centres
+    from trading.extensions import db
+
+    rows = ensure_centres()
+    db.session.commit()
+    for centre in rows:
+        click.echo(f"{centre.code:<6} {centre.name_zh}  {', '.join(centre.methods)}")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--name", required=True, help="Display name.")
+@click.option("--role", "roles", multiple=True, required=True,
+              help="ROLE or ROLE@CENTRE, e.g. decision_maker@WORKS or bidder (repeatable).")
+@click.option("--organisation", default=None, help="Existing organisation name.")
+@click.password_option()
+@with_appcontext
+def create_user_command(username, name, roles, organisation, password) -> None:
+    """Create a user with roles (the separation-of-duties policy applies)."""
+    import sqlalchemy as sa
+
+    from trading.accounts.models import Organisation
+    from trading.accounts.roles import Role
+    from trading.accounts.services import create_user
+    from trading.centres.models import Centre
+    from trading.errors import DomainError
+    from trading.extensions import db
+
+    grants = []
+    for spec in roles:
+        role_name, _, code = spec.partition("@")
+        try:
+            role = Role(role_name)
+        except ValueError:
+            raise click.BadParameter(f"unknown role {role_name}; one of {', '.join(r.value for r in Role)}") from None
+        centre_id = None
+        if code:
+            centre_id = db.session.scalar(sa.select(Centre.id).where(Centre.code == code))
+            if centre_id is None:
+                raise click.BadParameter(f"unknown centre {code}")
+        grants.append((role, centre_id))
+    org = None
+    if organisation:
+        org = db.session.scalar(sa.select(Organisation).where(Organisation.name == organisation))
+        if org is None:
+            raise click.BadParameter(f"no organisation named {organisation}")
+    try:
+        user = create_user(username, password, name, org, grants)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from None
+    click.echo(f"created {user.username}")
 
 
 @click.command("tick")

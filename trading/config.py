@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 DEFAULT_SECRET = "dev-only-secret-change-me"
@@ -31,7 +32,9 @@ class Config:
     SANDBOX_ENABLED = True
     SANDBOX_MAX_ACCELERATOR = 10_000
     SCHEDULER_SECONDS = 30.0  # 0 disables the in-process tick
-    LOGIN_MAX_FAILURES = 5
+    LOGIN_MAX_FAILURES = 5  # per account and address
+    LOGIN_MAX_FAILURES_PER_ADDRESS = 30
+    TRUSTED_PROXIES = 0  # reverse proxies in front of the app whose X-Forwarded-For to trust
     LOGIN_WINDOW_SECONDS = 900
     API_TOKEN_HOURS = 12
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
@@ -61,6 +64,8 @@ class Config:
             out["TIMEZONE"] = env["TIMEZONE"]
         if "SANDBOX_ENABLED" in env:
             out["SANDBOX_ENABLED"] = _bool(env["SANDBOX_ENABLED"], cls.SANDBOX_ENABLED)
+        if env.get("TRUSTED_PROXIES"):
+            out["TRUSTED_PROXIES"] = int(env["TRUSTED_PROXIES"])
         if env.get("SCHEDULER_SECONDS"):
             out["SCHEDULER_SECONDS"] = float(env["SCHEDULER_SECONDS"])
         return out
@@ -97,8 +102,16 @@ def check_config(config: dict) -> None:
 
 
 def resolve_paths(config: dict, instance_path: str) -> None:
-    """Fill the embedded database and blob directory under instance/ when not configured."""
+    """Fill the embedded database and blob directory under instance/ when not configured, and replace
+    the published development secret by a random one kept in instance/secret_key."""
     inst = Path(instance_path)
+    if config.get("SECRET_KEY") == DEFAULT_SECRET and not config.get("TESTING"):
+        inst.mkdir(parents=True, exist_ok=True)
+        key_file = inst / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_urlsafe(48))
+            key_file.chmod(0o600)
+        config["SECRET_KEY"] = key_file.read_text().strip()
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         inst.mkdir(parents=True, exist_ok=True)
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{inst / 'trading.sqlite'}"

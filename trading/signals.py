@@ -5,6 +5,12 @@ _signals = Namespace()
 
 #: sender=Trade; kwargs: move, old_state, new_state, actor (User|None), reason, at
 trade_moved = _signals.signal("trade-moved")
+#: sender=Trade; kwargs: actor
+trade_created = _signals.signal("trade-created")
+#: sender=Trade; kwargs: document, actor
+document_uploaded = _signals.signal("document-uploaded")
+#: sender=None; kwargs: day, kind (None when removed), name, actor, affected (trades whose timeline it touches)
+calendar_changed = _signals.signal("calendar-changed")
 #: sender=Trade; kwargs: changes {field: (old, new)}, actor
 trade_edited = _signals.signal("trade-edited")
 #: sender=Trade; kwargs: clarification, moved_deadline (old, new) or None, actor

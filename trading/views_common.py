@@ -55,6 +55,8 @@ OTHER_FIELD_LABELS = {
     "tenderer_id": _l("tenderer"), "sandbox": _l("sandbox"), "accelerator": _l("accelerator"),
     "reason": _l("reason"), "file": _l("file"), "email": _l("e-mail"), "body": _l("text"),
     "credit_code": _l("unified social credit code"), "name": _l("name"), "day": _l("date"), "kind": _l("kind"),
+    "document": _l("document"), "password": _l("password"), "_schema": _l("request"), "envelope": _l("envelope"),
+    "passphrase": _l("passphrase"), "execute": _l("executing keyholders"), "supervise": _l("supervising keyholders"),
 }
 
 

@@ -87,8 +87,13 @@ def test_throttled_after_max_failures_even_with_the_right_password(app, client, 
     response = client.post("/api/v1/tokens", json={"username": "staff", "password": PASSWORD})
     assert response.status_code == 429 and response.get_json()["code"] == "throttled"
 
-    # the address is throttled too, so guessing another account from here does not help
-    assert client.post("/login", data={"username": "decider", "password": PASSWORD}).status_code == 429
+    # failures on one account do not lock other accounts out ...
+    assert client.post("/login", data={"username": "decider", "password": PASSWORD}).status_code == 302
+    client.post("/logout")
+    # ... nor the same account from another address (nobody can lock a user out from elsewhere)
+    other = {"REMOTE_ADDR": "127.0.0.99"}
+    assert client.post("/login", data={"username": "staff", "password": PASSWORD}, environ_base=other).status_code == 302
+    client.post("/logout", environ_base=other)
 
     window = timedelta(seconds=app.config["LOGIN_WINDOW_SECONDS"])
     clock.advance(window - timedelta(seconds=1))
@@ -312,7 +317,19 @@ def test_development_default_still_starts(monkeypatch, tmp_path):
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'dev.sqlite'}")
     app = create_app()
-    assert app.config["PRODUCTION"] is False and app.config["SECRET_KEY"] == DEFAULT_SECRET
+    assert app.config["PRODUCTION"] is False
+    # the published development secret is replaced by a random one kept under instance/
+    secret = app.config["SECRET_KEY"]
+    assert secret != DEFAULT_SECRET and len(secret) >= 32
+    assert (tmp_path / "instance" / "secret_key").read_text().strip() == secret
+    assert create_app().config["SECRET_KEY"] == secret  # stable across restarts: sessions survive
+
+
+def test_one_address_guessing_many_accounts_is_throttled(app, client, clock, users):
+    per_address = app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
+    for i in range(per_address):
+        client.post("/login", data={"username": f"nobody{i}", "password": "wrong-password"})
+    assert client.post("/login", data={"username": "staff", "password": PASSWORD}).status_code == 429
 
 
 def test_check_config_directly():

@@ -219,7 +219,9 @@ def test_tie_to_a_bidder_refused(db, make_user, bidding, users, duty, tie):
         db.session.commit()
     with pytest.raises(PolicyViolation) as exc:
         policy.join(person, bidding, duty)
-    assert exc.value.code == "conflict_of_interest"
+    # refused, without telling the person which of their ties bid or took the documents (confidential)
+    assert exc.value.code == "recusal_required"
+    assert bidder_org.name not in exc.value.message
     assert all(uid != person.id for uid, _d in participants(db, bidding))
 
 

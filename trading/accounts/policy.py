@@ -123,8 +123,13 @@ def check_participation(user: User, trade: Trade, duty: str) -> None:
         raise PolicyViolation(_("%(user)s belongs to or is related to the tenderer of this trade",
                                 user=user.display_name), code="conflict_of_interest")
     if duty in CONFLICT_DUTIES and ties & bidder_organisations(trade):
-        raise PolicyViolation(_("%(user)s is tied to a bidder on this trade and may not serve as %(duty)s",
-                                user=user.display_name, duty=str(DUTY_LABELS[duty])), code="conflict_of_interest")
+        # The refusal must not tell the person *which* of their ties bid or downloaded (that list
+        # is confidential); the reason is kept for the decision branch in the error's detail.
+        error = PolicyViolation(_("%(user)s may not serve as %(duty)s on this trade because of a declared or "
+                                  "organisational tie; please contact the decision branch",
+                                  user=user.display_name, duty=str(DUTY_LABELS[duty])), code="recusal_required")
+        error.detail = "tied to a bidding organisation"
+        raise error
 
 
 def join(user: User, trade: Trade, duty: str):

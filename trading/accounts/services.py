@@ -91,22 +91,26 @@ def create_user(username: str, password: str, display_name: str, organisation: O
     return user
 
 
-def _recent_failures(username: str, remote_addr: str) -> int:
+def _recent_failures(username: str, remote_addr: str) -> tuple[int, int]:
+    """Failures of this account from this address, and of this address on any account.
+
+    Counting per account alone would let anyone lock a user out from elsewhere; the address limit
+    (LOGIN_MAX_FAILURES_PER_ADDRESS) stops one address from guessing across many accounts."""
     window = now() - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(LoginAttempt).where(
-            LoginAttempt.at >= window,
-            sa.or_(LoginAttempt.username == username, LoginAttempt.remote_addr == remote_addr),
-        )
-    ) or 0
+    recent = sa.select(sa.func.count()).select_from(LoginAttempt).where(LoginAttempt.at >= window)
+    pair = db.session.scalar(recent.where(LoginAttempt.username == username,
+                                          LoginAttempt.remote_addr == remote_addr)) or 0
+    address = db.session.scalar(recent.where(LoginAttempt.remote_addr == remote_addr)) or 0
+    return pair, address
 
 
 def authenticate(username: str, password: str, remote_addr: str) -> User | None:
-    """Check a password; after too many recent failures for the account or address, refuse to try."""
+    """Check a password; after too many recent failures from this address, refuse to try."""
     username = (username or "").strip().lower()
     remote_addr = remote_addr or "-"
     limit = current_app.config["LOGIN_MAX_FAILURES"]
-    if _recent_failures(username, remote_addr) >= limit:
+    pair, address = _recent_failures(username, remote_addr)
+    if pair >= limit or address >= current_app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]:
         raise Throttled(_("Too many failed logins. Try again in %(m)d minutes.",
                           m=current_app.config["LOGIN_WINDOW_SECONDS"] // 60))
     user = db.session.scalar(sa.select(User).where(User.username == username))
@@ -121,7 +125,8 @@ def authenticate(username: str, password: str, remote_addr: str) -> User | None:
         return None
     if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = _hasher().hash(password)
-    db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.username == username))
+    db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.username == username,
+                                                     LoginAttempt.remote_addr == remote_addr[:64]))
     db.session.commit()
     return user
 

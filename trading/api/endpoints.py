@@ -16,15 +16,17 @@ from trading.extensions import db
 from trading.notices import services as notices
 from trading.notices.views import serve_document
 from trading.notices.models import Clarification, Document, Notice, NoticeKind
-from trading.notices.schemas import (ClarificationCreateSchema, ClarificationSchema, DocumentSchema,
+from trading.notices.schemas import (ClarificationCreateSchema, ClarificationSchema, ClarificationStaffSchema,
+                                     DocumentSchema,
                                      DownloadSchema, NoticeSchema)
-from trading.permissions import NotAuthenticated, require
+from trading.permissions import NotAuthenticated, can, require
 from trading.rules.model import MaxShare, MinPeriod, SameMoment, registry
 from trading.schemas import LoadSchema, field
 from trading.trades import lifecycle, services as trades
 from trading.trades.flows import TradeState
 from trading.trades.models import Trade
-from trading.trades.schemas import MoveSchema, TradeCreateSchema, TradeSchema, TradeUpdateSchema, TransitionSchema
+from trading.trades.schemas import (MoveSchema, PublicTransitionSchema, TradeCreateSchema, TradeSchema,
+                                    TradeUpdateSchema, TransitionSchema)
 
 
 class TokenRequestSchema(LoadSchema):
@@ -54,8 +56,14 @@ class TransitionListSchema(Schema):
     """A trade's state, its history, and the moves the caller may try now."""
 
     state = fields.String()
-    history = fields.List(fields.Nested(TransitionSchema))
+    history = fields.List(fields.Nested(PublicTransitionSchema))
     allowed = fields.List(fields.Nested(AllowedMoveSchema))
+
+
+class TransitionListStaffSchema(TransitionListSchema):
+    """For people working on the trade: the history names who made each move."""
+
+    history = fields.List(fields.Nested(TransitionSchema))
 
 
 def _json() -> dict:
@@ -197,7 +205,8 @@ def list_transitions(trade_id: int):
     trade = _trade(trade_id)
     require("trade.view", trade)
     allowed = lifecycle.allowed_moves(trade, current_user) if current_user.is_authenticated else []
-    return ok(TransitionListSchema().dump({
+    schema = TransitionListStaffSchema() if can(current_user, "trade.work", trade) else TransitionListSchema()
+    return ok(schema.dump({
         "state": trade.state.value, "history": trade.history,
         "allowed": [{"move": m.name, "label": str(m.label), "needs_reason": m.needs_reason} for m in allowed]}))
 
@@ -286,13 +295,13 @@ def list_clarifications(trade_id: int):
 
 @bp.post("/trades/<int:trade_id>/clarifications")
 @doc("Publish a clarification; notifies every downloader and moves a deadline that comes too soon",
-     ClarificationCreateSchema, ClarificationSchema, 201)
+     ClarificationCreateSchema, ClarificationStaffSchema, 201)
 def create_clarification(trade_id: int):
     trade = _trade(trade_id)
     require("trade.clarify", trade)
     data = ClarificationCreateSchema().load(_json())
     clar = notices.publish_clarification(current_user, trade, data["title"], data["body"])
     db.session.commit()
-    return ok(ClarificationSchema().dump(clar), 201)
+    return ok(ClarificationStaffSchema().dump(clar), 201)
 
 

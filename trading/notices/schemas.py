@@ -48,4 +48,10 @@ class ClarificationSchema(Schema):
     published_at = fields.AwareDateTime()
     old_deadline = fields.AwareDateTime(allow_none=True)
     new_deadline = fields.AwareDateTime(allow_none=True)
+
+
+class ClarificationStaffSchema(ClarificationSchema):
+    """For the staff who published it: how many downloaders were told. The number of downloaders is
+    as confidential as their names (O20 Art 21, Law 22), so the public schema leaves it out."""
+
     notified = fields.Integer()

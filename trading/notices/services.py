@@ -18,7 +18,7 @@ from trading.notices.models import Clarification, Document, Download, Notice, No
 from trading.permissions import require
 from trading.rules.days import at_local_time, load_calendar, local_date
 from trading.rules.model import Unit
-from trading.signals import clarification_published, document_downloaded, sensitive_read
+from trading.signals import clarification_published, document_downloaded, document_uploaded, sensitive_read
 from trading.trades.models import Trade
 from trading.trades.services import after_move
 
@@ -75,6 +75,7 @@ def upload_document(actor, trade: Trade, filename: str, content_type: str, strea
                    uploaded_by_id=actor.id, uploaded_at=now())
     db.session.add(doc)
     db.session.flush()
+    document_uploaded.send(trade, document=doc, actor=actor)
     return doc
 
 
@@ -179,12 +180,13 @@ def _notify_downloaders(trade: Trade, clar: Clarification, moved) -> int:
     # A signed-in downloader is told in the app; an address they left is theirs, not another downloader.
     their_addresses = {e.lower() for u, e in rows if e and u is not None}
     emails = {e.lower() for u, e in rows if e and u is None} - their_addresses
-    subject = _("Clarification %(n)d to %(ref)s: %(title)s", n=clar.number, ref=trade.ref, title=clar.title)
-    body = clar.body
-    if moved:
-        body += "\n\n" + _("The bid deadline has moved from %(old)s to %(new)s.",
-                           old=format_datetime(moved[0], "yyyy-MM-dd HH:mm"),
-                           new=format_datetime(moved[1], "yyyy-MM-dd HH:mm"))
+    with force_locale("zh_CN"):  # official notifications are in the platform's language, not the clerk's
+        subject = _("Clarification %(n)d to %(ref)s: %(title)s", n=clar.number, ref=trade.ref, title=clar.title)
+        body = clar.body
+        if moved:
+            body += "\n\n" + _("The bid deadline has moved from %(old)s to %(new)s.",
+                               old=format_datetime(moved[0], "yyyy-MM-dd HH:mm"),
+                               new=format_datetime(moved[1], "yyyy-MM-dd HH:mm"))
     for uid in sorted(users):
         db.session.add(Notification(user_id=uid, trade_id=trade.id, kind="clarification", subject=subject,
                                     body=body))

@@ -55,6 +55,19 @@ def _after(milestone: str) -> Callable[[Trade, datetime], None]:
     return guard
 
 
+#: what a move brings with it beyond the state change (publishing creates the notice), run inside
+#: the transition so that the signal's listeners see the move complete
+AFTER_MOVE: dict[str, list[Callable]] = {}
+
+
+def after_move(name: str):
+    def register(fn):
+        AFTER_MOVE.setdefault(name, []).append(fn)
+        return fn
+
+    return register
+
+
 GUARDS: dict[str, Callable[[Trade, datetime], None]] = {
     "timeline_valid": lambda trade, at: check_timeline(trade),
     "sandbox_allowed": _sandbox_allowed,
@@ -132,6 +145,8 @@ def transition(trade: Trade, name: str, actor=None, *, reason: str | None = None
     )
     db.session.add(record)
     db.session.flush()
+    for consequence in AFTER_MOVE.get(name, []):  # e.g. the notice: listeners see the finished move
+        consequence(trade, actor, record)
     trade_moved.send(trade, move=name, old_state=old, new_state=new, actor=actor, reason=reason, at=at)
     return record
 

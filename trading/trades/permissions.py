@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from trading.accounts.roles import Branch, Role
 from trading.permissions import permission
+from trading.clock import now
 from trading.trades.flows import TradeState
 
 
@@ -41,6 +42,12 @@ def _view(user, trade) -> bool:
     return trade.is_public or is_tenderer_member(user, trade) or has_branch_at(user, trade.centre_id)
 
 
+@permission("trade.work")
+def _work(user, trade) -> bool:
+    """The inside view of a trade: its tenderer and the branches of its centre."""
+    return is_tenderer_member(user, trade) or has_branch_at(user, trade.centre_id)
+
+
 @permission("trade.edit")
 def _edit(user, trade) -> bool:
     return trade.state is TradeState.DRAFT and (is_tenderer_member(user, trade) or is_staff_at(user, trade.centre_id))
@@ -48,10 +55,11 @@ def _edit(user, trade) -> bool:
 
 @permission("trade.documents.manage")
 def _documents(user, trade) -> bool:
-    before_notice = (TradeState.DRAFT, TradeState.SUBMITTED, TradeState.APPROVED)
-    if trade.state not in before_notice:
+    # Documents are part of what the decision branch approves: they change only in a draft (a trade
+    # sent back for changes returns to draft); after the notice, only clarifications change them.
+    if trade.state is not TradeState.DRAFT:
         return False
-    return is_staff_at(user, trade.centre_id) or (trade.state is TradeState.DRAFT and is_tenderer_member(user, trade))
+    return is_staff_at(user, trade.centre_id) or is_tenderer_member(user, trade)
 
 
 @permission("trade.downloaders")
@@ -62,9 +70,11 @@ def _downloaders(user, trade) -> bool:
 
 @permission("trade.clarify")
 def _clarify(user, trade) -> bool:
-    return trade.state in (TradeState.ANNOUNCED, TradeState.BIDDING, TradeState.LISTING) and is_staff_at(
-        user, trade.centre_id
-    )
+    if trade.state not in (TradeState.ANNOUNCED, TradeState.BIDDING, TradeState.LISTING):
+        return False
+    if trade.bid_deadline is not None and now() >= trade.bid_deadline:
+        return False  # the tick may lag; a clarification must never revive an expired deadline
+    return is_staff_at(user, trade.centre_id)
 
 
 @permission("trade.move")

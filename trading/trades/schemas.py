@@ -84,11 +84,16 @@ class TradeSchema(Schema):
     locals().update({m: fields.AwareDateTime(allow_none=True) for m in MILESTONES})
 
 
-class TransitionSchema(Schema):
+class PublicTransitionSchema(Schema):
+    """A move as the public sees it: what and when, not who (experts' and staff names stay inside)."""
+
     move = fields.String()
     from_state = fields.Function(lambda r: r.from_state.value)
     to_state = fields.Function(lambda r: r.to_state.value)
-    actor = fields.Function(lambda r: r.actor.display_name if r.actor else "system")
-    actor_role = fields.String(allow_none=True)
     reason = fields.String(allow_none=True)
     at = fields.AwareDateTime()
+
+
+class TransitionSchema(PublicTransitionSchema):
+    actor = fields.Function(lambda r: r.actor.display_name if r.actor else "system")
+    actor_role = fields.String(allow_none=True)

@@ -12,11 +12,11 @@ from trading.accounts.models import Organisation, OrgKind
 from trading.accounts.roles import Role
 from trading.centres.models import Centre
 from trading.clock import local_tz, now
-from trading.errors import IllegalMove, InvalidInput, NotAllowed
+from trading.errors import IllegalMove, InvalidInput
 from trading.extensions import db
 from trading.permissions import require
 from trading.rules.model import registry
-from trading.signals import trade_edited
+from trading.signals import trade_created, trade_edited
 from trading.trades import lifecycle
 from trading.trades.flows import SYSTEM, TradeState
 from trading.trades.models import MILESTONES, Trade, TradeTransition
@@ -84,6 +84,8 @@ def create_trade(actor, data: dict[str, Any]) -> Trade:
     db.session.flush()
     db.session.add(TradeTransition(trade=trade, move="create", from_state=TradeState.DRAFT,
                                    to_state=TradeState.DRAFT, actor_id=actor.id, at=at))
+    db.session.flush()
+    trade_created.send(trade, actor=actor)
     return trade
 
 
@@ -107,16 +109,7 @@ def update_trade(actor, trade: Trade, data: dict[str, Any]) -> Trade:
     return trade
 
 
-#: what happens after a move, beyond the state change (e.g. publishing the notice)
-AFTER_MOVE: dict[str, list] = {}
-
-
-def after_move(name: str):
-    def register(fn):
-        AFTER_MOVE.setdefault(name, []).append(fn)
-        return fn
-
-    return register
+after_move = lifecycle.after_move
 
 
 def move(trade: Trade, name: str, actor=None, reason: str | None = None) -> TradeTransition:
@@ -124,8 +117,6 @@ def move(trade: Trade, name: str, actor=None, reason: str | None = None) -> Trad
     if actor is not None:
         require("trade.move", trade, user=actor)
     record = lifecycle.transition(trade, name, actor, reason=reason)
-    for fn in AFTER_MOVE.get(name, []):
-        fn(trade, actor, record)
     advance_trade(trade)
     return record
 
@@ -162,7 +153,14 @@ def advance_due(at: datetime | None = None) -> dict[str, list[str]]:
     trades = db.session.scalars(sa.select(Trade).where(Trade.state.in_(live)).order_by(Trade.id)).all()
     out = {}
     for trade in trades:
-        done = advance_trade(trade, at)
+        savepoint = db.session.begin_nested()  # one trade's failure must not hold up the others
+        try:
+            done = advance_trade(trade, at)
+        except Exception:
+            savepoint.rollback()
+            current_app.logger.exception("timed move failed for %s", trade.ref)
+            continue
+        savepoint.commit()
         if done:
             out[trade.ref] = done
     db.session.commit()
@@ -192,6 +190,6 @@ def workspace_query(user):
         conds.append(Trade.centre_id.in_(centre_ids))
     if user.organisation_id and user.has_role(Role.TENDERER):
         conds.append(Trade.tenderer_id == user.organisation_id)
-    if not conds:
-        raise NotAllowed(_("You have no trades to work on."))
+    if not conds:  # bidders, experts: nothing to work on here (yet); an empty list, not an error
+        return sa.select(Trade).where(sa.false())
     return sa.select(Trade).where(sa.or_(*conds)).order_by(Trade.updated_at.desc(), Trade.id.desc())

@@ -17,7 +17,8 @@ from trading.extensions import db
 from trading.notices import services as notices
 from trading.notices.models import Notification
 from trading.permissions import requires
-from trading.rules.days import CalendarDay, DayKind
+from trading.rules import services as calendar_service
+from trading.rules.days import CalendarDay
 from trading.trades import lifecycle, services as trades
 from trading.trades.models import MILESTONES, Trade
 from trading.trades.schemas import TradeCreateSchema, TradeUpdateSchema
@@ -136,7 +137,7 @@ def edit_trade(trade_id: int, obj: Trade):
 
 @bp.route("/trades/<int:trade_id>")
 @login_required
-@requires("trade.view", load=load_trade)
+@requires("trade.work", load=load_trade)
 def trade(trade_id: int, obj: Trade):
     from trading.portal.views import timeline
 
@@ -213,31 +214,29 @@ def notifications():
 def calendar():
     errors: dict = {}
     if request.method == "POST":
-        action = request.form.get("action")
         try:
             day = date.fromisoformat(request.form.get("day", ""))
         except ValueError:
             day = None
             errors["day"] = [_("must be a date such as 2026-10-01")]
-        if day and action == "remove":
-            db.session.execute(sa.delete(CalendarDay).where(CalendarDay.day == day))
-            db.session.commit()
-            flash(_("%(day)s removed from the calendar.", day=day.isoformat()), "success")
-            return redirect(url_for("workspace.calendar"))
-        if day:
-            kind = request.form.get("kind")
-            name = (request.form.get("name") or "").strip()
-            if kind not in (DayKind.HOLIDAY.value, DayKind.WORKDAY.value):
-                errors["kind"] = [_("choose holiday or make-up working day")]
-            if not name:
-                errors["name"] = [_("a name is required")]
-            if not errors:
-                row = db.session.scalar(sa.select(CalendarDay).where(CalendarDay.day == day)) or CalendarDay(day=day)
-                row.kind, row.name = DayKind(kind), name[:100]
-                db.session.add(row)
+        if day is not None:
+            try:
+                if request.form.get("action") == "remove":
+                    affected = calendar_service.remove_day(current_user, day)
+                    message = _("%(day)s removed from the calendar.", day=day.isoformat())
+                else:
+                    _row, affected = calendar_service.set_day(current_user, day, request.form.get("kind"),
+                                                              request.form.get("name"))
+                    message = _("%(day)s saved.", day=day.isoformat())
                 db.session.commit()
-                flash(_("%(day)s saved.", day=day.isoformat()), "success")
+                flash(message, "success")
+                if affected:
+                    flash(_("Trades under way whose periods include this day: %(refs)s. Check their timelines.",
+                            refs=", ".join(t.ref for t in affected)), "warning")
                 return redirect(url_for("workspace.calendar"))
+            except InvalidInput as exc:
+                db.session.rollback()
+                errors = exc.errors
     rows = db.session.scalars(sa.select(CalendarDay).order_by(CalendarDay.day.desc())).all()
     return render_template("workspace/calendar.html", rows=rows, errors=errors), 422 if errors else 200
 
