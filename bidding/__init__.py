@@ -1,0 +1,1 @@
+"""Sealed bids: the envelope format, opening-key custody, receipts and the offline sealer."""

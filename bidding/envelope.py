@@ -1,0 +1,380 @@
+"""The sealed-bid envelope, format version 1 (docs/sealed-bid-format.md is the authority).
+
+Everything here streams: a bid may carry large files, and neither the sealer, the platform's
+receipt check nor the opener ever holds more than a couple of chunks in memory. Only the standard
+library and `cryptography` are imported, so the module can be reviewed and reused on its own.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import secrets
+import struct
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from typing import BinaryIO, Union
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes, hpke, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from .records import (
+    BidFormatError, FileEntry, canonical_form, decode_bid, decode_bid_to, encode_bid, read_exact,
+    validate_price,
+)
+
+# The bid records are part of the envelope spec: re-exported so callers need one import.
+__all__ = [
+    "BidFormatError", "EnvelopeError", "EnvelopeHeader", "FileEntry", "OpenedEnvelope",
+    "body_length_ok", "build_bound_header", "canonical_form", "check_envelope", "decode_bid",
+    "decode_bid_to", "encode_bid", "fingerprint", "fingerprint_hex", "load_public_key",
+    "open_envelope", "open_envelope_digest", "parse_header", "public_key_bytes", "seal",
+    "validate_price", "write_envelope",
+]
+
+MAGIC = b"PRSB"
+FORMAT_VERSION = 1
+KEM_ID, KDF_ID, AEAD_ID = 0x0010, 0x0001, 0x0002
+SUITE_IDS = struct.pack(">HHH", KEM_ID, KDF_ID, AEAD_ID)
+ENC_LEN = 65
+SEALED_KEY_LEN = 113  # enc (65) + AES-256-GCM(32-byte key) (48)
+TAG_LEN = 16
+MIN_CHUNK, MAX_CHUNK, DEFAULT_CHUNK = 1024, 16 * 1024 * 1024, 65536
+BODY_INFO = b"PRSB-v1 body"
+SUITE = hpke.Suite(hpke.KEM.P256, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
+_IO_BLOCK = 1024 * 1024
+
+Plaintext = Union[BinaryIO, Iterable[bytes]]
+
+
+class EnvelopeError(ValueError):
+    """A refused or unopenable envelope; `code` is stable (shown to users, stored on refusals)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+# --- keys and fingerprints -------------------------------------------------------------------
+
+def public_key_bytes(public_key: ec.EllipticCurvePublicKey) -> bytes:
+    """The 65-byte uncompressed SEC1 point; refuses anything but P-256 (the only suite in v1)."""
+    if not isinstance(public_key, ec.EllipticCurvePublicKey) or public_key.curve.name != "secp256r1":
+        raise ValueError("the opening key must be a P-256 public key")
+    return public_key.public_bytes(serialization.Encoding.X962,
+                                   serialization.PublicFormat.UncompressedPoint)
+
+
+def fingerprint(public_key: ec.EllipticCurvePublicKey) -> bytes:
+    """SHA-256 of the uncompressed SEC1 point: what the notice publishes and the header carries."""
+    return hashlib.sha256(public_key_bytes(public_key)).digest()
+
+
+def fingerprint_hex(public_key: ec.EllipticCurvePublicKey) -> str:
+    return fingerprint(public_key).hex()
+
+
+def load_public_key(data: str | bytes) -> ec.EllipticCurvePublicKey:
+    """A P-256 public key from PEM, or hex of its SEC1 point (what a notice may print)."""
+    raw = data.encode() if isinstance(data, str) else bytes(data)
+    raw = raw.strip()
+    if raw.startswith(b"-----BEGIN"):
+        key = serialization.load_pem_public_key(raw)
+        public_key_bytes(key)  # type: ignore[arg-type]
+        return key  # type: ignore[return-value]
+    try:
+        point = bytes.fromhex(raw.decode("ascii"))
+    except (UnicodeDecodeError, ValueError):
+        raise ValueError("expected a PEM public key or the hex of a SEC1 P-256 point") from None
+    return ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+
+
+# --- the envelope header ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class EnvelopeHeader:
+    """A parsed header. `header_bytes` is the whole header as written (H ‖ Le ‖ sealed key);
+    `header_hash` = SHA-256 of it (the body's AAD and HKDF salt). `size`/`sha256` describe the
+    whole envelope when a function that read or wrote all of it (check/write) knows them."""
+    trade_ref: str
+    bidder_id: str
+    version: int
+    fingerprint: bytes
+    chunk_size: int
+    sealed_key: bytes
+    header_bytes: bytes
+    header_hash: bytes
+    size: int | None = None
+    sha256: bytes | None = None
+
+    @property
+    def bound_header(self) -> bytes:
+        """H: everything before Le, the HPKE `info` that binds the file key."""
+        return self.header_bytes[: len(self.header_bytes) - 2 - len(self.sealed_key)]
+
+
+def build_bound_header(trade_ref: str, bidder_id: str, version: int, key_fingerprint: bytes,
+                       chunk_size: int = DEFAULT_CHUNK) -> bytes:
+    """H for the given binding; validates every field so a sealer cannot write a bad header."""
+    parts = [MAGIC, bytes([FORMAT_VERSION]), SUITE_IDS]
+    for label, text in (("trade reference", trade_ref), ("bidder identifier", bidder_id)):
+        raw = text.encode("utf-8") if isinstance(text, str) else b""
+        if not raw or len(raw) > 0xFFFF:
+            raise ValueError(f"the {label} must be 1 to 65535 bytes of UTF-8 text")
+        parts += [struct.pack(">H", len(raw)), raw]
+    if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= 0xFFFFFFFF:
+        raise ValueError("the bid version must be an integer from 1")
+    if len(key_fingerprint) != 32:
+        raise ValueError("the key fingerprint must be 32 bytes")
+    if isinstance(chunk_size, bool) or not MIN_CHUNK <= chunk_size <= MAX_CHUNK:
+        raise ValueError(f"chunk size must be from {MIN_CHUNK} to {MAX_CHUNK} bytes")
+    parts += [struct.pack(">I", version), bytes(key_fingerprint), struct.pack(">I", chunk_size)]
+    return b"".join(parts)
+
+
+def parse_header(stream: BinaryIO) -> EnvelopeHeader:
+    """Read exactly the header from `stream` and check its structure (not its binding)."""
+    seen: list[bytes] = []
+
+    def take(n: int, what: str) -> bytes:
+        data = read_exact(stream, n)
+        seen.append(data)
+        if len(data) != n:
+            raise EnvelopeError("truncated", f"the envelope ends inside the header ({what})")
+        return data
+
+    head = read_exact(stream, 4)
+    if head != MAGIC:
+        if head and len(head) < 4 and MAGIC.startswith(head):
+            raise EnvelopeError("truncated", "the envelope ends inside the magic number")
+        raise EnvelopeError("not_an_envelope", "this file is not a sealed bid (no PRSB magic): "
+                            "bids must be sealed before upload")
+    seen.append(head)
+    if (fmt := take(1, "format version")[0]) != FORMAT_VERSION:
+        raise EnvelopeError("unsupported_version", f"envelope format version {fmt} is not supported")
+    if take(6, "suite ids") != SUITE_IDS:
+        raise EnvelopeError("unsupported_suite", "the envelope uses another HPKE suite than "
+                            "DHKEM(P-256)/HKDF-SHA256/AES-256-GCM")
+    texts = []
+    for what in ("trade reference", "bidder identifier"):
+        raw = take(struct.unpack(">H", take(2, f"{what} length"))[0], what)
+        try:
+            texts.append(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise EnvelopeError("bad_header", f"the {what} is not UTF-8") from None
+        if not raw:
+            raise EnvelopeError("bad_header", f"the {what} is empty")
+    version = struct.unpack(">I", take(4, "bid version"))[0]
+    if version < 1:
+        raise EnvelopeError("bad_header", "the bid version must be at least 1")
+    key_fp = take(32, "key fingerprint")
+    chunk = struct.unpack(">I", take(4, "chunk size"))[0]
+    if not MIN_CHUNK <= chunk <= MAX_CHUNK:
+        raise EnvelopeError("bad_chunk_size", f"chunk size {chunk} is outside {MIN_CHUNK}..{MAX_CHUNK}")
+    le = struct.unpack(">H", take(2, "sealed key length"))[0]
+    if le != SEALED_KEY_LEN:
+        raise EnvelopeError("bad_sealed_key", f"sealed key length {le}, expected {SEALED_KEY_LEN}")
+    sealed = take(le, "sealed key")
+    try:
+        if sealed[0] != 0x04:
+            raise ValueError
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), sealed[:ENC_LEN])
+    except ValueError:
+        raise EnvelopeError("bad_sealed_key", "the sealed key's enc is not a P-256 point") from None
+    header = b"".join(seen)
+    return EnvelopeHeader(texts[0], texts[1], version, key_fp, chunk, sealed, header,
+                          hashlib.sha256(header).digest())
+
+
+class _Counting:
+    """Read-through wrapper that hashes and counts every byte (and can copy them to a sink)."""
+
+    def __init__(self, stream: BinaryIO, limit: int, copy_to: BinaryIO | None) -> None:
+        self.stream, self.limit, self.copy_to = stream, limit, copy_to
+        self.size, self.hash = 0, hashlib.sha256()
+
+    def read(self, n: int) -> bytes:
+        data = self.stream.read(n) or b""
+        self.size += len(data)
+        if self.size > self.limit:
+            raise EnvelopeError("too_large", f"the envelope is larger than {self.limit} bytes")
+        self.hash.update(data)
+        if self.copy_to is not None:
+            self.copy_to.write(data)
+        return data
+
+
+def body_length_ok(body_len: int, chunk_size: int) -> bool:
+    """Whole chunks of C+16, then a last chunk of 16..C+16 bytes (rem 0 means a full last one)."""
+    rem = body_len % (chunk_size + TAG_LEN)
+    return body_len >= TAG_LEN and (rem == 0 or rem >= TAG_LEN)
+
+
+def check_envelope(stream: BinaryIO, expected_trade_ref: str, expected_bidder_id: str,
+                   expected_version: int, expected_fingerprint: bytes | str, max_size: int,
+                   *, copy_to: BinaryIO | None = None) -> EnvelopeHeader:
+    """Every receipt check of the spec, without the opening key: reads the whole stream once.
+
+    Returns the header with `size` and `sha256` of the envelope (what the receipt signs);
+    `copy_to` receives every byte read, so the upload can be stored in the same pass.
+    """
+    counted = _Counting(stream, max_size, copy_to)
+    header = parse_header(counted)  # type: ignore[arg-type]
+    if header.trade_ref != expected_trade_ref:
+        raise EnvelopeError("wrong_trade", f"sealed for trade {header.trade_ref!r}, "
+                            f"not {expected_trade_ref!r}")
+    if header.bidder_id != expected_bidder_id:
+        raise EnvelopeError("wrong_bidder", f"sealed for bidder {header.bidder_id!r}, "
+                            f"not {expected_bidder_id!r}")
+    if header.version != expected_version:
+        raise EnvelopeError("wrong_version", f"bid version {header.version}, the platform expects "
+                            f"{expected_version}")
+    expected = (bytes.fromhex(expected_fingerprint) if isinstance(expected_fingerprint, str)
+                else bytes(expected_fingerprint))
+    if not hmac.compare_digest(header.fingerprint, expected):
+        raise EnvelopeError("wrong_key", "sealed to another opening key than this trade's "
+                            f"(fingerprint {header.fingerprint.hex()})")
+    while counted.read(_IO_BLOCK):
+        pass
+    body_len = counted.size - len(header.header_bytes)
+    if not body_length_ok(body_len, header.chunk_size):
+        raise EnvelopeError("truncated", f"the body ({body_len} bytes) does not end with a whole "
+                            "final chunk: the upload is incomplete or damaged")
+    return _with_totals(header, counted.size, counted.hash.digest())
+
+
+def _with_totals(header: EnvelopeHeader, size: int, digest: bytes) -> EnvelopeHeader:
+    return replace(header, size=size, sha256=digest)
+
+
+# --- sealing and opening ----------------------------------------------------------------------
+
+def _body_cipher(file_key: bytes, header_hash: bytes) -> AESGCM:
+    kb = HKDF(algorithm=hashes.SHA256(), length=32, salt=header_hash, info=BODY_INFO).derive(file_key)
+    return AESGCM(kb)
+
+
+def _nonce(index: int, last: bool) -> bytes:
+    return index.to_bytes(11, "big") + (b"\x01" if last else b"\x00")
+
+
+def _chunks(plaintext: Plaintext, size: int) -> Iterator[bytes]:
+    """Exact `size`-byte pieces of a stream or an iterable of bytes, the last one shorter."""
+    if hasattr(plaintext, "read"):
+        while piece := read_exact(plaintext, size):  # type: ignore[arg-type]
+            yield piece
+        return
+    buf, off = bytearray(), 0
+    for piece in plaintext:  # type: ignore[union-attr]
+        buf += piece
+        while len(buf) - off >= size:
+            yield bytes(buf[off:off + size])
+            off += size
+        del buf[:off]
+        off = 0
+    if buf:
+        yield bytes(buf)
+
+
+def write_envelope(plaintext: Plaintext, *, bound_header: bytes, file_key: bytes,
+                   sealed_key: bytes, out: BinaryIO) -> EnvelopeHeader:
+    """Write an envelope given an already sealed file key (test vectors, other HPKE code)."""
+    if len(file_key) != 32 or len(sealed_key) != SEALED_KEY_LEN:
+        raise ValueError("need a 32-byte file key and a 113-byte sealed key")
+    header_bytes = bound_header + struct.pack(">H", len(sealed_key)) + sealed_key
+    header = parse_header(io.BytesIO(header_bytes))
+    aead, h = _body_cipher(file_key, header.header_hash), header.header_hash
+    total, digest = len(header_bytes), hashlib.sha256(header_bytes)
+    out.write(header_bytes)
+    index, pending = 0, None
+    for chunk in _chunks(plaintext, header.chunk_size):
+        if pending is not None:
+            block = aead.encrypt(_nonce(index, False), pending, h)
+            out.write(block)
+            digest.update(block)
+            total, index = total + len(block), index + 1
+        pending = chunk
+    block = aead.encrypt(_nonce(index, True), pending or b"", h)
+    out.write(block)
+    digest.update(block)
+    return _with_totals(header, total + len(block), digest.digest())
+
+
+def seal(plaintext: Plaintext, *, public_key: ec.EllipticCurvePublicKey, trade_ref: str,
+         bidder_id: str, version: int, chunk_size: int = DEFAULT_CHUNK,
+         out: BinaryIO) -> EnvelopeHeader:
+    """Seal a plaintext stream to the trade's opening key; returns the header, size and SHA-256."""
+    bound = build_bound_header(trade_ref, bidder_id, version, fingerprint(public_key), chunk_size)
+    file_key = secrets.token_bytes(32)
+    sealed = SUITE.encrypt(file_key, public_key, info=bound)
+    return write_envelope(plaintext, bound_header=bound, file_key=file_key, sealed_key=sealed,
+                          out=out)
+
+
+@dataclass(frozen=True)
+class OpenedEnvelope:
+    """An opened envelope: its header, and the SHA-256 and size of the plaintext written out."""
+    header: EnvelopeHeader
+    plaintext_sha256: bytes
+    plaintext_size: int
+
+
+def open_envelope_digest(stream: BinaryIO, private_key: ec.EllipticCurvePrivateKey,
+                         out: BinaryIO | None = None) -> OpenedEnvelope:
+    """Decrypt chunk by chunk into `out` (optional) while hashing the plaintext.
+
+    On any EnvelopeError what was written to `out` must be discarded: chunks are authenticated
+    one by one, the whole only at the end. The caller compares header fields with the trade.
+    """
+    header = parse_header(stream)
+    if not hmac.compare_digest(header.fingerprint, fingerprint(private_key.public_key())):
+        raise EnvelopeError("wrong_key", "this envelope was sealed to another opening key")
+    try:
+        file_key = SUITE.decrypt(header.sealed_key, private_key, info=header.bound_header)
+    except (InvalidTag, ValueError):
+        raise EnvelopeError("decrypt_failed", "the file key does not open: the header was "
+                            "altered or the key was not sealed for it") from None
+    aead, h = _body_cipher(file_key, header.header_hash), header.header_hash
+    step = header.chunk_size + TAG_LEN
+    digest, size, index = hashlib.sha256(), 0, 0
+    current = read_exact(stream, step)
+    while True:
+        following = read_exact(stream, step) if len(current) == step else b""
+        last = not following
+        if len(current) < TAG_LEN:
+            raise EnvelopeError("truncated", f"the body ends before chunk {index} is complete")
+        try:
+            plain = aead.decrypt(_nonce(index, last), current, h)
+        except InvalidTag:
+            raise _diagnose(aead, index, last, current, h) from None
+        digest.update(plain)
+        size += len(plain)
+        if out is not None:
+            out.write(plain)
+        if last:
+            return OpenedEnvelope(header, digest.digest(), size)
+        current, index = following, index + 1
+
+
+def _diagnose(aead: AESGCM, index: int, last: bool, block: bytes, h: bytes) -> EnvelopeError:
+    """Tell truncation (a middle chunk at the end) and extension (data after the last chunk)
+    from plain damage, by trying the other flag once."""
+    try:
+        aead.decrypt(_nonce(index, not last), block, h)
+    except InvalidTag:
+        return EnvelopeError("decrypt_failed", f"chunk {index} fails authentication: the "
+                             "envelope is damaged, reordered or not sealed with this key")
+    if last:
+        return EnvelopeError("truncated", f"chunk {index} is not the last one: the envelope "
+                             "was cut short")
+    return EnvelopeError("trailing_data", f"data follows the last chunk ({index})")
+
+
+def open_envelope(stream: BinaryIO, private_key: ec.EllipticCurvePrivateKey,
+                  out: BinaryIO) -> EnvelopeHeader:
+    """Decrypt an envelope into `out`; see open_envelope_digest for the failure contract."""
+    return open_envelope_digest(stream, private_key, out).header

@@ -1,0 +1,114 @@
+"""Offline sealer: python -m bidding.seal --key KEY --trade REF --bidder CODE --version N
+--price 4815000.00 [--field name=value ...] [--file path ...] -o bid.prsb
+
+Why an offline tool: O20 lets bids be prepared offline; with this a bidder seals on their own
+machine and uploads only the envelope, exactly as the in-browser sealer does (same format).
+The output is written to a temporary file beside the target and renamed at the end, so a
+failure never leaves a half-written envelope that looks finished.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from .envelope import (DEFAULT_CHUNK, MAX_CHUNK, MIN_CHUNK, BidFormatError, encode_bid,
+                       fingerprint_hex, load_public_key, seal, validate_price)
+
+
+class UsageError(ValueError):
+    """A bad command line value, reported as `error: ...` with exit status 1."""
+
+
+def _key(spec: str):
+    path = Path(spec)
+    try:
+        text = path.read_bytes() if path.is_file() else spec.encode()
+        return load_public_key(text)
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"--key: not a P-256 opening public key (PEM, or hex of its point): {exc}")
+
+
+def _form(price: str, fields: list[str]) -> dict[str, str]:
+    try:
+        validate_price(price)
+    except BidFormatError as exc:
+        raise UsageError(f"--price: {exc.message}") from None
+    form = {"price": price}
+    for item in fields:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--field {item!r}: expected name=value")
+        if name in form:
+            raise UsageError(f"--field {name!r} is given twice (the price goes in --price)")
+        form[name] = value
+    return form
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bidding.seal",
+                                     description="Seal a bid for upload (docs/sealed-bid-format.md).")
+    parser.add_argument("--key", required=True,
+                        help="the trade's opening public key: a PEM file, or hex of the SEC1 point")
+    parser.add_argument("--trade", required=True, help="trade reference, e.g. GC-2026-0001")
+    parser.add_argument("--bidder", required=True, help="your unified social credit code")
+    parser.add_argument("--version", required=True, type=int,
+                        help="bid version: 1 for the first bid, +1 for each replacement")
+    parser.add_argument("--price", required=True, help="price in yuan, e.g. 4815000.00")
+    parser.add_argument("--field", action="append", default=[], metavar="NAME=VALUE",
+                        help="another declared figure, e.g. duration_days=360 (repeatable)")
+    parser.add_argument("--file", action="append", default=[], metavar="PATH",
+                        help="a file to attach (repeatable)")
+    parser.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK, help=argparse.SUPPRESS)
+    parser.add_argument("-o", "--output", required=True, help="the envelope to write (.prsb)")
+    return parser
+
+
+def run(args: argparse.Namespace) -> str:
+    """Seal as the arguments say; returns the summary line printed on success."""
+    key = _key(args.key)
+    if args.version < 1:
+        raise UsageError("--version must be 1 or more")
+    if not MIN_CHUNK <= args.chunk_size <= MAX_CHUNK:
+        raise UsageError(f"--chunk-size must be from {MIN_CHUNK} to {MAX_CHUNK}")
+    form = _form(args.price, args.field)
+    files = []
+    names = set()
+    for name in args.file:
+        path = Path(name)
+        if not path.is_file():
+            raise UsageError(f"--file {name}: no such file")
+        if path.name in names:
+            raise UsageError(f"--file {name}: another attached file has the same name")
+        names.add(path.name)
+        files.append((path.name, path))
+    out_path = Path(args.output)
+    fd, tmp = tempfile.mkstemp(dir=out_path.parent or Path("."), prefix=".sealing-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            header = seal(encode_bid(form, files), public_key=key, trade_ref=args.trade,
+                          bidder_id=args.bidder, version=args.version,
+                          chunk_size=args.chunk_size, out=out)
+        os.replace(tmp, out_path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return (f"sealed {out_path} ({header.size} bytes) for trade {args.trade}, bidder "
+            f"{args.bidder}, version {args.version}\nopening key fingerprint {fingerprint_hex(key)}"
+            f"\nenvelope sha256 {header.sha256.hex() if header.sha256 else '?'}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        print(run(args))
+    except (UsageError, BidFormatError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Tests of the sealed-bid core (envelope, Shamir, key custody, receipts, CLIs)."""
