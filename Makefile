@@ -8,11 +8,11 @@ PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-test system-run system-test translations db demo serve clean
+.PHONY: run test install install-test system-run system-test translations messages db demo serve clean
 
 # Debian packages: CJK fonts for pages and PDFs; Chromium and PostgreSQL for the tests.
-RUN_PKGS := fonts-noto-cjk
-TEST_PKGS := fonts-noto-cjk chromium postgresql
+RUN_PKGS := fonts-noto-cjk python3-venv
+TEST_PKGS := fonts-noto-cjk python3-venv chromium postgresql
 
 define apt_install
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -22,7 +22,7 @@ define apt_install
 	fi
 endef
 
-$(BIN)/python:
+$(BIN)/python: | system-run
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
@@ -35,7 +35,12 @@ install-test: $(BIN)/python
 	$(MAKE) --no-print-directory translations
 
 translations:
-	@$(BIN)/pybabel compile -d trading/translations 2>&1 | grep -v "^compiling" || true
+	$(BIN)/pybabel compile -d trading/translations
+
+# After changing user-facing text: re-extract, then translate the new zh_CN entries.
+messages:
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o trading/translations/messages.pot trading procurement bidding templates
+	$(BIN)/pybabel update -i trading/translations/messages.pot -d trading/translations
 
 system-run:
 	$(call apt_install,$(RUN_PKGS))

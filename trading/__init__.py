@@ -50,6 +50,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     login_manager.login_message = None
 
     _register_rule_sets()
+    _register_listeners()
     _register_blueprints(app)
     _register_cli(app)
     _register_sqlite_pragmas(app)
@@ -91,6 +92,8 @@ def _register_models() -> None:
     import trading.rules.days  # noqa: F401
     import trading.trades.models  # noqa: F401
     import trading.trades.permissions  # noqa: F401
+    import bidding.models  # noqa: F401
+    import bidding.permissions  # noqa: F401
 
 
 def _register_rule_sets() -> None:
@@ -99,6 +102,21 @@ def _register_rule_sets() -> None:
     from trading.rules.sets import RULE_SETS
 
     registry.register(*RULE_SETS, *PROCUREMENT)
+
+
+_LISTENERS_CONNECTED = False
+
+
+def _register_listeners() -> None:
+    """Packages react to trading's signals; connected once per process (signals are module-level)."""
+    global _LISTENERS_CONNECTED
+    if _LISTENERS_CONNECTED:
+        return
+    from bidding.services import on_trade_moved
+    from trading.signals import trade_moved
+
+    trade_moved.connect(on_trade_moved)
+    _LISTENERS_CONNECTED = True
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -112,6 +130,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(workspace_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never cookies
+
+    from bidding.api import bp as bidding_api_bp
+
+    app.register_blueprint(bidding_api_bp)
+    csrf.exempt(bidding_api_bp)
 
     from trading.views_common import register_error_handlers
 

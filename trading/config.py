@@ -88,6 +88,7 @@ class TestConfig(Config):
     SERVER_NAME = None
     # Real Argon2id, at a cost that keeps a suite creating hundreds of users fast.
     PASSWORD_HASH_PARAMS = {"time_cost": 1, "memory_cost": 8 * 1024, "parallelism": 1}
+    PERSONAL_KEY_ARGON2 = {"memory_kib": 8 * 1024, "iterations": 1, "lanes": 1}
 
 
 def check_config(config: dict) -> None:

@@ -59,4 +59,4 @@ class InvalidInput(DomainError):
         self.errors = errors
 
     def to_dict(self) -> dict:
-        return {"code": self.code, "message": self.message, "errors": self.errors}
+        return {"code": self.code, "message": self.message, "field": self.field, "errors": self.errors}

@@ -177,7 +177,9 @@ def test_request_bodies_reference_schemas(spec):
     expected = {("post", "/api/v1/tokens"): "TokenRequest", ("post", "/api/v1/trades"): "TradeCreate",
                 ("patch", "/api/v1/trades/{trade_id}"): "TradeUpdate",
                 ("post", "/api/v1/trades/{trade_id}/transitions"): "Move",
-                ("post", "/api/v1/trades/{trade_id}/clarifications"): "ClarificationCreate"}
+                ("post", "/api/v1/trades/{trade_id}/clarifications"): "ClarificationCreate",
+                ("post", "/api/v1/trades/{trade_id}/keyholders"): "AppointKeyholders",
+                ("post", "/api/v1/me/personal-key"): "Enrol"}
     for key, name in expected.items():
         schema = bodies[key]["content"]["application/json"]["schema"]
         assert schema == {"$ref": f"#/components/schemas/{name}"}, key
@@ -189,7 +191,10 @@ def test_request_bodies_reference_schemas(spec):
         for method in ("post", "patch", "put"):
             if method in item:
                 assert "requestBody" in item[method], f"{method} {path}"
-    assert set(bodies) == set(expected) | {("post", "/api/v1/trades/{trade_id}/documents")}
+    envelope = bodies[("post", "/api/v1/trades/{trade_id}/bids")]["content"]["application/octet-stream"]["schema"]
+    assert envelope == {"type": "string", "format": "binary"}
+    assert set(bodies) == set(expected) | {("post", "/api/v1/trades/{trade_id}/documents"),
+                                           ("post", "/api/v1/trades/{trade_id}/bids")}
 
 
 def test_load_schemas_match_what_the_api_accepts(spec):

@@ -14,17 +14,19 @@ _DOCS: dict[str, dict] = {}
 
 
 def doc(summary: str, request_schema=None, response_schema=None, status: int = 200, auth: bool = True,
-        query: dict[str, str] | None = None, upload: str | None = None, paged: bool = False):
+        query: dict[str, str] | None = None, upload: str | None = None, paged: bool = False,
+        binary: str | None = None):
     """Describe an endpoint for the OpenAPI document (kept beside the route, not in a docstring).
 
     `query` maps query parameter names to their type; `upload` names a multipart file field;
-    `paged` wraps the (many=True) response schema in the {items, page, per_page, total} page object.
+    `paged` wraps the (many=True) response schema in the {items, page, per_page, total} page object;
+    `binary` names the media type of a raw request body (a sealed envelope).
     """
 
     def register(view):
         _DOCS[view.__name__] = {"summary": summary, "request": request_schema, "response": response_schema,
                                 "status": status, "auth": auth, "query": query or {}, "upload": upload,
-                                "paged": paged}
+                                "paged": paged, "binary": binary}
         return view
 
     return register
@@ -56,7 +58,7 @@ def build_spec() -> dict:
         "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}}}
     spec.components.schema("Error", error)
     for rule in current_app.url_map.iter_rules():
-        if not rule.endpoint.startswith("api."):
+        if not rule.rule.startswith("/api/v1/"):  # every package's API blueprint lives under /api/v1
             continue
         name = rule.endpoint.split(".", 1)[1]
         meta = _DOCS.get(name)
@@ -76,7 +78,10 @@ def build_spec() -> dict:
                 file_schema = {"type": "object", "required": [meta["upload"]],
                                "properties": {meta["upload"]: {"type": "string", "format": "binary"}}}
                 op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": file_schema}}}
-            if meta["request"] is not None or meta["upload"] or meta["query"]:
+            if meta["binary"]:
+                op["requestBody"] = {"required": True, "content": {
+                    meta["binary"]: {"schema": {"type": "string", "format": "binary"}}}}
+            if meta["request"] is not None or meta["upload"] or meta["query"] or meta["binary"]:
                 op["responses"]["422"] = {"description": "A field breaks a rule; each field and rule is named",
                                           "content": {"application/json": {"schema": "Error"}}}
             if "{" in path:
