@@ -129,3 +129,4 @@ def withdraw_bid(trade_id: int):
     bid = services.withdraw_bid(current_user, trade)
     db.session.commit()
     return jsonify(BidSchema().dump(bid))
+from bidding import ceremony_api  # noqa: E402,F401  (its routes register on bp)

@@ -132,9 +132,11 @@ def _register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never cookies
 
     from bidding.api import bp as bidding_api_bp
+    from bidding.views import bp as bidding_bp
 
     app.register_blueprint(bidding_api_bp)
     csrf.exempt(bidding_api_bp)
+    app.register_blueprint(bidding_bp)
 
     from trading.views_common import register_error_handlers
 

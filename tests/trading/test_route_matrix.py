@@ -11,6 +11,8 @@ from typing import Callable
 
 import pytest
 
+from tests.bidding.matrix_ceremony import COVERED as CEREMONY_COVERED
+from tests.bidding.matrix_pages import COVERED as PAGES_COVERED
 from tests.conftest import START, api_headers, login, tender_timeline
 
 ISSUE = START + timedelta(days=1)
@@ -131,9 +133,9 @@ ROUTES = [
           other_org=None, json=lambda u, c: {"passphrase": "correct horse battery staple"}),
 ]
 
-#: protected routes whose caller matrix needs a sealed envelope; it lives in tests/bidding/test_bids_api.py
+#: protected routes whose caller matrix needs a sealed envelope or a ceremony; it lives in tests/bidding/
 ELSEWHERE = {("bidding_api.submit_bid", "POST"), ("bidding_api.list_bids", "GET"),
-             ("bidding_api.withdraw_bid", "DELETE")}
+             ("bidding_api.withdraw_bid", "DELETE")} | CEREMONY_COVERED | PAGES_COVERED
 
 #: routes anyone may call without logging in (each still has its own tests elsewhere)
 PUBLIC = {
@@ -152,7 +154,7 @@ CASES = [pytest.param(r, k, id=f"{r.id}-{k}") for r in ROUTES for k in KINDS
 def _protected_rules(app) -> set[tuple[str, str]]:
     out = set()
     for rule in app.url_map.iter_rules():
-        if rule.rule.startswith(("/workspace", "/api/v1")):
+        if rule.rule.startswith(("/workspace", "/api/v1", "/bidding")):
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 out.add((rule.endpoint, method))
     return out
