@@ -275,3 +275,18 @@ def envelope_message(exc, version: int) -> str:
     if message is None:
         return str(exc.message)
     return str(message) % {"v": version} if "%(v)d" in str(message) else str(message)
+
+
+def publish_fingerprint(trade: Trade, actor, record) -> None:
+    """Publishing a sealed-bid trade publishes its opening key's fingerprint with the notice, so
+    every bidder can check the key their envelope is sealed to (after_move consequence of publish)."""
+    from trading.notices.models import Notice, NoticeKind
+
+    key = opening_key(trade)
+    if key is None:
+        return
+    notice = db.session.scalar(sa.select(Notice).where(Notice.trade_id == trade.id,
+                                                       Notice.kind == NoticeKind.ANNOUNCEMENT)
+                               .order_by(Notice.id.desc()))
+    if notice is not None and key.fingerprint not in notice.body:
+        notice.body += f"\n开标公钥指纹（SHA-256）：{key.fingerprint}\n开标公钥：/api/v1/trades/{trade.id}/opening-key"

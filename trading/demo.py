@@ -20,11 +20,15 @@ from trading.trades import services as trades
 from trading.trades.models import Trade
 
 DEMO_PASSWORD = "demo-pass-2026"
+#: the demo keyholders' personal-key passphrase (real keyholders choose their own and tell nobody)
+DEMO_PASSPHRASE = "keyholder-demo-2026"
+DEMO_KEYHOLDERS = ("staff.works", "staff.works2", "supervisor")
 
 # (username, display name, role, centre code or None, organisation key or None)
 DEMO_USERS = (
     ("decider", "王决策 (管理办)", Role.DECISION_MAKER, "*", "office"),
     ("staff.works", "李执行 (建设工程)", Role.CENTRE_STAFF, "WORKS", "centre"),
+    ("staff.works2", "刘执行 (建设工程)", Role.CENTRE_STAFF, "WORKS", "centre"),
     ("staff.proc", "赵执行 (政府采购)", Role.CENTRE_STAFF, "PROC", "centre"),
     ("staff.prop", "钱执行 (产权)", Role.CENTRE_STAFF, "PROP", "centre"),
     ("staff.land", "孙执行 (土地)", Role.CENTRE_STAFF, "LAND", "centre"),
@@ -119,6 +123,7 @@ def _demo_trades(centres, orgs, users) -> None:
             **_tender_times(t + timedelta(hours=2), 35)})
         notices.upload_document(users["staff.works"], bidding, "招标文件.txt", "text/plain",
                                 io.BytesIO("城东片区道路改造工程 招标文件（示例）\n".encode()))
+        _appoint_demo_keyholders(bidding, users)
         for move, who in (("submit", "staff.works"), ("approve", "decider"), ("publish", "staff.works")):
             trades.move(bidding, move, users[who])
         clock.freeze(t + timedelta(days=1))
@@ -171,8 +176,22 @@ def _demo_trades(centres, orgs, users) -> None:
         "description": "演示与培训用。法定期限按1440倍加速：20日≈20分钟。", "sandbox": True, "accelerator": 1440,
         "issue_at": t + timedelta(minutes=1), "docs_until": t + timedelta(minutes=10),
         "bid_deadline": t + timedelta(minutes=25), "opening_at": t + timedelta(minutes=25)})
+    _appoint_demo_keyholders(sandbox, users)
     for move, who in (("submit", "staff.works"), ("approve", "decider"), ("publish", "staff.works")):
         trades.move(sandbox, move, users[who])
+
+
+def _appoint_demo_keyholders(trade, users) -> None:
+    """Sealed-bid trades need keyholders before approval; approval then makes the opening key.
+
+    The demo is composition-level code (like the app factory), so it may use the bidding package."""
+    from bidding import services as bidding
+
+    for name in DEMO_KEYHOLDERS:
+        if bidding.active_personal_key(users[name].id) is None:
+            bidding.enrol_personal_key(users[name], DEMO_PASSPHRASE)
+    bidding.appoint_keyholders(users["decider"], trade, [users["staff.works"].id, users["staff.works2"].id],
+                               [users["supervisor"].id])
 
 
 def bidding_doc(trade):
@@ -182,6 +201,8 @@ def bidding_doc(trade):
 
 
 def print_logins(echo) -> None:
+    echo(f"Keyholders of the works tenders: {', '.join(DEMO_KEYHOLDERS)} (personal-key passphrase: "
+         f"{DEMO_PASSPHRASE})")
     echo("Demo logins (username / role / centre):")
     for username, name, role, centre, _org in DEMO_USERS:
         where = {"*": "all centres", None: "platform-wide"}.get(centre, centre)

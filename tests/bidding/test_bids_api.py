@@ -292,3 +292,10 @@ def test_trade_not_open_refuses_bids(db, client, keyholding, make_trade):
 
         trade.published_at = trade.created_at  # seen as public, but still not open for bids
         submit_bid(keyholding["bidder"], trade, io.BytesIO(b"PRSB"))
+
+
+def test_notice_publishes_the_opening_key_fingerprint(client, sealed_trade):
+    _pk, body = _public_key(client, sealed_trade)
+    notices = client.get(f"/api/v1/notices?trade={sealed_trade.id}&kind=announcement").get_json()["items"]
+    assert body["fingerprint"] in notices[0]["body"]
+    assert body["fingerprint"] in client.get(f"/trades/{sealed_trade.ref}").get_data(as_text=True)
