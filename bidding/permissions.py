@@ -21,3 +21,12 @@ def _bid(user, trade) -> bool:
 def _bidders(user, trade) -> bool:
     """Before opening, the list and number of bidders are for the tenderer and executing staff only."""
     return is_tenderer_member(user, trade) or is_staff_at(user, trade.centre_id)
+
+
+KEY_ROLES = (Role.CENTRE_STAFF, Role.ADMIN_SUPERVISOR, Role.SOCIAL_SUPERVISOR)
+
+
+@permission("keys.enrol")
+def _may_enrol(user, _obj) -> bool:
+    """Only people who can be appointed keyholders keep a personal key (services.enrol_personal_key agrees)."""
+    return bool(getattr(user, "is_authenticated", False)) and any(user.centres_for(r) for r in KEY_ROLES)
