@@ -242,10 +242,15 @@ function showReceipt(body, sealed) {
 
 /** "YYYY-MM-DD HH:mm" in the browser's time zone, like the server-rendered rows (same time zone in practice). */
 function localTime(iso) {
+  // Shown in the platform's legal time zone (as every page is), not the bidder's computer's.
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  const p = (n) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+  const table = document.getElementById("own-bids");
+  const timeZone = (table && table.dataset.timezone) || "Asia/Shanghai";
+  const parts = Object.fromEntries(new Intl.DateTimeFormat("en-CA", {
+    timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+  }).formatToParts(d).map((part) => [part.type, part.value]));
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
 }
 
 function addRow(body) {
