@@ -12,7 +12,7 @@ export FLASK_APP := wsgi
 
 # Debian packages: CJK fonts for pages and PDFs; Chromium and PostgreSQL for the tests.
 RUN_PKGS := fonts-noto-cjk python3-venv
-TEST_PKGS := fonts-noto-cjk python3-venv chromium postgresql
+TEST_PKGS := fonts-noto-cjk python3-venv chromium postgresql poppler-utils
 
 define apt_install
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

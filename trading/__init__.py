@@ -94,6 +94,7 @@ def _register_models() -> None:
     import trading.trades.permissions  # noqa: F401
     import bidding.models  # noqa: F401
     import bidding.permissions  # noqa: F401
+    import bidding.ceremony_models  # noqa: F401
 
 
 def _register_rule_sets() -> None:

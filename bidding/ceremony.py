@@ -1,0 +1,443 @@
+"""The opening ceremony (不见面开标): shares released, the key rebuilt in memory, every bid opened
+(O20 Art 29-32), the opening record written, hashed and signed by the supervisors.
+
+Opened shares live only in this process's memory (`_SHARES`), never in the database, on disk or in
+a session. The embedded default (`make run`, one Flask process) therefore needs nothing else; a
+deployment with several worker processes or hosts must route every request of one trade's ceremony
+to the same worker (sticky routing on the trade id), or keyholders' releases will be spread over
+workers that cannot see each other's shares. A worker restart loses the held shares: the release
+rows stay, the state shows them as no longer held, and the keyholders release again.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+import threading
+from datetime import datetime
+from typing import BinaryIO
+
+import sqlalchemy as sa
+from blinker import Namespace
+from flask import current_app
+from flask_babel import format_datetime, gettext as _
+
+import bidding.ceremony_permissions  # noqa: F401  (registers the ceremony permissions)
+from bidding import envelope, keys, records
+from bidding.ceremony_models import (CeremonyOutcome, EntryStatus, Objection, OpeningCeremony, OpeningEntry,
+                                     RecordSignature, ShareRelease)
+from bidding.ceremony_permissions import keyholder_of
+from bidding.models import Bid, BidState, OpeningKey, PersonalKey, SealedShare, Side
+from bidding.services import keyholders, opening_key, share_context
+from trading.accounts import policy
+from trading.accounts.models import User
+from trading.blobs import CHUNK, blob_store
+from trading.clock import now
+from trading.errors import IllegalMove, InvalidInput
+from trading.extensions import db
+from trading.permissions import can, require
+from trading.trades.flows import TradeState
+from trading.trades.models import Trade
+from trading.trades.services import advance_trade, move
+
+_signals = Namespace()
+#: sender=Trade; kwargs: ceremony (OpeningCeremony), actor (User)
+ceremony_completed = _signals.signal("ceremony-completed")
+
+#: ceremony id -> keyholder id -> opened share; only ever touched under _SHARES_LOCK
+_SHARES: dict[int, dict[int, keys.KeyShare]] = {}
+_SHARES_LOCK = threading.Lock()
+
+MAX_TEXT = 4000
+SPOOL_BYTES = 8 * 1024 * 1024  # plaintext above this spills to a private temporary file
+
+
+# ---- the in-memory share store ------------------------------------------------------------------
+
+def held_keyholders(ceremony_id: int) -> set[int]:
+    """Keyholder ids whose opened share this process holds for the ceremony."""
+    with _SHARES_LOCK:
+        return set(_SHARES.get(ceremony_id, {}))
+
+
+def wipe_shares(ceremony_id: int) -> None:
+    """Forget a ceremony's shares (best effort: Python cannot scrub the bytes it copied)."""
+    with _SHARES_LOCK:
+        held = _SHARES.pop(ceremony_id, None)
+        if held:
+            held.clear()
+
+
+# ---- reading --------------------------------------------------------------------------------------
+
+def ceremony_of(trade: Trade) -> OpeningCeremony | None:
+    return db.session.scalar(sa.select(OpeningCeremony).where(OpeningCeremony.trade_id == trade.id))
+
+
+def _when(at: datetime | None) -> str:
+    return format_datetime(at, "yyyy-MM-dd HH:mm:ss") if at else "—"
+
+
+def _needed(key: OpeningKey, sides: dict[int, Side], held: set[int]) -> dict[Side, int]:
+    """How many more shares of each side are needed, counting only the shares held in memory."""
+    count = {s: sum(1 for hid in held if sides.get(hid) is s) for s in Side}
+    return {Side.EXECUTE: max(0, key.execute_threshold - count[Side.EXECUTE]),
+            Side.SUPERVISE: max(0, key.supervise_threshold - count[Side.SUPERVISE])}
+
+
+def _text(value: str | None, field: str, *, required: bool = True) -> str | None:
+    value = (value or "").strip()
+    if not value:
+        if required:
+            raise InvalidInput({field: [_("may not be empty")]})
+        return None
+    if len(value) > MAX_TEXT:
+        raise InvalidInput({field: [_("at most %(n)d characters", n=MAX_TEXT)]})
+    return value
+
+
+# ---- starting and releasing -----------------------------------------------------------------------
+
+def _closed_at_deadline(trade: Trade) -> None:
+    """The tick may lag the deadline: make the platform's due moves (bidding → closed) first."""
+    if trade.state in (TradeState.ANNOUNCED, TradeState.BIDDING):
+        advance_trade(trade)
+
+
+def start_ceremony(actor: User, trade: Trade) -> OpeningCeremony:
+    """Executing staff start the opening, never before the opening time by the server's clock,
+    however many shares have been released; the trade moves closed → opening."""
+    require("ceremony.run", trade, user=actor)
+    _closed_at_deadline(trade)
+    if trade.opening_at is None or now() < trade.opening_at:
+        raise IllegalMove(_("Not yet: the opening starts at %(when)s (server time).", when=_when(trade.opening_at)),
+                          code="too_early")
+    if opening_key(trade) is None:
+        raise IllegalMove(_("This trade has no opening key: it took no electronic bids."), code="no_key")
+    ceremony = ceremony_of(trade)
+    if ceremony is not None and ceremony.started_at is not None:
+        raise IllegalMove(_("The opening has already started."), code="already_started")
+    move(trade, "start_opening", actor)
+    if ceremony is None:
+        ceremony = OpeningCeremony(trade_id=trade.id, created_at=now())
+        db.session.add(ceremony)
+    ceremony.started_at, ceremony.started_by_id = now(), actor.id
+    db.session.flush()
+    return ceremony
+
+
+def release_share(actor: User, trade: Trade, passphrase: str) -> ShareRelease:
+    """A keyholder unlocks their personal key and opens their sealed share into this process's memory.
+
+    Allowed from the bid deadline (never before: nobody may decrypt a bid before it) until the bids
+    are opened, so the keyholders need not all be present at the exact minute; the key itself is
+    rebuilt only by `complete_ceremony`, after the opening has started.
+    """
+    require("ceremony.release", trade, user=actor)
+    holder = keyholder_of(actor, trade)
+    _closed_at_deadline(trade)
+    if (trade.bid_deadline is None or now() < trade.bid_deadline
+            or trade.state not in (TradeState.CLOSED, TradeState.OPENING)):
+        raise IllegalMove(_("Shares are released after the bid deadline and before the bids are opened."),
+                          code="not_releasable")
+    key = opening_key(trade)
+    sealed = key and db.session.scalar(sa.select(SealedShare).where(SealedShare.opening_key_id == key.id,
+                                                                    SealedShare.keyholder_id == holder.id))
+    if sealed is None:
+        raise IllegalMove(_("No share of this trade's opening key was sealed to you."), code="no_share")
+    ceremony = ceremony_of(trade)
+    if ceremony is None:
+        ceremony = OpeningCeremony(trade_id=trade.id, created_at=now())
+        db.session.add(ceremony)
+        db.session.flush()
+    if ceremony.finished_at is not None:
+        raise IllegalMove(_("The bids have already been opened."), code="finished")
+    if holder.id in held_keyholders(ceremony.id):
+        raise IllegalMove(_("You have already released your share."), code="already_released")
+    personal = db.session.get(PersonalKey, sealed.personal_key_id)  # the key it was sealed to
+    try:
+        unlocked = keys.unlock_personal_key(personal.protected_key, passphrase or "")
+    except keys.WrongPassphrase:
+        raise InvalidInput({"passphrase": [_("this passphrase does not unlock your personal key")]}) from None
+    try:
+        share = keys.open_share(sealed.sealed, unlocked, share_context(trade, holder))
+    except keys.KeyCustodyError as exc:
+        raise IllegalMove(_("Your share cannot be opened (%(code)s); please contact the centre.", code=exc.code),
+                          code=exc.code) from None
+    finally:
+        del unlocked
+    if share.side != holder.side.value or share.key_fingerprint.hex() != key.fingerprint:
+        raise IllegalMove(_("Your share belongs to another key or side."), code="share_mismatch")
+    with _SHARES_LOCK:
+        held = _SHARES.setdefault(ceremony.id, {})
+        if holder.id in held:
+            raise IllegalMove(_("You have already released your share."), code="already_released")
+        held[holder.id] = share
+    del share
+    row = db.session.scalar(sa.select(ShareRelease).where(ShareRelease.ceremony_id == ceremony.id,
+                                                          ShareRelease.keyholder_id == holder.id))
+    if row is None:
+        row = ShareRelease(ceremony_id=ceremony.id, keyholder_id=holder.id)
+        db.session.add(row)
+    row.released_at = now()  # a release again after a restart: the latest time counts
+    db.session.flush()
+    return row
+
+
+# ---- opening the bids ------------------------------------------------------------------------------
+
+class _Discard:
+    """Attached files are hashed by the decoder and not kept: the opening record needs their digests."""
+
+    def write(self, data: bytes) -> int:
+        return len(data)
+
+
+def _file_digest(fh: BinaryIO) -> str:
+    digest = hashlib.sha256()
+    while piece := fh.read(CHUNK):
+        digest.update(piece)
+    return digest.hexdigest()
+
+
+def _withdrawn(code: str, reason: str) -> dict:
+    return {"status": EntryStatus.WITHDRAWN, "reason_code": code, "reason": reason}
+
+
+def _revoked(code: str, reason: str) -> dict:
+    return {"status": EntryStatus.REVOKED, "reason_code": code, "reason": reason}
+
+
+def _open_bid(trade: Trade, bid: Bid, private_key) -> dict:
+    """Open one bid; O20 Art 31: the bidder's fault → revoked, the platform's → withdrawn. Never raises.
+
+    The stored bytes are first checked against the receipted SHA-256: only then is a failure to
+    decrypt provably in what the bidder sealed rather than in what the platform kept.
+    """
+    store = blob_store()
+    try:
+        with store.open(bid.sha256) as fh:
+            stored = _file_digest(fh)
+    except (OSError, ValueError) as exc:
+        return _withdrawn("blob_unreadable", f"平台原因：平台保存的投标文件缺失或无法读取（{type(exc).__name__}）")
+    if stored != bid.sha256:
+        return _withdrawn("blob_altered", "平台原因：平台保存的投标文件与回执记载的哈希不一致")
+    try:
+        with store.open(bid.sha256) as fh, tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as plain:
+            opened = envelope.open_envelope_digest(fh, private_key, out=plain)
+            header = opened.header
+            if (header.trade_ref, header.bidder_id, header.version) != (
+                    trade.ref, bid.organisation.credit_code, bid.version):
+                return _revoked("wrong_binding", "投标人原因：投标文件封装的项目、投标人或版本不符")
+            plain.seek(0)
+            form, files = records.decode_bid_to(plain, lambda name, size: _Discard())
+    except envelope.EnvelopeError as exc:
+        return _revoked(exc.code, f"投标人原因：投标文件无法用本项目开标密钥解密（{exc.code}: {exc.message}）")
+    except records.BidFormatError as exc:
+        return _revoked(exc.code, f"投标人原因：解密后的投标内容格式错误（{exc.code}: {exc.message}）")
+    except OSError as exc:
+        return _withdrawn("read_failed", f"平台原因：读取投标文件时出错（{type(exc).__name__}）")
+    except Exception:  # a fault of ours must not stop the opening of the other bids
+        current_app.logger.exception("opening bid %s of %s failed", bid.id, trade.ref)
+        return _withdrawn("platform_error", "平台原因：开标程序出错")
+    price = records.validate_price(form["price"])
+    return {"status": EntryStatus.OPENED, "reason_code": None, "reason": None, "price": price,
+            "figures": {k: v for k, v in form.items() if k != "price"},
+            "plaintext_sha256": opened.plaintext_sha256.hex(),
+            "files": [{"name": f.name, "size": f.size, "sha256": f.sha256.hex()} for f in files]}
+
+
+def canonical_json(record: dict) -> bytes:
+    """The form in which the record is stored and hashed: UTF-8, sorted keys, no white space."""
+    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at else None
+
+
+def complete_ceremony(actor: User, trade: Trade) -> OpeningCeremony:
+    """Rebuild the key from the held shares, open every submitted bid, decide opened or failed (流标),
+    write the canonical opening record and its SHA-256, and forget the shares and the key."""
+    require("ceremony.run", trade, user=actor)
+    ceremony = ceremony_of(trade)
+    if ceremony is None or ceremony.started_at is None:
+        raise IllegalMove(_("The opening has not started."), code="not_started")
+    if ceremony.finished_at is not None:
+        raise IllegalMove(_("The bids have already been opened."), code="finished")
+    if trade.opening_at is None or now() < trade.opening_at or trade.state is not TradeState.OPENING:
+        raise IllegalMove(_("This trade is not being opened."), code="not_opening")
+    key = opening_key(trade)
+    sides = {h.id: h.side for h in keyholders(trade)}
+    with _SHARES_LOCK:  # check and take in one step: a second caller finds nothing to take
+        needed = _needed(key, sides, set(_SHARES.get(ceremony.id, {})))
+        if any(needed.values()):
+            raise IllegalMove(_("Not enough shares released: %(e)d more executing and %(s)d more supervising "
+                                "keyholder(s) needed.", e=needed[Side.EXECUTE], s=needed[Side.SUPERVISE]),
+                              code="not_enough_shares")
+        taken = _SHARES.pop(ceremony.id)
+    exec_shares = [s for hid, s in taken.items() if sides.get(hid) is Side.EXECUTE]
+    sup_shares = [s for hid, s in taken.items() if sides.get(hid) is Side.SUPERVISE]
+    try:
+        private = keys.rebuild_opening_key(exec_shares, sup_shares, key.public_key,
+                                           execute_threshold=key.execute_threshold,
+                                           supervise_threshold=key.supervise_threshold)
+    except keys.KeyCustodyError as exc:
+        raise IllegalMove(_("The released shares do not rebuild the published opening key (%(code)s); the "
+                            "keyholders must release their shares again.", code=exc.code), code=exc.code) from None
+    finally:
+        taken.clear()
+        exec_shares.clear()
+        sup_shares.clear()
+    bids = db.session.scalars(sa.select(Bid).where(Bid.trade_id == trade.id, Bid.state == BidState.SUBMITTED)
+                              .order_by(Bid.received_at, Bid.id)).all()
+    try:
+        results = [(bid, _open_bid(trade, bid, private)) for bid in bids]
+    finally:
+        del private
+    at = now()
+    for bid, result in results:
+        db.session.add(OpeningEntry(
+            ceremony=ceremony, bid_id=bid.id, organisation_id=bid.organisation_id, status=result["status"],
+            price=result.get("price"), figures=result.get("figures"), files=result.get("files"),
+            plaintext_sha256=result.get("plaintext_sha256"), reason=result["reason"]))
+    valid = sum(1 for _bid, r in results if r["status"] is EntryStatus.OPENED)
+    limit = trade.rule_set.limit("min_bids")
+    minimum = int(limit.value) if limit else 1
+    if valid < minimum:
+        source = f"（{limit.source.zh}）" if limit else ""
+        ceremony.outcome = CeremonyOutcome.FAILED
+        ceremony.reason = f"有效投标{valid}家，不足{minimum}家，流标{source}"
+        move(trade, "fail", actor, reason=ceremony.reason)
+    else:
+        ceremony.outcome = CeremonyOutcome.OPENED
+        move(trade, "finish_opening", actor)
+    ceremony.finished_at, ceremony.finished_by_id = at, actor.id
+    record = _record(trade, key, ceremony, results, valid, minimum)
+    data = canonical_json(record)
+    ceremony.record, ceremony.record_sha256 = data.decode("utf-8"), hashlib.sha256(data).hexdigest()
+    db.session.flush()
+    ceremony_completed.send(trade, ceremony=ceremony, actor=actor)
+    return ceremony
+
+
+def _record(trade: Trade, key: OpeningKey, ceremony: OpeningCeremony, results, valid: int, minimum: int) -> dict:
+    """The opening record (O20 Art 29-32): what a bidder or auditor needs to check the opening."""
+    holders = {h.id: h for h in keyholders(trade)}
+    bids = []
+    for bid, r in results:
+        org = bid.organisation
+        bids.append({
+            "bidder": org.name, "credit_code": org.credit_code, "version": bid.version,
+            "envelope_sha256": bid.sha256, "envelope_size": bid.size, "received_at": _iso(bid.received_at),
+            "status": r["status"].value, "price": f"{r['price']:.2f}" if r.get("price") is not None else None,
+            "figures": r.get("figures"), "files": r.get("files"), "plaintext_sha256": r.get("plaintext_sha256"),
+            "reason_code": r["reason_code"], "reason": r["reason"]})
+    releases = [{"keyholder": holders[row.keyholder_id].user.display_name, "user_id": holders[row.keyholder_id].user_id,
+                 "side": holders[row.keyholder_id].side.value, "released_at": _iso(row.released_at)}
+                for row in ceremony.releases]
+    return {
+        "format": "opening-record/1",
+        "trade": {"id": trade.id, "ref": trade.ref, "title": trade.title, "method": trade.method,
+                  "centre": trade.centre.name_zh, "tenderer": trade.tenderer.name},
+        "opening_key_fingerprint": key.fingerprint,
+        "opening_at": _iso(trade.opening_at), "started_at": _iso(ceremony.started_at),
+        "finished_at": _iso(ceremony.finished_at),
+        "outcome": ceremony.outcome.value, "reason": ceremony.reason,
+        "min_bids": minimum, "valid_bids": valid, "bids": bids, "releases": releases,
+        "thresholds": {"execute": key.execute_threshold, "supervise": key.supervise_threshold},
+    }
+
+
+def opening_record(trade: Trade) -> tuple[dict, str] | None:
+    """The stored record (parsed) and its SHA-256, once the ceremony is complete."""
+    ceremony = ceremony_of(trade)
+    if ceremony is None or ceremony.record is None:
+        return None
+    return json.loads(ceremony.record), ceremony.record_sha256
+
+
+# ---- objections and signatures ---------------------------------------------------------------------
+
+def lodge_objection(bidder: User, trade: Trade, text: str) -> Objection:
+    """A bidder in the opening raises an objection on the spot (Reg 44), while the ceremony runs."""
+    require("ceremony.object", trade, user=bidder)
+    ceremony = ceremony_of(trade)
+    if ceremony is None or not ceremony.is_open:
+        raise IllegalMove(_("Objections to the opening are raised while it is under way."), code="not_open")
+    row = Objection(ceremony=ceremony, organisation_id=bidder.organisation_id, user_id=bidder.id,
+                    text=_text(text, "text"), at=now())
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def answer_objection(staff: User, objection: Objection, text: str) -> Objection:
+    """The executing staff answer an objection (once)."""
+    require("ceremony.answer", objection.ceremony.trade, user=staff)
+    if objection.answered_at is not None:
+        raise IllegalMove(_("This objection has already been answered."), code="already_answered")
+    objection.answer, objection.answered_by_id, objection.answered_at = _text(text, "text"), staff.id, now()
+    db.session.flush()
+    return objection
+
+
+def sign_record(actor: User, trade: Trade, dissent: str | None = None) -> RecordSignature:
+    """A supervisor signs the record's SHA-256, with their dissent if they have one."""
+    require("ceremony.sign", trade, user=actor)
+    ceremony = ceremony_of(trade)
+    if ceremony is None or ceremony.record_sha256 is None:
+        raise IllegalMove(_("There is no opening record to sign yet."), code="no_record")
+    policy.join(actor, trade, "supervisor")  # a supervisor tied to a bidder may not sign
+    if db.session.scalar(sa.select(RecordSignature).where(RecordSignature.ceremony_id == ceremony.id,
+                                                          RecordSignature.user_id == actor.id)):
+        raise IllegalMove(_("You have already signed this record."), code="already_signed")
+    row = RecordSignature(ceremony=ceremony, user_id=actor.id, record_sha256=ceremony.record_sha256,
+                          signed_at=now(), dissent=_text(dissent, "dissent", required=False))
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+# ---- the live state ---------------------------------------------------------------------------------
+
+def ceremony_view(viewer: User, trade: Trade) -> dict:
+    """What a permitted viewer sees. Until the record exists, who bid stays with those allowed the
+    bidder list (trade.bidders); a bidder always sees their own objections."""
+    require("ceremony.view", trade, user=viewer)
+    ceremony = ceremony_of(trade)
+    key = opening_key(trade)
+    out: dict = {"trade_ref": trade.ref, "state": trade.state.value, "opening_at": trade.opening_at,
+                 "started": bool(ceremony and ceremony.started_at), "started_at": ceremony and ceremony.started_at,
+                 "finished_at": ceremony and ceremony.finished_at,
+                 "outcome": ceremony.outcome.value if ceremony and ceremony.outcome else None,
+                 "reason": ceremony and ceremony.reason, "releases": [], "objections": [], "entries": None,
+                 "record_sha256": ceremony and ceremony.record_sha256, "signatures": []}
+    if key is None:
+        return out
+    held = held_keyholders(ceremony.id) if ceremony else set()
+    holders = {h.id: h for h in keyholders(trade)}
+    released = {r.keyholder_id: r for r in (ceremony.releases if ceremony else [])}
+    for side, threshold in ((Side.EXECUTE, key.execute_threshold), (Side.SUPERVISE, key.supervise_threshold)):
+        ids = [hid for hid, h in holders.items() if h.side is side]
+        out.setdefault("sides", {})[side.value] = {
+            "threshold": threshold, "holders": len(ids),
+            "released": sum(1 for hid in ids if hid in held or (ceremony and ceremony.finished_at and hid in released)),
+        }
+    out["releases"] = [{"keyholder": holders[hid].user.display_name, "side": holders[hid].side.value,
+                        "released_at": row.released_at, "held": hid in held}
+                       for hid, row in released.items() if hid in holders]
+    finished = bool(ceremony and ceremony.finished_at)
+    insider = can(viewer, "trade.bidders", trade)
+    for o in (ceremony.objections if ceremony else []):
+        own = viewer.organisation_id == o.organisation_id
+        out["objections"].append({
+            "id": o.id, "bidder": o.organisation.name if (finished or insider or own) else None, "own": own,
+            "text": o.text, "at": o.at, "answer": o.answer, "answered_at": o.answered_at})
+    if finished:
+        out["entries"] = [{"bidder": e.organisation.name, "status": e.status.value,
+                           "price": f"{e.price:.2f}" if e.price is not None else None, "figures": e.figures,
+                           "plaintext_sha256": e.plaintext_sha256, "reason": e.reason} for e in ceremony.entries]
+        out["signatures"] = [{"supervisor": s.user.display_name, "signed_at": s.signed_at, "dissent": s.dissent,
+                              "record_sha256": s.record_sha256} for s in ceremony.signatures]
+    return out

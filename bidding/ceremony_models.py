@@ -1,0 +1,140 @@
+"""The opening ceremony in the database: who released a share when, each bid as opened, objections,
+the canonical opening record and the supervisors' signatures. Nothing secret is stored here."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from trading.clock import now
+from trading.extensions import db
+from trading.types import Money, UTCDateTime
+
+
+class CeremonyOutcome(str, enum.Enum):
+    OPENED = "opened"
+    FAILED = "failed"  # 流标: too few valid bids (Law 28, Reg 44; O87 41-44)
+
+
+class EntryStatus(str, enum.Enum):
+    """O20 Art 31: a bid that will not decrypt is revoked if the bidder caused it, withdrawn if not."""
+
+    OPENED = "opened"
+    REVOKED = "revoked"  # 撤销: the bidder's own fault (sealed to another key, malformed plaintext)
+    WITHDRAWN = "withdrawn"  # 撤回: anyone else's fault (the platform lost or damaged the stored envelope)
+
+
+class OpeningCeremony(db.Model):
+    """One trade's opening (不见面开标). Created when the first share is released or the staff start it;
+    `started_at` is set only by the start, which the server refuses before the opening time."""
+
+    __tablename__ = "opening_ceremonies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trade_id: Mapped[int] = mapped_column(sa.ForeignKey("trades.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    started_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    outcome: Mapped[CeremonyOutcome | None] = mapped_column(sa.Enum(CeremonyOutcome, native_enum=False, length=16))
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    #: the opening record as canonical JSON (UTF-8, sorted keys, no white space): hashed as stored
+    record: Mapped[str | None] = mapped_column(sa.Text)
+    record_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+
+    trade = relationship("Trade")
+    started_by = relationship("User", foreign_keys=[started_by_id])
+    releases: Mapped[list[ShareRelease]] = relationship(back_populates="ceremony", order_by="ShareRelease.id",
+                                                        cascade="all, delete-orphan")
+    entries: Mapped[list[OpeningEntry]] = relationship(back_populates="ceremony", order_by="OpeningEntry.id",
+                                                       cascade="all, delete-orphan")
+    objections: Mapped[list[Objection]] = relationship(back_populates="ceremony", order_by="Objection.id",
+                                                       cascade="all, delete-orphan")
+    signatures: Mapped[list[RecordSignature]] = relationship(back_populates="ceremony",
+                                                             order_by="RecordSignature.id",
+                                                             cascade="all, delete-orphan")
+
+    @property
+    def is_open(self) -> bool:
+        return self.started_at is not None and self.finished_at is None
+
+
+class ShareRelease(db.Model):
+    """A keyholder released their share (who and when only: the opened share lives in memory)."""
+
+    __tablename__ = "share_releases"
+    __table_args__ = (sa.UniqueConstraint("ceremony_id", "keyholder_id", name="uq_share_releases_holder"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ceremony_id: Mapped[int] = mapped_column(sa.ForeignKey("opening_ceremonies.id"), index=True)
+    keyholder_id: Mapped[int] = mapped_column(sa.ForeignKey("keyholders.id"))
+    released_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    ceremony: Mapped[OpeningCeremony] = relationship(back_populates="releases")
+    keyholder = relationship("Keyholder")
+
+
+class OpeningEntry(db.Model):
+    """One bid as the ceremony opened it: status, price, declared figures, plaintext hash, reason."""
+
+    __tablename__ = "opening_entries"
+    __table_args__ = (sa.UniqueConstraint("ceremony_id", "bid_id", name="uq_opening_entries_bid"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ceremony_id: Mapped[int] = mapped_column(sa.ForeignKey("opening_ceremonies.id"), index=True)
+    bid_id: Mapped[int] = mapped_column(sa.ForeignKey("bids.id"))
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
+    status: Mapped[EntryStatus] = mapped_column(sa.Enum(EntryStatus, native_enum=False, length=16))
+    price: Mapped[Decimal | None] = mapped_column(Money)
+    #: the form's other fields (duration, quality, ...), strings as the bidder declared them
+    figures: Mapped[dict | None] = mapped_column(sa.JSON)
+    #: attached files as decoded: [{name, size, sha256}]
+    files: Mapped[list | None] = mapped_column(sa.JSON)
+    plaintext_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+
+    ceremony: Mapped[OpeningCeremony] = relationship(back_populates="entries")
+    bid = relationship("Bid")
+    organisation = relationship("Organisation")
+
+
+class Objection(db.Model):
+    """A bidder's objection raised during the opening, and the staff's answer (Reg 44)."""
+
+    __tablename__ = "ceremony_objections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ceremony_id: Mapped[int] = mapped_column(sa.ForeignKey("opening_ceremonies.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(sa.Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    answer: Mapped[str | None] = mapped_column(sa.Text)
+    answered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    ceremony: Mapped[OpeningCeremony] = relationship(back_populates="objections")
+    organisation = relationship("Organisation")
+    user = relationship("User", foreign_keys=[user_id])
+    answered_by = relationship("User", foreign_keys=[answered_by_id])
+
+
+class RecordSignature(db.Model):
+    """A supervisor's signature on the opening record (the hash they signed), with any dissent."""
+
+    __tablename__ = "record_signatures"
+    __table_args__ = (sa.UniqueConstraint("ceremony_id", "user_id", name="uq_record_signatures_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ceremony_id: Mapped[int] = mapped_column(sa.ForeignKey("opening_ceremonies.id"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    record_sha256: Mapped[str] = mapped_column(sa.String(64))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    dissent: Mapped[str | None] = mapped_column(sa.Text)
+
+    ceremony: Mapped[OpeningCeremony] = relationship(back_populates="signatures")
+    user = relationship("User")
