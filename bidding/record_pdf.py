@@ -40,11 +40,23 @@ def render_pdf(html: str, fetcher: DataOnlyURLFetcher | None = None) -> bytes:
     return HTML(string=html, base_url=None, url_fetcher=fetcher or DataOnlyURLFetcher()).write_pdf()
 
 
+def beijing(value) -> str:
+    """A stored instant (ISO string or datetime) in the platform's legal time zone, to the second."""
+    from datetime import datetime
+
+    from trading.clock import local_tz
+
+    if not value:
+        return "—"
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.astimezone(local_tz()).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def render_opening_record(record: dict, sha256: str, ceremony=None) -> bytes:
     """The stored record, its hash, and (outside the hash) the signatures made on it so far."""
     signatures = list(getattr(ceremony, "signatures", []) or [])
     objections = list(getattr(ceremony, "objections", []) or [])
     html = render_template("bidding/opening_record_pdf.html", record=record, sha256=sha256,
-                           signatures=signatures, objections=objections, yuan=yuan,
+                           signatures=signatures, objections=objections, yuan=yuan, beijing=beijing,
                            status_labels=STATUS_LABELS, side_labels=SIDE_LABELS, outcome_labels=OUTCOME_LABELS)
     return render_pdf(html)

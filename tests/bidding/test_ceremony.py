@@ -372,8 +372,7 @@ def test_ceremony_route_matrix(db, client, sealed_trade, bidders, app):
 # ---- the PDF ---------------------------------------------------------------------------------------
 
 def _pdftotext(data: bytes, tmp_path) -> str:
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed")
+    assert shutil.which("pdftotext"), "pdftotext missing: `make test` installs Debian's poppler-utils"
     path = tmp_path / "record.pdf"
     path.write_bytes(data)
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True, text=True).stdout
@@ -388,6 +387,9 @@ def test_opening_record_pdf(db, client, sealed_trade, bidders, clock, tmp_path):
     response = client.get(f"/api/v1/trades/{sealed_trade.id}/opening-record.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF")
+    artifacts = Path(__file__).resolve().parents[2] / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    (artifacts / "opening-record.pdf").write_bytes(response.data)
     text = _pdftotext(response.data, tmp_path)
     assert "开标记录" in text
     for who in PRICES:
