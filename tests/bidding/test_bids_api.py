@@ -299,3 +299,24 @@ def test_notice_publishes_the_opening_key_fingerprint(client, sealed_trade):
     notices = client.get(f"/api/v1/notices?trade={sealed_trade.id}&kind=announcement").get_json()["items"]
     assert body["fingerprint"] in notices[0]["body"]
     assert body["fingerprint"] in client.get(f"/trades/{sealed_trade.ref}").get_data(as_text=True)
+
+
+def test_replayed_envelope_refused(db, client, sealed_trade, users):
+    """The same envelope sent twice: the second carries a version the platform no longer expects."""
+    data = _envelope(client, sealed_trade, users["bidder"].organisation.credit_code)
+    assert _submit(client, sealed_trade, "bidder", data).status_code == 201
+    again = _submit(client, sealed_trade, "bidder", data)
+    assert again.status_code == 422 and again.get_json()["field"] == "envelope"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Bid)) == 1
+
+
+def test_oversize_envelope_refused_and_nothing_stored(db, client, sealed_trade, users, app):
+    app.config["MAX_BID_BYTES"] = 4096
+    data = _envelope(client, sealed_trade, users["bidder"].organisation.credit_code) + bytes(0)
+    big = _envelope(client, sealed_trade, users["bidder"].organisation.credit_code, marker="x" * 10_000)
+    assert len(data) < 4096 < len(big)
+    before = sorted(p for p in Path(app.config["BLOB_DIR"]).rglob("*") if p.is_file())
+    response = _submit(client, sealed_trade, "bidder", big)
+    assert response.status_code == 422 and response.get_json()["field"] == "envelope"
+    assert sorted(p for p in Path(app.config["BLOB_DIR"]).rglob("*") if p.is_file()) == before
+    assert _submit(client, sealed_trade, "bidder", data).status_code == 201
