@@ -11,29 +11,17 @@ from bidding import receipt, services
 from bidding.models import Bid, BidState
 from bidding.schemas import (AppointKeyholdersSchema, BidderBidSchema, BidSchema, EnrolSchema, KeyholderSchema,
                              OpeningKeySchema, PersonalKeySchema, ReceiptKeySchema)
-from trading.api import bearer_only
+from trading.api import bearer_only, json_body, trade_or_404
 from trading.api.openapi import doc
-from trading.errors import InvalidInput
 from trading.extensions import db
 from trading.permissions import NotAuthenticated, can, require
-from trading.trades.models import Trade
 
 bp = Blueprint("bidding_api", __name__, url_prefix="/api/v1")
 bp.before_request(bearer_only)
 
 
-def _trade(trade_id: int) -> Trade:
-    trade = db.session.get(Trade, trade_id)
-    if trade is None:
-        abort(404)
-    return trade
-
-
-def _json() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise InvalidInput({"_schema": [_("the request body must be a JSON object")]})
-    return data
+_trade = trade_or_404
+_json = json_body
 
 
 def _authenticated() -> None:

@@ -31,6 +31,30 @@ def no_store(response):
     return response
 
 
+def json_body() -> dict:
+    """The request's JSON object, or a 422 saying the body must be one."""
+    from flask_babel import gettext as _
+
+    from trading.errors import InvalidInput
+
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise InvalidInput({"_schema": [_("the request body must be a JSON object")]})
+    return data
+
+
+def trade_or_404(trade_id: int):
+    from flask import abort
+
+    from trading.extensions import db
+    from trading.trades.models import Trade
+
+    trade = db.session.get(Trade, trade_id)
+    if trade is None:
+        abort(404)
+    return trade
+
+
 def ok(payload, status: int = 200):
     return jsonify(payload), status
 

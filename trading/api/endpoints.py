@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, request
+from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
 
 from trading.accounts.services import authenticate, issue_token, revoke_token
-from trading.api import bp, ok
+from trading.api import bp, json_body, ok, trade_or_404
 from trading.api.openapi import doc
 from trading.centres.models import Centre
 from trading.errors import InvalidInput
@@ -66,18 +66,8 @@ class TransitionListStaffSchema(TransitionListSchema):
     history = fields.List(fields.Nested(TransitionSchema))
 
 
-def _json() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise InvalidInput({"_schema": [_("the request body must be a JSON object")]})
-    return data
-
-
-def _trade(trade_id: int) -> Trade:
-    trade = db.session.get(Trade, trade_id)
-    if trade is None:
-        abort(404)
-    return trade
+_json = json_body
+_trade = trade_or_404
 
 
 def _page_args() -> tuple[int, int]:
