@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tempfile
 import threading
 from datetime import datetime
-from typing import BinaryIO
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 from blinker import Namespace
-from flask import current_app
 from flask_babel import format_datetime, gettext as _
 
 import bidding.ceremony_permissions  # noqa: F401  (registers the ceremony permissions)
-from bidding import envelope, keys, records
+from bidding import keys, opener, records
 from bidding.ceremony_models import (CeremonyOutcome, EntryStatus, Objection, OpeningCeremony, OpeningEntry,
                                      RecordSignature, ShareRelease)
 from bidding.ceremony_permissions import keyholder_of
@@ -31,7 +29,7 @@ from bidding.models import Bid, BidState, OpeningKey, PersonalKey, SealedShare, 
 from bidding.services import keyholders, opening_key, share_context
 from trading.accounts import policy
 from trading.accounts.models import User
-from trading.blobs import CHUNK, blob_store
+from trading.blobs import blob_store
 from trading.clock import now
 from trading.errors import IllegalMove, InvalidInput
 from trading.extensions import db
@@ -49,7 +47,6 @@ _SHARES: dict[int, dict[int, keys.KeyShare]] = {}
 _SHARES_LOCK = threading.Lock()
 
 MAX_TEXT = 4000
-SPOOL_BYTES = 8 * 1024 * 1024  # plaintext above this spills to a private temporary file
 
 
 # ---- the in-memory share store ------------------------------------------------------------------
@@ -186,65 +183,38 @@ def release_share(actor: User, trade: Trade, passphrase: str) -> ShareRelease:
 
 # ---- opening the bids ------------------------------------------------------------------------------
 
-class _Discard:
-    """Attached files are hashed by the decoder and not kept: the opening record needs their digests."""
-
-    def write(self, data: bytes) -> int:
-        return len(data)
-
-
-def _file_digest(fh: BinaryIO) -> str:
-    digest = hashlib.sha256()
-    while piece := fh.read(CHUNK):
-        digest.update(piece)
-    return digest.hexdigest()
+REASONS = {
+    "blob_unreadable": "平台原因：平台保存的投标文件缺失或无法读取",
+    "read_failed": "平台原因：读取投标文件时出错",
+    "blob_altered": "平台原因：平台保存的投标文件与回执记载的哈希不一致",
+    "platform_error": "平台原因：开标程序出错",
+    "wrong_binding": "投标人原因：投标文件封装的项目、投标人或版本不符",
+}
 
 
-def _withdrawn(code: str, reason: str) -> dict:
-    return {"status": EntryStatus.WITHDRAWN, "reason_code": code, "reason": reason}
+def _result(outcome: opener.Outcome) -> dict:
+    """An opener outcome as the ceremony records it, with the reason in the record's language."""
+    if outcome.status == "opened":
+        form = outcome.form or {}
+        return {"status": EntryStatus.OPENED, "reason_code": None, "reason": None,
+                "price": records.validate_price(form["price"]),
+                "figures": {k: v for k, v in form.items() if k != "price"},
+                "plaintext_sha256": outcome.plaintext_sha256, "files": outcome.files}
+    status = EntryStatus.REVOKED if outcome.status == "revoked" else EntryStatus.WITHDRAWN
+    reason = REASONS.get(outcome.code or "")
+    if reason is None:
+        reason = (f"投标人原因：投标文件无法用本项目开标密钥解密或内容格式错误（{outcome.code}: {outcome.detail}）"
+                  if status is EntryStatus.REVOKED else f"平台原因：{outcome.detail}")
+    return {"status": status, "reason_code": outcome.code, "reason": reason}
 
 
-def _revoked(code: str, reason: str) -> dict:
-    return {"status": EntryStatus.REVOKED, "reason_code": code, "reason": reason}
-
-
-def _open_bid(trade: Trade, bid: Bid, private_key) -> dict:
-    """Open one bid; O20 Art 31: the bidder's fault → revoked, the platform's → withdrawn. Never raises.
-
-    The stored bytes are first checked against the receipted SHA-256: only then is a failure to
-    decrypt provably in what the bidder sealed rather than in what the platform kept.
-    """
+def _open_bids(trade: Trade, bids: list[Bid], private_key) -> list[dict]:
+    """Open every bid (O20 Art 31: the bidder's fault → revoked, the platform's → withdrawn); one
+    failure never stops the others."""
     store = blob_store()
-    try:
-        with store.open(bid.sha256) as fh:
-            stored = _file_digest(fh)
-    except (OSError, ValueError) as exc:
-        return _withdrawn("blob_unreadable", f"平台原因：平台保存的投标文件缺失或无法读取（{type(exc).__name__}）")
-    if stored != bid.sha256:
-        return _withdrawn("blob_altered", "平台原因：平台保存的投标文件与回执记载的哈希不一致")
-    try:
-        with store.open(bid.sha256) as fh, tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as plain:
-            opened = envelope.open_envelope_digest(fh, private_key, out=plain)
-            header = opened.header
-            if (header.trade_ref, header.bidder_id, header.version) != (
-                    trade.ref, bid.organisation.credit_code, bid.version):
-                return _revoked("wrong_binding", "投标人原因：投标文件封装的项目、投标人或版本不符")
-            plain.seek(0)
-            form, files = records.decode_bid_to(plain, lambda name, size: _Discard())
-    except envelope.EnvelopeError as exc:
-        return _revoked(exc.code, f"投标人原因：投标文件无法用本项目开标密钥解密（{exc.code}: {exc.message}）")
-    except records.BidFormatError as exc:
-        return _revoked(exc.code, f"投标人原因：解密后的投标内容格式错误（{exc.code}: {exc.message}）")
-    except OSError as exc:
-        return _withdrawn("read_failed", f"平台原因：读取投标文件时出错（{type(exc).__name__}）")
-    except Exception:  # a fault of ours must not stop the opening of the other bids
-        current_app.logger.exception("opening bid %s of %s failed", bid.id, trade.ref)
-        return _withdrawn("platform_error", "平台原因：开标程序出错")
-    price = records.validate_price(form["price"])
-    return {"status": EntryStatus.OPENED, "reason_code": None, "reason": None, "price": price,
-            "figures": {k: v for k, v in form.items() if k != "price"},
-            "plaintext_sha256": opened.plaintext_sha256.hex(),
-            "files": [{"name": f.name, "size": f.size, "sha256": f.sha256.hex()} for f in files]}
+    jobs = [opener.Job(path=str(store.path(bid.sha256)), expected_sha256=bid.sha256, trade_ref=trade.ref,
+                       bidder_id=bid.organisation.credit_code, version=bid.version) for bid in bids]
+    return [_result(o) for o in opener.open_all(jobs, private_key)]
 
 
 def canonical_json(record: dict) -> bytes:
@@ -290,9 +260,10 @@ def complete_ceremony(actor: User, trade: Trade) -> OpeningCeremony:
         exec_shares.clear()
         sup_shares.clear()
     bids = db.session.scalars(sa.select(Bid).where(Bid.trade_id == trade.id, Bid.state == BidState.SUBMITTED)
+                              .options(selectinload(Bid.organisation))
                               .order_by(Bid.received_at, Bid.id)).all()
     try:
-        results = [(bid, _open_bid(trade, bid, private)) for bid in bids]
+        results = list(zip(bids, _open_bids(trade, bids, private)))
     finally:
         del private
     at = now()

@@ -155,9 +155,12 @@ def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
     return dict(pairs)
 
 
-def decode_bid_to(stream: BinaryIO,
-                  sink: Callable[[str, int], BinaryIO]) -> tuple[dict[str, str], list[FileEntry]]:
+def decode_bid_to(stream: BinaryIO, sink: Callable[[str, int], BinaryIO],
+                  hash_files: bool = True) -> tuple[dict[str, str], list[FileEntry]]:
     """Parse a record stream, writing each file to `sink(name, size)` in pieces.
+
+    `hash_files=False` skips each file's SHA-256 (FileEntry.sha256 is then empty) for callers that
+    already hash the whole plaintext, such as the opening ceremony.
 
     The names are the bidder's: whoever writes them to disk must not trust them as paths.
     """
@@ -191,10 +194,11 @@ def decode_bid_to(stream: BinaryIO,
         out, digest = sink(fname, size), hashlib.sha256()
         while left:
             piece = _need(stream, min(left, _IO_BLOCK), f"file {fname!r}")
-            digest.update(piece)
+            if hash_files:
+                digest.update(piece)
             out.write(piece)
             left -= len(piece)
-        files.append(FileEntry(fname, size, digest.digest()))
+        files.append(FileEntry(fname, size, digest.digest() if hash_files else b""))
     return form, files
 
 

@@ -1,7 +1,20 @@
 """Sealed-bid page routes whose caller matrix is tested in tests/bidding/ and tests/e2e/."""
 
+#: the opening-ceremony pages; tests/bidding/test_ceremony_pages.py tests each one for an anonymous
+#: caller (302 to /login), a wrong role (403) and the right role
+CEREMONY_PAGES: set[tuple[str, str]] = {
+    ("bidding.ceremony_page", "GET"),
+    ("bidding.ceremony_state", "GET"),
+    ("bidding.ceremony_start", "POST"),
+    ("bidding.ceremony_release", "POST"),
+    ("bidding.ceremony_complete", "POST"),
+    ("bidding.ceremony_object", "POST"),
+    ("bidding.ceremony_answer", "POST"),
+    ("bidding.ceremony_sign", "POST"),
+}
+
 #: every protected (endpoint, method) of bidding/views.py; tests/bidding/test_pages.py tests each one
-#: for an anonymous caller (302 to /login), a wrong role (403) and the right role
+#: outside CEREMONY_PAGES for an anonymous caller (302 to /login), a wrong role (403) and the right role
 COVERED: set[tuple[str, str]] = {
     ("bidding.bid_page", "GET"),
     ("bidding.submit_bid", "POST"),
@@ -11,4 +24,4 @@ COVERED: set[tuple[str, str]] = {
     ("bidding.personal_key", "POST"),
     ("bidding.keyholders", "GET"),
     ("bidding.keyholders", "POST"),
-}
+} | CEREMONY_PAGES

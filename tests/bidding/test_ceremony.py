@@ -340,7 +340,8 @@ def test_supervisors_sign_the_record(db, client, sealed_trade, bidders, clock):
 def test_ceremony_route_matrix(db, client, sealed_trade, bidders, app):
     """Every protected ceremony route refuses anonymous callers (401) and the wrong branch (403)."""
     protected = {(r.endpoint, m) for r in app.url_map.iter_rules()
-                 if "/ceremony" in r.rule or "/opening-record" in r.rule for m in r.methods - {"HEAD", "OPTIONS"}}
+                 if r.rule.startswith("/api/") and ("/ceremony" in r.rule or "/opening-record" in r.rule)
+                 for m in r.methods - {"HEAD", "OPTIONS"}}
     assert protected == COVERED
     record_routes = {e for e, _m in COVERED if "opening_record" in e}
     urls = {r.endpoint: r.rule.replace("<int:trade_id>", str(sealed_trade.id)).replace("<int:objection_id>", "1")

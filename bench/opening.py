@@ -1,0 +1,601 @@
+"""Bench: opening N sealed bids through the real ceremony code, against a raw decryption of the same envelopes.
+
+    .venv/bin/python bench/opening.py [--bids 1000] [--size 1M] [--keep] [--profile]
+
+What it does, in-process, in a fresh temporary instance (SQLite file, blob directory) deleted afterwards:
+
+1. builds the data through the real services with the platform clock frozen (schema by migrations,
+   centres, two executing clerks and a supervisor who enrol personal keys, a works tender whose
+   keyholders are appointed, then submitted, approved - which makes and splits the opening key - and
+   published, so it is open for bids), and N bidder companies, each with a user;
+2. seals one envelope per bidder (`bidding.envelope.seal`: a form with a price and one file of
+   `--size` random bytes) and submits it with `bidding.services.submit_bid` (real checks, real blob
+   store, one commit per bid, as the API does);
+3. moves the clock to the opening time; rebuilds the private key once from the keyholders' shares
+   (outside any timing) for the baseline;
+4. baseline: for every stored blob, `bidding.envelope.open_envelope_digest` with that key, the
+   plaintext discarded; measured: `ceremony.start_ceremony`, the three `ceremony.release_share`, and
+   `ceremony.complete_ceremony` (decrypts every envelope, decodes the records, writes the opening
+   record); then the baseline again. The baseline is the mean of the two runs, which bracket the
+   ceremony in time;
+5. checks the opening record (one entry per bid, every one `opened`, prices, plaintext digests equal
+   to the baseline's, file sizes and digests equal to what was sealed) and prints one line per figure
+   and a final `ratio=X target<=1.5`.
+
+Exit status: 0 whatever the ratio (it is a measurement), 1 if the ceremony's record is wrong, 2 if
+the bench itself failed (setup, not enough disk space).
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import hashlib
+import io
+import json
+import os
+import pstats
+import re
+import secrets
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+TARGET = 1.5
+PASSWORD = "bench-password-123"
+PASSPHRASES = {"bench_staff": "bench staff passphrase 1", "bench_staff2": "bench staff passphrase 2",
+               "bench_supervisor": "bench supervisor passphrase 3"}
+MAX_SIZE = 60 * 1024 * 1024  # the platform's MAX_CONTENT_LENGTH is 64 MiB per envelope
+SPARE_BYTES = 512 * 1024 * 1024  # free space to leave on the disk beyond the envelopes
+
+
+# ---- options -------------------------------------------------------------------------------------
+
+def parse_size(text: str) -> int:
+    match = re.fullmatch(r"\s*(\d+)\s*([kKmM]?)i?[bB]?\s*", text)
+    if not match:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 262144, 256K, 1M)")
+    number, unit = int(match.group(1)), match.group(2).upper()
+    value = number * {"": 1, "K": 1024, "M": 1024 ** 2}[unit]
+    if not 1 <= value <= MAX_SIZE:
+        raise argparse.ArgumentTypeError(f"the size must be from 1 byte to {MAX_SIZE // 1024 ** 2} MiB")
+    return value
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--bids", type=int, default=1000, help="sealed bids, one per bidder company (default 1000)")
+    p.add_argument("--size", type=parse_size, default=1024 * 1024,
+                   help="size of the random file sealed in each envelope: bytes or 256K / 1M (default 1M)")
+    p.add_argument("--tmp", type=Path, default=None,
+                   help="folder in which to make the temporary instance (default: the system's temp folder)")
+    p.add_argument("--profile", action="store_true",
+                   help="run complete_ceremony under cProfile and print where its time goes (the ceremony "
+                        "figure and the ratio are then inflated by the profiler)")
+    p.add_argument("--breakdown", action="store_true",
+                   help="time the parts of complete_ceremony (the blob re-hash, the decryption, the record "
+                        "decoding, the record) by wrapping those functions with timers while it runs; the "
+                        "overhead is a few microseconds per bid, so the figures stay valid")
+    p.add_argument("--keep", action="store_true", help="keep the temporary instance (path printed)")
+    args = p.parse_args(argv)
+    if not 1 <= args.bids <= 10_000:
+        p.error("--bids must be from 1 to 10000")
+    return args
+
+
+def say(*parts) -> None:
+    print(*parts, file=sys.stderr, flush=True)
+
+
+def line(label: str, value: str) -> None:
+    print(f"{label:<34} {value}", flush=True)
+
+
+def envelope_bytes(size: int, chunk: int = 65536) -> int:
+    """About how large the envelope of one bid is: header, form record, file record, GCM tags."""
+    plain = size + 200
+    return 300 + plain + 16 * (plain // chunk + 1)
+
+
+# ---- the instance and its data -------------------------------------------------------------------
+
+def instance_env(tmp: Path) -> None:
+    instance = tmp / "instance"
+    instance.mkdir()
+    for name in ("PLATFORM_ENV", "BLOB_DIR", "TIMEZONE", "SANDBOX_ENABLED", "TRUSTED_PROXIES",
+                 "RECEIPT_KEY_PATH"):
+        os.environ.pop(name, None)  # nothing from the caller's shell may point elsewhere
+    os.environ.update({
+        "INSTANCE_PATH": str(instance),
+        "DATABASE_URL": f"sqlite:///{instance / 'trading.sqlite'}",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "SCHEDULER_SECONDS": "0",
+    })
+
+
+def make_app():
+    """The platform in-process on the bench instance, with cheap Argon2 (passwords and personal keys)."""
+    from trading import create_app
+    from trading.config import Config
+
+    class BenchConfig(Config):
+        PASSWORD_HASH_PARAMS = {"time_cost": 1, "memory_cost": 8 * 1024, "parallelism": 1}
+        PERSONAL_KEY_ARGON2 = {"memory_kib": 8 * 1024, "iterations": 1, "lanes": 1}
+
+    return create_app(BenchConfig)
+
+
+@dataclass
+class Sealed:
+    """What the bench knows of one bid it sealed, to check the opening record against."""
+    organisation_id: int
+    credit_code: str
+    price: str
+    file_sha256: str
+    envelope_sha256: str = ""
+
+
+@dataclass
+class Setup:
+    trade_id: int
+    staff_ids: dict[str, int]  # username -> user id (the keyholders)
+    bids: list[Sealed]
+    envelope_total: int  # bytes of all envelopes stored
+
+
+def build_trade(app) -> tuple[int, dict[str, int]]:
+    """Centres, keyholders with personal keys, and a works tender open for bids (clock frozen)."""
+    import flask_migrate
+    import sqlalchemy as sa
+
+    from bidding import services as bidding
+    from bidding.models import OpeningKey
+    from trading.accounts.models import OrgKind
+    from trading.accounts.roles import Role
+    from trading.accounts.services import create_organisation, create_user
+    from trading.accounts.uscc import make_uscc
+    from trading.centres.data import ensure_centres
+    from trading.centres.models import Centre
+    from trading.clock import now
+    from trading.extensions import db
+    from trading.trades import services as trades
+    from trading.trades.flows import TradeState
+
+    flask_migrate.upgrade()
+    ensure_centres()
+    db.session.commit()
+    works = db.session.scalar(sa.select(Centre).where(Centre.code == "WORKS"))
+
+    def person(username, role):
+        return create_user(username, PASSWORD, username.replace("_", " ").title(), None,
+                           [(role, works.id)], email=f"{username}@bench.invalid")
+
+    tenderer = create_organisation("Bench City Works Investment Co.", OrgKind.TENDERER,
+                                   make_uscc("91330100MB0000001"))
+    decider = person("bench_decider", Role.DECISION_MAKER)
+    staff = person("bench_staff", Role.CENTRE_STAFF)
+    staff2 = person("bench_staff2", Role.CENTRE_STAFF)
+    supervisor = person("bench_supervisor", Role.ADMIN_SUPERVISOR)
+    db.session.commit()
+    for user in (staff, staff2, supervisor):
+        bidding.enrol_personal_key(user, PASSPHRASES[user.username])
+    db.session.commit()
+
+    # The works rule set wants >= 20 days from issue to deadline; the opening is at the deadline.
+    start = now()
+    deadline = start + timedelta(days=25)
+    trade = trades.create_trade(staff, {
+        "centre_id": works.id, "method": "works_open_tender", "tenderer_id": tenderer.id,
+        "title": "Bench: opening sealed bids", "description": "opening ceremony bench data",
+        "estimated_price": Decimal("5000000.00"), "bid_security": Decimal("100000.00"),
+        "issue_at": start, "docs_until": start + timedelta(days=10), "bid_deadline": deadline,
+        "opening_at": deadline,
+    })
+    db.session.commit()
+    bidding.appoint_keyholders(decider, trade, [staff.id, staff2.id], [supervisor.id])
+    db.session.commit()
+    trades.move(trade, "submit", staff)
+    trades.move(trade, "approve", decider)  # the listener makes and splits the opening key
+    trades.move(trade, "publish", staff)
+    db.session.commit()
+    if trade.state is not TradeState.BIDDING:
+        raise RuntimeError(f"the trade is {trade.state.value}, not bidding, after publish")
+    if db.session.scalar(sa.select(OpeningKey).where(OpeningKey.trade_id == trade.id)) is None:
+        raise RuntimeError("approval made no opening key")
+    return trade.id, {u.username: u.id for u in (staff, staff2, supervisor)}
+
+
+def submit_bids(app, trade_id: int, n: int, size: int) -> tuple[list[Sealed], int]:
+    """N bidder companies with a user each; one sealed envelope each through submit_bid."""
+    from bidding import envelope
+    from bidding import services as bidding
+    from bidding.records import encode_bid
+    from trading.accounts.models import OrgKind
+    from trading.accounts.roles import Role
+    from trading.accounts.services import create_organisation, create_user
+    from trading.accounts.uscc import make_uscc
+    from trading.clock import clock
+    from trading.extensions import db
+    from trading.trades.models import Trade
+
+    trade = db.session.get(Trade, trade_id)
+    public_key = envelope.load_public_key(bidding.opening_key(trade).public_key.hex())
+    ref = trade.ref
+    users = []
+    for i in range(1, n + 1):
+        org = create_organisation(f"Bench Bidder {i:05d} Construction Co.", OrgKind.BIDDER,
+                                  make_uscc(f"91330100MA{i:07d}"))
+        user = create_user(f"bench_bidder_{i:05d}", PASSWORD, f"Bench Bidder {i}", org,
+                           [(Role.BIDDER, None)], email=f"bidder{i}@bench.invalid")
+        users.append(user)
+        if i % 200 == 0:
+            db.session.commit()
+    db.session.commit()
+    say(f"  {n} bidder companies created; sealing and submitting ...")
+
+    sealed, total, t0 = [], 0, time.monotonic()
+    for i, user in enumerate(users):
+        org = user.organisation
+        price = f"{4_800_000 + i}.{i % 100:02d}"
+        data = os.urandom(size)
+        plaintext = encode_bid({"price": price, "duration_days": "360", "note": f"bench bid {i}"},
+                               [("technical.bin", data)])
+        buf = io.BytesIO()
+        envelope.seal(plaintext, public_key=public_key, trade_ref=ref, bidder_id=org.credit_code,
+                      version=1, out=buf)
+        record = Sealed(org.id, org.credit_code, price, hashlib.sha256(data).hexdigest())
+        del data, plaintext
+        buf.seek(0)
+        clock.advance(timedelta(milliseconds=10))  # received one after another, as uploads are
+        bid = bidding.submit_bid(user, trade, buf)
+        db.session.commit()
+        record.envelope_sha256 = bid.sha256
+        total += bid.size
+        sealed.append(record)
+        if (i + 1) % 100 == 0 or i + 1 == n:
+            say(f"  {i + 1}/{n} bids submitted ({time.monotonic() - t0:.1f} s)")
+    return sealed, total
+
+
+def build_data(app, n: int, size: int) -> Setup:
+    from trading.extensions import db
+
+    with app.app_context():
+        trade_id, staff_ids = build_trade(app)
+        bids, total = submit_bids(app, trade_id, n, size)
+        db.session.remove()
+    return Setup(trade_id, staff_ids, bids, total)
+
+
+# ---- the baseline --------------------------------------------------------------------------------
+
+def rebuild_private_key(app, setup: Setup):
+    """The opening key rebuilt once from the keyholders' sealed shares, outside any timing."""
+    import sqlalchemy as sa
+
+    from bidding import keys
+    from bidding.models import Keyholder, PersonalKey, SealedShare, Side
+    from bidding.services import opening_key, share_context
+    from trading.extensions import db
+    from trading.trades.models import Trade
+
+    with app.app_context():
+        trade = db.session.get(Trade, setup.trade_id)
+        key = opening_key(trade)
+        shares = {Side.EXECUTE: [], Side.SUPERVISE: []}
+        for username, user_id in setup.staff_ids.items():
+            holder = db.session.scalar(sa.select(Keyholder).where(Keyholder.trade_id == trade.id,
+                                                                  Keyholder.user_id == user_id))
+            sealed = db.session.scalar(sa.select(SealedShare).where(SealedShare.opening_key_id == key.id,
+                                                                    SealedShare.keyholder_id == holder.id))
+            personal = db.session.get(PersonalKey, sealed.personal_key_id)
+            unlocked = keys.unlock_personal_key(personal.protected_key, PASSPHRASES[username])
+            shares[holder.side].append(keys.open_share(sealed.sealed, unlocked, share_context(trade, holder)))
+        private = keys.rebuild_opening_key(shares[Side.EXECUTE], shares[Side.SUPERVISE], key.public_key,
+                                           execute_threshold=key.execute_threshold,
+                                           supervise_threshold=key.supervise_threshold)
+        db.session.remove()
+    return private
+
+
+def blob_paths(app, setup: Setup) -> list[Path]:
+    from trading.blobs import blob_store
+
+    with app.app_context():
+        store = blob_store()
+        return [store.path(b.envelope_sha256) for b in setup.bids]
+
+
+def raw_decrypt(paths: list[Path], private_key) -> tuple[float, dict[str, str]]:
+    """Every envelope opened with open_envelope_digest, plaintext discarded; (seconds, envelope
+    SHA-256 -> plaintext SHA-256)."""
+    from bidding.envelope import open_envelope_digest
+
+    digests = {}
+    t0 = time.perf_counter()
+    for path in paths:
+        with path.open("rb") as fh:
+            opened = open_envelope_digest(fh, private_key)
+        digests[path.parent.name + path.name] = opened.plaintext_sha256.hex()
+    return time.perf_counter() - t0, digests
+
+
+# ---- the ceremony --------------------------------------------------------------------------------
+
+@dataclass
+class CeremonyTimes:
+    start: float
+    releases: list[float]
+    complete: float
+    commit: float
+    profile: pstats.Stats | None
+    parts: dict[str, list] | None  # --breakdown: name -> [calls, seconds]
+
+
+class Breakdown:
+    """Wrap named functions with timers for the duration of a `with` block, then put them back."""
+
+    def __init__(self, targets: list[tuple[object, str, str]]) -> None:
+        self.targets = targets  # (module or object, attribute, label)
+        self.parts: dict[str, list] = {label: [0, 0.0] for _obj, _attr, label in targets}
+        self.saved: list[tuple[object, str, object]] = []
+
+    def __enter__(self) -> Breakdown:
+        for obj, attr, label in self.targets:
+            original = getattr(obj, attr)
+            tally = self.parts[label]
+
+            def timed(*a, _f=original, _t=tally, **kw):
+                t0 = time.perf_counter()
+                try:
+                    return _f(*a, **kw)
+                finally:
+                    _t[0] += 1
+                    _t[1] += time.perf_counter() - t0
+
+            self.saved.append((obj, attr, original))
+            setattr(obj, attr, timed)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for obj, attr, original in reversed(self.saved):
+            setattr(obj, attr, original)
+
+
+def run_ceremony(app, setup: Setup, profile: bool, breakdown: bool) -> CeremonyTimes:
+    """start_ceremony, the three release_share, complete_ceremony; each as its own request would
+    (fresh session, commit at the end)."""
+    from bidding import ceremony
+    from trading.accounts.models import User
+    from trading.extensions import db
+    from trading.trades.models import Trade
+
+    def step(username: str, call):
+        with app.app_context():
+            trade = db.session.get(Trade, setup.trade_id)
+            actor = db.session.get(User, setup.staff_ids[username])
+            t0 = time.perf_counter()
+            call(actor, trade)
+            t1 = time.perf_counter()
+            db.session.commit()
+            t2 = time.perf_counter()
+            db.session.remove()
+        return t1 - t0, t2 - t1
+
+    t_start = sum(step("bench_staff", ceremony.start_ceremony))
+    releases = [sum(step(name, lambda actor, trade, name=name: ceremony.release_share(actor, trade,
+                                                                                     PASSPHRASES[name])))
+                for name in PASSPHRASES]
+    profiler = cProfile.Profile() if profile else None
+    # ceremony.py looks these up at call time: _file_digest, _record and canonical_json as its own
+    # globals, open_envelope_digest and decode_bid_to through the envelope and records modules
+    timers = Breakdown([
+        (ceremony, "_open_bid", "_open_bid"),
+        (ceremony, "_file_digest", " _file_digest"),
+        (ceremony.envelope, "open_envelope_digest", " open_envelope_digest"),
+        (ceremony.records, "decode_bid_to", " decode_bid_to"),
+        (ceremony, "_record", "_record"),
+        (ceremony, "canonical_json", "canonical_json"),
+        (ceremony, "move", "move"),
+    ]) if breakdown else None
+
+    def complete(actor, trade):
+        if timers is not None:
+            timers.__enter__()
+        if profiler is not None:
+            profiler.enable()
+        try:
+            return ceremony.complete_ceremony(actor, trade)
+        finally:
+            if profiler is not None:
+                profiler.disable()
+            if timers is not None:
+                timers.__exit__()
+
+    t_complete, t_commit = step("bench_staff", complete)
+    stats = pstats.Stats(profiler, stream=sys.stderr) if profiler else None
+    return CeremonyTimes(t_start, releases, t_complete, t_commit, stats, timers.parts if timers else None)
+
+
+def check_record(app, setup: Setup, size: int, digests: dict[str, str]) -> list[str]:
+    """What is wrong with the stored opening (nothing, when the list is empty)."""
+    import sqlalchemy as sa
+
+    from bidding.ceremony import ceremony_of, opening_record
+    from bidding.ceremony_models import CeremonyOutcome, EntryStatus, OpeningEntry
+    from trading.extensions import db
+    from trading.trades.flows import TradeState
+    from trading.trades.models import Trade
+
+    problems: list[str] = []
+    expected = {b.organisation_id: b for b in setup.bids}
+    with app.app_context():
+        trade = db.session.get(Trade, setup.trade_id)
+        cer = ceremony_of(trade)
+        if cer is None or cer.finished_at is None:
+            return ["the ceremony did not finish"]
+        if cer.outcome is not CeremonyOutcome.OPENED:
+            problems.append(f"outcome {cer.outcome}, not opened ({cer.reason})")
+        if trade.state is not TradeState.OPENED:
+            problems.append(f"the trade is {trade.state.value} after the opening")
+        entries = db.session.scalars(sa.select(OpeningEntry).where(OpeningEntry.ceremony_id == cer.id)).all()
+        if len(entries) != len(setup.bids):
+            problems.append(f"{len(entries)} opening entries for {len(setup.bids)} bids")
+        wrong_status = [e for e in entries if e.status is not EntryStatus.OPENED]
+        if wrong_status:
+            e = wrong_status[0]
+            problems.append(f"{len(wrong_status)} entries not opened (e.g. {e.status.value}: {e.reason})")
+        seen = set()
+        for e in entries:
+            want = expected.get(e.organisation_id)
+            if want is None:
+                problems.append(f"an entry for organisation {e.organisation_id}, which did not bid")
+                continue
+            seen.add(e.organisation_id)
+            if e.status is not EntryStatus.OPENED:
+                continue
+            if e.price != Decimal(want.price):
+                problems.append(f"{want.credit_code}: price {e.price}, sealed {want.price}")
+            if e.plaintext_sha256 != digests.get(want.envelope_sha256):
+                problems.append(f"{want.credit_code}: plaintext SHA-256 differs from the raw decryption's")
+            files = e.files or []
+            # the record names each file and its size; its bytes are covered by the plaintext SHA-256 above
+            if len(files) != 1 or files[0].get("size") != size:
+                problems.append(f"{want.credit_code}: files {json.dumps(files)[:200]} differ from the sealed file")
+        if len(seen) != len(expected):
+            problems.append(f"{len(expected) - len(seen)} bidders have no entry")
+        stored = opening_record(trade)
+        if stored is None:
+            problems.append("no opening record stored")
+        else:
+            record, digest = stored
+            if hashlib.sha256(cer.record.encode("utf-8")).hexdigest() != digest:
+                problems.append("the record's stored SHA-256 does not match the record")
+            statuses = [b["status"] for b in record["bids"]]
+            if len(statuses) != len(setup.bids) or set(statuses) != {"opened"}:
+                problems.append(f"the record lists {len(statuses)} bids with statuses {sorted(set(statuses))}")
+            if record.get("valid_bids") != len(setup.bids):
+                problems.append(f"the record counts {record.get('valid_bids')} valid bids")
+        db.session.remove()
+    return problems[:20]
+
+
+# ---- main ----------------------------------------------------------------------------------------
+
+def print_profile(stats: pstats.Stats) -> None:
+    say("--- cProfile of complete_ceremony: by own time ---")
+    stats.sort_stats("tottime").print_stats(20)
+    say("--- who calls SHA-256 update, file reads and lazy loads ---")
+    stats.print_callers(r"method 'update' of '_hashlib|method 'read' of '_io.BufferedReader'|_emit_lazyload")
+    say("--- by cumulative time ---")
+    stats.sort_stats("cumulative").print_stats(35)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    t_begin = time.monotonic()
+    parent = args.tmp or Path(tempfile.gettempdir())
+    need = args.bids * envelope_bytes(args.size) + 64 * 1024 * 1024
+    free = shutil.disk_usage(parent).free
+    if free < need + SPARE_BYTES:
+        say(f"not enough free space in {parent}: {free / 2**30:.1f} GiB free, the envelopes need about "
+            f"{need / 2**30:.1f} GiB plus {SPARE_BYTES / 2**30:.1f} GiB to spare (--tmp elsewhere, or fewer "
+            "--bids / a smaller --size)")
+        return 2
+    tmp = Path(tempfile.mkdtemp(prefix="prtp-bench-opening-", dir=parent))
+    say(f"instance {tmp}; {free / 2**30:.1f} GiB free there, about {need / 2**30:.2f} GiB needed")
+
+    from trading.clock import clock
+
+    try:
+        instance_env(tmp)
+        app = make_app()
+        clock.freeze(datetime.now(timezone.utc).replace(microsecond=0))
+        say(f"building data: {args.bids} bids of {args.size / 1024:.0f} KiB ...")
+        setup = build_data(app, args.bids, args.size)
+        t_setup = time.monotonic() - t_begin
+        say(f"setup took {t_setup:.1f} s; {setup.envelope_total / 2**20:.1f} MiB of envelopes stored")
+
+        # past the deadline, at the opening time (the opening is at the deadline in a works tender)
+        with app.app_context():
+            from trading.extensions import db
+            from trading.trades.models import Trade
+
+            trade = db.session.get(Trade, setup.trade_id)
+            clock.freeze(trade.opening_at + timedelta(seconds=1))
+            db.session.remove()
+
+        private = rebuild_private_key(app, setup)
+        paths = blob_paths(app, setup)
+        say("baseline (raw decryption) ...")
+        base1, digests = raw_decrypt(paths, private)
+        say(f"  {base1:.2f} s; ceremony ...")
+        times = run_ceremony(app, setup, args.profile, args.breakdown)
+        say(f"  complete_ceremony {times.complete:.2f} s; baseline again ...")
+        base2, digests2 = raw_decrypt(paths, private)
+        say(f"  {base2:.2f} s; checking the record ...")
+        del private
+        problems = check_record(app, setup, args.size, digests)
+        if digests2 != digests:
+            problems.append("the two baseline runs decrypted different plaintexts")
+
+        baseline = statistics.fmean([base1, base2])
+        ratio = times.complete / baseline if baseline else float("nan")
+        total = setup.envelope_total
+        mb = total / 1e6
+        print(f"# {args.bids} sealed bids of {args.size / 1024:.0f} KiB (file) opened in-process; SQLite; "
+              f"{os.cpu_count()} CPUs" + ("; UNDER cProfile (ceremony figures inflated)" if args.profile else ""))
+        line("bids", str(args.bids))
+        line("envelopes MiB total", f"{total / 2**20:.1f}  (mean envelope {total / args.bids / 1024:.1f} KiB)")
+        line("baseline raw decryption s", f"{baseline:.2f}  (runs: {base1:.2f}, {base2:.2f})")
+        line("ceremony complete_ceremony s", f"{times.complete:.2f}  (+ commit {times.commit:.2f})")
+        line("ceremony start + releases s", f"{times.start:.3f} + " + " + ".join(f"{r:.3f}" for r in times.releases))
+        line("baseline MB/s", f"{mb / baseline:.1f}")
+        line("ceremony MB/s", f"{mb / times.complete:.1f}")
+        line("ratio ceremony/baseline", f"{ratio:.3f}")
+        if times.parts is not None:
+            parts = times.parts
+            share = lambda sec: f"{sec:.3f} s  ({100 * sec / times.complete:.0f}% of complete_ceremony)"
+            for label, (calls, seconds) in parts.items():
+                line(f"  {label}", share(seconds) + f"  {calls} call(s)")
+                if label == " decode_bid_to":
+                    inner = sum(parts[k][1] for k in (" _file_digest", " open_envelope_digest", " decode_bid_to"))
+                    line("   rest of _open_bid", share(parts["_open_bid"][1] - inner)
+                         + "  (blob opens, spool file, bid.organisation lazy load, price)")
+            outer = sum(v[1] for k, v in parts.items() if not k.startswith(" "))
+            line("  rest of complete_ceremony", share(times.complete - outer)
+                 + "  (key rebuild, Bid query, OpeningEntry rows, flush)")
+        line("record", "ok" if not problems else f"WRONG ({len(problems)} problem(s))")
+        for problem in problems:
+            line("  problem", problem)
+        line("setup s", f"{t_setup:.1f}")
+        line("bench wall time s", f"{time.monotonic() - t_begin:.1f}")
+        print(f"ratio={ratio:.3f} target<={TARGET}", flush=True)
+        if times.profile is not None:
+            print_profile(times.profile)
+        if args.keep:
+            say(f"kept {tmp}")
+        return 1 if problems else 0
+    except Exception as exc:
+        traceback.print_exc()
+        say(f"bench failed: {type(exc).__name__}: {exc}")
+        return 2
+    finally:
+        clock.unfreeze()
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
