@@ -6,7 +6,11 @@ decryption, so the receipt check costs one hash, not a second read of the file.
 from __future__ import annotations
 
 import hashlib
+import io
+import os
+import threading
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -52,6 +56,25 @@ class _HashingReader:
             pass
 
 
+INLINE_BYTES = 64 * 1024 * 1024  # envelopes up to this size are read whole, the rest streamed
+_HASHER: ThreadPoolExecutor | None = None
+_HASHER_LOCK = threading.Lock()
+
+
+def _hasher() -> ThreadPoolExecutor:
+    """One background thread for envelope hashes: hashlib releases the GIL on large buffers, so the
+    hash of one envelope runs beside its decryption."""
+    global _HASHER
+    with _HASHER_LOCK:
+        if _HASHER is None:
+            _HASHER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="envelope-hash")
+        return _HASHER
+
+
+def _sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 class _Discard:
     def write(self, data: bytes) -> int:
         return len(data)
@@ -65,20 +88,28 @@ def open_one(job: Job, private_key) -> Outcome:
     except OSError as exc:
         return Outcome("withdrawn", "blob_unreadable", type(exc).__name__)
     with fh, tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as plain:
-        reader = _HashingReader(fh)
         failure: Outcome | None = None
         opened = None
         try:
-            opened = envelope.open_envelope_digest(reader, private_key, out=plain)
-        except envelope.EnvelopeError as exc:
-            failure = Outcome("revoked", exc.code, exc.message)
+            if os.fstat(fh.fileno()).st_size <= INLINE_BYTES:
+                # Read once into memory; hash on the second core while this one decrypts.
+                data = fh.read()
+                hashed = _hasher().submit(_sha256_hex, data)
+                source: BinaryIO = io.BytesIO(data)
+            else:
+                hashed, source = None, _HashingReader(fh)
+            try:
+                opened = envelope.open_envelope_digest(source, private_key, out=plain)
+            except envelope.EnvelopeError as exc:
+                failure = Outcome("revoked", exc.code, exc.message)
+            if hashed is None:
+                source.drain()  # after a failure part of the file is unread: the hash needs all of it
+                stored = source.digest.hexdigest()
+            else:
+                stored = hashed.result()
         except OSError as exc:
             return Outcome("withdrawn", "read_failed", type(exc).__name__)
-        try:
-            reader.drain()  # after a failure part of the file is unread: the hash needs all of it
-        except OSError as exc:
-            return Outcome("withdrawn", "read_failed", type(exc).__name__)
-        if reader.digest.hexdigest() != job.expected_sha256:
+        if stored != job.expected_sha256:
             return Outcome("withdrawn", "blob_altered", "stored bytes differ from the receipt")
         if failure is not None:
             return failure

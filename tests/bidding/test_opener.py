@@ -35,3 +35,23 @@ def test_verdicts(tmp_path):
     assert statuses == ["opened", "opened", "opened", "revoked", "opened", "withdrawn", "withdrawn", "opened"]
     assert local[5].code == "blob_altered" and local[6].code == "blob_unreadable"
     assert local[0].form == {"price": "1000.00"} and local[0].files == [{"name": "a.bin", "size": 5000}]
+
+
+def test_streaming_path_gives_the_same_verdicts(tmp_path, monkeypatch):
+    """Envelopes above INLINE_BYTES are hashed while streamed instead of read whole."""
+    sk = keys.generate_opening_key()
+    good = _seal(sk.public_key(), "B1", "1.00", b"x" * 3000)
+    bad = _seal(keys.generate_opening_key().public_key(), "B2", "2.00", b"y" * 3000)
+    jobs = []
+    for name, data in (("good", good), ("bad", bad)):
+        (tmp_path / name).write_bytes(data)
+        jobs.append(opener.Job(str(tmp_path / name), hashlib.sha256(data).hexdigest(), "GC-2026-0001",
+                               "B1" if name == "good" else "B2", 1))
+    inline = opener.open_all(jobs, sk)
+    monkeypatch.setattr(opener, "INLINE_BYTES", 0)
+    streamed = opener.open_all(jobs, sk)
+    assert [(o.status, o.code, o.plaintext_sha256) for o in inline] == \
+           [(o.status, o.code, o.plaintext_sha256) for o in streamed]
+    assert [o.status for o in streamed] == ["opened", "revoked"]
+    (tmp_path / "bad").write_bytes(bad[:-1])  # and a changed copy is still the platform's fault
+    assert opener.open_all(jobs, sk)[1].status == "withdrawn"
