@@ -1,23 +1,29 @@
 """The opening ceremony (不见面开标): shares released, the key rebuilt in memory, every bid opened
 (O20 Art 29-32), the opening record written, hashed and signed by the supervisors.
 
-Opened shares live only in this process's memory (`_SHARES`), never in the database, on disk or in
-a session. The embedded default (`make run`, one Flask process) therefore needs nothing else; a
-deployment with several worker processes or hosts must route every request of one trade's ceremony
-to the same worker (sticky routing on the trade id), or keyholders' releases will be spread over
-workers that cannot see each other's shares. A worker restart loses the held shares: the release
-rows stay, the state shows them as no longer held, and the keyholders release again.
+Released shares are held between the release and the opening in the database, each sealed with
+AES-256-GCM under a key derived (HKDF) from the platform's SECRET_KEY and the ceremony, so that
+every worker process and host of the platform can complete the ceremony, and a restart loses
+nothing. Shares can be released only after the bid deadline (when nothing is secret any more from
+the law's point of view but the bids themselves, which then open), and the held copies are erased
+in the transaction that opens the bids. The whole private key exists only in memory, in
+complete_ceremony.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-import threading
+import os
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 from blinker import Namespace
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import current_app
 from flask_babel import format_datetime, gettext as _
 
 import bidding.ceremony_permissions  # noqa: F401  (registers the ceremony permissions)
@@ -42,27 +48,59 @@ _signals = Namespace()
 #: sender=Trade; kwargs: ceremony (OpeningCeremony), actor (User)
 ceremony_completed = _signals.signal("ceremony-completed")
 
-#: ceremony id -> keyholder id -> opened share; only ever touched under _SHARES_LOCK
-_SHARES: dict[int, dict[int, keys.KeyShare]] = {}
-_SHARES_LOCK = threading.Lock()
 
 MAX_TEXT = 4000
 
 
-# ---- the in-memory share store ------------------------------------------------------------------
+# ---- the held-share store ------------------------------------------------------------------------
+
+def _store_key(ceremony_id: int) -> AESGCM:
+    secret = current_app.config["SECRET_KEY"]
+    secret = secret.encode() if isinstance(secret, str) else secret
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"PRSB held shares v1",
+                   info=f"ceremony:{ceremony_id}".encode()).derive(secret)
+    return AESGCM(derived)
+
+
+def _aad(ceremony_id: int, keyholder_id: int) -> bytes:
+    return f"PRSB held share|{ceremony_id}|{keyholder_id}".encode()
+
+
+def _seal_held(ceremony_id: int, keyholder_id: int, share: keys.KeyShare) -> bytes:
+    nonce = os.urandom(12)
+    return nonce + _store_key(ceremony_id).encrypt(nonce, share.to_bytes(), _aad(ceremony_id, keyholder_id))
+
+
+def _open_held(ceremony_id: int, keyholder_id: int, sealed: bytes) -> keys.KeyShare:
+    return keys.KeyShare.from_bytes(
+        _store_key(ceremony_id).decrypt(sealed[:12], sealed[12:], _aad(ceremony_id, keyholder_id)))
+
 
 def held_keyholders(ceremony_id: int) -> set[int]:
-    """Keyholder ids whose opened share this process holds for the ceremony."""
-    with _SHARES_LOCK:
-        return set(_SHARES.get(ceremony_id, {}))
+    """Keyholder ids whose released share is held for the ceremony."""
+    return set(db.session.scalars(sa.select(ShareRelease.keyholder_id).where(
+        ShareRelease.ceremony_id == ceremony_id, ShareRelease.held_share.is_not(None))))
+
+
+def _take_shares(ceremony_id: int) -> dict[int, keys.KeyShare]:
+    """Open and erase the held shares, in the caller's transaction (a failed opening rolls back)."""
+    rows = db.session.scalars(sa.select(ShareRelease).where(
+        ShareRelease.ceremony_id == ceremony_id, ShareRelease.held_share.is_not(None)).with_for_update()).all()
+    taken = {}
+    for row in rows:
+        try:
+            taken[row.keyholder_id] = _open_held(ceremony_id, row.keyholder_id, row.held_share)
+        except (InvalidTag, ValueError):
+            pass  # sealed under another SECRET_KEY: that keyholder releases again
+        row.held_share = None
+    db.session.flush()
+    return taken
 
 
 def wipe_shares(ceremony_id: int) -> None:
-    """Forget a ceremony's shares (best effort: Python cannot scrub the bytes it copied)."""
-    with _SHARES_LOCK:
-        held = _SHARES.pop(ceremony_id, None)
-        if held:
-            held.clear()
+    """Erase a ceremony's held shares."""
+    db.session.execute(sa.update(ShareRelease).where(ShareRelease.ceremony_id == ceremony_id)
+                       .values(held_share=None))
 
 
 # ---- reading --------------------------------------------------------------------------------------
@@ -165,18 +203,14 @@ def release_share(actor: User, trade: Trade, passphrase: str) -> ShareRelease:
         del unlocked
     if share.side != holder.side.value or share.key_fingerprint.hex() != key.fingerprint:
         raise IllegalMove(_("Your share belongs to another key or side."), code="share_mismatch")
-    with _SHARES_LOCK:
-        held = _SHARES.setdefault(ceremony.id, {})
-        if holder.id in held:
-            raise IllegalMove(_("You have already released your share."), code="already_released")
-        held[holder.id] = share
-    del share
     row = db.session.scalar(sa.select(ShareRelease).where(ShareRelease.ceremony_id == ceremony.id,
                                                           ShareRelease.keyholder_id == holder.id))
     if row is None:
         row = ShareRelease(ceremony_id=ceremony.id, keyholder_id=holder.id)
         db.session.add(row)
-    row.released_at = now()  # a release again after a restart: the latest time counts
+    row.held_share = _seal_held(ceremony.id, holder.id, share)
+    del share
+    row.released_at = now()  # a release again (e.g. after the platform secret changed): the latest counts
     db.session.flush()
     return row
 
@@ -239,13 +273,12 @@ def complete_ceremony(actor: User, trade: Trade) -> OpeningCeremony:
         raise IllegalMove(_("This trade is not being opened."), code="not_opening")
     key = opening_key(trade)
     sides = {h.id: h.side for h in keyholders(trade)}
-    with _SHARES_LOCK:  # check and take in one step: a second caller finds nothing to take
-        needed = _needed(key, sides, set(_SHARES.get(ceremony.id, {})))
-        if any(needed.values()):
-            raise IllegalMove(_("Not enough shares released: %(e)d more executing and %(s)d more supervising "
-                                "keyholder(s) needed.", e=needed[Side.EXECUTE], s=needed[Side.SUPERVISE]),
-                              code="not_enough_shares")
-        taken = _SHARES.pop(ceremony.id)
+    taken = _take_shares(ceremony.id)  # row locks: a second caller finds nothing to take
+    needed = _needed(key, sides, set(taken))
+    if any(needed.values()):
+        raise IllegalMove(_("Not enough shares released: %(e)d more executing and %(s)d more supervising "
+                            "keyholder(s) needed.", e=needed[Side.EXECUTE], s=needed[Side.SUPERVISE]),
+                          code="not_enough_shares")
     exec_shares = [s for hid, s in taken.items() if sides.get(hid) is Side.EXECUTE]
     sup_shares = [s for hid, s in taken.items() if sides.get(hid) is Side.SUPERVISE]
     try:
@@ -253,6 +286,7 @@ def complete_ceremony(actor: User, trade: Trade) -> OpeningCeremony:
                                            execute_threshold=key.execute_threshold,
                                            supervise_threshold=key.supervise_threshold)
     except keys.KeyCustodyError as exc:
+        db.session.commit()  # keep the erasure: the keyholders release again
         raise IllegalMove(_("The released shares do not rebuild the published opening key (%(code)s); the "
                             "keyholders must release their shares again.", code=exc.code), code=exc.code) from None
     finally:

@@ -64,7 +64,9 @@ class OpeningCeremony(db.Model):
 
 
 class ShareRelease(db.Model):
-    """A keyholder released their share (who and when only: the opened share lives in memory)."""
+    """A keyholder released their share: who and when, and while the ceremony runs the opened share
+    sealed under a key derived from the platform secret (so every worker process can use it);
+    `held_share` is emptied when the bids are opened."""
 
     __tablename__ = "share_releases"
     __table_args__ = (sa.UniqueConstraint("ceremony_id", "keyholder_id", name="uq_share_releases_holder"),)
@@ -73,6 +75,7 @@ class ShareRelease(db.Model):
     ceremony_id: Mapped[int] = mapped_column(sa.ForeignKey("opening_ceremonies.id"), index=True)
     keyholder_id: Mapped[int] = mapped_column(sa.ForeignKey("keyholders.id"))
     released_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    held_share: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
 
     ceremony: Mapped[OpeningCeremony] = relationship(back_populates="releases")
     keyholder = relationship("Keyholder")

@@ -184,7 +184,8 @@ def test_wrong_passphrase_and_non_keyholders(db, client, sealed_trade, bidders, 
     wrong = _release(client, sealed_trade, "staff", "not my passphrase at all")
     assert wrong.status_code == 422 and wrong.get_json()["field"] == "passphrase"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ShareRelease)) == 0
-    assert not any(ceremony._SHARES.values())
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ShareRelease)
+                             .where(ShareRelease.held_share.is_not(None))) == 0
     for outsider in ("social", "staff_proc", "bidder", "decider"):  # not keyholders of this trade
         response = client.post(_url(sealed_trade, "/shares"), json={"passphrase": "whatever passphrase"},
                                headers=api_headers(client, outsider))
@@ -226,7 +227,7 @@ def test_full_ceremony_opens_every_bid_and_publishes_the_record(db, client, seal
     assert sealed_trade.state is TradeState.OPENED
     cer = db.session.scalar(sa.select(OpeningCeremony))
     assert received == [(sealed_trade.id, cer.id)]
-    assert ceremony.held_keyholders(cer.id) == set() and cer.id not in ceremony._SHARES
+    assert ceremony.held_keyholders(cer.id) == set()
 
     # the record is public: anyone reads it and checks its hash
     body = client.get(f"/api/v1/trades/{sealed_trade.id}/opening-record").get_json()
@@ -430,3 +431,48 @@ def test_opening_record_routes_follow_trade_view(db, client, make_trade, sealed_
             assert client.get(url, headers=api_headers(client, outsider)).status_code == 403, outsider
         assert client.get(url, headers=api_headers(client, "staff")).status_code == 404  # no record yet
         assert client.get(f"/api/v1/trades/{sealed_trade.id}/{tail}").status_code == 404  # public, not opened
+
+
+def test_releases_and_opening_on_different_workers(db, app, client, sealed_trade, bidders, clock):
+    """Several worker processes: each keyholder's request may land on another one. A second app on
+    the same database and secret stands for a second worker; the held shares are in the database."""
+    from trading import create_app
+
+    _bid_all(client, sealed_trade, bidders)
+    clock.freeze(sealed_trade.opening_at)
+    assert _start(client, sealed_trade).status_code == 201
+    from trading.config import TestConfig
+
+    other = create_app(type("SecondWorker", (TestConfig,), {k: v for k, v in app.config.items() if k.isupper()}))
+    other_client = other.test_client()
+    names = list(PASSPHRASES)
+    for i, who in enumerate(names):
+        worker = client if i % 2 == 0 else other_client
+        assert _release(worker, sealed_trade, who).status_code == 201
+    response = _complete(other_client, sealed_trade)
+    assert response.status_code == 200, response.get_json()
+    db.session.expire_all()
+    held = db.session.scalar(sa.select(sa.func.count()).select_from(ShareRelease)
+                             .where(ShareRelease.held_share.is_not(None)))
+    assert held == 0  # erased when the bids were opened
+    with other.app_context():
+        from trading.extensions import db as other_db
+
+        other_db.session.remove()
+        other_db.engine.dispose()
+
+
+def test_held_shares_are_not_the_shares(db, client, sealed_trade, bidders, clock):
+    """What the database holds between release and opening is sealed, not the share itself."""
+    from bidding import keys as custody
+    from bidding.models import Keyholder, SealedShare
+    from bidding.services import active_personal_key, share_context
+
+    clock.freeze(sealed_trade.bid_deadline)
+    assert _release(client, sealed_trade, "staff").status_code == 201
+    row = db.session.scalar(sa.select(ShareRelease))
+    holder = db.session.get(Keyholder, row.keyholder_id)
+    sealed = db.session.scalar(sa.select(SealedShare).where(SealedShare.keyholder_id == holder.id))
+    personal = custody.unlock_personal_key(active_personal_key(holder.user_id).protected_key, PASSPHRASES["staff"])
+    share = custody.open_share(sealed.sealed, personal, share_context(sealed_trade, holder)).to_bytes()
+    assert row.held_share and share not in row.held_share

@@ -19,14 +19,6 @@ from tests.conftest import api_headers, login
 from trading.trades.flows import TradeState
 
 
-@pytest.fixture(autouse=True)
-def _forget_shares():
-    """Opened shares live in this process's memory, keyed by ceremony id: never let one test see another's."""
-    yield
-    with ceremony._SHARES_LOCK:
-        ceremony._SHARES.clear()
-
-
 def _page(trade) -> str:
     return f"/bidding/trades/{trade.id}/ceremony"
 
