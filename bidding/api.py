@@ -11,13 +11,14 @@ from bidding import receipt, services
 from bidding.models import Bid, BidState
 from bidding.schemas import (AppointKeyholdersSchema, BidderBidSchema, BidSchema, EnrolSchema, KeyholderSchema,
                              OpeningKeySchema, PersonalKeySchema, ReceiptKeySchema)
-from trading.api import bearer_only, json_body, trade_or_404
+from trading.api import bearer_only, json_body, no_store, trade_or_404
 from trading.api.openapi import doc
 from trading.extensions import db
 from trading.permissions import NotAuthenticated, can, require
 
 bp = Blueprint("bidding_api", __name__, url_prefix="/api/v1")
 bp.before_request(bearer_only)
+bp.after_request(no_store)
 
 
 _trade = trade_or_404

@@ -82,25 +82,34 @@ def held_keyholders(ceremony_id: int) -> set[int]:
         ShareRelease.ceremony_id == ceremony_id, ShareRelease.held_share.is_not(None))))
 
 
-def _take_shares(ceremony_id: int) -> dict[int, keys.KeyShare]:
-    """Open and erase the held shares, in the caller's transaction (a failed opening rolls back)."""
+def _take_shares(ceremony_id: int) -> tuple[dict[int, keys.KeyShare], list[ShareRelease]]:
+    """Open the held shares. Rows that no longer open (sealed under another secret) are erased at once
+    so their keyholders can release again; the others are erased by the caller when the bids open."""
     rows = db.session.scalars(sa.select(ShareRelease).where(
         ShareRelease.ceremony_id == ceremony_id, ShareRelease.held_share.is_not(None)).with_for_update()).all()
-    taken = {}
+    taken, kept = {}, []
     for row in rows:
         try:
             taken[row.keyholder_id] = _open_held(ceremony_id, row.keyholder_id, row.held_share)
+            kept.append(row)
         except (InvalidTag, ValueError):
-            pass  # sealed under another SECRET_KEY: that keyholder releases again
-        row.held_share = None
+            row.held_share = None
     db.session.flush()
-    return taken
+    return taken, kept
 
 
 def wipe_shares(ceremony_id: int) -> None:
     """Erase a ceremony's held shares."""
     db.session.execute(sa.update(ShareRelease).where(ShareRelease.ceremony_id == ceremony_id)
                        .values(held_share=None))
+
+
+def on_trade_moved(trade: Trade, new_state=None, **_kw) -> None:
+    """Signal listener: a suspended, cancelled or failed trade keeps no released share."""
+    if new_state in (TradeState.SUSPENDED, TradeState.CANCELLED, TradeState.FAILED):
+        ceremony = ceremony_of(trade)
+        if ceremony is not None:
+            wipe_shares(ceremony.id)
 
 
 # ---- reading --------------------------------------------------------------------------------------
@@ -162,18 +171,18 @@ def start_ceremony(actor: User, trade: Trade) -> OpeningCeremony:
 
 
 def release_share(actor: User, trade: Trade, passphrase: str) -> ShareRelease:
-    """A keyholder unlocks their personal key and opens their sealed share into this process's memory.
+    """A keyholder unlocks their personal key and opens their share, held (sealed) until the bids open.
 
-    Allowed from the bid deadline (never before: nobody may decrypt a bid before it) until the bids
-    are opened, so the keyholders need not all be present at the exact minute; the key itself is
-    rebuilt only by `complete_ceremony`, after the opening has started.
+    Allowed only once the ceremony has started, which itself is refused before the opening time:
+    no share exists outside its holder's passphrase before the legal moment of opening.
     """
     require("ceremony.release", trade, user=actor)
     holder = keyholder_of(actor, trade)
     _closed_at_deadline(trade)
-    if (trade.bid_deadline is None or now() < trade.bid_deadline
-            or trade.state not in (TradeState.CLOSED, TradeState.OPENING)):
-        raise IllegalMove(_("Shares are released after the bid deadline and before the bids are opened."),
+    started = ceremony_of(trade)
+    if (trade.state is not TradeState.OPENING or started is None or started.started_at is None
+            or trade.opening_at is None or now() < trade.opening_at):
+        raise IllegalMove(_("Shares are released once the opening has started and until the bids are opened."),
                           code="not_releasable")
     key = opening_key(trade)
     sealed = key and db.session.scalar(sa.select(SealedShare).where(SealedShare.opening_key_id == key.id,
@@ -222,7 +231,7 @@ REASONS = {
     "read_failed": "平台原因：读取投标文件时出错",
     "blob_altered": "平台原因：平台保存的投标文件与回执记载的哈希不一致",
     "platform_error": "平台原因：开标程序出错",
-    "wrong_binding": "投标人原因：投标文件封装的项目、投标人或版本不符",
+    "wrong_binding": "平台原因：平台记载的项目、投标人或版本与接收时核验的投标文件不符",
 }
 
 
@@ -264,7 +273,8 @@ def complete_ceremony(actor: User, trade: Trade) -> OpeningCeremony:
     """Rebuild the key from the held shares, open every submitted bid, decide opened or failed (流标),
     write the canonical opening record and its SHA-256, and forget the shares and the key."""
     require("ceremony.run", trade, user=actor)
-    ceremony = ceremony_of(trade)
+    ceremony = db.session.scalar(sa.select(OpeningCeremony).where(OpeningCeremony.trade_id == trade.id)
+                                 .with_for_update().execution_options(populate_existing=True))
     if ceremony is None or ceremony.started_at is None:
         raise IllegalMove(_("The opening has not started."), code="not_started")
     if ceremony.finished_at is not None:
@@ -273,9 +283,10 @@ def complete_ceremony(actor: User, trade: Trade) -> OpeningCeremony:
         raise IllegalMove(_("This trade is not being opened."), code="not_opening")
     key = opening_key(trade)
     sides = {h.id: h.side for h in keyholders(trade)}
-    taken = _take_shares(ceremony.id)  # row locks: a second caller finds nothing to take
+    taken, kept = _take_shares(ceremony.id)
     needed = _needed(key, sides, set(taken))
     if any(needed.values()):
+        db.session.commit()  # keep the erasure of unreadable shares: their holders release again
         raise IllegalMove(_("Not enough shares released: %(e)d more executing and %(s)d more supervising "
                             "keyholder(s) needed.", e=needed[Side.EXECUTE], s=needed[Side.SUPERVISE]),
                           code="not_enough_shares")
@@ -286,6 +297,8 @@ def complete_ceremony(actor: User, trade: Trade) -> OpeningCeremony:
                                            execute_threshold=key.execute_threshold,
                                            supervise_threshold=key.supervise_threshold)
     except keys.KeyCustodyError as exc:
+        for row in kept:
+            row.held_share = None
         db.session.commit()  # keep the erasure: the keyholders release again
         raise IllegalMove(_("The released shares do not rebuild the published opening key (%(code)s); the "
                             "keyholders must release their shares again.", code=exc.code), code=exc.code) from None
@@ -293,6 +306,8 @@ def complete_ceremony(actor: User, trade: Trade) -> OpeningCeremony:
         taken.clear()
         exec_shares.clear()
         sup_shares.clear()
+    for row in kept:  # erased in the transaction that opens the bids
+        row.held_share = None
     bids = db.session.scalars(sa.select(Bid).where(Bid.trade_id == trade.id, Bid.state == BidState.SUBMITTED)
                               .options(selectinload(Bid.organisation))
                               .order_by(Bid.received_at, Bid.id)).all()
@@ -365,11 +380,13 @@ def opening_record(trade: Trade) -> tuple[dict, str] | None:
 # ---- objections and signatures ---------------------------------------------------------------------
 
 def lodge_objection(bidder: User, trade: Trade, text: str) -> Objection:
-    """A bidder in the opening raises an objection on the spot (Reg 44), while the ceremony runs."""
+    """A bidder raises an objection on the spot (Reg 44): from the start of the opening until the
+    supervisors sign the record, so that objections to the results themselves are possible."""
     require("ceremony.object", trade, user=bidder)
     ceremony = ceremony_of(trade)
-    if ceremony is None or not ceremony.is_open:
-        raise IllegalMove(_("Objections to the opening are raised while it is under way."), code="not_open")
+    if ceremony is None or ceremony.started_at is None or ceremony.signatures:
+        raise IllegalMove(_("Objections are raised during the opening, until the supervisors sign the record."),
+                          code="not_open")
     row = Objection(ceremony=ceremony, organisation_id=bidder.organisation_id, user_id=bidder.id,
                     text=_text(text, "text"), at=now())
     db.session.add(row)

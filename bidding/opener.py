@@ -81,7 +81,15 @@ class _Discard:
 
 
 def open_one(job: Job, private_key) -> Outcome:
-    """Open one envelope; never raises. The hash is checked against the receipt before any verdict:
+    """Open one envelope; never raises (an unexpected error is the platform's: withdrawn)."""
+    try:
+        return _open_one(job, private_key)
+    except Exception as exc:  # noqa: BLE001  one bid must never stop the opening of the others
+        return Outcome("withdrawn", "platform_error", type(exc).__name__)
+
+
+def _open_one(job: Job, private_key) -> Outcome:
+    """Open one envelope. The hash is checked against the receipt before any verdict:
     a decryption failure is the bidder's only if the platform kept exactly what it receipted."""
     try:
         fh = open(job.path, "rb")
@@ -115,12 +123,13 @@ def open_one(job: Job, private_key) -> Outcome:
             return failure
         header = opened.header
         if (header.trade_ref, header.bidder_id, header.version) != (job.trade_ref, job.bidder_id, job.version):
-            return Outcome("revoked", "wrong_binding", "sealed for another trade, bidder or version")
+            # checked at receipt and the bytes are the receipted ones: the platform's records changed
+            return Outcome("withdrawn", "wrong_binding", "sealed for another trade, bidder or version")
         plain.seek(0)
         try:
             form, files = records.decode_bid_to(plain, lambda name, size: _Discard(), hash_files=False)
-        except records.BidFormatError as exc:
-            return Outcome("revoked", exc.code, exc.message)
+        except (records.BidFormatError, RecursionError, ValueError) as exc:
+            return Outcome("revoked", getattr(exc, "code", "bad_form"), getattr(exc, "message", str(exc)))
     return Outcome("opened", form=form, files=[{"name": f.name, "size": f.size} for f in files],
                    plaintext_sha256=opened.plaintext_sha256.hex())
 

@@ -176,8 +176,8 @@ def decode_bid_to(stream: BinaryIO, sink: Callable[[str, int], BinaryIO],
     try:
         form = json.loads(_need(stream, size, "the form").decode("utf-8"),
                           object_pairs_hook=_no_duplicates)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise BidFormatError("bad_form", "the form is not UTF-8 JSON") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise BidFormatError("bad_form", "the form is not UTF-8 JSON of strings") from None
     canonical_form(form)  # same rules as when sealing: object of strings with a valid price
     files: list[FileEntry] = []
     while kind := read_exact(stream, 1):

@@ -3,10 +3,13 @@ approval, and receiving envelopes with signed receipts."""
 from __future__ import annotations
 
 import json
+import os
+import threading
 from pathlib import Path
 from typing import BinaryIO
 
 import sqlalchemy as sa
+from blinker import Namespace
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app
@@ -27,6 +30,12 @@ from trading.trades.flows import TradeState
 from trading.trades.models import Trade
 
 DUTY = {Side.EXECUTE: "executing_keyholder", Side.SUPERVISE: "supervising_keyholder"}
+
+_signals = Namespace()
+#: sender=Trade; kwargs: bid, actor  (the audit log of issue 4 listens)
+bid_submitted = _signals.signal("bid-submitted")
+#: sender=Trade; kwargs: bid, actor
+bid_withdrawn = _signals.signal("bid-withdrawn")
 
 
 # ---- keyholders and personal keys -------------------------------------------------------------
@@ -165,11 +174,17 @@ def receipt_private_key() -> Ed25519PrivateKey:
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
-    fd = path.open("xb")
-    with fd:
-        fd.write(pem)
-    path.chmod(0o600)
-    return key
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
+    fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)  # never readable by others
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(pem)
+    try:
+        os.link(tmp, path)  # atomic, and refuses to replace a key another worker made first
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(tmp)
+    return serialization.load_pem_private_key(path.read_bytes(), password=None)
 
 
 def bidder_organisation(actor: User):
@@ -203,7 +218,13 @@ def submit_bid(actor: User, trade: Trade, stream: BinaryIO) -> Bid:
     version = next_version(trade, org.id)
     limit = current_app.config.get("MAX_BID_BYTES", current_app.config["MAX_CONTENT_LENGTH"])
 
+    received: list = []
+
     def check(path: Path) -> None:
+        received.append(now())  # the upload is complete: this is when the platform received it
+        if received[0] >= trade.bid_deadline:  # finished after the deadline: withdrawn, nothing stored
+            raise IllegalMove(_("The upload finished after the bid deadline; it counts as withdrawn."),
+                              code="deadline_passed")
         with path.open("rb") as fh:
             envelope.check_envelope(fh, expected_trade_ref=trade.ref, expected_bidder_id=org.credit_code,
                                     expected_version=version, expected_fingerprint=bytes.fromhex(key.fingerprint),
@@ -216,20 +237,26 @@ def submit_bid(actor: User, trade: Trade, stream: BinaryIO) -> Bid:
                                          if exc.reason == "too_large" else _("the upload is empty")]}) from None
     except envelope.EnvelopeError as exc:
         raise InvalidInput({"envelope": [envelope_message(exc, version)]}, message=None) from None
-    received = now()
-    if received >= trade.bid_deadline:  # the upload ran past the deadline: counts as withdrawn
-        raise IllegalMove(_("The upload finished after the bid deadline; it counts as withdrawn."),
-                          code="deadline_passed")
+    received = received[0]
+    db.session.refresh(trade)  # the upload may have taken a while: suspended or cancelled meanwhile?
+    if trade.state is not TradeState.BIDDING:
+        raise IllegalMove(_("This trade is not open for bids."), code="not_open")
     db.session.execute(sa.update(Bid).where(Bid.trade_id == trade.id, Bid.organisation_id == org.id,
                                             Bid.state == BidState.SUBMITTED).values(state=BidState.REPLACED))
     bid = Bid(trade_id=trade.id, organisation_id=org.id, submitted_by_id=actor.id, version=version,
               sha256=digest, size=size, received_at=received, receipt="")
     db.session.add(bid)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except sa.exc.IntegrityError:  # another upload of the same company took this version first
+        raise InvalidInput({"envelope": [envelope_message(envelope.EnvelopeError("wrong_version", ""),
+                                                          version + 1)]}) from None
     signed = receipt.sign_receipt({"trade": trade.ref, "bidder": org.credit_code, "version": version,
                                    "sha256": digest, "size": size, "received_at": received,
                                    "audit_index": None}, receipt_private_key())
     bid.receipt = json.dumps(signed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    bid_submitted.send(trade, bid=bid, actor=actor)
     return bid
 
 
@@ -242,6 +269,7 @@ def withdraw_bid(actor: User, trade: Trade) -> Bid:
         raise IllegalMove(_("There is no bid to withdraw."), code="no_bid")
     bid.state = BidState.WITHDRAWN
     bid.withdrawn_at = now()
+    bid_withdrawn.send(trade, bid=bid, actor=actor)
     return bid
 
 

@@ -113,11 +113,13 @@ def _register_listeners() -> None:
     global _LISTENERS_CONNECTED
     if _LISTENERS_CONNECTED:
         return
+    from bidding.ceremony import on_trade_moved as ceremony_on_trade_moved
     from bidding.services import on_trade_moved, publish_fingerprint
     from trading.signals import trade_moved
     from trading.trades.lifecycle import after_move
 
     trade_moved.connect(on_trade_moved)
+    trade_moved.connect(ceremony_on_trade_moved)
     after_move("publish")(publish_fingerprint)
     _LISTENERS_CONNECTED = True
 

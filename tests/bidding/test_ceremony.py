@@ -133,24 +133,28 @@ def _open(client, trade, clock):
 
 # ---- timing and thresholds ------------------------------------------------------------------------
 
-def test_refused_before_opening_time_even_with_every_share_released(db, client, sealed_trade, bidders, clock):
+def test_refused_before_opening_time_even_with_every_keyholder_present(db, client, sealed_trade, bidders, clock):
+    """Before the opening time nothing opens: no share can even leave its holder's passphrase."""
     _bid_all(client, sealed_trade, bidders)
     assert _release(client, sealed_trade, "staff").status_code == 409  # before the deadline: never
     # an opening set an hour after the deadline (written directly: the works rule set wants them equal)
     sealed_trade.opening_at = sealed_trade.bid_deadline + timedelta(hours=1)
     db.session.commit()
-    clock.freeze(sealed_trade.bid_deadline)
-    for who in PASSPHRASES:
-        assert _release(client, sealed_trade, who).status_code == 201
     clock.freeze(sealed_trade.opening_at - timedelta(milliseconds=1))
+    for who in PASSPHRASES:  # every keyholder is there, passphrase ready: still refused
+        refused = _release(client, sealed_trade, who)
+        assert refused.status_code == 409 and refused.get_json()["code"] == "not_releasable"
     early = _start(client, sealed_trade)
     assert early.status_code == 409 and early.get_json()["code"] == "too_early"
     assert _complete(client, sealed_trade).get_json()["code"] == "not_started"
     db.session.expire_all()
-    assert sealed_trade.state is TradeState.CLOSED
-    # at the opening time the held shares are enough
+    assert sealed_trade.state is not TradeState.OPENING
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ShareRelease)) == 0
+    # at the opening time: start, release, open
     clock.freeze(sealed_trade.opening_at)
     assert _start(client, sealed_trade).status_code == 201
+    for who in PASSPHRASES:
+        assert _release(client, sealed_trade, who).status_code == 201
     done = _complete(client, sealed_trade)
     assert done.status_code == 200 and done.get_json()["outcome"] == "opened"
 
@@ -180,7 +184,8 @@ def test_refused_with_fewer_shares_than_either_threshold(db, client, sealed_trad
 
 
 def test_wrong_passphrase_and_non_keyholders(db, client, sealed_trade, bidders, clock):
-    clock.freeze(sealed_trade.bid_deadline)
+    clock.freeze(sealed_trade.opening_at)
+    assert _start(client, sealed_trade).status_code == 201
     wrong = _release(client, sealed_trade, "staff", "not my passphrase at all")
     assert wrong.status_code == 422 and wrong.get_json()["field"] == "passphrase"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ShareRelease)) == 0
@@ -311,6 +316,11 @@ def test_objections_during_the_ceremony(db, client, sealed_trade, bidders, clock
     for who in PASSPHRASES:
         assert _release(client, sealed_trade, who).status_code == 201
     assert _complete(client, sealed_trade).status_code == 200
+    # the results are out: objections to them are still heard until the supervisors sign
+    on_results = client.post(url, json={"text": "报价宣读有误"}, headers=api_headers(client, "bidder"))
+    assert on_results.status_code == 201
+    assert client.post(_url(sealed_trade, "/signatures"), json={},
+                       headers=api_headers(client, "supervisor")).status_code == 201
     late = client.post(url, json={"text": "late"}, headers=api_headers(client, "bidder"))
     assert late.status_code == 409
 
@@ -468,7 +478,8 @@ def test_held_shares_are_not_the_shares(db, client, sealed_trade, bidders, clock
     from bidding.models import Keyholder, SealedShare
     from bidding.services import active_personal_key, share_context
 
-    clock.freeze(sealed_trade.bid_deadline)
+    clock.freeze(sealed_trade.opening_at)
+    assert _start(client, sealed_trade).status_code == 201
     assert _release(client, sealed_trade, "staff").status_code == 201
     row = db.session.scalar(sa.select(ShareRelease))
     holder = db.session.get(Keyholder, row.keyholder_id)

@@ -200,10 +200,10 @@ def test_full_opening_through_the_pages(db, client, sealed_trade, bidders, clock
     db.session.expire_all()
     assert trade.state is TradeState.OPENED
 
-    # a bidder objecting after the opening is refused with the service's reason
+    # a bidder may object to the results until the record is signed
     login_en(client, "bidder_b")
-    late = _post(client, f"{base}/objections", data={"text": "too late"})
-    assert _flashes(late, "error") == ["Objections to the opening are raised while it is under way."]
+    after = _post(client, f"{base}/objections", data={"text": "第2家报价有误"})
+    assert _flashes(after, "success")
 
     # a supervisor signs, with a dissent; then only once
     login_en(client, "social")
@@ -213,6 +213,10 @@ def test_full_opening_through_the_pages(db, client, sealed_trade, bidders, clock
     assert _flashes(signed, "success") == ["You have signed the opening record."]
     assert "第3家报价单位未当场宣读" in signed and "You have signed this record." in signed
     assert 'id="dissent"' not in signed
+    login_en(client, "bidder_b")
+    late = _post(client, f"{base}/objections", data={"text": "too late"})
+    assert _flashes(late, "error") == ["Objections are raised during the opening, until the supervisors sign the record."]
+    login_en(client, "social")
     assert _flashes(_post(client, f"{base}/signatures"), "error") == ["You have already signed this record."]
     login_en(client, "supervisor")
     plain = _post(client, f"{base}/signatures", data={"dissent": ""})
