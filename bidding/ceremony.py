@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -34,7 +34,8 @@ from bidding.ceremony_permissions import keyholder_of
 from bidding.models import Bid, BidState, OpeningKey, PersonalKey, SealedShare, Side
 from bidding.services import keyholders, opening_key, share_context
 from trading.accounts import policy
-from trading.accounts.models import User
+from trading.accounts.models import LoginAttempt, User
+from trading.accounts.services import Throttled
 from trading.blobs import blob_store
 from trading.clock import now
 from trading.errors import IllegalMove, InvalidInput
@@ -170,6 +171,18 @@ def start_ceremony(actor: User, trade: Trade) -> OpeningCeremony:
     return ceremony
 
 
+def _passphrase_throttle(actor: User, trade: Trade) -> None:
+    """A keyholder's session may not guess passphrases: after LOGIN_MAX_FAILURES wrong ones within
+    LOGIN_WINDOW_SECONDS the release is refused for the rest of the window."""
+    window = now() - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
+    failures = db.session.scalar(sa.select(sa.func.count()).select_from(LoginAttempt).where(
+        LoginAttempt.username == f"passphrase:{actor.id}"[:64], LoginAttempt.remote_addr == f"trade:{trade.id}",
+        LoginAttempt.at >= window)) or 0
+    if failures >= current_app.config["LOGIN_MAX_FAILURES"]:
+        raise Throttled(_("Too many wrong passphrases. Try again in %(m)d minutes.",
+                          m=current_app.config["LOGIN_WINDOW_SECONDS"] // 60))
+
+
 def release_share(actor: User, trade: Trade, passphrase: str) -> ShareRelease:
     """A keyholder unlocks their personal key and opens their share, held (sealed) until the bids open.
 
@@ -199,9 +212,15 @@ def release_share(actor: User, trade: Trade, passphrase: str) -> ShareRelease:
     if holder.id in held_keyholders(ceremony.id):
         raise IllegalMove(_("You have already released your share."), code="already_released")
     personal = db.session.get(PersonalKey, sealed.personal_key_id)  # the key it was sealed to
+    _passphrase_throttle(actor, trade)
     try:
         unlocked = keys.unlock_personal_key(personal.protected_key, passphrase or "")
     except keys.WrongPassphrase:
+        # kept even though the request fails: guesses are counted across requests and workers
+        db.session.rollback()
+        db.session.add(LoginAttempt(username=f"passphrase:{actor.id}"[:64], remote_addr=f"trade:{trade.id}",
+                                    at=now()))
+        db.session.commit()
         raise InvalidInput({"passphrase": [_("this passphrase does not unlock your personal key")]}) from None
     try:
         share = keys.open_share(sealed.sealed, unlocked, share_context(trade, holder))

@@ -9,6 +9,7 @@ failure never leaves a half-written envelope that looks finished.
 from __future__ import annotations
 
 import argparse
+import hmac
 import os
 import sys
 import tempfile
@@ -62,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--file", action="append", default=[], metavar="PATH",
                         help="a file to attach (repeatable)")
     parser.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK, help=argparse.SUPPRESS)
+    parser.add_argument("--expect-fingerprint", metavar="HEX",
+                        help="refuse to seal unless the key's SHA-256 fingerprint is this one (copy it from "
+                             "the published notice, so a swapped key is caught before sealing)")
     parser.add_argument("-o", "--output", required=True, help="the envelope to write (.prsb)")
     return parser
 
@@ -69,6 +73,10 @@ def build_parser() -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> str:
     """Seal as the arguments say; returns the summary line printed on success."""
     key = _key(args.key)
+    expected = (args.expect_fingerprint or "").strip().lower().replace(" ", "").replace(":", "")
+    if expected and not hmac.compare_digest(expected, fingerprint_hex(key)):
+        raise UsageError(f"the key's fingerprint is {fingerprint_hex(key)}, not the expected {expected}: "
+                         "do not seal to this key; compare it with the published notice")
     if args.version < 1:
         raise UsageError("--version must be 1 or more")
     if not MIN_CHUNK <= args.chunk_size <= MAX_CHUNK:

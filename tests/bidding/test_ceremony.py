@@ -487,3 +487,15 @@ def test_held_shares_are_not_the_shares(db, client, sealed_trade, bidders, clock
     personal = custody.unlock_personal_key(active_personal_key(holder.user_id).protected_key, PASSPHRASES["staff"])
     share = custody.open_share(sealed.sealed, personal, share_context(sealed_trade, holder)).to_bytes()
     assert row.held_share and share not in row.held_share
+
+
+def test_passphrase_guessing_is_throttled(db, app, client, sealed_trade, bidders, clock):
+    clock.freeze(sealed_trade.opening_at)
+    assert _start(client, sealed_trade).status_code == 201
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        assert _release(client, sealed_trade, "staff", "a wrong passphrase guess").status_code == 422
+    blocked = _release(client, sealed_trade, "staff")  # even the right one, for the rest of the window
+    assert blocked.status_code == 429 and blocked.get_json()["code"] == "throttled"
+    assert _release(client, sealed_trade, "supervisor").status_code == 201  # other keyholders unaffected
+    clock.advance(timedelta(seconds=app.config["LOGIN_WINDOW_SECONDS"] + 1))
+    assert _release(client, sealed_trade, "staff").status_code == 201

@@ -111,6 +111,7 @@ def test_seal_cli_round_trip(tmp_path, opening_key, key_files):
     (["--price", "1", "--field", "price=2"], "given twice"),
     (["--price", "1", "--file", "/nonexistent/x.pdf"], "no such file"),
     (["--price", "1", "--version", "0"], "--version"),
+    (["--price", "1", "--expect-fingerprint", "00" * 32], "not the expected"),
 ])
 def test_seal_cli_errors(tmp_path, key_files, args, message):
     out = tmp_path / "bid.prsb"
@@ -151,3 +152,12 @@ def test_receipt_cli(tmp_path, seal_bytes):
     assert done.returncode == 1 and done.stdout.startswith("FAILED")
     done = run("bidding.receipt", "verify", str(rec), "00")
     assert done.returncode == 1 and "32 bytes" in done.stdout
+
+
+def test_seal_cli_accepts_the_published_fingerprint(tmp_path, opening_key, key_files):
+    out = tmp_path / "bid.prsb"
+    expected = envelope.fingerprint_hex(opening_key.public_key())
+    done = run("bidding.seal", "--key", str(key_files[0]), "--trade", TRADE, "--bidder", BIDDER, "--version", "1",
+               "--price", "1.00", "--expect-fingerprint", expected.upper(), "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert out.exists() and expected in done.stdout
