@@ -203,11 +203,8 @@ def build_trade(app) -> tuple[int, dict[str, int]]:
         "opening_at": deadline,
     })
     db.session.commit()
-    bidding.appoint_keyholders(decider, trade, [staff.id, staff2.id], [supervisor.id])
-    db.session.commit()
-    trades.move(trade, "submit", staff)
-    trades.move(trade, "approve", decider)  # the listener makes and splits the opening key
-    trades.move(trade, "publish", staff)
+    bidding.publish_sealed_tender(trade, clerk=staff, decider=decider, executing=[staff, staff2],
+                                  supervising=[supervisor])
     db.session.commit()
     if trade.state is not TradeState.BIDDING:
         raise RuntimeError(f"the trade is {trade.state.value}, not bidding, after publish")

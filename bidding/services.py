@@ -318,3 +318,16 @@ def publish_fingerprint(trade: Trade, actor, record) -> None:
                                .order_by(Notice.id.desc()))
     if notice is not None and key.fingerprint not in notice.body:
         notice.body += f"\n开标公钥指纹（SHA-256）：{key.fingerprint}\n开标公钥：/api/v1/trades/{trade.id}/opening-key"
+
+
+def publish_sealed_tender(trade: Trade, *, clerk: User, decider: User, executing: list[User],
+                          supervising: list[User]) -> Trade:
+    """The road of a sealed-bid tender to market: the decision branch appoints the keyholders (who
+    must have enrolled), the clerk submits, the decision branch approves (which makes and splits
+    the opening key), the clerk publishes. Demo data, benchmarks and end-to-end tests share it."""
+    from trading.trades.services import move
+
+    appoint_keyholders(decider, trade, [u.id for u in executing], [u.id for u in supervising])
+    for name, actor in (("submit", clerk), ("approve", decider), ("publish", clerk)):
+        move(trade, name, actor)
+    return trade

@@ -123,9 +123,7 @@ def _demo_trades(centres, orgs, users) -> None:
             **_tender_times(t + timedelta(hours=2), 35)})
         notices.upload_document(users["staff.works"], bidding, "招标文件.txt", "text/plain",
                                 io.BytesIO("城东片区道路改造工程 招标文件（示例）\n".encode()))
-        _appoint_demo_keyholders(bidding, users)
-        for move, who in (("submit", "staff.works"), ("approve", "decider"), ("publish", "staff.works")):
-            trades.move(bidding, move, users[who])
+        _publish_with_demo_keyholders(bidding, users)
         clock.freeze(t + timedelta(days=1))
         notices.record_download(bidding, bidding_doc(bidding), users["bidder"])
         notices.record_download(bidding, bidding_doc(bidding), None, email="someone@example.invalid")
@@ -176,13 +174,11 @@ def _demo_trades(centres, orgs, users) -> None:
         "description": "演示与培训用。法定期限按1440倍加速：20日≈20分钟。", "sandbox": True, "accelerator": 1440,
         "issue_at": t + timedelta(minutes=1), "docs_until": t + timedelta(minutes=10),
         "bid_deadline": t + timedelta(minutes=25), "opening_at": t + timedelta(minutes=25)})
-    _appoint_demo_keyholders(sandbox, users)
-    for move, who in (("submit", "staff.works"), ("approve", "decider"), ("publish", "staff.works")):
-        trades.move(sandbox, move, users[who])
+    _publish_with_demo_keyholders(sandbox, users)
 
 
-def _appoint_demo_keyholders(trade, users) -> None:
-    """Sealed-bid trades need keyholders before approval; approval then makes the opening key.
+def _publish_with_demo_keyholders(trade, users) -> None:
+    """Sealed-bid trades need enrolled keyholders before approval; approval then makes the opening key.
 
     The demo is composition-level code (like the app factory), so it may use the bidding package."""
     from bidding import services as bidding
@@ -190,8 +186,9 @@ def _appoint_demo_keyholders(trade, users) -> None:
     for name in DEMO_KEYHOLDERS:
         if bidding.active_personal_key(users[name].id) is None:
             bidding.enrol_personal_key(users[name], DEMO_PASSPHRASE)
-    bidding.appoint_keyholders(users["decider"], trade, [users["staff.works"].id, users["staff.works2"].id],
-                               [users["supervisor"].id])
+    bidding.publish_sealed_tender(trade, clerk=users["staff.works"], decider=users["decider"],
+                                  executing=[users["staff.works"], users["staff.works2"]],
+                                  supervising=[users["supervisor"]])
 
 
 def bidding_doc(trade):

@@ -21,19 +21,8 @@ from trading.errors import IllegalMove
 from trading.trades import services as trades
 from trading.trades.flows import TradeState
 
-PASSPHRASES = {"staff": "staff passphrase 1", "staff2": "staff2 passphrase 2", "supervisor": "supervisor pass 3"}
+from tests.bidding.conftest import PASSPHRASES
 MARKER = "MARKER-7f3a9c-绝密标价"
-
-
-@pytest.fixture
-def keyholding(db, users, make_user, client):
-    """A second WORKS clerk, and personal keys enrolled by the three keyholders through the API."""
-    users["staff2"] = make_user("staff2", (Role.CENTRE_STAFF, "WORKS"))
-    for name, phrase in PASSPHRASES.items():
-        response = client.post("/api/v1/me/personal-key", json={"passphrase": phrase},
-                               headers=api_headers(client, name))
-        assert response.status_code == 201, response.get_json()
-    return users
 
 
 def _approve(db, client, users, trade) -> None:

@@ -25,18 +25,8 @@ from trading.accounts.roles import Role
 from trading.trades import services as trades
 from trading.trades.flows import TradeState
 
-PASSPHRASES = {"staff": "staff passphrase 1", "staff2": "staff2 passphrase 2", "supervisor": "supervisor pass 3"}
+from tests.bidding.conftest import PASSPHRASES
 PRICES = {"bidder": "4815000.00", "bidder_b": "4700000.50", "bidder_c": "4999999.99"}
-
-
-@pytest.fixture
-def keyholding(db, users, make_user, client):
-    users["staff2"] = make_user("staff2", (Role.CENTRE_STAFF, "WORKS"))
-    for name, phrase in PASSPHRASES.items():
-        response = client.post("/api/v1/me/personal-key", json={"passphrase": phrase},
-                               headers=api_headers(client, name))
-        assert response.status_code == 201, response.get_json()
-    return users
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from bidding import ceremony
 from bidding.ceremony_models import Objection, RecordSignature
 from tests.bidding.matrix_pages import CEREMONY_PAGES
-from tests.bidding.test_ceremony import (PASSPHRASES, PRICES, _bid_all, bidders, keyholding,  # noqa: F401
+from tests.bidding.test_ceremony import (PASSPHRASES, PRICES, _bid_all, bidders,  # noqa: F401
                                          sealed_trade)
 from tests.bidding.test_pages import login_en
 from tests.conftest import api_headers, login

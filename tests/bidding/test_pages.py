@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from bidding import keys
 from bidding.models import Bid, BidState, Keyholder, PersonalKey
 from tests.bidding.matrix_pages import CEREMONY_PAGES, COVERED
-from tests.bidding.test_bids_api import PASSPHRASES, _envelope, keyholding, sealed_trade  # noqa: F401 (fixtures)
+from tests.bidding.test_bids_api import PASSPHRASES, _envelope, sealed_trade  # noqa: F401 (fixtures)
 from tests.conftest import START, csrf_token, login, tender_timeline
 from trading.accounts.models import User
 from trading.accounts.roles import Role

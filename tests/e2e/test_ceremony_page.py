@@ -68,11 +68,9 @@ def opening_trade(live_app, clock):
             "centre_id": works.id, "method": "works_open_tender", "tenderer_id": tenderer.id,
             "title": "滨江大道综合管廊工程施工招标", "description": "管廊全长3.2公里。",
             "estimated_price": 86000000, **tender_timeline(START)})
-        services.appoint_keyholders(decider, trade, [people["staff"].id, people["staff2"].id],
-                                    [people["supervisor"].id])
-        trades.move(trade, "submit", people["staff"])
-        trades.move(trade, "approve", decider)
-        trades.move(trade, "publish", people["staff"])
+        services.publish_sealed_tender(trade, clerk=people["staff"], decider=decider,
+                                       executing=[people["staff"], people["staff2"]],
+                                       supervising=[people["supervisor"]])
         db.session.commit()
         for username, (_company, price) in BIDDERS.items():
             user = bidders[username]
