@@ -3,14 +3,11 @@ approval, and receiving envelopes with signed receipts."""
 from __future__ import annotations
 
 import json
-import os
-import threading
 from pathlib import Path
 from typing import BinaryIO
 
 import sqlalchemy as sa
 from blinker import Namespace
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -24,6 +21,7 @@ from trading.blobs import BlobRefused, blob_store
 from trading.clock import now
 from trading.errors import IllegalMove, InvalidInput, NotAllowed
 from trading.extensions import db
+from trading.keyfiles import ed25519_key
 from trading.permissions import require
 from trading.signals import sensitive_read
 from trading.trades.flows import TradeState
@@ -167,24 +165,8 @@ def on_trade_moved(trade: Trade, move: str, **_kw) -> None:
 
 def receipt_private_key() -> Ed25519PrivateKey:
     """The platform's receipt-signing key, made on first use under instance/ (or RECEIPT_KEY_PATH)."""
-    path = Path(current_app.config.get("RECEIPT_KEY_PATH") or Path(current_app.instance_path) / "receipt-key.pem")
-    if path.exists():
-        return serialization.load_pem_private_key(path.read_bytes(), password=None)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
-    fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)  # never readable by others
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(pem)
-    try:
-        os.link(tmp, path)  # atomic, and refuses to replace a key another worker made first
-    except FileExistsError:
-        pass
-    finally:
-        os.unlink(tmp)
-    return serialization.load_pem_private_key(path.read_bytes(), password=None)
+    return ed25519_key(Path(current_app.config.get("RECEIPT_KEY_PATH")
+                            or Path(current_app.instance_path) / "receipt-key.pem"))
 
 
 def bidder_organisation(actor: User):

@@ -95,6 +95,9 @@ def _register_models() -> None:
     import bidding.models  # noqa: F401
     import bidding.permissions  # noqa: F401
     import bidding.ceremony_models  # noqa: F401
+    from monitor.plane import register_models
+
+    register_models()
 
 
 def _register_rule_sets() -> None:
@@ -143,6 +146,10 @@ def _register_blueprints(app: Flask) -> None:
     csrf.exempt(bidding_api_bp)
     app.register_blueprint(bidding_bp)
 
+    from monitor.plane import register as register_monitor
+
+    register_monitor(app)  # the supervision plane: audit log, live streams, cards, supervisors
+
     from trading.views_common import register_error_handlers
 
     register_error_handlers(app)
@@ -174,7 +181,8 @@ def _register_sqlite_pragmas(app: Flask) -> None:
 
 
 def _register_scheduler(app: Flask) -> None:
-    """A daemon thread ticks timed moves on the embedded default; cron can use `flask tick` instead."""
+    """A daemon thread ticks timed moves and the packages' periodic work (`app.extensions["ticks"]`);
+    cron can use `flask tick` and `flask monitor tick` instead."""
     seconds = float(app.config.get("SCHEDULER_SECONDS") or 0)
     if seconds <= 0:
         return
@@ -184,14 +192,15 @@ def _register_scheduler(app: Flask) -> None:
         from trading.trades.services import advance_due
 
         while True:
-            with app.app_context():
-                try:
-                    advance_due()
-                except Exception:  # keep ticking; the next tick retries
-                    app.logger.exception("scheduled tick failed")
-                    db.session.rollback()
-                finally:
-                    db.session.remove()
+            for task in (advance_due, *app.extensions.get("ticks", ())):
+                with app.app_context():
+                    try:
+                        task()
+                    except Exception:  # keep ticking; the next tick retries
+                        app.logger.exception("scheduled tick failed")
+                        db.session.rollback()
+                    finally:
+                        db.session.remove()
             threading.Event().wait(seconds)
 
     @app.before_request

@@ -13,6 +13,7 @@ import pytest
 
 from tests.bidding.matrix_ceremony import COVERED as CEREMONY_COVERED
 from tests.bidding.matrix_pages import COVERED as PAGES_COVERED
+from tests.monitor import matrix_audit, matrix_cards, matrix_live, matrix_supervisors
 from tests.conftest import START, api_headers, login, tender_timeline
 
 ISSUE = START + timedelta(days=1)
@@ -136,6 +137,9 @@ ROUTES = [
 #: protected routes whose caller matrix needs a sealed envelope or a ceremony; it lives in tests/bidding/
 ELSEWHERE = {("bidding_api.submit_bid", "POST"), ("bidding_api.list_bids", "GET"),
              ("bidding_api.withdraw_bid", "DELETE")} | CEREMONY_COVERED | PAGES_COVERED
+MONITOR = (matrix_audit, matrix_cards, matrix_live, matrix_supervisors)
+#: the supervision plane's routes are tested in tests/monitor/ (their matrices name them)
+ELSEWHERE |= set().union(*(m.COVERED for m in MONITOR))
 
 #: routes anyone may call without logging in (each still has its own tests elsewhere)
 PUBLIC = {
@@ -143,7 +147,7 @@ PUBLIC = {
     ("api.list_rule_sets", "GET"), ("api.list_trades", "GET"), ("api.list_notices", "GET"),
     ("api.download_document", "GET"), ("bidding_api.get_opening_key", "GET"),
     ("bidding_api.get_receipt_key", "GET"),
-}
+} | set().union(*(m.PUBLIC for m in MONITOR))
 
 KINDS = ("anonymous", "wrong_branch", "other_org", "other_centre", "right")
 CASES = [pytest.param(r, k, id=f"{r.id}-{k}") for r in ROUTES for k in KINDS
@@ -154,7 +158,7 @@ CASES = [pytest.param(r, k, id=f"{r.id}-{k}") for r in ROUTES for k in KINDS
 def _protected_rules(app) -> set[tuple[str, str]]:
     out = set()
     for rule in app.url_map.iter_rules():
-        if rule.rule.startswith(("/workspace", "/api/v1", "/bidding")):
+        if rule.rule.startswith(("/workspace", "/api/v1", "/bidding", "/monitor", "/live")):
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 out.add((rule.endpoint, method))
     return out

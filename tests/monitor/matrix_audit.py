@@ -1,0 +1,15 @@
+"""Audit API routes whose callers are tested in tests/monitor/test_audit_api.py."""
+
+COVERED: set[tuple[str, str]] = {
+    ("audit_api.countersign_checkpoint", "POST"),
+    ("audit_api.list_entries", "GET"),
+    ("audit_api.export_zip", "GET"),
+}
+#: public endpoints: hashes and signatures only
+PUBLIC: set[tuple[str, str]] = {
+    ("audit_api.audit_key", "GET"),
+    ("audit_api.list_checkpoints", "GET"),
+    ("audit_api.latest_checkpoint", "GET"),
+    ("audit_api.inclusion_proof", "GET"),
+    ("audit_api.consistency_proof", "GET"),
+}
