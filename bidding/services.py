@@ -23,7 +23,7 @@ from trading.errors import IllegalMove, InvalidInput, NotAllowed
 from trading.extensions import db
 from trading.keyfiles import ed25519_key
 from trading.permissions import require
-from trading.signals import sensitive_read
+from trading.signals import audit_index_of, sensitive_read
 from trading.trades.flows import TradeState
 from trading.trades.models import Trade
 
@@ -236,7 +236,7 @@ def submit_bid(actor: User, trade: Trade, stream: BinaryIO) -> Bid:
                                                           version + 1)]}) from None
     signed = receipt.sign_receipt({"trade": trade.ref, "bidder": org.credit_code, "version": version,
                                    "sha256": digest, "size": size, "received_at": received,
-                                   "audit_index": None}, receipt_private_key())
+                                   "audit_index": audit_index_of(bid)}, receipt_private_key())
     bid.receipt = json.dumps(signed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     bid_submitted.send(trade, bid=bid, actor=actor)
     return bid

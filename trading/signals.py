@@ -19,3 +19,15 @@ clarification_published = _signals.signal("clarification-published")
 document_downloaded = _signals.signal("document-downloaded")
 #: sender=Trade; kwargs: viewer, what  (a sensitive read, e.g. the downloader list)
 sensitive_read = _signals.signal("sensitive-read")
+
+#: sender=a model instance just flushed; the audit log answers with the index of the entry that
+#: recorded it (a receipt cites it), or nobody answers when no log is installed
+audit_position = _signals.signal("audit-position")
+
+
+def audit_index_of(row) -> int | None:
+    """Ask the listeners (the audit log) where `row`'s insertion was logged."""
+    for _receiver, value in audit_position.send(row):
+        if isinstance(value, int):
+            return value
+    return None

@@ -15,6 +15,8 @@ from bidding import envelope, keys, receipt
 from bidding.models import Bid, BidState, Keyholder, OpeningKey, SealedShare, Side
 from bidding.records import encode_bid
 from bidding.services import active_personal_key, share_context
+from monitor import audit, merkle
+from monitor.models import AuditEntry
 from tests.conftest import api_headers
 from trading.accounts.roles import Role
 from trading.errors import IllegalMove
@@ -165,6 +167,18 @@ def test_submit_gives_a_receipt_the_bidder_can_verify(db, client, sealed_trade, 
     assert receipt.verify_receipt(signed, public)
     tampered = dict(signed, size=signed["size"] + 1)
     assert not receipt.verify_receipt(tampered, public)
+    # the receipt cites the audit-log entry of the submission, which names the bidder only by a pseudonym,
+    # and the log proves that entry is in it
+    entry = db.session.get(AuditEntry, signed["audit_index"])
+    logged = json.loads(entry.body)
+    assert logged["action"] == "bids.insert" and logged["object"]["type"] == "bids"
+    assert logged["after"]["sha256"] == signed["sha256"]
+    assert code not in entry.body and logged["after"]["organisation_id"].startswith("anon:")
+    total, root = audit.head()
+    proof = client.get(f"/api/v1/audit/proofs/inclusion?index={signed['audit_index']}&size={total}").get_json()
+    assert proof["root"] == root.hex()
+    assert merkle.verify_inclusion(signed["audit_index"], total, merkle.leaf_hash(entry.body.encode()),
+                                   [bytes.fromhex(h) for h in proof["path"]], root)
 
 
 @pytest.mark.parametrize("case", ["plain_pdf", "other_trade", "other_bidder", "wrong_version", "truncated", "empty"])

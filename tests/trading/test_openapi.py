@@ -195,7 +195,7 @@ def test_request_bodies_reference_schemas(spec):
     # every POST/PATCH documents what it takes
     for path, item in spec["paths"].items():
         for method in ("post", "patch", "put"):
-            if method in item and (method, path) not in bodyless:
+            if method in item and (method, path) not in bodyless and not item[method].get("x-bodyless"):
                 assert "requestBody" in item[method], f"{method} {path}"
     envelope = bodies[("post", "/api/v1/trades/{trade_id}/bids")]["content"]["application/octet-stream"]["schema"]
     assert envelope == {"type": "string", "format": "binary"}

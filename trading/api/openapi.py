@@ -15,18 +15,19 @@ _DOCS: dict[str, dict] = {}
 
 def doc(summary: str, request_schema=None, response_schema=None, status: int = 200, auth: bool = True,
         query: dict[str, str] | None = None, upload: str | None = None, paged: bool = False,
-        binary: str | None = None):
+        binary: str | None = None, bodyless: bool = False):
     """Describe an endpoint for the OpenAPI document (kept beside the route, not in a docstring).
 
     `query` maps query parameter names to their type; `upload` names a multipart file field;
     `paged` wraps the (many=True) response schema in the {items, page, per_page, total} page object;
-    `binary` names the media type of a raw request body (a sealed envelope).
+    `binary` names the media type of a raw request body (a sealed envelope); `bodyless` marks a
+    command whose path says everything (published as `x-bodyless`).
     """
 
     def register(view):
         _DOCS[view.__name__] = {"summary": summary, "request": request_schema, "response": response_schema,
                                 "status": status, "auth": auth, "query": query or {}, "upload": upload,
-                                "paged": paged, "binary": binary}
+                                "paged": paged, "binary": binary, "bodyless": bodyless}
         return view
 
     return register
@@ -71,6 +72,8 @@ def build_spec() -> dict:
                    for q, t in meta["query"].items()]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             op: dict = {"summary": meta["summary"], "operationId": name, "parameters": params, "responses": {}}
+            if meta["bodyless"]:
+                op["x-bodyless"] = True
             if meta["request"] is not None:
                 op["requestBody"] = {"required": True,
                                      "content": {"application/json": {"schema": meta["request"]}}}
