@@ -48,6 +48,8 @@ from trading.trades.services import advance_trade, move
 _signals = Namespace()
 #: sender=Trade; kwargs: ceremony (OpeningCeremony), actor (User)
 ceremony_completed = _signals.signal("ceremony-completed")
+#: sender=Trade; kwargs: signature (RecordSignature), actor (User) - a supervisor signed the opening record
+record_signed = _signals.signal("record-signed")
 
 
 MAX_TEXT = 4000
@@ -437,6 +439,7 @@ def sign_record(actor: User, trade: Trade, dissent: str | None = None) -> Record
                           signed_at=now(), dissent=_text(dissent, "dissent", required=False))
     db.session.add(row)
     db.session.flush()
+    record_signed.send(trade, signature=row, actor=actor)
     return row
 
 

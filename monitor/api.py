@@ -8,6 +8,7 @@ from flask import Blueprint, Response, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
+import monitor.permissions  # noqa: F401  (registers audit.read, audit.countersign, audit.export)
 from monitor import audit, export, services
 from monitor.models import AuditEntry, Checkpoint
 from monitor.schemas import (AuditEntrySchema, AuditKeySchema, CheckpointSchema, ConsistencyProofSchema,
@@ -107,7 +108,8 @@ def list_entries():
 
 
 @bp.post("/checkpoints/<int:checkpoint_id>/countersign")
-@doc("Countersign a checkpoint (supervisors): the act is itself an audit entry", None, CheckpointSchema(), 201)
+@doc("Countersign a checkpoint (supervisors): the act is itself an audit entry", None, CheckpointSchema(), 201,
+     bodyless=True)
 def countersign_checkpoint(checkpoint_id: int):
     cp = db.session.get(Checkpoint, checkpoint_id)
     if cp is None:
@@ -119,8 +121,7 @@ def countersign_checkpoint(checkpoint_id: int):
 
 
 @bp.get("/export.zip")
-@doc("The whole log for offline verification (supervisors): python -m monitor.verify", None, None,
-     binary="application/zip")
+@doc("The whole log as a zip for offline verification (supervisors): python -m monitor.verify", None, None)
 def export_zip():
     require("audit.export")
     data = export.export_zip()

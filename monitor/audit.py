@@ -36,8 +36,10 @@ ZERO = bytes(32)
 MAX_VALUE = 512
 
 #: tables never logged: the log itself, throttling counters, derived messages
+#: (api_tokens: signing in is no trade record, and a bidder's token logged beside a pseudonymous bid
+#: would name the bidder)
 SKIP_TABLES = {"audit_entries", "audit_nodes", "audit_head", "audit_checkpoints", "audit_countersignatures",
-               "login_attempts",
+               "login_attempts", "api_tokens",
                "notifications", "alembic_version"}
 #: secrets that must never reach the log, by column name
 SECRET_COLUMNS = {"password_hash", "token_hash", "protected_key", "sealed", "held_share", "receipt"}
@@ -48,7 +50,11 @@ NOISE_COLUMNS = {"updated_at", "version"}
 SEALED = {
     "bids": {"organisation_id": "org", "submitted_by_id": "user"},
     "downloads": {"user_id": "user", "organisation_id": "org", "contact_email": "email"},
+    "opening_entries": {"organisation_id": "org"},
+    "objections": {"organisation_id": "org", "user_id": "user"},
 }
+#: roles whose people act on a trade under a pseudonym: who bids, or may bid, stays unnamed in the log
+UNNAMED_ROLES = {Role.BIDDER.value, Role.PUBLIC.value}
 #: tables about people and organisations rather than trades: supervisors and deciders see them
 PLATFORM_TABLES = {"users", "role_grants", "api_tokens", "personal_keys", "declared_relations",
                    "organisations", "centres", "centre_methods"}
@@ -156,13 +162,34 @@ def _trade_id(table: str, obj: Any) -> int | None:
         return obj.id
     if table in TRADE_OF:
         return TRADE_OF[table](obj)
+    return _owner_trade_id(obj, 2)
+
+
+#: many-to-one relationships that lead from a row to the trade it belongs to
+TRADE_PARENTS = ("ceremony", "opening_key", "document", "card", "bid", "keyholder")
+
+
+def _owner_trade_id(obj: Any, depth: int) -> int | None:
+    """The trade of a row: its trade_id, else that of its parent (a new row's relationships are not
+    loaded while it is pending, so the parent is fetched by its foreign key)."""
     value = getattr(obj, "trade_id", None)
-    if value is not None:
+    if value is not None or depth == 0:
         return value
-    for parent in ("ceremony", "opening_key", "document", "card"):
-        owner = getattr(obj, parent, None)
-        if owner is not None and getattr(owner, "trade_id", None) is not None:
-            return owner.trade_id
+    state = sa.inspect(obj)
+    for rel in state.mapper.relationships:
+        if rel.key not in TRADE_PARENTS or rel.direction is not sa.orm.MANYTOONE or len(rel.local_columns) != 1:
+            continue
+        column = next(iter(rel.local_columns))
+        prop = state.mapper.get_property_by_column(column)
+        fk = getattr(obj, prop.key, None)
+        owner = getattr(obj, rel.key, None) if fk is None else None
+        if fk is not None and state.session is not None:
+            with state.session.no_autoflush:
+                owner = state.session.get(rel.mapper.class_, fk)
+        if owner is not None:
+            found = _owner_trade_id(owner, depth - 1)
+            if found is not None:
+                return found
     return None
 
 
@@ -252,6 +279,8 @@ def _entry(*, action: str, obj: dict | None, before: dict | None = None, after: 
             branch = Role(role).branch.value
         except ValueError:
             branch = None  # "system"
+    if actor is not None and trade_id is not None and role in UNNAMED_ROLES:
+        sealed = True  # a bidder acting on a trade: the same pseudonym as in the trade's bids and downloads
     if sealed and actor is not None:
         who = {"pseudonym": pseudonym(trade_id, "user", actor.id)}
     elif actor is not None:
@@ -278,7 +307,22 @@ def _after_flush(session: Session, _context) -> None:
             if entry is not None:
                 pending.append(entry)
     if pending:
-        append(session, pending)
+        last = append(session, pending)
+        # remember where each new row was logged, so that a receipt can cite its entry (entry_index_of)
+        where = session.info.setdefault("audit_rows", {})
+        for offset, entry in enumerate(pending):
+            if entry["action"].endswith(".insert"):
+                where[(entry["body"]["object"]["type"], entry["body"]["object"]["id"])] = last - len(pending) + 1 + offset
+
+
+def entry_index_of(row) -> int | None:
+    """Signal listener (trading.signals.audit_position): the index of the entry that logged `row`'s insertion."""
+    state = sa.inspect(row)
+    key = state.mapper.primary_key_from_instance(row)
+    session = state.session
+    if session is None or len(key) != 1:
+        return None
+    return session.info.get("audit_rows", {}).get((state.mapper.local_table.name, key[0]))
 
 
 def record(action: str, *, obj: dict | None = None, trade=None, before: dict | None = None,
@@ -333,6 +377,9 @@ def append(session: Session, pending: list[dict]) -> int:
 
 
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # releasing a SAVEPOINT commits nothing yet
+        return
+    session.info.pop("audit_rows", None)
     size = session.info.pop("audit_size", None)
     session.info.pop("audit_checkpoint", None)
     if size is not None:
@@ -341,6 +388,7 @@ def _after_commit(session: Session) -> None:
 
 
 def _after_rollback(session: Session) -> None:
+    session.info.pop("audit_rows", None)
     session.info.pop("audit_size", None)
     session.info.pop("audit_checkpoint", None)
 
@@ -382,7 +430,7 @@ def install() -> None:
     sa.event.listen(FSASession, "after_flush", _after_flush)
     sa.event.listen(FSASession, "before_commit", _before_commit)
     sa.event.listen(FSASession, "after_commit", _after_commit)
-    sa.event.listen(FSASession, "after_soft_rollback", lambda s, _t: _after_rollback(s))
+    sa.event.listen(FSASession, "after_soft_rollback", lambda s, t: None if t.nested else _after_rollback(s))
 
     sa.event.listen(FSASession, "do_orm_execute", _refuse_rewrites)
     for model in (AuditEntry, AuditNode, Checkpoint, Countersignature):
@@ -529,8 +577,9 @@ def on_sensitive_read(trade, viewer=None, what: str = "", **_kw) -> None:
 
 
 def connect_listeners() -> None:
-    from trading.signals import sensitive_read, trade_moved
+    from trading.signals import audit_position, sensitive_read, trade_moved
 
     trade_moved.connect(on_trade_moved)
     sensitive_read.connect(on_sensitive_read)
+    audit_position.connect(lambda row, **_kw: entry_index_of(row), weak=False)
 

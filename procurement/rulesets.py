@@ -1,12 +1,15 @@
 """Rule sets of the six government procurement methods (GPL 26; O87, O74, C214)."""
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
 from trading.rules.model import Limit, MaxShare, MinPeriod, RuleSet, SameMoment, Source, Unit
-from trading.rules.sets import DOCS_BEFORE_DEADLINE, TENDER_MILESTONES
+from trading.rules.norms import DepositRefund, Span, TimeLimit
+from trading.rules.sets import DOCS_BEFORE_DEADLINE, TENDER_MILESTONES, opening_norms
+from trading.trades.flows import TradeState as S
 
 D, WD = Unit.DAYS, Unit.WORKING_DAYS
 
@@ -22,6 +25,29 @@ O74_CLAR = Source("财政部令第74号 第10条", "MOF Order 74 Art. 10", "?",
                   "lead time for clarifications in negotiation and inquiry: configurable")
 GPR_38 = Source("政府采购法实施条例 第38条", "Government Procurement Regulation Art. 38")
 OPENING = Source("财政部令第87号 第39条", "MOF Order 87 Art. 39")
+
+# ---- sources of the supervision norms (RULES.md) ---------------------------------------------------
+O87_RECORD = Source("财政部令第87号 第39-40条", "MOF Order 87 Arts. 39-40", "✓",
+                    "opening fully recorded; signed within 24 hours is local supervision practice: configurable")
+O87_68 = Source("财政部令第87号 第68条", "MOF Order 87 Art. 68", "✓",
+                "report sent in 2 working days, purchaser decides in 5: 7 working days from the end of evaluation")
+GPR_43 = Source("政府采购法实施条例 第43条；财政部令第87号 第69条", "Government Procurement Regulation Art. 43; "
+                "MOF Order 87 Art. 69")
+GPL_46 = Source("政府采购法 第46条", "Government Procurement Law Art. 46")
+O87_38 = Source("政府采购法实施条例 第33条；财政部令第87号 第38条", "Government Procurement Regulation Art. 33; "
+                "MOF Order 87 Art. 38", "✓",
+                "losers' deposits fall due from the award notice; the platform does not yet record the winner, "
+                "so all are counted from the contract (or the withdrawal)")
+
+#: what e-supervision watches in every procurement method (all follow the tender flow)
+GP_NORMS = opening_norms("gp", O87_RECORD) + (
+    TimeLimit("gp.award_decision", "fact:evaluation_report|move:publicize", "move:award", Span(7, WD), O87_68,
+              watch=(S.PUBLICITY,)),
+    TimeLimit("gp.result_published", "move:award", "fact:result_notice", Span(2, WD), GPR_43),
+    TimeLimit("gp.contract_in_time", "move:award", "move:contract", Span(30, D), GPL_46,
+              warn=timedelta(days=3), watch=(S.AWARDED,)),
+    DepositRefund("gp.deposit_refund", ("withdrawal", "move:contract"), Span(5, WD), O87_38),
+)
 
 
 def _limits(lead: int, unit: Unit, source: Source, min_suppliers: int = 3) -> dict[str, Limit]:
@@ -41,9 +67,9 @@ _TENDER_RULES = (
 )
 
 GP_OPEN_TENDER = RuleSet("gp_open_tender", _l("Procurement: open tender"), "tender", TENDER_MILESTONES,
-                         _TENDER_RULES, _limits(15, D, O87_27), kind="procurement")
+                         _TENDER_RULES, _limits(15, D, O87_27), kind="procurement", norms=GP_NORMS)
 GP_INVITED_TENDER = RuleSet("gp_invited_tender", _l("Procurement: invitation tender"), "tender", TENDER_MILESTONES,
-                            _TENDER_RULES, _limits(15, D, O87_27), kind="procurement")
+                            _TENDER_RULES, _limits(15, D, O87_27), kind="procurement", norms=GP_NORMS)
 GP_CONSULTATION = RuleSet(
     "gp_competitive_consultation", _l("Procurement: competitive consultation"), "tender", TENDER_MILESTONES,
     (
@@ -51,7 +77,7 @@ GP_CONSULTATION = RuleSet(
         DOCS_BEFORE_DEADLINE,
         SameMoment("gp.opening_at_deadline", "bid_deadline", "opening_at", OPENING),
     ),
-    _limits(5, D, C214_CLAR), kind="procurement",
+    _limits(5, D, C214_CLAR), kind="procurement", norms=GP_NORMS,
 )
 GP_NEGOTIATION = RuleSet(
     "gp_competitive_negotiation", _l("Procurement: competitive negotiation"), "tender", TENDER_MILESTONES,
@@ -60,11 +86,11 @@ GP_NEGOTIATION = RuleSet(
         DOCS_BEFORE_DEADLINE,
         SameMoment("gp.opening_at_deadline", "bid_deadline", "opening_at", OPENING),
     ),
-    _limits(3, WD, O74_CLAR), kind="procurement",
+    _limits(3, WD, O74_CLAR), kind="procurement", norms=GP_NORMS,
 )
 GP_INQUIRY = RuleSet(
     "gp_inquiry", _l("Procurement: inquiry"), "tender", TENDER_MILESTONES,
-    GP_NEGOTIATION.rules, _limits(3, WD, O74_CLAR), kind="procurement",
+    GP_NEGOTIATION.rules, _limits(3, WD, O74_CLAR), kind="procurement", norms=GP_NORMS,
 )
 GP_SINGLE_SOURCE = RuleSet(
     "gp_single_source", _l("Procurement: single source"), "tender", TENDER_MILESTONES,
@@ -73,7 +99,7 @@ GP_SINGLE_SOURCE = RuleSet(
         DOCS_BEFORE_DEADLINE,
         SameMoment("gp.opening_at_deadline", "bid_deadline", "opening_at", OPENING),
     ),
-    {**_limits(5, WD, GPR_38, min_suppliers=1)}, kind="procurement",
+    {**_limits(5, WD, GPR_38, min_suppliers=1)}, kind="procurement", norms=GP_NORMS,
 )
 
 RULE_SETS = (GP_OPEN_TENDER, GP_INVITED_TENDER, GP_CONSULTATION, GP_NEGOTIATION, GP_INQUIRY, GP_SINGLE_SOURCE)

@@ -43,6 +43,17 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     TESTING = False
     PRODUCTION = False
+    # e-mail of the supervision plane (monitor/outbox.py): unset SMTP_HOST keeps mail queued in the outbox
+    SMTP_HOST: str | None = None
+    SMTP_PORT = 587
+    SMTP_USER: str | None = None
+    SMTP_PASSWORD: str | None = None
+    SMTP_TLS = "starttls"  # none | starttls | ssl
+    SMTP_TIMEOUT = 10.0
+    MAIL_FROM = "platform@localhost"
+    MAIL_SEND_AFTER_COMMIT = True  # besides the tick, send at once on a short-lived thread after commit
+    MAIL_BATCH = 50
+    PUBLIC_BASE_URL: str | None = None  # for links in e-mails, e.g. https://trading.example.gov.cn
 
     @classmethod
     def from_env(cls) -> dict:
@@ -68,6 +79,15 @@ class Config:
             out["TRUSTED_PROXIES"] = int(env["TRUSTED_PROXIES"])
         if env.get("SCHEDULER_SECONDS"):
             out["SCHEDULER_SECONDS"] = float(env["SCHEDULER_SECONDS"])
+        for name in ("SMTP_HOST", "SMTP_USER", "SMTP_PASSWORD", "SMTP_TLS", "MAIL_FROM", "PUBLIC_BASE_URL"):
+            if env.get(name):
+                out[name] = env[name]
+        if env.get("SMTP_PORT"):
+            out["SMTP_PORT"] = int(env["SMTP_PORT"])
+        if env.get("SMTP_TIMEOUT"):
+            out["SMTP_TIMEOUT"] = float(env["SMTP_TIMEOUT"])
+        if "MAIL_SEND_AFTER_COMMIT" in env:
+            out["MAIL_SEND_AFTER_COMMIT"] = _bool(env["MAIL_SEND_AFTER_COMMIT"], cls.MAIL_SEND_AFTER_COMMIT)
         return out
 
 

@@ -131,4 +131,19 @@ def template_globals() -> dict:
         "milestone_label": milestone_label,
         "field_label": field_label,
         "move_label": move_label,
+        "nav_links": nav_links,
     }
+
+
+def nav_links() -> list[tuple[str, str]]:
+    """Links other packages add to the main navigation: (url, label) the current user may follow.
+
+    Registered by the composition root as `app.extensions["nav_links"]`: (endpoint, label, permission).
+    """
+    from flask import current_app
+
+    out = []
+    for endpoint, label, name in current_app.extensions.get("nav_links", ()):
+        if can(current_user, name):
+            out.append((url_for(endpoint), str(label)))
+    return out

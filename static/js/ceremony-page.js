@@ -1,12 +1,19 @@
 /*
  * The opening ceremony page (templates/bidding/ceremony.html): a countdown to the opening time, and
- * the live state polled every 2 s from the page's JSON endpoint (session cookie; the same body as
+ * the live state fetched from the page's JSON endpoint (session cookie; the same body as
  * GET /api/v1/trades/<id>/ceremony). Only the parts that changed are rewritten, so a screen reader
  * (aria-live="polite") hears news, not the whole page, and a half-typed answer is not wiped.
+ *
+ * The state is fetched again as soon as the trade's live stream (/live/trades/<id>, monitor/live.py)
+ * reports an audit entry, and otherwise polled: every 2 s, or every 15 s while the stream is open and
+ * carries everything that changes the ceremony for this viewer (data-stream-complete: the branches
+ * of the trade's centre; bidders receive only the public entries and their own, so they keep 2 s).
  *
  * Every text a person reads comes from the page's data-* attributes, translated on the server.
  * No inline script: the CSP is script-src 'self'.
  */
+import { openStream } from "./live.js";
+
 const $ = (id) => document.getElementById(id);
 const root = $("ceremony");
 
@@ -239,10 +246,33 @@ function setupLive() {
 
   const status = $("c-poll");
   const interval = Number(msg.interval) || 2000;
+  const slowInterval = Number(msg.slowInterval) || 15000;
+  const streamComplete = msg.streamComplete === "true";
   let failures = 0;
+  let timer = null;
+  let inFlight = false;
+  let pollAgain = false; // an event arrived while a poll was under way
+  let stopped = false;
+  let streaming = false;
+  let source = null;
+
+  function schedule(delay) {
+    if (stopped) return;
+    clearTimeout(timer);
+    timer = setTimeout(poll, delay);
+  }
+
+  function nextDelay() {
+    const base = streaming && streamComplete ? slowInterval : interval;
+    return document.hidden ? base * 2 : base;
+  }
 
   async function poll() {
-    let again = true;
+    if (inFlight) {
+      pollAgain = true;
+      return;
+    }
+    inFlight = true;
     try {
       const response = await fetch(msg.stateUrl, {
         credentials: "same-origin", cache: "no-store", redirect: "manual",
@@ -251,7 +281,8 @@ function setupLive() {
       if (response.type === "opaqueredirect" || response.status === 401 || response.status === 403
           || response.status === 404) {
         status.textContent = msg.msgPollStopped;
-        again = false;
+        stopped = true;
+        if (source) source.close();
       } else if (!response.ok) {
         throw new Error(String(response.status));
       } else {
@@ -263,10 +294,32 @@ function setupLive() {
       failures += 1;
       if (failures >= 2) status.textContent = msg.msgPollFailed;
     }
-    if (again) setTimeout(poll, document.hidden ? interval * 2 : interval);
+    inFlight = false;
+    if (pollAgain) {
+      pollAgain = false;
+      schedule(0);
+    } else {
+      schedule(nextDelay());
+    }
   }
 
   poll();
+  source = openStream(msg.streamUrl, {
+    onOpen: () => {
+      streaming = true;
+      root.dataset.stream = "open";
+    },
+    onEvent: () => {
+      root.dataset.streamEvents = String(Number(root.dataset.streamEvents || 0) + 1);
+      schedule(100); // a few entries of one change arrive together: fetch once
+    },
+    onError: () => {
+      if (!streaming) return;
+      streaming = false; // back to the quick poll until the browser has reconnected
+      root.dataset.stream = "reconnecting";
+      schedule(interval);
+    },
+  });
 }
 
 // ---- start ----------------------------------------------------------------------------------------

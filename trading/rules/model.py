@@ -200,6 +200,9 @@ class RuleSet:
     rules: tuple[Rule, ...]
     limits: dict[str, Limit] = field(default_factory=dict)
     kind: str = "works"  # works | procurement | land | property
+    #: what electronic supervision watches (trading/rules/norms.py): time limits, required records,
+    #: minimum intervals, the order of steps, deposit refunds; read by monitor/esupervision.py
+    norms: tuple[Any, ...] = ()
 
     def check(self, trade: TradeLike, calendar: WorkCalendar) -> list[Violation]:
         missing = [
@@ -211,6 +214,9 @@ class RuleSet:
 
     def limit(self, code: str) -> Limit | None:
         return self.limits.get(code)
+
+    def norm(self, code: str):
+        return next((n for n in self.norms if n.code == code), None)
 
 
 class RuleRegistry:

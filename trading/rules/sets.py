@@ -1,11 +1,14 @@
 """Rule sets of works tendering, land-use rights and state property rights (RULES.md)."""
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
 from trading.rules.model import Limit, MaxShare, MinPeriod, Order, RuleSet, SameMoment, Source, Unit
+from trading.rules.norms import DepositRefund, FlowOrder, Level, MinInterval, RequiredRecord, Span, TimeLimit
+from trading.trades.flows import TradeState as S
 
 D, WD = Unit.DAYS, Unit.WORKING_DAYS
 
@@ -23,6 +26,63 @@ O39_18 = Source("国土资源部令第39号 第18条", "MLR Order 39 Art. 18", "
 O32_13 = Source("国资委 财政部令第32号 第13条", "SASAC/MOF Order 32 Art. 13", "~")
 ORDER = Source("时间先后", "chronological order")
 DOCS_BEFORE_DEADLINE = Order("docs_before_deadline", "docs_until", "bid_deadline", ORDER)
+
+# ---- sources of the supervision norms (RULES.md) ---------------------------------------------------
+OPENING_ON_TIME = Source("招标投标法 第34条；实施条例 第36条", "Tendering Law Art. 34; Regulation Art. 36", "✓",
+                         "the grace before a card (15 min yellow, 30 min red) is local practice: configurable")
+O20_DOCUMENTS = Source("电子招标投标办法 第20-21条", "Electronic Bidding Measures Arts. 20-21", "✓",
+                       "documents downloadable from the notice on")
+O20_OPENING_RECORD = Source("电子招标投标办法 第29-32条", "Electronic Bidding Measures Arts. 29-32", "✓",
+                            "signed within 24 hours is local supervision practice: configurable")
+REG_54_CANDIDATES = Source("招标投标法实施条例 第54条", "Tendering Regulation Art. 54", "✓",
+                           "counted from the evaluation report when the platform records one, "
+                           "else from the start of evaluation")
+REG_54_PUBLICITY = Source("招标投标法实施条例 第54条", "Tendering Regulation Art. 54")
+LAW_46 = Source("招标投标法 第46条；实施条例 第58条", "Tendering Law Art. 46; Regulation Art. 58")
+REG_35_57 = Source("招标投标法实施条例 第35、57条", "Tendering Regulation Arts. 35, 57")
+O39_21 = Source("国土资源部令第39号 第21条", "MLR Order 39 Art. 21", "~")
+O39_22 = Source("国土资源部令第39号 第22条", "MLR Order 39 Art. 22", "~")
+FLOW_ORDER = Source("招标投标法 第28、34条；电子招标投标办法 第49条", "Tendering Law Arts. 28, 34; "
+                    "Electronic Bidding Measures Art. 49", "?",
+                    "steps in the order of the flow, none before its time; records may not be forged or altered")
+IMPLAUSIBLY_FAST = Source("电子监察：用时异常短（地方规范）", "E-supervision: implausibly fast step (local practice)", "?",
+                          "a sign of records written after the fact; the plausible minimum is configurable")
+
+#: norms every tender-flow rule set shares (opening on time, documents, the opening record, order)
+OPENING_LIVE = (S.BIDDING, S.CLOSED)
+
+
+def opening_norms(prefix: str, record_source: Source = O20_OPENING_RECORD) -> tuple:
+    return (
+        TimeLimit(f"{prefix}.opening_on_time", "opening_at", "move:start_opening", Span(exact=timedelta(minutes=30)),
+                  OPENING_ON_TIME, warn=timedelta(minutes=15), watch=OPENING_LIVE),
+        RequiredRecord(f"{prefix}.tender_documents", "move:publish", "fact:tender_documents",
+                       Span(exact=timedelta(0)), O20_DOCUMENTS),
+        RequiredRecord(f"{prefix}.opening_record_signed", "move:finish_opening", "fact:opening_record_signed",
+                       Span(exact=timedelta(hours=24)), record_source),
+        MinInterval(f"{prefix}.evaluation_plausible", "move:start_evaluation", "move:publicize",
+                    Span(exact=timedelta(hours=1)), IMPLAUSIBLY_FAST),
+        FlowOrder(f"{prefix}.flow_order", FLOW_ORDER),
+    )
+
+
+WORKS_NORMS = opening_norms("works") + (
+    TimeLimit("works.candidates_published", "fact:evaluation_report|move:start_evaluation", "move:publicize",
+              Span(3, D), REG_54_CANDIDATES, watch=(S.EVALUATING,)),
+    MinInterval("works.publicity_period", "move:publicize", "move:award", Span(3, D), REG_54_PUBLICITY, Level.RED),
+    TimeLimit("works.contract_in_time", "move:award", "move:contract", Span(30, D), LAW_46,
+              warn=timedelta(days=3), watch=(S.AWARDED,)),
+    DepositRefund("works.deposit_refund", ("withdrawal", "move:contract"), Span(5, D), REG_35_57),
+)
+LAND_TENDER_NORMS = opening_norms("land") + (
+    DepositRefund("land.deposit_refund", ("withdrawal", "move:award"), Span(5, WD), O39_21),
+    TimeLimit("land.result_published", "move:award", "fact:result_notice", Span(10, WD), O39_22),
+)
+LISTING_NORMS = (
+    DepositRefund("land.deposit_refund", ("move:conclude", "move:no_deal"), Span(5, WD), O39_21),
+    TimeLimit("land.result_published", "move:conclude", "fact:result_notice", Span(10, WD), O39_22),
+    FlowOrder("land.flow_order", FLOW_ORDER),
+)
 
 TENDER_MILESTONES = ("issue_at", "docs_until", "bid_deadline", "opening_at")
 
@@ -53,6 +113,7 @@ WORKS_OPEN_TENDER = RuleSet(
         "objection_lead": Limit("objection_lead", 10, D, REG_22,
                                 _l("objections to tender documents at least this long before the deadline")),
     },
+    norms=WORKS_NORMS,
 )
 
 WORKS_INVITED_TENDER = RuleSet(
@@ -66,6 +127,7 @@ WORKS_INVITED_TENDER = RuleSet(
         **WORKS_OPEN_TENDER.limits,
         "min_invitees": Limit("min_invitees", 3, "invitees", LAW_17, _l("invite at least this many bidders")),
     },
+    norms=WORKS_NORMS,
 )
 
 LAND_TENDER = RuleSet(
@@ -79,6 +141,7 @@ LAND_TENDER = RuleSet(
         SameMoment("land.opening_at_deadline", "bid_deadline", "opening_at", LAW_34),
     ),
     limits=_tender_limits(15, D, O39_8),
+    norms=LAND_TENDER_NORMS,
 )
 
 LAND_AUCTION = RuleSet(
@@ -89,6 +152,7 @@ LAND_AUCTION = RuleSet(
     milestones=("issue_at", "bid_deadline"),
     rules=(MinPeriod("land.announcement", "issue_at", "bid_deadline", 20, D, O39_8),),
     limits={"clarification_lead": Limit("clarification_lead", 15, D, O39_8, _l("changes to the notice"))},
+    norms=LISTING_NORMS,
 )
 
 LAND_LISTING = RuleSet(
@@ -102,6 +166,7 @@ LAND_LISTING = RuleSet(
         MinPeriod("land.listing_period", "listing_from", "bid_deadline", 10, D, O39_18),
     ),
     limits={"clarification_lead": Limit("clarification_lead", 15, D, O39_8, _l("changes to the notice"))},
+    norms=LISTING_NORMS,
 )
 
 PROPERTY_LISTING = RuleSet(
@@ -113,6 +178,7 @@ PROPERTY_LISTING = RuleSet(
     rules=(MinPeriod("property.disclosure", "issue_at", "bid_deadline", 20, WD, O32_13),),
     limits={"clarification_lead": Limit("clarification_lead", 20, WD, O32_13,
                                         _l("disclosed terms may not change; a change restarts disclosure"))},
+    norms=(FlowOrder("property.flow_order", FLOW_ORDER),),
 )
 
 RULE_SETS = (WORKS_OPEN_TENDER, WORKS_INVITED_TENDER, LAND_TENDER, LAND_AUCTION, LAND_LISTING, PROPERTY_LISTING)

@@ -72,8 +72,9 @@ class Move:
     """One allowed move: from which stages, to which, by whom, with which guards.
 
     `roles` are checked at the trade's centre (tenderer: a member of the trade's tenderer
-    organisation). `guards` name checks in trading.trades.services.GUARDS. `to=None` means
-    "back to the stage the trade was suspended from".
+    organisation). `guards` name checks in trading.trades.lifecycle.GUARDS ("signed_off:<stage>":
+    the supervisors drawn for the trade signed that stage, registered by monitor.signoffs).
+    `to=None` means "back to the stage the trade was suspended from".
     """
 
     name: str
@@ -132,10 +133,12 @@ TENDER = Flow(
         Move("finish_opening", (S.OPENING,), S.OPENED, STAFF, _l("Finish opening")),
         Move("fail", (S.CLOSED, S.OPENING, S.OPENED, S.EVALUATING), S.FAILED, STAFF, _l("Declare failed (流标)"),
              needs_reason=True),
-        Move("start_evaluation", (S.OPENED,), S.EVALUATING, STAFF, _l("Start evaluation")),
-        Move("publicize", (S.EVALUATING,), S.PUBLICITY, STAFF, _l("Publish candidates")),
+        Move("start_evaluation", (S.OPENED,), S.EVALUATING, STAFF, _l("Start evaluation"),
+             ("signed_off:opening_record",)),
+        Move("publicize", (S.EVALUATING,), S.PUBLICITY, STAFF, _l("Publish candidates"),
+             ("signed_off:evaluation_report",)),
         Move("award", (S.PUBLICITY,), S.AWARDED, STAFF, _l("Award")),
-        Move("contract", (S.AWARDED,), S.CONTRACTED, STAFF, _l("Record contract")),
+        Move("contract", (S.AWARDED,), S.CONTRACTED, STAFF, _l("Record contract"), ("signed_off:award",)),
         Move("archive", (S.CONTRACTED, S.FAILED, S.CANCELLED), S.ARCHIVED, STAFF, _l("Archive")),
     ),
 )

@@ -1,0 +1,388 @@
+"""Supervision norms: what electronic supervision watches in each rule set, as data citing its source.
+
+A norm is pure: given the facts of one trade (its milestones, its history of moves, records the
+platform holds, the clock and the holiday calendar) it says what is wrong now. The engine in the
+supervision plane (monitor/esupervision.py) gathers the facts, evaluates every norm of the trade's
+rule set, and turns findings into yellow and red cards. Nothing here touches the database.
+
+Events are named by strings, so the data stays plain:
+  "opening_at"           a milestone of the trade
+  "move:award"           a move recorded in the trade's history
+  "fact:tender_documents" a record the engine knows how to find (see monitor/esupervision.FACTS)
+  "a|b"                  the first of the alternatives that happened
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta, timezone
+from typing import Any, Protocol
+
+from flask_babel import gettext as _, lazy_gettext as _l
+
+from trading.clock import local_tz
+from trading.rules.days import WorkCalendar, local_date
+from trading.rules.model import Source, Unit, milestone_label
+
+
+class Level(str, enum.Enum):
+    """Yellow: a warning (coming due, a missing record, an implausibly fast step); red: a violation."""
+
+    YELLOW = "yellow"
+    RED = "red"
+
+    @property
+    def rank(self) -> int:
+        return 1 if self is Level.YELLOW else 2
+
+    @property
+    def label(self) -> str:
+        return _("Yellow card") if self is Level.YELLOW else _("Red card")
+
+
+#: how a person reads an event name (the milestones read as the rules already name them)
+EVENT_LABELS = {
+    "move:publish": _l("publication of the notice"),
+    "move:close": _l("the bid deadline"),
+    "move:start_opening": _l("the start of the opening"),
+    "move:finish_opening": _l("the end of the opening"),
+    "move:start_evaluation": _l("the start of evaluation"),
+    "move:publicize": _l("publication of the candidates"),
+    "move:award": _l("the award"),
+    "move:contract": _l("the contract"),
+    "move:conclude": _l("the deal"),
+    "move:no_deal": _l("the end of the trade without a deal"),
+    "fact:tender_documents": _l("the tender documents"),
+    "fact:opening_record_signed": _l("a supervisor's signature on the opening record"),
+    "fact:evaluation_report": _l("the evaluation report"),
+    "fact:result_notice": _l("the result notice"),
+    "withdrawal": _l("the bid's withdrawal"),
+}
+
+CONDITION_LABELS = {
+    "due": _l("Coming due"),
+    "overdue": _l("Overdue"),
+    "late": _l("Done late"),
+    "missing": _l("Missing record"),
+    "too_fast": _l("Implausibly fast"),
+    "out_of_order": _l("Out of order"),
+}
+
+
+def event_label(name: str) -> str:
+    first = name.split("|", 1)[0]
+    if first in EVENT_LABELS:
+        return str(EVENT_LABELS[first])
+    if first.startswith("move:"):
+        return first[5:]
+    return milestone_label(first)
+
+
+def condition_label(condition: str) -> str:
+    return str(CONDITION_LABELS.get(condition, condition))
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(timezone.utc).isoformat() if moment is not None else None
+
+
+@dataclass(frozen=True)
+class Span:
+    """A length of time: legal days (counted as 民法典 201, 203 say) or an exact duration.
+
+    `end()` is the first instant past the period (local midnight after its last day), so a clock
+    reaching it means the period has run out. Sandbox trades run every period `accelerator` times
+    faster.
+    """
+
+    amount: int = 0
+    unit: Unit = Unit.DAYS
+    exact: timedelta | None = None
+
+    def end(self, start: datetime, calendar: WorkCalendar, accelerator: int = 1) -> datetime:
+        accelerator = max(int(accelerator or 1), 1)
+        if self.exact is not None:
+            return start + self.exact / accelerator
+        last = calendar.period_end(local_date(start), self.amount, self.unit is Unit.WORKING_DAYS)
+        boundary = datetime.combine(last + timedelta(days=1), time.min, tzinfo=local_tz())
+        if accelerator > 1:
+            return start + (boundary - start) / accelerator
+        return boundary.astimezone(timezone.utc)
+
+    def describe(self) -> str:
+        if self.exact is None:
+            return _("%(n)d %(unit)s", n=self.amount, unit=self.unit.label)
+        minutes = int(self.exact.total_seconds() // 60)
+        if minutes and minutes % 60 == 0:
+            return _("%(n)d hours", n=minutes // 60)
+        return _("%(n)d minutes", n=minutes)
+
+
+class Facts(Protocol):
+    """What a norm may ask about one trade (the engine answers from the database)."""
+
+    trade: Any
+    now: datetime
+    calendar: WorkCalendar
+    history: list  # rows with id, move, from_state, to_state, at (oldest first)
+    deposits: list  # rows with id, organisation_id, paid_at, settled_at
+
+    def event(self, name: str) -> datetime | None: ...
+
+    def first_after(self, name: str, start: datetime) -> datetime | None: ...
+
+    def withdrawn_at(self, organisation_id: int) -> datetime | None: ...
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What one norm says about one subject of a trade now.
+
+    status: "violated" (a card at `level`), "clear" (nothing is wrong: a yellow card may close by
+    itself), or "hold" (the norm does not watch now, e.g. the trade is suspended: leave cards alone).
+    `subject` tells apart several cards of one norm ("" the trade itself, "deposit:7", "move:42").
+    """
+
+    norm: str
+    subject: str
+    status: str
+    level: Level | None = None
+    condition: str = ""
+    params: dict = field(default_factory=dict)
+    due_at: datetime | None = None
+
+
+def _accel(trade) -> int:
+    return trade.accelerator if getattr(trade, "sandbox", False) else 1
+
+
+def _clear(code: str, subject: str = "") -> Finding:
+    return Finding(code, subject, "clear")
+
+
+def _hold(code: str, subject: str = "") -> Finding:
+    return Finding(code, subject, "hold")
+
+
+def _watching(trade, watch: tuple, code: str):
+    """True while a period runs; "hold" while the trade is suspended (the clock of the process stops,
+    Reg 22); "clear" once the trade left the stages the norm watches (cancelled, failed...)."""
+    from trading.trades.flows import TradeState
+
+    if trade.state is TradeState.SUSPENDED:
+        return _hold(code)
+    if watch and trade.state not in watch:
+        return _clear(code)
+    return True
+
+
+@dataclass(frozen=True)
+class TimeLimit:
+    """`end` must happen within `within` of `start` (e.g. the contract within 30 days of the award).
+
+    Yellow from `warn` before the period runs out, red once it has (overdue), red too when the end
+    came after it (late). While the trade is suspended an open period is not judged; once the trade
+    left the `watch` stages (cancelled, failed...) it no longer applies.
+    """
+
+    code: str
+    start: str
+    end: str
+    within: Span
+    source: Source
+    warn: timedelta = timedelta(days=1)
+    watch: tuple = ()
+
+    def describe(self) -> str:
+        return _("%(end)s within %(span)s of %(start)s", end=event_label(self.end), span=self.within.describe(),
+                 start=event_label(self.start))
+
+    def evaluate(self, facts: Facts) -> list[Finding]:
+        trade = facts.trade
+        start = facts.event(self.start)
+        if start is None:
+            return [_clear(self.code)]
+        accel = _accel(trade)
+        due = self.within.end(start, facts.calendar, accel)
+        params = {"start": iso(start), "due": iso(due)}
+        end = facts.first_after(self.end, start)
+        if end is not None:
+            if end >= due:
+                return [Finding(self.code, "", "violated", Level.RED, "late", {**params, "end": iso(end)}, due)]
+            return [_clear(self.code)]
+        watching = _watching(trade, self.watch, self.code)
+        if watching is not True:
+            return [watching]
+        if facts.now >= due:
+            return [Finding(self.code, "", "violated", Level.RED, "overdue", params, due)]
+        if self.warn and facts.now >= due - self.warn / accel:
+            return [Finding(self.code, "", "violated", Level.YELLOW, "due", params, due)]
+        return [_clear(self.code)]
+
+
+@dataclass(frozen=True)
+class RequiredRecord:
+    """Once `after` happened, `record` must exist within `within` (a tender document, a signature)."""
+
+    code: str
+    after: str
+    record: str
+    within: Span
+    source: Source
+    level: Level = Level.YELLOW
+    watch: tuple = ()
+
+    def describe(self) -> str:
+        if self.within.exact is not None and not self.within.exact:
+            return _("%(record)s available by %(after)s", record=event_label(self.record),
+                     after=event_label(self.after))
+        return _("%(record)s within %(span)s of %(after)s", record=event_label(self.record),
+                 span=self.within.describe(), after=event_label(self.after))
+
+    def evaluate(self, facts: Facts) -> list[Finding]:
+        after = facts.event(self.after)
+        if after is None or facts.event(self.record) is not None:
+            return [_clear(self.code)]
+        watching = _watching(facts.trade, self.watch, self.code)
+        if watching is not True:
+            return [watching]
+        due = self.within.end(after, facts.calendar, _accel(facts.trade))
+        if facts.now >= due:
+            return [Finding(self.code, "", "violated", self.level, "missing",
+                            {"start": iso(after), "due": iso(due)}, due)]
+        return [_clear(self.code)]
+
+
+@dataclass(frozen=True)
+class MinInterval:
+    """`end` may not come before `at_least` has run from `start`: a legal minimum (publicity of the
+    candidates) or a plausible one (an evaluation finished minutes after it began suggests records
+    written after the fact)."""
+
+    code: str
+    start: str
+    end: str
+    at_least: Span
+    source: Source
+    level: Level = Level.YELLOW
+
+    def describe(self) -> str:
+        return _("%(end)s at least %(span)s after %(start)s", end=event_label(self.end),
+                 span=self.at_least.describe(), start=event_label(self.start))
+
+    def evaluate(self, facts: Facts) -> list[Finding]:
+        start = facts.event(self.start)
+        end = facts.first_after(self.end, start) if start is not None else None
+        if end is None:
+            return [_clear(self.code)]
+        earliest = self.at_least.end(start, facts.calendar, _accel(facts.trade))
+        if end < earliest:
+            return [Finding(self.code, "", "violated", self.level, "too_fast",
+                            {"start": iso(start), "end": iso(end), "earliest": iso(earliest),
+                             "took_minutes": int((end - start).total_seconds() // 60)}, earliest)]
+        return [_clear(self.code)]
+
+
+@dataclass(frozen=True)
+class FlowOrder:
+    """The recorded history follows the flow: each move from the stage the last one reached, one
+    the flow allows from there, time never running backwards or ahead of the clock, and no move
+    before the milestone that opens it. A break means a step skipped or a record written afterwards."""
+
+    code: str
+    source: Source
+    level: Level = Level.RED
+
+    def describe(self) -> str:
+        return _("the steps follow the flow, in order and in time")
+
+    def evaluate(self, facts: Facts) -> list[Finding]:
+        trade = facts.trade
+        flow = trade.flow
+        out: list[Finding] = []
+        prev = None
+        suspended_from = []
+
+        def bad(row, problem: str, **extra) -> None:
+            out.append(Finding(self.code, f"move:{row.id}", "violated", self.level, "out_of_order",
+                               {"move": row.move, "at": iso(row.at), "problem": problem, **extra}))
+
+        for row in facts.history:
+            if prev is None:
+                if row.move != "create":
+                    bad(row, "no_creation")
+                prev = row
+                continue
+            move = flow.move(row.move)
+            if row.from_state != prev.to_state:
+                bad(row, "chain", expected=prev.to_state.value, found=row.from_state.value)
+            elif row.at < prev.at:
+                bad(row, "backwards", previous=iso(prev.at))
+            elif row.at > facts.now:
+                bad(row, "future")
+            elif move is None or row.from_state not in move.sources:
+                bad(row, "not_allowed", state=row.from_state.value)
+            else:
+                expected = move.to if move.to is not None else (suspended_from[-1] if suspended_from else None)
+                if expected is not None and row.to_state != expected:
+                    bad(row, "wrong_stage", expected=expected.value, found=row.to_state.value)
+                for guard in move.guards:
+                    if guard.startswith("after:"):
+                        when = trade.milestone(guard[6:])
+                        if when is not None and row.at < when:
+                            bad(row, "before_milestone", milestone=guard[6:], milestone_at=iso(when))
+            if row.move == "suspend":
+                suspended_from.append(row.from_state)
+            elif row.move == "resume" and suspended_from:
+                suspended_from.pop()
+            prev = row
+        if prev is not None and trade.state != prev.to_state:
+            out.append(Finding(self.code, "state", "violated", self.level, "out_of_order",
+                               {"problem": "state", "expected": prev.to_state.value, "found": trade.state.value}))
+        return out
+
+
+@dataclass(frozen=True)
+class DepositRefund:
+    """Every bid-security deposit is refunded (or, by a recorded decision, retained) within `within`
+    of the first of `starts` that happened: its bidder's withdrawal, the contract, the deal."""
+
+    code: str
+    starts: tuple[str, ...]
+    within: Span
+    source: Source
+    warn: timedelta = timedelta(days=1)
+
+    def describe(self) -> str:
+        return _("deposits refunded within %(span)s of %(start)s", span=self.within.describe(),
+                 start=_(" or ").join(event_label(s) for s in self.starts))
+
+    def evaluate(self, facts: Facts) -> list[Finding]:
+        out = []
+        accel = _accel(facts.trade)
+        for deposit in facts.deposits:
+            subject = f"deposit:{deposit.id}"
+            times = [facts.withdrawn_at(deposit.organisation_id) if s == "withdrawal" else facts.event(s)
+                     for s in self.starts]
+            times = [t for t in times if t is not None]
+            if not times:
+                out.append(_clear(self.code, subject))
+                continue
+            start = max(min(times), deposit.paid_at)
+            due = self.within.end(start, facts.calendar, accel)
+            params = {"start": iso(start), "due": iso(due), "deposit": deposit.id}
+            if deposit.settled_at is not None:
+                late = deposit.settled_at >= due
+                out.append(Finding(self.code, subject, "violated", Level.RED, "late",
+                                   {**params, "end": iso(deposit.settled_at)}, due) if late
+                           else _clear(self.code, subject))
+            elif facts.now >= due:
+                out.append(Finding(self.code, subject, "violated", Level.RED, "overdue", params, due))
+            elif self.warn and facts.now >= due - self.warn / accel:
+                out.append(Finding(self.code, subject, "violated", Level.YELLOW, "due", params, due))
+            else:
+                out.append(_clear(self.code, subject))
+        return out
+
+
+Norm = TimeLimit | RequiredRecord | MinInterval | FlowOrder | DepositRefund
