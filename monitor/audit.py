@@ -51,7 +51,8 @@ SEALED = {
     "bids": {"organisation_id": "org", "submitted_by_id": "user"},
     "downloads": {"user_id": "user", "organisation_id": "org", "contact_email": "email"},
     "opening_entries": {"organisation_id": "org"},
-    "objections": {"organisation_id": "org", "user_id": "user"},
+    "ceremony_objections": {"organisation_id": "org", "user_id": "user"},
+    "bid_deposits": {"organisation_id": "org"},
 }
 #: roles whose people act on a trade under a pseudonym: who bids, or may bid, stays unnamed in the log
 UNNAMED_ROLES = {Role.BIDDER.value, Role.PUBLIC.value}
@@ -149,10 +150,16 @@ def role_of(user, centre_id: int | None) -> Role | None:
     return next((r for r in ROLE_ORDER if r in held), None)
 
 
+_PSEUDONYM_KEYS: dict[str | bytes, bytes] = {}
+
+
 def pseudonym(trade_id: int | None, kind: str, value: Any) -> str:
     """A stable per-trade alias: equal values look equal within one trade, nothing more."""
     secret = current_app.config["SECRET_KEY"]
-    key = hmac.new(secret.encode() if isinstance(secret, str) else secret, b"audit pseudonym", "sha256").digest()
+    key = _PSEUDONYM_KEYS.get(secret)
+    if key is None:
+        key = _PSEUDONYM_KEYS[secret] = hmac.new(secret.encode() if isinstance(secret, str) else secret,
+                                                 b"audit pseudonym", "sha256").digest()
     mac = hmac.new(key, f"{trade_id}|{kind}|{value}".encode(), "sha256").hexdigest()
     return f"anon:{mac[:16]}"
 
@@ -342,18 +349,42 @@ def record(action: str, *, obj: dict | None = None, trade=None, before: dict | N
 
 # ---- appending --------------------------------------------------------------------------------
 
+class _Statements:
+    """The four statements of an append, as driver SQL for one dialect: an append runs inside every
+    audited transaction, so it skips building and compiling SQLAlchemy constructs each time."""
+
+    _made: dict[tuple[str, str], _Statements] = {}
+
+    def __init__(self, dialect) -> None:
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        marks = lambda n: ", ".join([mark] * n)  # noqa: E731
+        self.lock = f"UPDATE audit_head SET size = size + {mark} WHERE id = 1 RETURNING size, frontier, last_leaf"
+        self.entries = ("INSERT INTO audit_entries (seq, leaf_hash, body, at, action, trade_id, centre_id, actor_id, "
+                        f"audience) VALUES ({marks(9)})")
+        self.nodes = f"INSERT INTO audit_nodes (level, idx, hash) VALUES ({marks(3)})"
+        self.head = f"UPDATE audit_head SET frontier = {mark}, last_leaf = {mark} WHERE id = 1"
+        at_type = AuditEntry.__table__.c.at.type
+        self.at = lambda value: at_type.process_bind_param(value, dialect)
+
+    @classmethod
+    def of(cls, conn: sa.Connection) -> _Statements:
+        key = (conn.dialect.name, conn.dialect.paramstyle)
+        if key not in cls._made:
+            cls._made[key] = cls(conn.dialect)
+        return cls._made[key]
+
+
 def _lock_head(conn: sa.Connection, count: int) -> tuple[int, list[bytes], bytes]:
     """Reserve `count` leaf numbers; the UPDATE takes the write lock first on every backend."""
-    head = AuditHead.__table__
-    row = conn.execute(sa.update(head).where(head.c.id == 1).values(size=head.c.size + count)
-                       .returning(head.c.size, head.c.frontier, head.c.last_leaf)).one()
-    frontier = bytes(row.frontier or b"")
-    return row.size - count, [frontier[i:i + 32] for i in range(0, len(frontier), 32)], bytes(row.last_leaf)
+    row = conn.exec_driver_sql(_Statements.of(conn).lock, (count,)).one()
+    frontier = bytes(row[1] or b"")
+    return row[0] - count, [frontier[i:i + 32] for i in range(0, len(frontier), 32)], bytes(row[2])
 
 
 def append(session: Session, pending: list[dict]) -> int:
     """Number, hash and store `pending` entries through the session's connection; returns the last index."""
     conn = session.connection()
+    sql = _Statements.of(conn)
     size, frontier, prev = _lock_head(conn, len(pending))
     entries, nodes = [], []
     for item in pending:
@@ -361,15 +392,13 @@ def append(session: Session, pending: list[dict]) -> int:
         data = canonical(body)
         leaf = merkle.leaf_hash(data)
         nodes.extend(merkle.frontier_append(frontier, size, leaf))
-        entries.append({"seq": size, "leaf_hash": leaf, "body": data.decode("utf-8"), "at": item["at"],
-                        "action": item["action"][:64], "trade_id": item["trade_id"], "centre_id": item["centre_id"],
-                        "actor_id": item["actor_id"], "audience": item["audience"]})
+        entries.append((size, leaf, data.decode("utf-8"), sql.at(item["at"]), item["action"][:64], item["trade_id"],
+                        item["centre_id"], item["actor_id"], item["audience"]))
         prev, size = leaf, size + 1
-    conn.execute(sa.insert(AuditEntry.__table__), entries)
+    conn.exec_driver_sql(sql.entries, entries if len(entries) > 1 else entries[0])
     if nodes:
-        conn.execute(sa.insert(AuditNode.__table__), [{"level": lv, "idx": ix, "hash": h} for lv, ix, h in nodes])
-    head = AuditHead.__table__
-    conn.execute(sa.update(head).where(head.c.id == 1).values(frontier=b"".join(frontier), last_leaf=prev))
+        conn.exec_driver_sql(sql.nodes, nodes if len(nodes) > 1 else nodes[0])
+    conn.exec_driver_sql(sql.head, (b"".join(frontier), prev))
     session.info["audit_size"] = size
     for hook in IN_TRANSACTION_HOOKS:
         hook(conn, size)

@@ -12,9 +12,10 @@ from flask_login import current_user
 from monitor import signoffs, supervisor_draws, supervisors
 from monitor.models import AuditEntry
 from monitor.supervisor_models import SignOffStage, SocialSupervisor
-from monitor.supervisor_schemas import (DrawnSchema, DrawSchema, ReasonSchema, RecusalSchema, RenewSchema,
-                                        SignOffCreateSchema, SignOffSchema, StatusChangeSchema,
-                                        SupervisionSchema, SupervisorCreateSchema, SupervisorSchema)
+from monitor.supervisor_schemas import (DrawnSupervisorSchema, SupervisorCreateSchema, SupervisorDrawSchema,
+                                        SupervisorReasonSchema, SupervisorRecusalSchema, SupervisorRenewSchema,
+                                        SupervisorSchema, SupervisorSignOffCreateSchema, SupervisorSignOffSchema,
+                                        SupervisorStatusActionSchema, TradeSupervisionSchema)
 from trading.api import bearer_only, json_body, no_store, ok, trade_or_404
 from trading.api.openapi import doc
 from trading.errors import InvalidInput
@@ -38,7 +39,7 @@ def _dump(schema, obj) -> dict:
 
 
 def draw_json(row) -> dict:
-    out = _dump(DrawSchema(), row)
+    out = _dump(SupervisorDrawSchema(), row)
     body = db.session.scalar(sa.select(AuditEntry.body).where(AuditEntry.seq == row.entry_seq))
     out["entry"] = json.loads(body) if body else None
     return out
@@ -53,9 +54,9 @@ def supervision_view(trade) -> dict:
                        "missing": [d.user_id for d in signoffs.missing(trade, stage)]})
     return {"trade_id": trade.id, "trade_ref": trade.ref, "state": trade.state.value,
             "rule": supervisor_draws.required_count(trade).as_json(),
-            "drawn": [_dump(DrawnSchema(), d) for d in supervisor_draws.drawn(trade)],
+            "drawn": [_dump(DrawnSupervisorSchema(), d) for d in supervisor_draws.drawn(trade)],
             "draws": [draw_json(r) for r in supervisor_draws.draws(trade)],
-            "signoffs": [_dump(SignOffSchema(), s) for s in signoffs.signoffs(trade)], "stages": stages}
+            "signoffs": [_dump(SupervisorSignOffSchema(), s) for s in signoffs.signoffs(trade)], "stages": stages}
 
 
 def _int_arg(name: str) -> int | None:
@@ -100,11 +101,11 @@ def get_social_supervisor(supervisor_id: int):
 
 
 @bp.post("/supervisors/<int:supervisor_id>/renewals")
-@doc("Renew the term: two more years from its current end", RenewSchema, SupervisorSchema(), 201)
+@doc("Renew the term: two more years from its current end", SupervisorRenewSchema, SupervisorSchema(), 201)
 def renew_social_supervisor(supervisor_id: int):
     sup = supervisor_or_404(supervisor_id)
     require("supervisors.registry.manage", sup)
-    data = RenewSchema().load(request.get_json(silent=True) or {})
+    data = SupervisorRenewSchema().load(request.get_json(silent=True) or {})
     supervisors.renew(current_user, sup, data.get("reason"))
     db.session.commit()
     return ok(_dump(SupervisorSchema(), sup), 201)
@@ -112,11 +113,11 @@ def renew_social_supervisor(supervisor_id: int):
 
 @bp.post("/supervisors/<int:supervisor_id>/status")
 @doc("Suspend, reinstate or revoke, with a reason; a supervisor suspended or revoked steps aside from live trades",
-     StatusChangeSchema, SupervisorSchema(), 201)
+     SupervisorStatusActionSchema, SupervisorSchema(), 201)
 def change_social_supervisor_status(supervisor_id: int):
     sup = supervisor_or_404(supervisor_id)
     require("supervisors.registry.manage", sup)
-    data = StatusChangeSchema().load(json_body())
+    data = SupervisorStatusActionSchema().load(json_body())
     supervisors.change_status(current_user, sup, data["action"], data["reason"])
     db.session.commit()
     return ok(_dump(SupervisorSchema(), sup), 201)
@@ -137,7 +138,7 @@ def get_social_supervisor_certificate(supervisor_id: int):
 
 @bp.get("/trades/<int:trade_id>/supervision")
 @doc("Drawn supervisors, draws (with their audit entries, to replay), recusals, sign-offs and what is missing",
-     None, SupervisionSchema())
+     None, TradeSupervisionSchema())
 def get_trade_supervision(trade_id: int):
     trade = trade_or_404(trade_id)
     require("supervisors.trade.view", trade)
@@ -145,7 +146,8 @@ def get_trade_supervision(trade_id: int):
 
 
 @bp.post("/trades/<int:trade_id>/supervision/draws")
-@doc("Draw the social supervisors the trade still lacks (decision branch)", None, DrawSchema(), 201)
+@doc("Draw the social supervisors the trade still lacks (decision branch)", None, SupervisorDrawSchema(), 201,
+     bodyless=True)
 def create_supervisor_draw(trade_id: int):
     trade = trade_or_404(trade_id)
     require("supervisors.trade.draw", trade)
@@ -155,39 +157,39 @@ def create_supervisor_draw(trade_id: int):
 
 
 @bp.post("/trades/<int:trade_id>/supervision/conflicts")
-@doc("A drawn supervisor declares a conflict and steps aside; a replacement is drawn", ReasonSchema,
-     DrawnSchema(), 201)
+@doc("A drawn supervisor declares a conflict and steps aside; a replacement is drawn", SupervisorReasonSchema,
+     DrawnSupervisorSchema(), 201)
 def declare_supervisor_conflict(trade_id: int):
     trade = trade_or_404(trade_id)
     require("supervisors.trade.declare", trade)
-    data = ReasonSchema().load(json_body())
+    data = SupervisorReasonSchema().load(json_body())
     row = supervisor_draws.declare_conflict(current_user, trade, data["reason"])
     db.session.commit()
-    return ok(_dump(DrawnSchema(), row), 201)
+    return ok(_dump(DrawnSupervisorSchema(), row), 201)
 
 
 @bp.post("/trades/<int:trade_id>/supervision/recusals")
-@doc("A decider sets a drawn supervisor aside, with a reason; a replacement is drawn", RecusalSchema,
-     DrawnSchema(), 201)
+@doc("A decider sets a drawn supervisor aside, with a reason; a replacement is drawn", SupervisorRecusalSchema,
+     DrawnSupervisorSchema(), 201)
 def recuse_drawn_supervisor(trade_id: int):
     trade = trade_or_404(trade_id)
     require("supervisors.trade.recuse", trade)
-    data = RecusalSchema().load(json_body())
+    data = SupervisorRecusalSchema().load(json_body())
     row = supervisor_draws.recuse(current_user, trade, data["drawn_id"], data["reason"])
     db.session.commit()
-    return ok(_dump(DrawnSchema(), row), 201)
+    return ok(_dump(DrawnSupervisorSchema(), row), 201)
 
 
 @bp.post("/trades/<int:trade_id>/supervision/signoffs")
 @doc("Sign a stage (opening_record, evaluation_report, award) or record a dissent (drawn supervisors)",
-     SignOffCreateSchema, SignOffSchema(), 201)
+     SupervisorSignOffCreateSchema, SupervisorSignOffSchema(), 201)
 def create_supervisor_signoff(trade_id: int):
     trade = trade_or_404(trade_id)
     require("supervisors.trade.sign", trade)
-    data = SignOffCreateSchema().load(json_body())
+    data = SupervisorSignOffCreateSchema().load(json_body())
     row = signoffs.sign_off(current_user, trade, data["stage"], data["decision"], data.get("reason"))
     db.session.commit()
-    return ok(_dump(SignOffSchema(), row), 201)
+    return ok(_dump(SupervisorSignOffSchema(), row), 201)
 
 
 @bp.get("/trades/<int:trade_id>/supervision/record.pdf")

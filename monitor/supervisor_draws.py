@@ -150,9 +150,9 @@ def draw_for_trade(trade: Trade, actor: User | None = None, trigger: str = "manu
     seq = audit.record("supervisors.draw", obj={"type": "trade", "id": trade.id}, trade=trade, actor=actor,
                        after=data)
     row = SupervisorDraw(trade_id=trade.id, round=round_no, trigger=trigger, checkpoint_id=cp.id,
-                         checkpoint_size=cp.size, checkpoint_root=root, seed=data["seed"], candidates=data["candidates"],
-                         count=needed, selected=selected, actor_id=getattr(actor, "id", None), at=now(),
-                         entry_seq=seq)
+                         checkpoint_size=cp.size, checkpoint_root=root, seed=data["seed"],
+                         candidates=data["candidates"], count=needed, selected=selected,
+                         actor_id=getattr(actor, "id", None), at=now(), entry_seq=seq)
     db.session.add(row)
     db.session.flush()
     made = []

@@ -18,6 +18,7 @@ STAGE_ZH = {"opening_record": "开标记录", "evaluation_report": "评标报告
 DECISION_ZH = {"signed": "签署同意", "dissent": "签署并提出不同意见"}
 RECUSAL_ZH = {"declared": "本人申报回避", "decided": "决策部门决定回避", "registry": "登记状态变更（暂停或撤销）"}
 TRIGGER_ZH = {"publish": "发布公告时自动抽取", "manual": "决策部门抽取", "redraw": "回避后补抽"}
+CARD_STATE_ZH = {"issued": "已发出", "assigned": "已指派", "answered": "已答复", "closed": "已关闭"}
 SUBJECT_ZH = {"opening_record": "开标记录 SHA-256", "audit_entry": "审计日志条目哈希", "audit_root": "审计日志根哈希"}
 
 
@@ -44,13 +45,21 @@ def card_rows(trade) -> tuple[list[dict], bool]:
     except Exception:  # the record must render even if the card engine is broken
         current_app.logger.exception("cards_for_trade failed for %s", trade.ref)
         return [], False
+    title = getattr(cards, "card_title", None)
+    detail = getattr(cards, "card_detail", None)
     rows = []
     for card in found:
+        text = _get(card, "message", "reason", "title", "text", "summary")
+        if text is None and title is not None and not isinstance(card, dict):
+            try:
+                text = str(title(card)) + (f"：{detail(card)}" if detail is not None else "")
+            except Exception:  # a card the text helpers cannot read: show its codes only
+                text = None
         rows.append({"colour": _get(card, "colour", "color", "level", "severity"),
-                     "rule": _get(card, "rule", "rule_code", "code", "kind"),
+                     "rule": _get(card, "rule", "rule_code", "norm", "code", "kind"),
                      "state": _get(card, "state", "status"),
                      "at": _get(card, "issued_at", "created_at", "at"),
-                     "text": _get(card, "message", "reason", "title", "text", "summary")})
+                     "text": text})
     return rows, True
 
 
@@ -86,5 +95,5 @@ def render_supervision_record(trade) -> bytes:
             checkpoints=checkpoints, first_entry=first, last_entry=last, head_size=size, head_root=root.hex(),
             generated_at=now(), beijing=beijing, yuan=yuan, hexroot=lambda cp: bytes(cp.root).hex(),
             stage_zh=STAGE_ZH, decision_zh=DECISION_ZH, recusal_zh=RECUSAL_ZH, trigger_zh=TRIGGER_ZH,
-            subject_zh=SUBJECT_ZH, status_zh=STATUS_ZH)
+            subject_zh=SUBJECT_ZH, status_zh=STATUS_ZH, card_state_zh=CARD_STATE_ZH)
     return render_pdf(html)

@@ -17,32 +17,32 @@ class SupervisorCreateSchema(LoadSchema):
     term_start = field(fields.Date, load_default=None, allow_none=True)
 
 
-class RenewSchema(LoadSchema):
+class SupervisorRenewSchema(LoadSchema):
     reason = field(fields.String, load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
-class StatusChangeSchema(LoadSchema):
+class SupervisorStatusActionSchema(LoadSchema):
     action = field(fields.String, required=True, validate=validate.OneOf(["suspend", "reinstate", "revoke"]))
     reason = field(fields.String, required=True, validate=validate.Length(min=1, max=2000))
 
 
-class ReasonSchema(LoadSchema):
+class SupervisorReasonSchema(LoadSchema):
     reason = field(fields.String, required=True, validate=validate.Length(min=1, max=2000))
 
 
-class RecusalSchema(LoadSchema):
+class SupervisorRecusalSchema(LoadSchema):
     drawn_id = field(fields.Integer, required=True)
     reason = field(fields.String, required=True, validate=validate.Length(min=1, max=2000))
 
 
-class SignOffCreateSchema(LoadSchema):
+class SupervisorSignOffCreateSchema(LoadSchema):
     stage = field(fields.String, required=True,
                   validate=validate.OneOf(["opening_record", "evaluation_report", "award"]))
     decision = field(fields.String, required=True, validate=validate.OneOf(["signed", "dissent"]))
     reason = field(fields.String, load_default=None, allow_none=True, validate=validate.Length(max=4000))
 
 
-class StatusChangeDumpSchema(Schema):
+class SupervisorHistorySchema(Schema):
     action = fields.String()
     from_status = fields.Function(lambda c: c.from_status.value if c.from_status else None)
     to_status = fields.Function(lambda c: c.to_status.value)
@@ -70,10 +70,10 @@ class SupervisorSchema(Schema):
     status_reason = fields.String(allow_none=True)
     registered_at = fields.AwareDateTime()
     entry_seq = fields.Integer(allow_none=True, metadata={"description": "audit entry of the registration"})
-    history = fields.List(fields.Nested(StatusChangeDumpSchema))
+    history = fields.List(fields.Nested(SupervisorHistorySchema))
 
 
-class DrawSchema(Schema):
+class SupervisorDrawSchema(Schema):
     round = fields.Integer()
     trigger = fields.String(metadata={"description": "publish, manual, redraw"})
     at = fields.AwareDateTime()
@@ -89,7 +89,7 @@ class DrawSchema(Schema):
     entry = fields.Dict(metadata={"description": "that entry's canonical body, parsed"})
 
 
-class DrawnSchema(Schema):
+class DrawnSupervisorSchema(Schema):
     id = fields.Integer()
     supervisor_id = fields.Integer()
     user_id = fields.Integer()
@@ -104,7 +104,7 @@ class DrawnSchema(Schema):
     recusal_entry_seq = fields.Integer(allow_none=True)
 
 
-class SignOffSchema(Schema):
+class SupervisorSignOffSchema(Schema):
     id = fields.Integer()
     stage = fields.Function(lambda s: s.stage.value)
     user_id = fields.Integer()
@@ -119,19 +119,19 @@ class SignOffSchema(Schema):
     entry_seq = fields.Integer()
 
 
-class StageSchema(Schema):
+class SignOffStageSchema(Schema):
     stage = fields.String()
     gates = fields.String(metadata={"description": "the move this stage's sign-offs gate"})
     open = fields.Boolean(metadata={"description": "the trade is in this stage now"})
     missing = fields.List(fields.Integer(), metadata={"description": "user ids still to sign or dissent"})
 
 
-class SupervisionSchema(Schema):
+class TradeSupervisionSchema(Schema):
     trade_id = fields.Integer()
     trade_ref = fields.String()
     state = fields.String()
     rule = fields.Dict(metadata={"description": "count, threshold and source of the count rule"})
-    drawn = fields.List(fields.Nested(DrawnSchema))
-    draws = fields.List(fields.Nested(DrawSchema))
-    signoffs = fields.List(fields.Nested(SignOffSchema))
-    stages = fields.List(fields.Nested(StageSchema))
+    drawn = fields.List(fields.Nested(DrawnSupervisorSchema))
+    draws = fields.List(fields.Nested(SupervisorDrawSchema))
+    signoffs = fields.List(fields.Nested(SupervisorSignOffSchema))
+    stages = fields.List(fields.Nested(SignOffStageSchema))

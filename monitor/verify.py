@@ -30,7 +30,6 @@ import json
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from hashlib import sha256
 from pathlib import Path
 
@@ -169,11 +168,12 @@ class Tree:
         return fold([self.node(k, i) for k, i in decomposition(size)])
 
 
-def build_tree(path: Path, sizes: Iterable[int], jobs: int = 1) -> Tree:
-    """Hash every line and the tree over them; with jobs > 1 (and fork), split the file among processes."""
+def build_tree(path: Path, sizes: Iterable[int], jobs: int = 1, min_bytes: int | None = None) -> Tree:
+    """Hash every line and the tree over them; with jobs > 1 (and fork), a file of at least `min_bytes`
+    is split among that many processes, and the tree can answer the root at each of `sizes`."""
     sizes = sorted(set(sizes))
     total = path.stat().st_size
-    if jobs > 1 and hasattr(os, "fork") and total >= PARALLEL_BYTES:
+    if jobs > 1 and hasattr(os, "fork") and total >= (PARALLEL_BYTES if min_bytes is None else min_bytes):
         return _parallel_tree(path, total, jobs, sizes)
     leaves, nbytes = hash_lines(path)
     return Tree(len(leaves), nbytes, levels=tree_levels(leaves))
@@ -282,11 +282,9 @@ def _parallel_tree(path: Path, total: int, jobs: int, sizes: list[int]) -> Tree:
 
 # ---- the export's files -------------------------------------------------------------------------------
 
-@dataclass
 class Key:
-    raw: bytes
-    key_id: str
-    source: str
+    def __init__(self, raw: bytes, key_id: str, source: str) -> None:
+        self.raw, self.key_id, self.source = raw, key_id, source
 
     def verifier(self):
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -350,18 +348,15 @@ def _json_file(path: Path) -> object:
         raise Unusable(f"{path.name} is not valid JSON ({exc})") from None
 
 
-@dataclass
 class Checkpoint:
-    line: int  # 1-based line of checkpoints.jsonl
-    id: object
-    size: int
-    root: bytes
-    at: str
-    body: bytes
-    signature: bytes
-    consistency: list[bytes]
-    countersignatures: list
-    signed: bool = False  # the signature verified with the trusted key
+    """One line of checkpoints.jsonl; `line` is 1-based, `signed` says the signature verified."""
+
+    def __init__(self, *, line: int, id: object, size: int, root: bytes, at: str, body: bytes, signature: bytes,
+                 consistency: list[bytes], countersignatures: list) -> None:
+        self.line, self.id, self.size, self.root, self.at = line, id, size, root, at
+        self.body, self.signature, self.consistency, self.countersignatures = body, signature, consistency, \
+            countersignatures
+        self.signed = False
 
     def name(self) -> str:
         return f"checkpoint {self.id} (line {self.line} of checkpoints.jsonl, size {self.size})"
@@ -372,20 +367,25 @@ class Checkpoint:
 KINDS = ("edited", "deleted", "inserted", "reordered")
 
 
-@dataclass
 class Finding:
-    what: str  # an entry kind (KINDS), or checkpoint, consistency, key, countersignature, manifest, coverage
-    message: str
-    index: int | None = None  # the entry concerned, for entry findings
+    """`what`: an entry kind (KINDS), or checkpoint, consistency, key, countersignature, manifest, coverage;
+    `index`: the entry concerned, for entry findings."""
+
+    def __init__(self, what: str, message: str, index: int | None = None) -> None:
+        self.what, self.message, self.index = what, message, index
+
+    def __repr__(self) -> str:
+        return f"Finding({self.what!r}, {self.index!r}, {self.message!r})"
 
 
-@dataclass
 class Report:
-    lines: list[str] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-    unusable: str | None = None
-    entries: int = 0
-    bytes: int = 0
+    """What was checked (lines, in plain English) and what failed (findings)."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.findings: list[Finding] = []
+        self.unusable: str | None = None
+        self.entries = self.bytes = 0
 
     @property
     def first_bad_entry(self) -> Finding | None:
@@ -608,20 +608,41 @@ def default_jobs() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def verify(directory: str | Path, key: str | None = None, jobs: int = 1) -> Report:
+def pinned_checkpoint(value: str) -> tuple[int, bytes, dict | None]:
+    """--checkpoint: SIZE:ROOT (hex), or a file with the JSON of GET /api/v1/audit/checkpoints/latest."""
+    path = Path(value)
+    if len(value) < 4096 and path.is_file():
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return int(data["size"]), bytes.fromhex(data["root"]), data
+        except (ValueError, KeyError, TypeError) as exc:
+            raise Unusable(f"--checkpoint {value}: not a checkpoint ({type(exc).__name__}: {exc})") from None
+    size, _, root = value.partition(":")
+    try:
+        raw = bytes.fromhex(root)
+        if len(raw) != 32 or int(size) < 1:
+            raise ValueError
+        return int(size), raw, None
+    except ValueError:
+        raise Unusable("--checkpoint: give SIZE:ROOT (64 hex digits) or a file from "
+                       "GET /api/v1/audit/checkpoints/latest") from None
+
+
+def verify(directory: str | Path, key: str | None = None, jobs: int = 1, checkpoint: str | None = None) -> Report:
     """Verify the export in `directory`; the report's lines say what was checked and what failed.
 
-    `jobs` > 1 hashes a large log in that many processes (where the platform can fork)."""
+    `jobs` > 1 hashes a large log in that many processes (where the platform can fork); `checkpoint`
+    pins a checkpoint seen before (SIZE:ROOT or a file), which the export must contain."""
     report = Report()
     try:
-        _verify(Path(directory), key, report, jobs)
+        _verify(Path(directory), key, report, jobs, checkpoint)
     except Unusable as exc:
         report.unusable = str(exc)
         report.say(f"UNUSABLE: {exc}")
     return report
 
 
-def _verify(root: Path, key_arg: str | None, report: Report, jobs: int) -> None:
+def _verify(root: Path, key_arg: str | None, report: Report, jobs: int, checkpoint_arg: str | None = None) -> None:
     if not root.is_dir():
         raise Unusable(f"{root} is not a directory (unzip the export first)")
     manifest = _json_file(root / "manifest.json")
@@ -631,6 +652,7 @@ def _verify(root: Path, key_arg: str | None, report: Report, jobs: int) -> None:
     report.say(f"Export {root} ({FORMAT}), log {origin!r}, exported {manifest.get('exported_at')}")
 
     pinned = pinned_key(key_arg) if key_arg is not None else None
+    pinned_cp = pinned_checkpoint(checkpoint_arg) if checkpoint_arg is not None else None
     try:
         data = _json_file(root / "platform-key.json")
         exported = Key(_raw_key(json.dumps(data), "platform-key.json"), "", "carried by the export")
@@ -669,7 +691,14 @@ def _verify(root: Path, key_arg: str | None, report: Report, jobs: int) -> None:
     if not entries_path.is_file():
         raise Unusable("entries.jsonl is missing from the export")
     anchors = {cp.size: cp.root for cp in signed}
-    tree = build_tree(entries_path, anchors, jobs)
+    if pinned_cp is not None and pinned_cp[2] is not None and "signature" in pinned_cp[2]:
+        from cryptography.exceptions import InvalidSignature
+
+        try:
+            trusted.verifier().verify(base64.b64decode(pinned_cp[2]["signature"]), pinned_cp[2]["body"].encode())
+        except (InvalidSignature, KeyError, ValueError, TypeError, binascii.Error):
+            raise Unusable("--checkpoint: its signature does not verify with the trusted key") from None
+    tree = build_tree(entries_path, [*anchors, *([pinned_cp[0]] if pinned_cp else [])], jobs)
     count = report.entries = tree.count
     report.bytes = tree.nbytes
     report.say(f"Entries: {count} lines, {tree.nbytes} bytes; every leaf hash recomputed")
@@ -693,6 +722,19 @@ def _verify(root: Path, key_arg: str | None, report: Report, jobs: int) -> None:
         last = max(anchors)
         report.say(f"Roots: the tree gives the signed root at all {len(anchors)} checkpoint sizes "
                    f"(latest size {last}, root {anchors[last].hex()})")
+
+    if pinned_cp is not None:
+        size, pinned_root = pinned_cp[0], pinned_cp[1]
+        if tree.root(size) == pinned_root:
+            report.say(f"Pinned checkpoint: the export contains it (size {size}, root {pinned_root.hex()})")
+        elif size > count:
+            report.findings.append(Finding("coverage", f"the export does not reach the pinned checkpoint (size {size}, "
+                                                       f"root {pinned_root.hex()}): it holds {count} entries, so "
+                                                       "entries were cut off the end"))
+        else:
+            report.findings.append(Finding("coverage", f"the export does not contain the pinned checkpoint (size "
+                                                       f"{size}, root {pinned_root.hex()}): its first {size} entries "
+                                                       "are not the ones that were signed"))
 
     _check_countersignatures(cps, entries_path, count, report, bool(mismatched))
 
@@ -758,12 +800,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--key", help="the platform's Ed25519 public key: base64, or a file holding base64, the "
                                       "JSON of GET /api/v1/audit/key, or a PEM (without it the export's own key is "
                                       "trusted, with a warning)")
+    parser.add_argument("--checkpoint", help="a checkpoint seen before, which the export must contain: SIZE:ROOT, "
+                                             "or a file with the JSON of GET /api/v1/audit/checkpoints/latest "
+                                             "(catches an export cut short together with its last checkpoints)")
     parser.add_argument("--jobs", type=int, default=default_jobs(),
                         help=f"processes that hash a large log in parallel (default: the CPUs, here {default_jobs()})")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
-    report = verify(args.export, args.key, args.jobs)
+    report = verify(args.export, args.key, args.jobs, args.checkpoint)
     sys.stdout.write(report.text())
     sys.stdout.flush()
     return report.status

@@ -75,6 +75,17 @@ ACTION_LABELS = {
     "api_tokens.insert": _l("API token issued"),
     "api_tokens.update": _l("API token revoked"),
     "audit.countersign": _l("Checkpoint countersigned"),
+    "card.issue": _l("Card issued"),
+    "card.assign": _l("Card assigned"),
+    "card.answer": _l("Card answered"),
+    "card.close": _l("Card closed"),
+    "supervisors.draw": _l("Social supervisors drawn"),
+    "supervisors.recusal": _l("Social supervisor stepped aside"),
+    "signoff.opening_record": _l("Opening record signed off by a supervisor"),
+    "signoff.evaluation_report": _l("Evaluation report signed off by a supervisor"),
+    "signoff.award": _l("Award signed off by a supervisor"),
+    "bid_deposits.insert": _l("Bid security deposit recorded"),
+    "bid_deposits.update": _l("Bid security deposit changed"),
 }
 #: the readable name of a table, for actions without a label of their own
 TABLE_LABELS = {
@@ -88,6 +99,11 @@ TABLE_LABELS = {
     "users": _l("Account"), "role_grants": _l("Role"), "organisations": _l("Organisation"),
     "declared_relations": _l("Declared relation"), "api_tokens": _l("API token"), "centres": _l("Centre"),
     "centre_methods": _l("Centre method"),
+    "bid_deposits": _l("Bid security deposit"), "cards": _l("Card"), "card_events": _l("Card step"),
+    "card": _l("Card"), "social_supervisors": _l("Social supervisor"),
+    "social_supervisor_changes": _l("Social supervisor register"), "supervisors": _l("Social supervisors"),
+    "supervisor_draws": _l("Draw of social supervisors"), "drawn_supervisors": _l("Drawn social supervisor"),
+    "supervisor_signoffs": _l("Supervisor sign-off"), "signoff": _l("Supervisor sign-off"),
 }
 OP_LABELS = {"insert": _l("added"), "update": _l("changed"), "delete": _l("removed")}
 #: sensitive reads (action read.<what>)
@@ -205,12 +221,22 @@ def _plain(value) -> str:
 
 def card_view(card) -> dict:
     """The fields the dashboard shows of an open card, read defensively (monitor.cards owns cards)."""
-    level = _plain(getattr(card, "level", None)).lower()
+    raw_level = getattr(card, "level", None)
+    level = str(getattr(raw_level, "value", raw_level) or "").lower()
     trade = getattr(card, "trade", None)
     trade_id = getattr(trade, "id", trade if isinstance(trade, int) else None)
-    return {"level": level if level in CARD_LEVELS else "", "level_label": str(CARD_LEVELS.get(level, level or "")),
+    card_id = getattr(card, "id", None)
+    url = None
+    if isinstance(card_id, int):
+        try:
+            url = url_for("cards.card_detail", card_id=card_id)
+        except BuildError:
+            url = None
+    label = CARD_LEVELS.get(level) or _plain(raw_level)
+    return {"level": level if level in CARD_LEVELS else "", "level_label": str(label),
             "title": _plain(getattr(card, "title", None)), "state": _plain(getattr(card, "state", None)),
-            "trade_id": trade_id, "ref": getattr(trade, "ref", None) or (f"#{trade_id}" if trade_id else "")}
+            "trade_id": trade_id, "ref": getattr(trade, "ref", None) or (f"#{trade_id}" if trade_id else ""),
+            "url": url}
 
 
 def open_cards(user) -> list[dict]:

@@ -62,7 +62,7 @@ def publish(db, make_trade, users, price: str = "3000000.00", **overrides):
 def walk(db, trade, users, clock, to: S, *, sign: bool = True) -> None:
     """Move a published tender (no electronic ceremony) to `to` through the staff's moves; at each gated
     stage passed on the way, the serving supervisors sign first (unless `sign` is false)."""
-    from monitor import signoffs, supervisor_draws
+    from monitor import signoffs
     from monitor.supervisor_models import SignOffStage
 
     gate = {S.OPENED: SignOffStage.OPENING_RECORD, S.EVALUATING: SignOffStage.EVALUATION_REPORT,

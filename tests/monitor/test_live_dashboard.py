@@ -167,5 +167,7 @@ def test_summaries_name_the_action_and_the_move(app):
                               "after": {"from_state": "bidding", "to_state": "closed"}}, words) \
             == "Trade moved · Open for bids → Closed at deadline"
         assert views.summary({"action": "read.bidders"}, words) == "Confidential list read: list of bidders"
-        assert views.summary({"action": "supervisor_draws.insert"}, words) == "supervisor_draws: added"
+        assert views.summary({"action": "supervisor_draws.insert"}, words) == "Draw of social supervisors: added"
+        assert views.summary({"action": "made_up_table.update"}, words) == "made_up_table: changed"
+        assert views.summary({"action": "card.escalate"}, words) == "Card: escalate"
         assert views.summary({"action": "organisations.update"}, words) == "Organisation: changed"

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from monitor import signoffs, supervisor_draws
-from monitor.supervisor_models import SignOff, SignOffStage
+from monitor.supervisor_models import SignOffStage
 from tests.bidding.conftest import keyholding  # noqa: F401  (fixture)
 from tests.bidding.test_ceremony import PRICES, _bid_all, _open
 from tests.conftest import START, api_headers, login, tender_timeline
@@ -202,6 +202,25 @@ def test_gates_over_http_pages_and_api(db, client, users, make_trade, registry, 
     stages = {s["stage"]: s for s in state["stages"]}
     assert stages["opening_record"]["missing"] == [] and stages["evaluation_report"]["open"] is True
     assert set(stages["evaluation_report"]["missing"]) == {first.id, second.id}
+
+
+@pytest.mark.parametrize("state, move, stage", GATES)
+def test_each_gate_over_the_api(db, client, users, make_trade, registry, clock, state, move, stage):  # noqa: F811
+    trade = publish(db, make_trade, users, "9000000.00")
+    walk(db, trade, users, clock, state)
+    url = f"/api/v1/trades/{trade.id}/transitions"
+    staff = api_headers(client, "staff")
+    for who in drawn_users(trade, users):
+        response = client.post(url, json={"move": move}, headers=staff)
+        assert response.status_code == 409 and response.get_json()["code"] == "signoff_missing"
+        assert who.display_name in response.get_json()["message"]  # in Chinese by default: the name is there
+        response = client.post(f"/api/v1/trades/{trade.id}/supervision/signoffs",
+                               json={"stage": stage.value, "decision": "signed"},
+                               headers=api_headers(client, who.username))
+        assert response.status_code == 201, response.get_json()
+    response = client.post(url, json={"move": move}, headers=staff)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["from_state"] == state.value
 
 
 # ---- the opening record through the ceremony -------------------------------------------------------

@@ -11,14 +11,12 @@ import sqlalchemy as sa
 
 from monitor import draw as drawing
 from monitor import supervisor_draws, supervisors
-from monitor.supervisor_models import (DrawnSupervisor, SocialSupervisor, SupervisorDraw, SupervisorStatus,
-                                       SupervisorStatusChange)
+from monitor.supervisor_models import DrawnSupervisor, SocialSupervisor, SupervisorStatus, SupervisorStatusChange
 from tests.conftest import api_headers, login
 from tests.monitor.supervisor_helpers import entries, pdftotext, publish, register, registry  # noqa: F401
-from trading.accounts.models import DeclaredRelation, OrgKind
+from trading.accounts.models import DeclaredRelation
 from trading.accounts.roles import Role
 from trading.errors import IllegalMove, InvalidInput, NotAllowed, PolicyViolation
-from trading.trades import services as trades
 from trading.trades.models import TradeParticipant
 
 
@@ -160,10 +158,9 @@ def test_expired_by_date_even_before_the_tick(db, users, make_trade, registry): 
     assert supervisor_draws.draws(trade)[0].candidates == [registry["social4"].id]
 
 
-def test_ties_and_other_branches_exclude_candidates(db, users, make_trade, make_user, centres, registry,
-                                                    make_org):  # noqa: F811
-    # social: a declared relation to the tenderer; social2: also centre staff? (one branch per centre: no) -
-    # instead social2 is a member of the tenderer organisation; social3: a bidder's relative
+def test_ties_exclude_candidates(db, users, make_trade, registry):  # noqa: F811
+    """social: a declared relation to the tenderer; social2: a member of the tenderer organisation;
+    social3: a declared relation to a bidding organisation. Only social4 may be drawn."""
     from trading.accounts import policy
 
     db.session.add(DeclaredRelation(user_id=users["social"].id, organisation_id=users["tenderer"].organisation_id,
@@ -180,6 +177,23 @@ def test_ties_and_other_branches_exclude_candidates(db, users, make_trade, make_
         policy.bidder_sources.remove(source)
     (row,) = supervisor_draws.draws(trade)
     assert row.candidates == [registry["social4"].id]
+    assert serving_users(trade) == {"social4"}
+
+
+def test_a_person_acting_in_another_capacity_on_the_trade_is_not_drawn(db, users, make_trade, registry):  # noqa: F811
+    from tests.conftest import START, tender_timeline
+    from trading.accounts.roles import Branch
+    from trading.trades import services as trades
+
+    trade = make_trade(**tender_timeline(START))
+    for name in ("social", "social2", "social3"):  # e.g. sitting on the evaluation committee of this trade
+        db.session.add(TradeParticipant(trade_id=trade.id, user_id=users[name].id, duty="expert",
+                                        branch=Branch.OUTSIDE))
+    db.session.commit()
+    for move, who in (("submit", "staff"), ("approve", "decider"), ("publish", "staff")):
+        trades.move(trade, move, users[who])
+    db.session.commit()
+    assert supervisor_draws.draws(trade)[0].candidates == [registry["social4"].id]
     assert serving_users(trade) == {"social4"}
 
 
@@ -370,6 +384,20 @@ def test_supervisor_pages_and_record_pdf(db, client, users, make_trade, registry
         assert part in text, part
     for d in supervisor_draws.drawn(trade):
         assert d.supervisor.certificate_no in text
+
+
+def test_record_pdf_lists_the_trades_cards(db, client, users, make_trade, registry, tmp_path):  # noqa: F811
+    """The e-supervision engine cards a tender published without its documents; the record lists it."""
+    from monitor import cards
+
+    trade = publish(db, make_trade, users)
+    found = cards.cards_for_trade(trade)
+    assert found, "expected the engine to card a tender without documents"
+    login(client, "supervisor")
+    text = pdftotext(client.get(f"/monitor/trades/{trade.id}/supervision/record.pdf").data, tmp_path)
+    for card in found:
+        assert card.norm in text
+    assert {"yellow": "黄牌", "red": "红牌"}[found[0].level.value] in text
 
 
 def test_record_pdf_survives_a_broken_card_engine(db, client, users, make_trade, registry, tmp_path,

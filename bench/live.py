@@ -1,0 +1,450 @@
+"""Load test: 1,000 Server-Sent-Events clients on the live stream, delay from an entry's commit to
+its receipt by every client, against one client in the same run.
+
+    .venv/bin/python bench/live.py [--clients 1000] [--events 40] [--workers 1] [--threads 1100]
+
+What it does, all on 127.0.0.1 and in a fresh temporary instance that is deleted afterwards:
+
+1. builds the data in-process through the real services (schema by migrations, centres, a WORKS
+   supervisor and clerk with bearer tokens, a tenderer and a draft trade);
+2. starts the platform under gunicorn (`-k gthread`: one thread per open stream) with
+   `LIVE_MAX_STREAMS` above the number of clients;
+3. baseline: one client on `/live/platform` (as the supervisor); the clerk renames the draft
+   over the HTTP API `--events` times, one every `--gap` seconds; each rename is one audit entry
+   (`trades.update`) the supervisor may see;
+4. load: `--clients` clients on the same stream, all connected and past their first frame before
+   the first event, then the same renames;
+5. for every (client, event): the delay from the entry's time (stamped when it is written, before
+   its commit, so the figure includes the commit) to the moment the client's socket delivered the
+   whole frame; p50/p99/max over all of them, the same for the baseline, their ratio, and the
+   deliveries that never came (every client must receive every event, exactly once, in order).
+
+The clients are non-blocking sockets in one thread of this process (selectors), speaking HTTP/1.0
+so that the body is the plain SSE stream. Exit status 0 when every event reached every client and
+p99 <= 250 ms, 1 otherwise, 2 if the bench itself could not run.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import math
+import os
+import secrets
+import selectors
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+HOST = "127.0.0.1"
+PASSWORD = "bench-password-123"
+TARGET_P99_MS = 250.0
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--clients", type=int, default=1000, help="SSE clients in the load phase (default 1000)")
+    p.add_argument("--events", type=int, default=40, help="events per phase (default 40)")
+    p.add_argument("--gap", type=float, default=0.25, help="seconds between events (default 0.25)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="gunicorn workers (default 1; with more, a worker learns of another's commit by "
+                        "checking the head every --poll seconds)")
+    p.add_argument("--threads", type=int, default=0, help="gunicorn threads per worker (default clients + 64)")
+    p.add_argument("--poll", type=float, default=0.05, help="LIVE_POLL_SECONDS for --workers > 1 (default 0.05)")
+    p.add_argument("--switch-interval", type=float, default=0.0,
+                   help="sys.setswitchinterval() in the gunicorn workers, seconds (default: Python's 0.005)")
+    p.add_argument("--connect-timeout", type=float, default=120.0,
+                   help="seconds for all clients to connect (default 120)")
+    p.add_argument("--keep", action="store_true", help="keep the temporary instance and the gunicorn log")
+    args = p.parse_args(argv)
+    if not 1 <= args.clients <= 5000:
+        p.error("--clients must be from 1 to 5000")
+    if not 1 <= args.events <= 1000:
+        p.error("--events must be from 1 to 1000")
+    if not 0.01 <= args.gap <= 10:
+        p.error("--gap must be from 0.01 to 10 seconds")
+    if not 1 <= args.workers <= 16:
+        p.error("--workers must be from 1 to 16")
+    if args.threads == 0:
+        args.threads = math.ceil(args.clients / args.workers) + 64
+    return args
+
+
+def say(*parts) -> None:
+    print(*parts, file=sys.stderr, flush=True)
+
+
+# ---- the instance and its data -------------------------------------------------------------------
+
+def instance_env(tmp: Path, args) -> dict[str, str]:
+    instance = tmp / "instance"
+    instance.mkdir()
+    env = {
+        "INSTANCE_PATH": str(instance),
+        "DATABASE_URL": f"sqlite:///{instance / 'trading.sqlite'}",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "SCHEDULER_SECONDS": "0",
+        "LIVE_MAX_STREAMS": str(args.threads + 16),
+        "LIVE_HEARTBEAT_SECONDS": "5",
+        "LIVE_POLL_SECONDS": str(args.poll if args.workers > 1 else 0.5),
+    }
+    for name in ("PLATFORM_ENV", "BLOB_DIR", "TIMEZONE", "SANDBOX_ENABLED", "TRUSTED_PROXIES"):
+        os.environ.pop(name, None)
+    os.environ.update(env)
+    return env
+
+
+@dataclass
+class Setup:
+    trade_id: int
+    supervisor_token: str
+    staff_token: str
+
+
+def build_data() -> Setup:
+    import flask_migrate
+    import sqlalchemy as sa
+
+    from trading import create_app
+    from trading.accounts.models import OrgKind
+    from trading.accounts.roles import Role
+    from trading.accounts.services import create_organisation, create_user, issue_token
+    from trading.accounts.uscc import make_uscc
+    from trading.centres.data import ensure_centres
+    from trading.centres.models import Centre
+    from trading.clock import now
+    from trading.config import Config
+    from trading.extensions import db
+    from trading.trades import services as trades
+
+    class BenchSetupConfig(Config):
+        PASSWORD_HASH_PARAMS = {"time_cost": 1, "memory_cost": 8 * 1024, "parallelism": 1}
+
+    app = create_app(BenchSetupConfig)
+    with app.app_context():
+        flask_migrate.upgrade()
+        ensure_centres()
+        db.session.commit()
+        works = db.session.scalar(sa.select(Centre).where(Centre.code == "WORKS"))
+        tenderer = create_organisation("Bench Live Works Investment Co.", OrgKind.TENDERER,
+                                       make_uscc("91330100MC0000001"))
+        staff = create_user("bench_live_staff", PASSWORD, "Bench Clerk", None, [(Role.CENTRE_STAFF, works.id)],
+                            email="staff@bench.invalid")
+        supervisor = create_user("bench_live_supervisor", PASSWORD, "Bench Supervisor", None,
+                                 [(Role.ADMIN_SUPERVISOR, works.id)], email="sup@bench.invalid")
+        db.session.commit()
+        start = now() + timedelta(days=1)
+        trade = trades.create_trade(staff, {
+            "centre_id": works.id, "method": "works_open_tender", "tenderer_id": tenderer.id,
+            "title": "Bench: live stream", "description": "load test data",
+            "estimated_price": Decimal("5000000.00"), "issue_at": start, "docs_until": start + timedelta(days=10),
+            "bid_deadline": start + timedelta(days=25), "opening_at": start + timedelta(days=25)})
+        staff_token, _row = issue_token(staff)
+        supervisor_token, _row = issue_token(supervisor)
+        db.session.commit()
+        setup = Setup(trade.id, supervisor_token, staff_token)
+        db.session.remove()
+        db.engine.dispose()
+    return setup
+
+
+# ---- gunicorn ------------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(args, env: dict[str, str], log: Path) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    gunicorn = ROOT / ".venv" / "bin" / "gunicorn"
+    if not gunicorn.exists():
+        gunicorn = Path(shutil.which("gunicorn") or "gunicorn")
+    conf = log.parent / "gunicorn_conf.py"
+    conf.write_text("import sys\n\n\ndef post_fork(server, worker):\n"
+                    + (f"    sys.setswitchinterval({args.switch_interval})\n" if args.switch_interval else "    pass\n"))
+    cmd = [str(gunicorn), "-c", str(conf), "-w", str(args.workers), "-k", "gthread", "--threads", str(args.threads),
+           "--worker-connections", str(args.threads + 64), "--backlog", "2048", "--graceful-timeout", "3",
+           "-b", f"{HOST}:{port}", "wsgi:app"]
+    fh = log.open("wb")
+    proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=fh, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+    fh.close()
+    end = time.monotonic() + 60
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise RuntimeError(f"gunicorn exited ({proc.returncode}):\n" + log.read_text(errors="replace")[-2000:])
+        try:
+            conn = http.client.HTTPConnection(HOST, port, timeout=2)
+            conn.request("GET", "/api/v1/centres")
+            if conn.getresponse().status == 200:
+                conn.close()
+                return proc, port
+            conn.close()
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("gunicorn did not answer within 60 s")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        if proc.poll() is not None:
+            break
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            proc.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            continue
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)  # workers left behind share the group
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+# ---- the clients ---------------------------------------------------------------------------------
+
+@dataclass
+class Client:
+    sock: socket.socket
+    buf: bytes = b""
+    headers_done: bool = False
+    first_frame: bool = False
+    closed: bool = False
+    status: int = 0
+    received: list[tuple[int, float, float]] = field(default_factory=list)  # (index, entry time, receipt)
+
+
+def _entry_time(iso: str) -> float:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
+
+
+class Clients:
+    """N SSE connections served by one selector thread; every complete frame is timed on arrival."""
+
+    def __init__(self, port: int, n: int, token: str, after: int) -> None:
+        self.selector = selectors.DefaultSelector()
+        self.clients: list[Client] = []
+        self.stop = threading.Event()
+        request = (f"GET /live/platform?after={after} HTTP/1.0\r\nHost: {HOST}:{port}\r\n"
+                   f"Accept: text/event-stream\r\nAuthorization: Bearer {token}\r\n\r\n").encode()
+        for _ in range(n):
+            sock = socket.create_connection((HOST, port), timeout=30)
+            sock.sendall(request)
+            sock.setblocking(False)
+            client = Client(sock)
+            self.clients.append(client)
+            self.selector.register(sock, selectors.EVENT_READ, client)
+        self.thread = threading.Thread(target=self._loop, name="sse-clients", daemon=True)
+        self.thread.start()
+
+    def _loop(self) -> None:
+        while not self.stop.is_set():
+            for key, _mask in self.selector.select(timeout=0.1):
+                client: Client = key.data
+                try:
+                    data = client.sock.recv(262144)
+                except (BlockingIOError, InterruptedError):
+                    continue
+                except OSError:
+                    data = b""
+                at = time.time()
+                if not data:
+                    client.closed = True
+                    self.selector.unregister(client.sock)
+                    continue
+                client.buf += data
+                self._parse(client, at)
+
+    @staticmethod
+    def _parse(client: Client, at: float) -> None:
+        if not client.headers_done:
+            if b"\r\n\r\n" not in client.buf:
+                return
+            head, client.buf = client.buf.split(b"\r\n\r\n", 1)
+            client.status = int(head.split(b" ", 2)[1])
+            client.headers_done = True
+        while b"\n\n" in client.buf:
+            block, client.buf = client.buf.split(b"\n\n", 1)
+            client.first_frame = True
+            index, data = None, None
+            for line in block.split(b"\n"):
+                if line.startswith(b"id: "):
+                    index = int(line[4:])
+                elif line.startswith(b"data: "):
+                    data = line[6:]
+            if index is not None and data is not None:
+                client.received.append((index, _entry_time(json.loads(data)["at"]), at))
+
+    def ready(self) -> int:
+        return sum(1 for c in self.clients if c.first_frame and c.status == 200)
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(timeout=5)
+        for c in self.clients:
+            try:
+                c.sock.close()
+            except OSError:
+                pass
+        self.selector.close()
+
+
+# ---- a phase -------------------------------------------------------------------------------------
+
+def visible_indexes(port: int, token: str, after: int = -1) -> list[int]:
+    """Indexes of the entries the supervisor may see after `after` (the audit entries API)."""
+    out = []
+    while True:
+        conn = http.client.HTTPConnection(HOST, port, timeout=30)
+        conn.request("GET", f"/api/v1/audit/entries?after={after}&limit=1000",
+                     headers={"Authorization": f"Bearer {token}"})
+        rows = json.loads(conn.getresponse().read())
+        conn.close()
+        if not rows:
+            return out
+        out += [r["index"] for r in rows]
+        after = rows[-1]["index"]
+
+
+def rename(port: int, setup: Setup, title: str) -> None:
+    conn = http.client.HTTPConnection(HOST, port, timeout=30)
+    conn.request("PATCH", f"/api/v1/trades/{setup.trade_id}", body=json.dumps({"title": title}),
+                 headers={"Authorization": f"Bearer {setup.staff_token}", "Content-Type": "application/json"})
+    response = conn.getresponse()
+    body = response.read()
+    conn.close()
+    if response.status != 200:
+        raise RuntimeError(f"PATCH answered {response.status}: {body[:300]!r}")
+
+
+@dataclass
+class Phase:
+    name: str
+    clients: int
+    delays_ms: list[float]
+    missing: int
+    extra: int
+    connect_s: float
+
+    def q(self, q: float) -> float:
+        values = sorted(self.delays_ms)
+        return values[max(0, math.ceil(q * len(values)) - 1)] if values else float("nan")
+
+
+def run_phase(name: str, port: int, setup: Setup, n: int, args) -> Phase:
+    after = (visible_indexes(port, setup.supervisor_token) or [-1])[-1]
+    t0 = time.monotonic()
+    clients = Clients(port, n, setup.supervisor_token, after)
+    try:
+        end = t0 + args.connect_timeout
+        while clients.ready() < n:
+            if time.monotonic() > end:
+                raise RuntimeError(f"{name}: only {clients.ready()} of {n} clients connected in "
+                                   f"{args.connect_timeout:.0f} s (statuses: "
+                                   f"{sorted({c.status for c in clients.clients})})")
+            time.sleep(0.05)
+        connect_s = time.monotonic() - t0
+        say(f"{name}: {n} clients connected in {connect_s:.1f} s; {args.events} events, one every {args.gap} s")
+        time.sleep(0.5)
+        for i in range(args.events):
+            rename(port, setup, f"Bench: live stream, rename {name} {i}")
+            time.sleep(args.gap)
+        expected = visible_indexes(port, setup.supervisor_token, after)
+        end = time.monotonic() + 10
+        while time.monotonic() < end and not all(c.received and c.received[-1][0] >= expected[-1]
+                                                  for c in clients.clients):
+            time.sleep(0.05)
+    finally:
+        clients.close()
+    delays, missing, extra = [], 0, 0
+    for c in clients.clients:
+        indexes = [i for i, _e, _r in c.received]
+        missing += len(set(expected) - set(indexes))
+        extra += len(indexes) - len(set(indexes)) + sum(1 for a, b in zip(indexes, indexes[1:]) if b <= a)
+        extra += len(set(indexes) - set(expected))
+        delays += [(r - e) * 1000 for _i, e, r in c.received]
+    return Phase(name, n, delays, missing, extra, connect_s)
+
+
+def scan_log(log: Path) -> list[str]:
+    text = log.read_text(errors="replace")
+    return [f"{needle}: {text.count(needle)}" for needle in
+            ("Traceback", "database is locked", "OperationalError", "WORKER TIMEOUT", "live: ")
+            if needle in text]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    tmp = Path(tempfile.mkdtemp(prefix="bench-live-"))
+    proc = None
+    wall = time.monotonic()
+    try:
+        env = instance_env(tmp, args)
+        say(f"setting up in {tmp} ...")
+        setup = build_data()
+        log = tmp / "gunicorn.log"
+        proc, port = start_gunicorn(args, env, log)
+        say(f"gunicorn -w {args.workers} -k gthread --threads {args.threads} on {HOST}:{port}")
+        base = run_phase("baseline", port, setup, 1, args)
+        load = run_phase("load", port, setup, args.clients, args)
+        problems = scan_log(log)
+    except Exception:
+        traceback.print_exc()
+        if proc is not None:
+            stop(proc)
+        say(f"the bench could not run; instance kept in {tmp}")
+        return 2
+    finally:
+        if proc is not None:
+            stop(proc)
+    ratio = load.q(0.99) / base.q(0.99) if base.q(0.99) > 0 else float("inf")
+    rows = [
+        ("clients", f"{load.clients}  (gunicorn -w {args.workers} --threads {args.threads})"),
+        ("events", f"{args.events} per phase, one every {args.gap} s"),
+        ("deliveries", f"{len(load.delays_ms)} load + {len(base.delays_ms)} baseline"),
+        ("missing deliveries", f"{load.missing + base.missing}"),
+        ("repeated or out of order", f"{load.extra + base.extra}"),
+        ("connect all clients s", f"{load.connect_s:.1f}"),
+        ("load p50 delay ms", f"{load.q(0.50):.1f}"),
+        ("load p99 delay ms", f"{load.q(0.99):.1f}"),
+        ("load max delay ms", f"{max(load.delays_ms, default=float('nan')):.1f}"),
+        ("baseline p50 delay ms", f"{base.q(0.50):.1f}  (1 client)"),
+        ("baseline p99 delay ms", f"{base.q(0.99):.1f}"),
+        ("ratio p99 load/baseline", f"{ratio:.2f}"),
+        ("server log", ", ".join(problems) or "clean"),
+        ("bench wall time s", f"{time.monotonic() - wall:.1f}"),
+    ]
+    for name, value in rows:
+        print(f"{name:<34} {value}")
+    ok = load.missing + base.missing == 0 and load.extra + base.extra == 0 and load.q(0.99) <= TARGET_P99_MS
+    print(f"missing={load.missing + base.missing} p99_ms={load.q(0.99):.1f} ratio_p99={ratio:.2f} "
+          f"target_p99_ms<={TARGET_P99_MS:.0f}")
+    if args.keep:
+        say(f"kept: {tmp}")
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
