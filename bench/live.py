@@ -26,6 +26,7 @@ p99 <= 250 ms, 1 otherwise, 2 if the bench itself could not run.
 from __future__ import annotations
 
 import argparse
+import gc
 import http.client
 import json
 import math
@@ -66,10 +67,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "checking the head every --poll seconds)")
     p.add_argument("--threads", type=int, default=0, help="gunicorn threads per worker (default clients + 64)")
     p.add_argument("--poll", type=float, default=0.05, help="LIVE_POLL_SECONDS for --workers > 1 (default 0.05)")
-    p.add_argument("--switch-interval", type=float, default=0.0,
-                   help="sys.setswitchinterval() in the gunicorn workers, seconds (default: Python's 0.005)")
+    p.add_argument("--switch-interval", type=float, default=0.05,
+                   help="LIVE_SWITCH_INTERVAL for the workers: Python's thread switch interval in seconds "
+                        "(default 0.05; 0 keeps Python's 0.005)")
     p.add_argument("--connect-timeout", type=float, default=120.0,
                    help="seconds for all clients to connect (default 120)")
+    p.add_argument("--per-event", action="store_true", help="also print the delays of each event (p50, max)")
     p.add_argument("--keep", action="store_true", help="keep the temporary instance and the gunicorn log")
     args = p.parse_args(argv)
     if not 1 <= args.clients <= 5000:
@@ -102,6 +105,7 @@ def instance_env(tmp: Path, args) -> dict[str, str]:
         "LIVE_MAX_STREAMS": str(args.threads + 16),
         "LIVE_HEARTBEAT_SECONDS": "5",
         "LIVE_POLL_SECONDS": str(args.poll if args.workers > 1 else 0.5),
+        "LIVE_SWITCH_INTERVAL": str(args.switch_interval),
     }
     for name in ("PLATFORM_ENV", "BLOB_DIR", "TIMEZONE", "SANDBOX_ENABLED", "TRUSTED_PROXIES"):
         os.environ.pop(name, None)
@@ -176,10 +180,7 @@ def start_gunicorn(args, env: dict[str, str], log: Path) -> tuple[subprocess.Pop
     gunicorn = ROOT / ".venv" / "bin" / "gunicorn"
     if not gunicorn.exists():
         gunicorn = Path(shutil.which("gunicorn") or "gunicorn")
-    conf = log.parent / "gunicorn_conf.py"
-    conf.write_text("import sys\n\n\ndef post_fork(server, worker):\n"
-                    + (f"    sys.setswitchinterval({args.switch_interval})\n" if args.switch_interval else "    pass\n"))
-    cmd = [str(gunicorn), "-c", str(conf), "-w", str(args.workers), "-k", "gthread", "--threads", str(args.threads),
+    cmd = [str(gunicorn), "-w", str(args.workers), "-k", "gthread", "--threads", str(args.threads),
            "--worker-connections", str(args.threads + 64), "--backlog", "2048", "--graceful-timeout", "3",
            "-b", f"{HOST}:{port}", "wsgi:app"]
     fh = log.open("wb")
@@ -258,6 +259,13 @@ class Clients:
         self.thread.start()
 
     def _loop(self) -> None:
+        gc.disable()  # the measuring client must not pause to collect garbage in the middle of a fan-out
+        try:
+            self._select()
+        finally:
+            gc.enable()
+
+    def _select(self) -> None:
         while not self.stop.is_set():
             for key, _mask in self.selector.select(timeout=0.1):
                 client: Client = key.data
@@ -345,6 +353,7 @@ class Phase:
     missing: int
     extra: int
     connect_s: float
+    by_event: dict[int, list[float]] = field(default_factory=dict)
 
     def q(self, q: float) -> float:
         values = sorted(self.delays_ms)
@@ -377,13 +386,16 @@ def run_phase(name: str, port: int, setup: Setup, n: int, args) -> Phase:
     finally:
         clients.close()
     delays, missing, extra = [], 0, 0
+    by_event: dict[int, list[float]] = {}
     for c in clients.clients:
+        for i, e, r in c.received:
+            by_event.setdefault(i, []).append((r - e) * 1000)
         indexes = [i for i, _e, _r in c.received]
         missing += len(set(expected) - set(indexes))
         extra += len(indexes) - len(set(indexes)) + sum(1 for a, b in zip(indexes, indexes[1:]) if b <= a)
         extra += len(set(indexes) - set(expected))
         delays += [(r - e) * 1000 for _i, e, r in c.received]
-    return Phase(name, n, delays, missing, extra, connect_s)
+    return Phase(name, n, delays, missing, extra, connect_s, by_event)
 
 
 def scan_log(log: Path) -> list[str]:
@@ -419,7 +431,8 @@ def main(argv: list[str] | None = None) -> int:
             stop(proc)
     ratio = load.q(0.99) / base.q(0.99) if base.q(0.99) > 0 else float("inf")
     rows = [
-        ("clients", f"{load.clients}  (gunicorn -w {args.workers} --threads {args.threads})"),
+        ("clients", f"{load.clients}  (gunicorn -w {args.workers} --threads {args.threads}, "
+                    f"switch interval {args.switch_interval or 0.005} s)"),
         ("events", f"{args.events} per phase, one every {args.gap} s"),
         ("deliveries", f"{len(load.delays_ms)} load + {len(base.delays_ms)} baseline"),
         ("missing deliveries", f"{load.missing + base.missing}"),
@@ -436,6 +449,12 @@ def main(argv: list[str] | None = None) -> int:
     ]
     for name, value in rows:
         print(f"{name:<34} {value}")
+    if args.per_event:
+        for phase in (base, load):
+            for index, values in sorted(phase.by_event.items()):
+                values.sort()
+                print(f"  {phase.name} event {index}: first {values[0]:.1f} p50 {values[len(values) // 2]:.1f} "
+                      f"max {values[-1]:.1f} ms")
     ok = load.missing + base.missing == 0 and load.extra + base.extra == 0 and load.q(0.99) <= TARGET_P99_MS
     print(f"missing={load.missing + base.missing} p99_ms={load.q(0.99):.1f} ratio_p99={ratio:.2f} "
           f"target_p99_ms<={TARGET_P99_MS:.0f}")

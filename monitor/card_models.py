@@ -79,6 +79,12 @@ class Card(db.Model):
 
         return card_detail(self)
 
+    @property
+    def citation(self) -> dict:
+        from monitor.cards import card_citation
+
+        return card_citation(self)
+
 
 class CardEvent(db.Model):
     """One step of a card: issued, escalated, assigned, answered, returned, closed, resolved.

@@ -93,7 +93,7 @@ def card_move(card_id: int, obj: Card):
         db.session.rollback()
         return _card_page(load_card(card_id), exc.errors, 422)
     db.session.commit()
-    flash(_("%(step)s: the card is now %(state)s.", step=services.move_label(name), state=obj.state.label), "success")
+    flash(_("Card #%(id)d: %(step)s.", id=obj.id, step=services.move_label(name)), "success")
     return redirect(url_for("cards.card_detail", card_id=obj.id))
 
 

@@ -55,6 +55,7 @@ class CardMove:
     needs_text: bool = False
     needs_assignee: bool = False
     yellow_only: bool = False
+    done: Any = None  # how the history reads once taken (None: the label)
 
 
 S = CardState
@@ -62,10 +63,12 @@ OPEN = (S.ISSUED, S.ASSIGNED, S.ANSWERED)
 CARD_MOVES: dict[str, CardMove] = {m.name: m for m in (
     CardMove("issue", (None,), S.ISSUED, None, _l("Issued")),
     CardMove("escalate", OPEN, None, None, _l("Escalated to red")),
-    CardMove("assign", (S.ISSUED, S.ASSIGNED), S.ASSIGNED, "card.assign", _l("Assign"), needs_assignee=True),
-    CardMove("answer", (S.ASSIGNED,), S.ANSWERED, "card.answer", _l("Answer"), needs_text=True),
-    CardMove("return", (S.ANSWERED,), S.ASSIGNED, "card.close", _l("Send back"), needs_text=True),
-    CardMove("close", (S.ANSWERED,), S.CLOSED, "card.close", _l("Close"), needs_text=True),
+    CardMove("assign", (S.ISSUED, S.ASSIGNED), S.ASSIGNED, "card.assign", _l("Assign"), needs_assignee=True,
+             done=_l("Assigned")),
+    CardMove("answer", (S.ASSIGNED,), S.ANSWERED, "card.answer", _l("Answer"), needs_text=True, done=_l("Answered")),
+    CardMove("return", (S.ANSWERED,), S.ASSIGNED, "card.close", _l("Send back"), needs_text=True,
+             done=_l("Sent back")),
+    CardMove("close", (S.ANSWERED,), S.CLOSED, "card.close", _l("Close"), needs_text=True, done=_l("Closed")),
     CardMove("resolve", OPEN, S.CLOSED, None, _l("Resolved: the condition cleared"), yellow_only=True),
 )}
 #: steps people take, in the order a card page offers them
@@ -73,8 +76,9 @@ HUMAN_MOVES = ("assign", "answer", "return", "close")
 
 
 def move_label(name: str) -> str:
+    """How a step reads in a card's history."""
     move = CARD_MOVES.get(name)
-    return str(move.label) if move else name
+    return str(move.done or move.label) if move else name
 
 
 # ---- registration ---------------------------------------------------------------------------------
@@ -170,6 +174,15 @@ def card_title(card: Card) -> str:
     norm = norm_of(card)
     what = norm.describe() if norm is not None else card.norm
     return _("%(condition)s: %(what)s", condition=condition_label(card.condition), what=what)
+
+
+def card_citation(card: Card) -> dict:
+    """The legal source in the reader's language, with its certainty (RULES.md: ✓ ~ ?) and note;
+    the citation stored on the card when the norm is no longer in the rule set."""
+    norm = norm_of(card)
+    if norm is None:
+        return {"text": card.source, "certainty": "", "note": ""}
+    return {"text": str(norm.source), "certainty": norm.source.certainty, "note": norm.source.note}
 
 
 def _deposit_owner(deposit_id) -> str:
@@ -384,15 +397,18 @@ def transition(card: Card, name: str, actor=None, *, text: str | None = None, as
     if name == "issue":
         db.session.add(card)
     db.session.flush()
-    event = CardEvent(card=card, move=name, from_state=old, to_state=card.state, level=card.level,
-                      actor_id=getattr(actor, "id", None), assignee_id=card.assignee_id, text=text, at=at)
-    db.session.add(event)
-    db.session.flush()
-    event.audit_seq = audit.record(
+    seq = audit.record(
         f"card.{name}", obj={"type": "card", "id": card.id}, trade=card.trade, actor=actor, audience="centre",
         before={"state": old.value if old else None},
         after={"state": card.state.value, "level": card.level.value, "norm": card.norm, "subject": card.subject,
-               "condition": card.condition, "assignee": card.assignee_id, "text": text})
+               "condition": card.condition, "assignee": card.assignee_id, "text": text,
+               # the platform's own steps run inside whatever request triggered them: say whose step it is
+               "by": "platform" if move.permission is None else "person"})
+    event = CardEvent(card=card, move=name, from_state=old, to_state=card.state, level=card.level,
+                      actor_id=getattr(actor, "id", None), assignee_id=card.assignee_id, text=text, at=at,
+                      audit_seq=seq)
+    db.session.add(event)
+    db.session.flush()
     notify(card, name, actor, text)
     return event
 

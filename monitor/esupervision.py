@@ -1,7 +1,7 @@
 """The e-supervision engine: evaluates each trade's norms (its rule set) and keeps its cards in step.
 
-It runs on every event (a move, an upload, an edited timeline, a calendar change, a withdrawn bid, a
-deposit recorded or refunded) inside the transaction that caused it, and on the periodic tick
+It runs on every event (a move, an upload, an edited timeline, a clarification, a calendar change, a
+withdrawn bid, a deposit recorded or refunded, a signed opening record) inside the transaction that caused it, and on the periodic tick
 (`monitor.plane.on_tick`: the in-process scheduler and `flask --app wsgi monitor tick`) for periods
 that simply run out. The norms are data beside the lifecycle's own rules (trading/rules/norms.py,
 sets.py, procurement/rulesets.py); this module only gathers the facts they ask about and reconciles
@@ -252,10 +252,16 @@ def on_calendar_changed(_sender, affected=(), **_kw) -> None:
 
 def connect() -> None:
     """Listen to every event that can change what a norm finds (once per process)."""
+    from bidding import ceremony
     from bidding.deposits import deposit_changed
     from bidding.services import bid_withdrawn
-    from trading.signals import calendar_changed, document_uploaded, trade_edited, trade_moved
+    from trading.signals import (calendar_changed, clarification_published, document_uploaded, trade_edited,
+                                 trade_moved)
 
-    for signal in (trade_moved, document_uploaded, trade_edited, bid_withdrawn, deposit_changed):
+    signals = [trade_moved, document_uploaded, trade_edited, clarification_published, bid_withdrawn,
+               deposit_changed]
+    if hasattr(ceremony, "record_signed"):  # a supervisor signed the opening record
+        signals.append(ceremony.record_signed)
+    for signal in signals:
         signal.connect(on_trade_event)
     calendar_changed.connect(on_calendar_changed)

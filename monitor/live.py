@@ -62,6 +62,11 @@ DEFAULTS: dict[str, float | int] = {
     "LIVE_QUEUE_MAX": 5000,  # events a stream may lag behind before it is cut (it resumes from the database)
     "LIVE_BACKLOG_BATCH": 500,  # entries read per query when a stream catches up
     "LIVE_IDLE_SECONDS": 10.0,  # the fetcher thread stops after this long without a stream
+    # Python's thread switch interval for processes serving many streams (0: leave Python's 5 ms).
+    # Each event wakes one thread per stream; with 1,000 of them, forced switches every 5 ms make
+    # them queue for the interpreter lock (p99 ~0.6 s in bench/live.py); 0.05 delivers in ~0.1 s.
+    # The cost: a thread computing without pause (a PDF, a hash) may keep others waiting 50 ms.
+    "LIVE_SWITCH_INTERVAL": 0.0,
 }
 
 bp = Blueprint("live", __name__, url_prefix="/live")
@@ -627,6 +632,10 @@ def register(app: Flask) -> None:
     app.register_blueprint(bp)
     app.add_template_global(sees_centre, "live_sees_centre")
     connect_hooks()
+    if float(app.config["LIVE_SWITCH_INTERVAL"]) > 0:
+        import sys
+
+        sys.setswitchinterval(float(app.config["LIVE_SWITCH_INTERVAL"]))  # process-wide, by choice
 
 
 def sees_centre(centre_id: int | None, user=None) -> bool:

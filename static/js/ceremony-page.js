@@ -308,6 +308,7 @@ function setupLive() {
     onOpen: () => {
       streaming = true;
       root.dataset.stream = "open";
+      schedule(0); // whatever changed before the stream opened; from now on the events tell
     },
     onEvent: () => {
       root.dataset.streamEvents = String(Number(root.dataset.streamEvents || 0) + 1);

@@ -4,6 +4,7 @@ them, and the panels follow. Saves test-artifacts/dashboard.png for the README t
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 from datetime import timedelta
 from decimal import Decimal
@@ -62,7 +63,7 @@ def platform(live_app, clock):
         db.session.add(OpeningCeremony(trade_id=opening.id, started_at=now()))
         token, _row = issue_token(staff)
         db.session.commit()
-        return {"token": token, "centre_id": works.id, "tenderer_id": tenderer.id}
+        return {"token": token, "centre_id": works.id, "tenderer_id": tenderer.id, "opening_id": opening.id}
 
 
 def _api(base: str, method: str, path: str, token: str, body: dict) -> dict:
@@ -120,3 +121,30 @@ def test_english_dashboard(live_app, platform, new_page):
     assert page.locator("h1").inner_text() == "Supervision dashboard"
     assert page.locator("#feed-status").inner_text().startswith("Live")
     assert "Trade moved · Draft → Submitted for approval" in page.locator("#feed").inner_text()
+
+
+def test_the_ceremony_page_refreshes_on_the_trades_stream(live_app, platform, new_page):
+    """A supervisor of the centre gets every entry of the trade on its stream, so the page polls only
+    every 15 s and fetches the state again as soon as an entry arrives."""
+    base = live_app.base_url
+    trade_id = platform["opening_id"]
+    page = new_page()
+    states: list[float] = []
+    page.on("request", lambda r: states.append(time.monotonic()) if r.url.endswith("/ceremony/state") else None)
+    sign_in(page, base, "supervisor", f"/bidding/trades/{trade_id}/ceremony")
+    page.wait_for_selector("#ceremony[data-stream=open]")
+    assert page.get_attribute("#ceremony", "data-stream-complete") == "true"
+    # the page polls once when the stream opens, then every 15 s: wait past the first 2 s poll period
+    page.wait_for_timeout(2500)
+    seen = len(states)
+    t0 = time.monotonic()
+    # the clerk reads the list of bidders: a logged sensitive read of this trade (a centre entry)
+    request = urllib.request.Request(f"{base}/api/v1/trades/{trade_id}/bids",
+                                     headers={"Authorization": f"Bearer {platform['token']}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+    page.wait_for_selector("#ceremony[data-stream-events]", timeout=5_000)
+    deadline = time.monotonic() + 5
+    while len(states) == seen and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    assert len(states) > seen and states[seen] - t0 < 3, "the state was fetched because of the event, not the poll"

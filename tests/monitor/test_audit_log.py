@@ -80,10 +80,10 @@ def test_an_http_action_is_logged_with_actor_role_branch_and_origin(db, client, 
 def test_a_refused_move_leaves_no_entry(db, client, make_trade, users):
     trade = make_trade()
     before = _size()
-    for who, move, status in (("staff", "approve", 409), ("bidder", "submit", 403), ("decider", "publish", 409)):
+    for who, move in (("staff", "approve"), ("bidder", "submit"), ("decider", "publish"), ("staff", "close")):
         response = client.post(f"/api/v1/trades/{trade.id}/transitions", json={"move": move},
                                headers=api_headers(client, who))
-        assert response.status_code in (status, 403, 409), response.get_json()
+        assert response.status_code in (403, 409), response.get_json()
     assert _size() == before
     # an edit that breaks a rule is refused after the fields were set: nothing of it is logged
     response = client.patch(f"/api/v1/trades/{trade.id}", headers=api_headers(client, "staff"),
@@ -132,7 +132,7 @@ def test_bidders_appear_only_as_pseudonyms(db, trip, users):
     name or credit code, not their user id or username; the same bidder keeps one pseudonym per trade."""
     bodies = db.session.scalars(sa.select(AuditEntry.body).where(AuditEntry.seq >= trip.first)
                                 .order_by(AuditEntry.seq)).all()
-    assert len(bodies) > 60
+    assert len(bodies) > 40
     text = "\n".join(bodies)
     for who, (org_id, name, code) in trip.bidder_orgs.items():
         assert name not in text and code not in text, who
@@ -144,11 +144,10 @@ def test_bidders_appear_only_as_pseudonyms(db, trip, users):
         actor = entry["actor"] or {}
         assert actor.get("id") not in bidder_users, entry
         for path, value in _walk({"before": entry["before"], "after": entry["after"]}):
-            key = path[-1] if path else ""
-            if key in ("organisation_id", "user_id", "submitted_by_id"):
-                assert value not in bidder_users | bidder_orgs or not (
-                    (key == "organisation_id" and value in bidder_orgs)
-                    or (key != "organisation_id" and value in bidder_users)), entry
+            if path[-1] == "organisation_id":
+                assert value not in bidder_orgs, entry
+            elif path[-1] in ("user_id", "submitted_by_id"):
+                assert value not in bidder_users, entry
         if entry["action"] in ("bids.insert", "downloads.insert"):
             assert entry["origin"] is None and entry["actor"]["pseudonym"].startswith("anon:")
             pseudonyms.setdefault(entry["action"], set()).add(entry["after"]["organisation_id"])
@@ -256,9 +255,11 @@ def test_postgresql_trigger_refuses_update_delete_and_truncate(postgres, tmp_pat
         _db.session.commit()
         size, root = audit.head()
         assert size > 0 and audit.latest_checkpoint().size == size
-        for table in APPEND_ONLY[:3]:
-            for sql in (f"UPDATE {table} SET {'seq = seq' if table == 'audit_entries' else 'hash = hash' if table == 'audit_nodes' else 'reason = reason'}",
-                        f"DELETE FROM {table}", f"TRUNCATE {table} CASCADE"):
+        column = {"audit_entries": "body", "audit_nodes": "hash", "audit_checkpoints": "reason",
+                  "audit_countersignatures": "entry_seq"}
+        for table in APPEND_ONLY:
+            for sql in (f"UPDATE {table} SET {column[table]} = {column[table]}", f"DELETE FROM {table}",
+                        f"TRUNCATE {table} CASCADE"):
                 with _db.engine.connect() as conn:
                     with pytest.raises(sa.exc.DatabaseError, match="append-only"):
                         conn.exec_driver_sql(sql)

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from monitor.card_models import CardState
-from tests.conftest import api_headers, login
+from tests.conftest import api_headers, login as _login
 from tests.monitor.cards_fixtures import DEADLINE, cards, go, make_tender, tick, walk  # noqa: F401
 from trading.trades.flows import TradeState
 
@@ -25,6 +25,12 @@ def red(db, users, make_tender):
     tick()
     [card] = cards(db, trade, "works.opening_on_time")
     return card
+
+
+def login(client, username: str) -> None:
+    """Sign in and read the pages in English (the assertions quote English text)."""
+    _login(client, username)
+    client.get("/lang/en")
 
 
 def _text(html: str) -> str:
@@ -65,7 +71,7 @@ def test_a_red_card_issued_assigned_answered_closed_through_the_pages(app, db, u
     assert r.status_code == 302
     html = supervisor.get(card_url).get_data(as_text=True)
     text = _text(html)
-    for step in ("Issued", "Escalated to red", "Assign", "Answer", "Close"):
+    for step in ("Issued", "Escalated to red", "Assigned", "Answered", "Closed"):
         assert step in text
     assert 'aria-current="step">Closed' in html and "audit entry #" in text
     assert "stuck in traffic" in text and "Keyholders must arrive" in text

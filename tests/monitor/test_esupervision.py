@@ -376,3 +376,34 @@ def test_two_workers_issuing_the_same_card_keep_one(db, users, make_tender):
     db.session.commit()
     assert len(cards(db, trade, "works.tender_documents")) == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Card)) == 1
+
+
+def test_flask_monitor_tick_runs_the_engine(db, users, make_tender, runner):
+    trade = make_tender()
+    go(DEADLINE)
+    walk(db, trade, users["staff"], "close")
+    go(DEADLINE + 31 * MIN)
+    result = runner.invoke(args=["monitor", "tick"])
+    assert result.exit_code == 0, result.output
+    assert levels(db, trade, "works.opening_on_time") == ["red"]
+    assert runner.invoke(args=["monitor", "tick"]).exit_code == 0
+    assert len(cards(db, trade, "works.opening_on_time", open_only=False)) == 1
+
+
+def test_every_norm_cites_a_source_and_describes_itself(app):
+    from trading.rules.model import registry
+    from trading.rules.norms import DepositRefund, FlowOrder, MinInterval, RequiredRecord, TimeLimit
+
+    with app.test_request_context("/?lang=en"):
+        seen = set()
+        for rule_set in registry.all():
+            codes = [n.code for n in rule_set.norms]
+            assert len(codes) == len(set(codes)), rule_set.key
+            for norm in rule_set.norms:
+                assert isinstance(norm, (TimeLimit, RequiredRecord, MinInterval, FlowOrder, DepositRefund))
+                assert norm.source.zh and norm.source.en and norm.source.certainty in "✓~?"
+                assert norm.describe()
+                seen.add(type(norm))
+        assert seen == {TimeLimit, RequiredRecord, MinInterval, FlowOrder, DepositRefund}
+        assert registry.get("works_open_tender").norm("works.contract_in_time").describe() == \
+            "the contract within 30 days of the award"
