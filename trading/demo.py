@@ -35,6 +35,7 @@ DEMO_USERS = (
     ("staff.hr", "周执行 (人力资源)", Role.CENTRE_STAFF, "HR", "centre"),
     ("supervisor", "吴监督 (行政监督)", Role.ADMIN_SUPERVISOR, "*", "supervisor"),
     ("social", "郑社会 (社会监督员)", Role.SOCIAL_SUPERVISOR, "*", None),
+    ("social2", "冯社会 (社会监督员)", Role.SOCIAL_SUPERVISOR, "*", None),
     ("tenderer", "陈招标 (城投集团)", Role.TENDERER, None, "tenderer"),
     ("purchaser", "林采购 (市教育局)", Role.TENDERER, None, "purchaser"),
     ("bidder", "黄投标 (华建公司)", Role.BIDDER, None, "bidder1"),
@@ -97,9 +98,43 @@ def load_demo(force: bool = False) -> dict[str, User] | None:
                                email=f"{username}@demo.invalid")
         users[username] = user
     db.session.flush()
+    _demo_social_supervisors(centres, users)
     _demo_trades(centres, orgs, users)
     db.session.commit()
+    _demo_supervision(users)
     return users
+
+
+#: the registry entries of the demo's social supervisors (recommended by real kinds of organisations)
+DEMO_SOCIAL = (("social", "市人大代表联络办公室", "人大代表"), ("social2", "市律师协会", "执业律师"))
+
+
+def _demo_social_supervisors(centres, users) -> None:
+    """Both social supervisors are registered at every centre, so publishing a trade draws them.
+
+    Composition-level code like the app factory: it may use the monitor package."""
+    from monitor import supervisors
+
+    for username, recommended_by, who in DEMO_SOCIAL:
+        for centre in centres.values():
+            supervisors.register_supervisor(users["decider"], {
+                "centre_id": centre.id, "user_id": users[username].id, "recommended_by": recommended_by,
+                "agreement_ref": f"监督协议-{centre.code}-{username}", "agreement_date": supervisors.today(),
+                "rights_duties": f"（{who}）有权查阅交易过程记录、现场见证开标评标、签署监督意见；"
+                                 "应当保守秘密、遇利害关系主动回避、对签署意见负责。"})
+
+
+def _demo_supervision(users) -> None:
+    """A signed checkpoint countersigned by the administrative supervisor, and one round of e-supervision."""
+    from monitor import audit, services
+    from monitor.plane import run_ticks
+
+    with audit.acting_as(users["supervisor"]):
+        checkpoint = audit.sign_checkpoint("demo")
+        services.countersign(users["supervisor"], checkpoint)
+        db.session.commit()
+    run_ticks()
+    db.session.commit()
 
 
 def _tender_times(start, days: int):

@@ -407,3 +407,21 @@ def test_every_norm_cites_a_source_and_describes_itself(app):
         assert seen == {TimeLimit, RequiredRecord, MinInterval, FlowOrder, DepositRefund}
         assert registry.get("works_open_tender").norm("works.contract_in_time").describe() == \
             "the contract within 30 days of the award"
+
+
+def test_span_counts_legal_days_and_sandbox_speed(app):
+    """Span.end is the first instant past the period: local midnight after its last day (民法典 201, 203)."""
+    from trading.rules.days import WorkCalendar
+    from trading.rules.model import Unit
+    from trading.rules.norms import Span
+
+    with app.app_context():
+        calendar = WorkCalendar(holidays=frozenset({date(2026, 4, 20)}))
+        thursday = local(2026, 4, 16, 10)
+        assert Span(5, Unit.WORKING_DAYS).end(thursday, calendar) == local(2026, 4, 25)
+        assert Span(5, Unit.WORKING_DAYS).end(thursday, WorkCalendar()) == local(2026, 4, 24)
+        # day 3 is Sun 19 April, a rest day; Mon 20 is a holiday: the last day is Tue 21 (民法典 203)
+        assert Span(3, Unit.DAYS).end(thursday, calendar) == local(2026, 4, 22)
+        assert Span(exact=timedelta(minutes=30)).end(thursday, calendar, accelerator=10) == thursday + 3 * MIN
+        assert Span(3, Unit.DAYS).end(thursday, WorkCalendar(), accelerator=2) == \
+            thursday + (local(2026, 4, 21) - thursday) / 2
