@@ -115,11 +115,12 @@ def _demo_social_supervisors(centres, users) -> None:
     Composition-level code like the app factory: it may use the monitor package."""
     from monitor import supervisors
 
+    since = supervisors.today() - timedelta(days=30)  # appointed before the demo's trades began
     for username, recommended_by, who in DEMO_SOCIAL:
         for centre in centres.values():
             supervisors.register_supervisor(users["decider"], {
                 "centre_id": centre.id, "user_id": users[username].id, "recommended_by": recommended_by,
-                "agreement_ref": f"监督协议-{centre.code}-{username}", "agreement_date": supervisors.today(),
+                "agreement_ref": f"监督协议-{centre.code}-{username}", "agreement_date": since, "term_start": since,
                 "rights_duties": f"（{who}）有权查阅交易过程记录、现场见证开标评标、签署监督意见；"
                                  "应当保守秘密、遇利害关系主动回避、对签署意见负责。"})
 
