@@ -371,7 +371,7 @@ class Hub:
             if stop.is_set():
                 break
             try:
-                self._fetch(check_head=not woken)
+                self._fetch(stop, check_head=not woken)
             except Exception:
                 log.exception("live: reading new audit entries failed; retrying")
                 stop.wait(min(poll, 1.0))
@@ -387,7 +387,7 @@ class Hub:
                     self.thread, self.stop_event, self.size = None, None, None
                     break
 
-    def _fetch(self, check_head: bool) -> None:
+    def _fetch(self, stop: threading.Event, check_head: bool) -> None:
         batch = int(self.app.config["LIVE_BACKLOG_BATCH"])
         with self.app.app_context():
             if check_head and _head_size() <= (self.size or 0):
@@ -404,7 +404,7 @@ class Hub:
                 events = [make_event(r, refs) for r in rows]
                 db.session.rollback()  # end the read transaction before fanning out
                 with self.lock:
-                    if self.size != start:  # stopped meanwhile
+                    if stop.is_set() or self.size != start:  # stopped (and perhaps restarted) meanwhile
                         return
                     for sub in self.subscribers:
                         for ev in events:

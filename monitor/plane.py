@@ -46,6 +46,9 @@ def register(app: Flask) -> None:
         on_tick(audit.scheduled_checkpoint)
         _CONNECTED = True
     app.register_blueprint(audit_api_bp)
+    from monitor import audit_views
+
+    audit_views.register(app)  # /monitor/audit: checkpoints, countersigning, the export, verifying offline
     from trading.extensions import csrf
 
     csrf.exempt(audit_api_bp)  # bearer tokens, never cookies

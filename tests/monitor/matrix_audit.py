@@ -1,9 +1,12 @@
-"""Audit API routes whose callers are tested in tests/monitor/test_audit_api.py."""
+"""Audit routes whose callers are tested in tests/monitor/test_audit_api.py (API and the /monitor/audit page)."""
 
 COVERED: set[tuple[str, str]] = {
     ("audit_api.countersign_checkpoint", "POST"),
     ("audit_api.list_entries", "GET"),
     ("audit_api.export_zip", "GET"),
+    ("monitor_audit.index", "GET"),
+    ("monitor_audit.countersign", "POST"),
+    ("monitor_audit.export_zip", "GET"),
 }
 #: public endpoints: hashes and signatures only
 PUBLIC: set[tuple[str, str]] = {

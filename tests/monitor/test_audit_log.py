@@ -255,6 +255,7 @@ def test_postgresql_trigger_refuses_update_delete_and_truncate(postgres, tmp_pat
         _db.session.commit()
         size, root = audit.head()
         assert size > 0 and audit.latest_checkpoint().size == size
+        _db.session.rollback()  # no open transaction of ours may hold a lock TRUNCATE waits for
         column = {"audit_entries": "body", "audit_nodes": "hash", "audit_checkpoints": "reason",
                   "audit_countersignatures": "entry_seq"}
         for table in APPEND_ONLY:
