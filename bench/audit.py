@@ -1,15 +1,20 @@
 """Bench: the audit log's appends inside real transactions, and the offline verification of a large export.
 
-    .venv/bin/python bench/audit.py [--transactions 2000] [--batch 100] [--entries 1000000] [--keep]
+    .venv/bin/python bench/audit.py [--transactions 500] [--batch 100] [--entries 1000000] [--keep]
 
 What it does, in-process, in a fresh temporary instance (SQLite file from the migrations) deleted afterwards:
 
-(a) appends: one draft trade per round is edited through `trading.trades.services.update_trade` and
-    committed, so each transaction is one real state change and the entry the capture appends to the
-    log in the same transaction (leaf hash, node hashes, head row). The same transactions run with the
-    capture switched off (`session.info["audit_off"] = True`) as the baseline, before and after the
-    measured run; the figures are appends per second and the ratio of transactions per second with and
-    without the log. Then the same with `--batch` edits per transaction.
+(a) appends: draft trades are changed and each transaction committed, so every transaction is real
+    state changes plus the entries the capture appends in that same transaction (leaf hash, node
+    hashes, head row). Two kinds of change: "edit", through `trading.trades.services.update_trade`
+    (permission, rule checks, signal; one flush and one append per edit), and "row", the title set on
+    the ORM object with the transaction's changes flushed by its commit (one append for all of them):
+    the lightest real change, so the figure is mostly the log's own cost. Each kind runs with one
+    change per transaction and with `--batch` changes per transaction, under SQLite's
+    `PRAGMA synchronous=FULL` (what the platform runs with: every commit waits for the disk) and
+    `NORMAL` (WAL's usual production setting: commits do not wait, a power cut may lose the last
+    ones, never corrupt). Baseline: the same transactions with the capture switched off
+    (`session.info["audit_off"] = True`), run before and after the measured run.
 (b) verification: a real trade's life (created, edited, submitted, approved, published, documents
     downloaded by bidders, the downloader list read, closed at the deadline by the tick) gives the
     entries' shapes; the log is filled up to `--entries` by appending copies of those entries through
@@ -19,7 +24,7 @@ What it does, in-process, in a fresh temporary instance (SQLite file from the mi
     as a subprocess (wall clock, start-up included), and the baseline again; the ratio is verify time over
     the baseline mean. A second, informative baseline hashes each entry separately (SHA-256 per line).
 
-Prints one line per figure and a final `appends_per_s=... ratio_verify=...` line.
+Prints one line per figure and a final `appends_per_s ... ratio_verify=...` line.
 Exit status: 0 whatever the figures (a measurement), 1 if the verifier did not say OK, 2 if the bench failed.
 """
 from __future__ import annotations
@@ -54,8 +59,8 @@ APPEND_BATCH = 20_000
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--transactions", type=int, default=2000,
-                   help="committed transactions of one state change each, per run (default 2000)")
+    p.add_argument("--transactions", type=int, default=500,
+                   help="committed transactions of one state change each, per run (default 500)")
     p.add_argument("--batch", type=int, default=100, help="state changes per transaction in the batched runs "
                                                           "(default 100)")
     p.add_argument("--entries", type=int, default=1_000_000, help="entries in the exported log (default 1000000)")
@@ -155,8 +160,13 @@ def draft(people, title: str, start: datetime):
 
 # ---- (a) appends in real transactions ----------------------------------------------------------------
 
-def edit_rounds(people, trades_: list, n_tx: int, per_tx: int, capture: bool, tag: str) -> tuple[float, int]:
-    """n_tx transactions of per_tx title edits each, committed; (seconds, entries appended)."""
+def edit_rounds(people, trades_: list, n_tx: int, per_tx: int, capture: bool, tag: str,
+                kind: str = "edit") -> tuple[float, int]:
+    """n_tx transactions of per_tx title changes each, committed; (seconds, entries appended).
+
+    kind "edit": through `trades.update_trade` (permission, rule checks, signal; one flush, so one append,
+    per edit); "row": the attribute set on the ORM object, all of a transaction's changes flushed by its
+    commit (so one append of per_tx entries): the lightest real change, which shows what the log costs."""
     from monitor import audit
     from trading.extensions import db
     from trading.trades import services as trades
@@ -171,7 +181,10 @@ def edit_rounds(people, trades_: list, n_tx: int, per_tx: int, capture: bool, ta
             db.session.info["audit_off"] = not capture
             for _ in range(per_tx):
                 trade = trades_[k % len(trades_)]
-                trades.update_trade(staff, trade, {"title": f"Audited works {tag} {k}"})
+                if kind == "edit":
+                    trades.update_trade(staff, trade, {"title": f"Audited works {tag} {k}"})
+                else:
+                    trade.title = f"Audited works {tag} {k}"
                 k += 1
             db.session.commit()
     elapsed = time.perf_counter() - t0
@@ -181,22 +194,61 @@ def edit_rounds(people, trades_: list, n_tx: int, per_tx: int, capture: bool, ta
     return elapsed, size1 - size0
 
 
+SYNC_MODES = ("FULL", "NORMAL")
+_sync = {"mode": "FULL"}
+
+
+def set_synchronous(app, mode: str) -> None:
+    """PRAGMA synchronous for every new connection of the app's engine (the platform leaves SQLite's
+    default, FULL: each commit waits for the disk); the pool is emptied so that it takes effect."""
+    import sqlalchemy as sa
+
+    from trading.extensions import db
+
+    with app.app_context():
+        if not app.extensions.get("bench_sync_hook"):
+            @sa.event.listens_for(db.engine, "connect")
+            def _on_connect(dbapi_conn, _record):
+                dbapi_conn.execute(f"PRAGMA synchronous={_sync['mode']}")
+
+            app.extensions["bench_sync_hook"] = True
+        _sync["mode"] = mode
+        db.session.remove()
+        db.engine.dispose()
+
+
 def bench_appends(app, people, n_tx: int, batch: int) -> dict:
     from trading.clock import now
     from trading.extensions import db
 
     with app.app_context():
         db.session.add_all([people[k] for k in people])  # re-attach
-        trades_ = [draft(people, f"Audited works {n}", now() + timedelta(days=1)) for n in range(20)]
+        trades_ = [draft(people, f"Audited works {n}", now() + timedelta(days=1)) for n in range(max(20, batch))]
         db.session.commit()
-        out = {}
-        for label, tx, per in (("single", n_tx, 1), ("batched", max(10, n_tx // batch * 2), batch)):
-            edit_rounds(people, trades_, 20, per, True, "warm")  # warm caches and statements
-            off1, _ = edit_rounds(people, trades_, tx, per, False, f"off1-{label}")
-            on, entries = edit_rounds(people, trades_, tx, per, True, f"on-{label}")
-            off2, _ = edit_rounds(people, trades_, tx, per, False, f"off2-{label}")
-            out[label] = {"tx": tx, "per": per, "on": on, "off": (off1, off2), "entries": entries}
+        ids = [t.id for t in trades_]
         db.session.remove()
+    out = {}
+    for mode in SYNC_MODES:
+        set_synchronous(app, mode)
+        with app.app_context():
+            from trading.trades.models import Trade
+
+            db.session.add_all([people[k] for k in people])
+            trades_ = [db.session.get(Trade, i) for i in ids]
+            for kind in ("edit", "row"):
+                for label, tx, per in (("single", n_tx, 1), ("batched", max(5, n_tx * 2 // batch), batch)):
+                    say(f"  {mode} {kind} {label}: {tx} transactions of {per} change(s), without / with / without "
+                        "the log ...")
+                    edit_rounds(people, trades_, 10, per, True, "warm", kind)  # warm caches and statements
+                    off1, _ = edit_rounds(people, trades_, tx, per, False, f"off1-{mode}-{label}", kind)
+                    on, entries = edit_rounds(people, trades_, tx, per, True, f"on-{mode}-{label}", kind)
+                    off2, _ = edit_rounds(people, trades_, tx, per, False, f"off2-{mode}-{label}", kind)
+                    out[(mode, kind, label)] = {"tx": tx, "per": per, "on": on, "off": (off1, off2),
+                                                "entries": entries}
+            for obj in people.values():
+                db.session.expunge(obj)
+            db.session.remove()
+    set_synchronous(app, "FULL")
     return out
 
 
@@ -365,14 +417,15 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_appends:
             say(f"(a) appends: {args.transactions} transactions of 1 edit, and batches of {args.batch} ...")
             appends = bench_appends(app, people, args.transactions, args.batch)
-            for label, r in appends.items():
+            line("(a) sync kind per-tx", "appends/s with log | changes/s without (runs) | ratio | log ms/append")
+            for (mode, kind, label), r in appends.items():
                 base = statistics.fmean(r["off"])
-                per_s = r["entries"] / r["on"]
-                line(f"{label}: transactions", f"{r['tx']} x {r['per']} edit(s), {r['entries']} entries appended")
-                line(f"{label}: appends/s with the log", f"{per_s:.0f}  ({r['tx'] / r['on']:.0f} transactions/s)")
-                line(f"{label}: transactions/s without", f"{r['tx'] / base:.0f}  (runs: "
-                     f"{r['tx'] / r['off'][0]:.0f}, {r['tx'] / r['off'][1]:.0f})")
-                line(f"{label}: ratio tx/s with/without", f"{base / r['on']:.3f}")
+                changes = r["tx"] * r["per"]
+                assert r["entries"] == changes, (mode, kind, label, r["entries"], changes)
+                line(f"{mode.lower()} {kind} {r['per']}/tx x {r['tx']}",
+                     f"{r['entries'] / r['on']:.0f} | {changes / base:.0f} ({changes / r['off'][0]:.0f}, "
+                     f"{changes / r['off'][1]:.0f}) | {base / r['on']:.3f} | "
+                     f"{(r['on'] - base) / r['entries'] * 1000:.3f}")
         verify_ratio = None
         if not args.skip_verify:
             say(f"(b) filling the log to {args.entries} entries ...")
@@ -409,9 +462,9 @@ def main(argv: list[str] | None = None) -> int:
         line("bench wall time s", f"{time.monotonic() - t_begin:.1f}")
         summary = []
         if appends is not None:
-            summary.append(f"appends_per_s={appends['single']['entries'] / appends['single']['on']:.0f} "
-                           f"batched={appends['batched']['entries'] / appends['batched']['on']:.0f} "
-                           f"target>={TARGET_APPENDS}")
+            rate = {f"{m.lower()}_{k}_{lb}": r["entries"] / r["on"] for (m, k, lb), r in appends.items()}
+            summary.append("appends_per_s " + " ".join(f"{k}={v:.0f}" for k, v in rate.items())
+                           + f" target>={TARGET_APPENDS}")
         if verify_ratio is not None:
             summary.append(f"ratio_verify={verify_ratio:.2f} target<={TARGET_RATIO}")
         print(" ".join(summary), flush=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, request
+from flask import Blueprint, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -124,8 +124,9 @@ def countersign_checkpoint(checkpoint_id: int):
 @doc("The whole log as a zip for offline verification (supervisors): python -m monitor.verify", None, None)
 def export_zip():
     require("audit.export")
-    data = export.export_zip()
-    return Response(data, mimetype="application/zip",
-                    headers={"Content-Disposition": "attachment; filename=audit-export.zip"})
+    response = send_file(export.export_zip_file(), mimetype="application/zip", as_attachment=True,
+                         download_name="audit-export.zip", max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 

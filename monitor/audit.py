@@ -136,7 +136,55 @@ def current_actor():
     user = _acting.get()
     if user is None and has_request_context():
         user = g.get("_login_user")
+    if user is not None and sa.inspect(user, raiseerr=False) is not None:
+        return user  # a mapped user (asking is_authenticated would reload an expired row)
     return user if getattr(user, "is_authenticated", False) else None
+
+
+# ---- facts about people and trades, cached for the session ----------------------------------------
+# After a commit every loaded row is expired, and an entry needs its actor's name and role and its
+# trade's centre: cached per session (a request, a CLI command), dropped when users or grants change
+# or the transaction rolls back, they cost no query after the first entry.
+
+def _facts(session: Session) -> dict:
+    return session.info.setdefault("audit_facts", {})
+
+
+def _user_id(user) -> int:
+    state = sa.inspect(user, raiseerr=False)
+    if state is not None and state.key is not None:
+        return state.key[1][0]
+    return user.id
+
+
+def actor_name(session: Session, user) -> tuple[int, str]:
+    user_id = _user_id(user)
+    if user_id is None:  # not yet flushed: nothing to cache it under
+        return user.id, user.username
+    key = ("name", user_id)
+    facts = _facts(session)
+    if key not in facts:
+        facts[key] = user.username
+    return user_id, facts[key]
+
+
+def actor_role(session: Session, user, centre_id: int | None) -> str | None:
+    if _user_id(user) is None:
+        return getattr(role_of(user, centre_id), "value", None)
+    key = ("role", _user_id(user), centre_id)
+    facts = _facts(session)
+    if key not in facts:
+        facts[key] = getattr(role_of(user, centre_id), "value", None)
+    return facts[key]
+
+
+def _centre_of(session: Session, trade_id: int) -> int | None:
+    key = ("centre", trade_id)
+    facts = _facts(session)
+    if key not in facts:
+        trade = _trade(session, trade_id)
+        facts[key] = trade.centre_id if trade is not None else None
+    return facts[key]
 
 
 def origin() -> dict | None:
@@ -215,6 +263,10 @@ def _columns(obj: Any) -> list[sa.Column]:
     return list(sa.inspect(obj).mapper.columns)
 
 
+#: logged column names per mapper (secrets left out)
+_NAMES: dict[Any, list[str]] = {}
+
+
 def _row_entry(session: Session, obj: Any, op: str) -> dict | None:
     """The entry for one flushed row, or None when nothing worth logging changed."""
     state = sa.inspect(obj)
@@ -231,7 +283,9 @@ def _row_entry(session: Session, obj: Any, op: str) -> dict | None:
             return pseudonym(trade_id, sealed[col], raw)
         return jsonable(raw)
 
-    names = [c.key for c in state.mapper.column_attrs if c.key not in SECRET_COLUMNS]
+    names = _NAMES.get(state.mapper)
+    if names is None:
+        names = _NAMES[state.mapper] = [c.key for c in state.mapper.column_attrs if c.key not in SECRET_COLUMNS]
     if op == "insert":
         after = {n: value(n, getattr(obj, n)) for n in names}
     elif op == "delete":
@@ -239,7 +293,10 @@ def _row_entry(session: Session, obj: Any, op: str) -> dict | None:
                   if state.attrs[n].loaded_value is not sa.orm.base.NO_VALUE}
     else:
         before, after = {}, {}
+        changed = state.committed_state  # the attributes set since load: only they can have history
         for n in names:
+            if n not in changed:
+                continue
             hist = state.attrs[n].history
             if not hist.has_changes() or n in NOISE_COLUMNS:
                 continue
@@ -250,8 +307,9 @@ def _row_entry(session: Session, obj: Any, op: str) -> dict | None:
             before[n], after[n] = value(n, old), value(n, new)
         if not after:
             return None
-    trade = _trade(session, trade_id)
-    centre_id = trade.centre_id if trade is not None else getattr(obj, "centre_id", None)
+    centre_id = _centre_of(session, trade_id) if trade_id is not None else None
+    if centre_id is None:
+        centre_id = getattr(obj, "centre_id", None)
     actor = current_actor()
     role = None
     if table == "trade_transitions":
@@ -262,10 +320,10 @@ def _row_entry(session: Session, obj: Any, op: str) -> dict | None:
             with session.no_autoflush:
                 actor = session.get(User, obj.actor_id)
     elif actor is not None:
-        role = getattr(role_of(actor, centre_id), "value", None)
+        role = actor_role(session, actor, centre_id)
     if table in PLATFORM_TABLES:
         audience = "platform"
-    elif table in PUBLIC_TABLES and (table == "calendar_days" or (trade is not None and trade.is_public)):
+    elif table in PUBLIC_TABLES and (table == "calendar_days" or _is_public(session, trade_id)):
         audience = "public"
     else:
         audience = "centre"
@@ -273,12 +331,18 @@ def _row_entry(session: Session, obj: Any, op: str) -> dict | None:
     pk = key[0] if len(key) == 1 else [jsonable(k) for k in key]
     return _entry(action=f"{table}.{op}", obj={"type": table, "id": pk}, before=before, after=after,
                   trade_id=trade_id, centre_id=centre_id, actor=actor, role=role, audience=audience,
-                  sealed=bool(sealed))
+                  sealed=bool(sealed), session=session)
+
+
+def _is_public(session: Session, trade_id: int | None) -> bool:
+    trade = _trade(session, trade_id)
+    return bool(trade is not None and trade.is_public)
 
 
 def _entry(*, action: str, obj: dict | None, before: dict | None = None, after: dict | None = None,
            trade_id: int | None = None, centre_id: int | None = None, actor=None, role: str | None = None,
-           audience: str = "centre", sealed: bool = False, at: datetime | None = None) -> dict:
+           audience: str = "centre", sealed: bool = False, at: datetime | None = None,
+           session: Session | None = None) -> dict:
     """An entry not yet numbered: the body fields plus the columns that index it."""
     branch = None
     if role is not None:
@@ -288,10 +352,13 @@ def _entry(*, action: str, obj: dict | None, before: dict | None = None, after: 
             branch = None  # "system"
     if actor is not None and trade_id is not None and role in UNNAMED_ROLES:
         sealed = True  # a bidder acting on a trade: the same pseudonym as in the trade's bids and downloads
+    actor_id = None
+    if actor is not None:
+        actor_id, username = actor_name(session or db.session, actor)
     if sealed and actor is not None:
-        who = {"pseudonym": pseudonym(trade_id, "user", actor.id)}
+        who = {"pseudonym": pseudonym(trade_id, "user", actor_id)}
     elif actor is not None:
-        who = {"id": actor.id, "username": actor.username}
+        who = {"id": actor_id, "username": username}
     else:
         who = None
     at = at or now()
@@ -299,12 +366,20 @@ def _entry(*, action: str, obj: dict | None, before: dict | None = None, after: 
             "object": obj, "trade": trade_id, "centre": centre_id, "before": before or None,
             "after": after or None, "origin": None if sealed else origin()}
     return {"body": body, "at": at, "action": action, "trade_id": trade_id, "centre_id": centre_id,
-            "actor_id": getattr(actor, "id", None), "audience": audience}
+            "actor_id": actor_id, "audience": audience}
+
+
+#: rows whose change makes the cached facts about people stale
+_PEOPLE_TABLES = ("users", "role_grants")
 
 
 def _after_flush(session: Session, _context) -> None:
     if session.info.get("audit_off"):
         return
+    if "audit_facts" in session.info and any(getattr(o, "__tablename__", None) in _PEOPLE_TABLES
+                                             for objs in (session.new, session.dirty, session.deleted)
+                                             for o in objs):
+        session.info.pop("audit_facts")
     pending = []
     for op, objs in (("insert", session.new), ("update", session.dirty), ("delete", session.deleted)):
         for obj in list(objs):
@@ -341,9 +416,9 @@ def record(action: str, *, obj: dict | None = None, trade=None, before: dict | N
     session = session or db.session
     actor = actor if actor is not None else current_actor()
     centre_id = getattr(trade, "centre_id", None)
-    role = getattr(role_of(actor, centre_id), "value", None) if actor is not None else None
+    role = actor_role(session, actor, centre_id) if actor is not None else None
     entry = _entry(action=action, obj=obj, before=before, after=after, trade_id=getattr(trade, "id", None),
-                   centre_id=centre_id, actor=actor, role=role, audience=audience or "centre")
+                   centre_id=centre_id, actor=actor, role=role, audience=audience or "centre", session=session)
     return append(session, [entry])
 
 
@@ -417,6 +492,7 @@ def _after_commit(session: Session) -> None:
 
 
 def _after_rollback(session: Session) -> None:
+    session.info.pop("audit_facts", None)
     session.info.pop("audit_rows", None)
     session.info.pop("audit_size", None)
     session.info.pop("audit_checkpoint", None)

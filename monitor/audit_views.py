@@ -7,7 +7,7 @@ the entries themselves are read through /api/v1/audit/entries or the dashboard, 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -81,10 +81,10 @@ def countersign(checkpoint_id: int, obj: Checkpoint):
 @login_required
 @requires("audit.export")
 def export_zip():
-    data = export.export_zip()
-    return Response(data, mimetype="application/zip",
-                    headers={"Content-Disposition": "attachment; filename=audit-export.zip",
-                             "Cache-Control": "no-store"})
+    response = send_file(export.export_zip_file(), mimetype="application/zip", as_attachment=True,
+                         download_name="audit-export.zip", max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def register(app: Flask) -> None:

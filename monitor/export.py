@@ -9,7 +9,6 @@ Format `trading-audit-export/1` (docs/audit-log.md): a directory with
 """
 from __future__ import annotations
 
-import io
 import json
 import zipfile
 from pathlib import Path
@@ -77,15 +76,24 @@ def export(directory: str | Path) -> dict:
     return json.loads(parts["manifest.json"])
 
 
-def export_zip() -> bytes:
-    """The same export as one zip file (what the supervisors' page hands out)."""
+def export_zip_file():
+    """The same export as one zip (what the supervisors' page hands out), in a temporary file rewound
+    to its start: a large log is written to disk, not held in memory. The caller closes it."""
+    import tempfile
+
     parts = files()
     upto = parts.pop("_entries_upto")
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        with zf.open("audit-export/entries.jsonl", "w") as fh:
+    fh = tempfile.TemporaryFile()
+    with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
+        with zf.open("audit-export/entries.jsonl", "w", force_zip64=True) as out:
             for line in entry_lines(upto):
-                fh.write(line)
+                out.write(line)
         for name, data in parts.items():
             zf.writestr(f"audit-export/{name}", data)
-    return buf.getvalue()
+    fh.seek(0)
+    return fh
+
+
+def export_zip() -> bytes:
+    with export_zip_file() as fh:
+        return fh.read()

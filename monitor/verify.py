@@ -31,13 +31,15 @@ import os
 import sys
 from collections.abc import Iterable, Sequence
 from hashlib import sha256
+from itertools import repeat
 from pathlib import Path
 
 from monitor import merkle
 
 FORMAT = "trading-audit-export/1"
 ZERO_PREV = "0" * 64
-CHUNK = 16 * 1024 * 1024
+#: bytes read at a time: small enough that a batch of lines and their hashes stay in the CPU's cache
+CHUNK = 128 * 1024
 #: the exported files and what each holds (for messages)
 FILES = ("manifest.json", "platform-key.json", "checkpoints.jsonl", "entries.jsonl")
 
@@ -58,8 +60,8 @@ def leaf_hashes_of(lines: Iterable[bytes]) -> list[bytes]:
 
 
 def pair_hashes(lefts: Sequence[bytes], rights: Sequence[bytes]) -> list[bytes]:
-    """SHA-256(0x01 || left || right) for each pair, iterated in C."""
-    return list(map(_digest, map(sha256, map(bytes.__add__, map(_NODE_PREFIX.__add__, lefts), rights))))
+    """SHA-256(0x01 || left || right) for each pair, iterated in C (one 65-byte join per node)."""
+    return list(map(_digest, map(sha256, map(b"".join, zip(repeat(_NODE_PREFIX), lefts, rights)))))
 
 
 def next_level(level: Sequence[bytes]) -> list[bytes]:
@@ -129,12 +131,27 @@ def read_lines(path: Path, start: int = 0, stop: int | None = None) -> Iterable[
 
 
 def hash_lines(path: Path, start: int = 0, stop: int | None = None) -> tuple[list[bytes], int]:
-    """Leaf hashes of the lines in bytes [start, stop) of the file, and the bytes read."""
+    """Leaf hashes of the lines in bytes [start, stop) of the file (a last line without a newline counts),
+    and the bytes read. Each block read gets its 0x00 prefixes in one pass (every newline becomes newline
+    + 0x00), so splitting it yields the exact leaf inputs without copying each line again."""
     leaves: list[bytes] = []
     total = 0
-    for batch in read_lines(path, start, stop):
-        total += sum(map(len, batch)) + len(batch)
-        leaves.extend(leaf_hashes_of(batch))
+    carry = b""
+    with path.open("rb") as fh:
+        fh.seek(start)
+        left = None if stop is None else stop - start
+        while left is None or left > 0:
+            chunk = fh.read(CHUNK if left is None else min(CHUNK, left))
+            if not chunk:
+                break
+            total += len(chunk)
+            if left is not None:
+                left -= len(chunk)
+            pieces = (_LEAF_PREFIX + carry + chunk).replace(b"\n", b"\n\x00").split(b"\n")
+            carry = pieces.pop()[1:]  # the unfinished line, without its prefix
+            leaves.extend(map(_digest, map(sha256, pieces)))
+    if carry:
+        leaves.append(sha256(_LEAF_PREFIX + carry).digest())
     return leaves, total
 
 
@@ -176,7 +193,7 @@ def build_tree(path: Path, sizes: Iterable[int], jobs: int = 1, min_bytes: int |
     if jobs > 1 and hasattr(os, "fork") and total >= (PARALLEL_BYTES if min_bytes is None else min_bytes):
         return _parallel_tree(path, total, jobs, sizes)
     leaves, nbytes = hash_lines(path)
-    return Tree(len(leaves), nbytes, levels=tree_levels(leaves))
+    return Tree(len(leaves), nbytes, nodes=_range_nodes(leaves, 0, {p for s in sizes for p in decomposition(s)}))
 
 
 # ---- the same, in several processes --------------------------------------------------------------------
@@ -207,9 +224,9 @@ def _split_points(path: Path, total: int, jobs: int) -> list[int]:
     return points
 
 
-def _range_nodes(leaves: list[bytes], start: int, wanted: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+def _edge_nodes(leaves: list[bytes], start: int, wanted: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
     """The complete nodes inside leaves [start, start + len): the first and last of each level (from
-    which the nodes straddling the neighbours are made) and the `wanted` ones."""
+    which the nodes straddling a neighbouring range are made) and the `wanted` ones."""
     out: dict[tuple[int, int], bytes] = {}
     level, first, k = leaves, start, 0
     while level:
@@ -221,6 +238,49 @@ def _range_nodes(leaves: list[bytes], start: int, wanted: set[tuple[int, int]]) 
         if first & 1:  # a left edge at an odd index has its sibling in the range before
             level, first = level[1:], first + 1
         level, first, k = next_level(level), first >> 1, k + 1
+    return out
+
+
+#: the tree is hashed in blocks of 2^BLOCK leaves (32 KiB of hashes), each while it is in the CPU's cache
+BLOCK = 10
+
+
+def _range_nodes(leaves: list[bytes], start: int, wanted: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    """What `_edge_nodes` gives, computed block by block: each aligned block of 2^BLOCK leaves is hashed
+    up to its root at once, then the tree above the blocks; the partial blocks at the ends on their own.
+    Only edge nodes, wanted nodes and the nodes above the blocks are kept."""
+    size = 1 << BLOCK
+    end = start + len(leaves)
+    lo, hi = -(-start // size) * size, end // size * size  # the full blocks: [lo, hi)
+    if lo >= hi:
+        return _edge_nodes(leaves, start, wanted)
+    out = _edge_nodes(leaves[:lo - start], start, wanted)
+    out.update(_edge_nodes(leaves[hi - start:], hi, wanted))
+    inside: dict[int, list[tuple[int, int]]] = {}
+    for k, i in wanted:
+        if k < BLOCK and lo <= i << k < hi:
+            inside.setdefault((i << k) >> BLOCK, []).append((k, i))
+    roots = []
+    first_block, last_block = lo >> BLOCK, (hi >> BLOCK) - 1
+    for b in range(first_block, last_block + 1):
+        at = (b << BLOCK) - start
+        level = leaves[at:at + size]
+        marks = inside.get(b)
+        edge = b == first_block or b == last_block
+        for k in range(BLOCK):
+            if edge or marks:
+                base = (b << BLOCK) >> k
+                if b == first_block:
+                    out[(k, base)] = level[0]
+                if b == last_block:
+                    out[(k, base + len(level) - 1)] = level[-1]
+                for wk, wi in marks or ():
+                    if wk == k:
+                        out[(k, wi)] = level[wi - base]
+            level = next_level(level)
+        roots.append(level[0])
+    upper = {(k - BLOCK, i) for k, i in wanted if k >= BLOCK}
+    out.update({(k + BLOCK, i): h for (k, i), h in _edge_nodes(roots, first_block, upper).items()})
     return out
 
 
