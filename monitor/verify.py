@@ -19,6 +19,7 @@ by rebuilding the log as it must have been, so the verdict rests on the signatur
 attacker could rewrite.
 
 Exit status: 0 intact, 1 tampered (or not verifiable as signed), 2 unusable input.
+One file on purpose: with merkle.py it is all a supervisor copies to verify offline.
 """
 from __future__ import annotations
 
@@ -40,8 +41,6 @@ FORMAT = "trading-audit-export/1"
 ZERO_PREV = "0" * 64
 #: bytes read at a time: small enough that a batch of lines and their hashes stay in the CPU's cache
 CHUNK = 128 * 1024
-#: the exported files and what each holds (for messages)
-FILES = ("manifest.json", "platform-key.json", "checkpoints.jsonl", "entries.jsonl")
 
 _LEAF_PREFIX = b"\x00"
 _NODE_PREFIX = b"\x01"
@@ -53,11 +52,6 @@ class Unusable(Exception):
 
 
 # ---- hashing, fast ----------------------------------------------------------------------------------
-
-def leaf_hashes_of(lines: Iterable[bytes]) -> list[bytes]:
-    """SHA-256(0x00 || line) for each line, iterated in C (no Python frame per entry)."""
-    return list(map(_digest, map(sha256, map(_LEAF_PREFIX.__add__, lines))))
-
 
 def pair_hashes(lefts: Sequence[bytes], rights: Sequence[bytes]) -> list[bytes]:
     """SHA-256(0x01 || left || right) for each pair, iterated in C (one 65-byte join per node)."""
@@ -153,6 +147,39 @@ def hash_lines(path: Path, start: int = 0, stop: int | None = None) -> tuple[lis
     if carry:
         leaves.append(sha256(_LEAF_PREFIX + carry).digest())
     return leaves, total
+
+
+def lines_at(path: Path, indexes: set[int]) -> dict[int, bytes]:
+    """The lines with these 0-based numbers: newlines are counted block by block in C, and only a
+    block holding a wanted line is split."""
+    found: dict[int, bytes] = {}
+    if not indexes:
+        return found
+    last, seen = max(indexes), 0
+    for batch in _blocks(path):
+        count = batch.count(b"\n")
+        if any(seen <= i < seen + count for i in indexes):
+            for i, line in enumerate(batch.split(b"\n")[:count], seen):
+                if i in indexes:
+                    found[i] = line
+        seen += count
+        if seen > last:
+            break
+    return found
+
+
+def _blocks(path: Path) -> Iterable[bytes]:
+    """The file in blocks that each end with a newline (the last one may not)."""
+    carry = b""
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK * 8):
+            block = carry + chunk
+            cut = block.rfind(b"\n") + 1
+            carry = block[cut:]
+            if cut:
+                yield block[:cut]
+    if carry:
+        yield carry + b"\n"
 
 
 def hash_entries(path: Path) -> tuple[list[bytes], int]:
@@ -826,10 +853,7 @@ def _check_countersignatures(cps: list[Checkpoint], path: Path, n: int, report: 
     if not wanted:
         report.say("Countersignatures: none")
         return
-    found = {}
-    for k, batch_line in enumerate(line for batch in read_lines(path) for line in batch):
-        if k in wanted:
-            found[k] = batch_line
+    found = lines_at(path, set(wanted))
     count = 0
     for index, pairs in sorted(wanted.items()):
         try:

@@ -189,3 +189,17 @@ def test_split_hashing_gives_the_same_tree(tmp_path, count):
     assert {s: single.root(s) for s in sizes} == expected
     if count <= 257:
         assert single.root(count) == mth(lines)
+
+
+@pytest.mark.parametrize("trailing_newline", [True, False])
+def test_lines_at_finds_lines_across_blocks(tmp_path, monkeypatch, trailing_newline):
+    monkeypatch.setattr(verify, "CHUNK", 64)  # blocks of 512 bytes: many lines cross them
+    rng = random.Random(7)
+    lines = [rng.randbytes(rng.randrange(0, 90)).hex().encode() for _ in range(300)]
+    path = tmp_path / "entries.jsonl"
+    path.write_bytes(b"\n".join(lines) + (b"\n" if trailing_newline else b""))
+    wanted = {0, 1, 17, 150, 298, 299}
+    assert verify.lines_at(path, wanted) == {i: lines[i] for i in wanted}
+    assert verify.lines_at(path, {300}) == {}
+    leaves, nbytes = verify.hash_lines(path)
+    assert leaves == [merkle.leaf_hash(x) for x in lines] and nbytes == path.stat().st_size
