@@ -119,7 +119,7 @@ def labels() -> dict:
         "actions": plain(ACTION_LABELS), "tables": plain(TABLE_LABELS), "ops": plain(OP_LABELS),
         "reads": plain(READ_LABELS), "read": _("Confidential list read"),
         "states": {s.value: s.label for s in TradeState},
-        "roles": {r.value: str(ROLE_LABELS[r]) for r in Role},
+        "roles": {**{r.value: str(ROLE_LABELS[r]) for r in Role}, "system": _("automatic move")},
         "system": _("the platform"),
     }
 
