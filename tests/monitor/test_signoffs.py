@@ -169,7 +169,7 @@ def test_gates_over_http_pages_and_api(db, client, users, make_trade, registry, 
     client.post("/logout")
     # the first signs on the supervision page
     login(client, first.username)
-    page = client.get(f"/monitor/trades/{trade.id}/supervision").get_data(as_text=True)
+    page = client.get(f"/monitor/trades/{trade.id}/supervision?lang=en").get_data(as_text=True)
     assert 'class="signoff-form"' in page and "audit log as it stands now" in page
     response = client.post(f"/monitor/trades/{trade.id}/supervision/signoffs",
                            data={"stage": "opening_record", "decision": "signed", "reason": ""})

@@ -359,15 +359,15 @@ def test_pages_register_and_manage(db, client, users, centres, make_user):
     page = client.get(f"/monitor/supervisors/{sup.id}").get_data(as_text=True)
     assert "休假" in page
     # a refused change is a flash, not a crash
-    client.post(f"/monitor/supervisors/{sup.id}/status", data={"action": "suspend", "reason": "again"})
-    assert "cannot be changed" in client.get(f"/monitor/supervisors/{sup.id}").get_data(as_text=True)
+    client.post(f"/monitor/supervisors/{sup.id}/status?lang=en", data={"action": "suspend", "reason": "again"})
+    assert "cannot be changed" in client.get(f"/monitor/supervisors/{sup.id}?lang=en").get_data(as_text=True)
 
 
 def test_supervisor_pages_and_record_pdf(db, client, users, make_trade, registry, tmp_path):  # noqa: F811
     trade = publish(db, make_trade, users, "9000000.00")
     names = sorted(serving_users(trade))
     login(client, names[0])
-    page = client.get(f"/monitor/trades/{trade.id}/supervision").get_data(as_text=True)
+    page = client.get(f"/monitor/trades/{trade.id}/supervision?lang=en").get_data(as_text=True)
     assert "conflict-form" in page and "python -m monitor.draw" in page and "replays identically" in page
     mine = client.get("/monitor/supervisors/me").get_data(as_text=True)
     assert trade.ref in mine
