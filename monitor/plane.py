@@ -59,10 +59,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(cli.monitor_group)
     from flask_babel import lazy_gettext as _l
 
-    # the main navigation: the dashboard for supervisors and deciders (it links the registry and the
-    # audit log), the cards for whoever may hold one, a social supervisor's own trades
+    # the main navigation (beside the dashboard's own link): the cards for whoever may hold one,
+    # a social supervisor's own trades
     app.extensions.setdefault("nav_links", []).extend([
-        ("monitor.dashboard", _l("Supervision"), "monitor.dashboard"),
         ("cards.card_list", _l("Cards"), "cards.list"),
         ("supervisors.mine", _l("My supervision"), "supervisors.mine"),
     ])
