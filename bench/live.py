@@ -62,6 +62,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--clients", type=int, default=1000, help="SSE clients in the load phase (default 1000)")
     p.add_argument("--events", type=int, default=40, help="events per phase (default 40)")
     p.add_argument("--gap", type=float, default=0.25, help="seconds between events (default 0.25)")
+    p.add_argument("--baseline-events", type=int, default=200,
+                   help="events for the one-client baseline, one every 0.05 s (default 200: its p99 needs samples)")
     p.add_argument("--workers", type=int, default=1,
                    help="gunicorn workers (default 1; with more, a worker learns of another's commit by "
                         "checking the head every --poll seconds)")
@@ -77,8 +79,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if not 1 <= args.clients <= 5000:
         p.error("--clients must be from 1 to 5000")
-    if not 1 <= args.events <= 1000:
-        p.error("--events must be from 1 to 1000")
+    if not 1 <= args.events <= 1000 or not 1 <= args.baseline_events <= 1000:
+        p.error("--events and --baseline-events must be from 1 to 1000")
     if not 0.01 <= args.gap <= 10:
         p.error("--gap must be from 0.01 to 10 seconds")
     if not 1 <= args.workers <= 16:
@@ -360,7 +362,7 @@ class Phase:
         return values[max(0, math.ceil(q * len(values)) - 1)] if values else float("nan")
 
 
-def run_phase(name: str, port: int, setup: Setup, n: int, args) -> Phase:
+def run_phase(name: str, port: int, setup: Setup, n: int, args, events: int, gap: float) -> Phase:
     after = (visible_indexes(port, setup.supervisor_token) or [-1])[-1]
     t0 = time.monotonic()
     clients = Clients(port, n, setup.supervisor_token, after)
@@ -373,11 +375,11 @@ def run_phase(name: str, port: int, setup: Setup, n: int, args) -> Phase:
                                    f"{sorted({c.status for c in clients.clients})})")
             time.sleep(0.05)
         connect_s = time.monotonic() - t0
-        say(f"{name}: {n} clients connected in {connect_s:.1f} s; {args.events} events, one every {args.gap} s")
+        say(f"{name}: {n} clients connected in {connect_s:.1f} s; {events} events, one every {gap} s")
         time.sleep(0.5)
-        for i in range(args.events):
+        for i in range(events):
             rename(port, setup, f"Bench: live stream, rename {name} {i}")
-            time.sleep(args.gap)
+            time.sleep(gap)
         expected = visible_indexes(port, setup.supervisor_token, after)
         end = time.monotonic() + 10
         while time.monotonic() < end and not all(c.received and c.received[-1][0] >= expected[-1]
@@ -417,8 +419,8 @@ def main(argv: list[str] | None = None) -> int:
         log = tmp / "gunicorn.log"
         proc, port = start_gunicorn(args, env, log)
         say(f"gunicorn -w {args.workers} -k gthread --threads {args.threads} on {HOST}:{port}")
-        base = run_phase("baseline", port, setup, 1, args)
-        load = run_phase("load", port, setup, args.clients, args)
+        base = run_phase("baseline", port, setup, 1, args, args.baseline_events, 0.05)
+        load = run_phase("load", port, setup, args.clients, args, args.events, args.gap)
         problems = scan_log(log)
     except Exception:
         traceback.print_exc()
@@ -433,7 +435,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = [
         ("clients", f"{load.clients}  (gunicorn -w {args.workers} --threads {args.threads}, "
                     f"switch interval {args.switch_interval or 0.005} s)"),
-        ("events", f"{args.events} per phase, one every {args.gap} s"),
+        ("events", f"{args.events} with {args.clients} clients, one every {args.gap} s; "
+                   f"{args.baseline_events} with one, one every 0.05 s"),
         ("deliveries", f"{len(load.delays_ms)} load + {len(base.delays_ms)} baseline"),
         ("missing deliveries", f"{load.missing + base.missing}"),
         ("repeated or out of order", f"{load.extra + base.extra}"),
@@ -443,6 +446,7 @@ def main(argv: list[str] | None = None) -> int:
         ("load max delay ms", f"{max(load.delays_ms, default=float('nan')):.1f}"),
         ("baseline p50 delay ms", f"{base.q(0.50):.1f}  (1 client)"),
         ("baseline p99 delay ms", f"{base.q(0.99):.1f}"),
+        ("ratio p50 load/baseline", f"{load.q(0.50) / base.q(0.50):.2f}" if base.q(0.50) > 0 else "inf"),
         ("ratio p99 load/baseline", f"{ratio:.2f}"),
         ("server log", ", ".join(problems) or "clean"),
         ("bench wall time s", f"{time.monotonic() - wall:.1f}"),

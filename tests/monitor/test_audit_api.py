@@ -239,7 +239,7 @@ def test_audit_page_matrix(db, client, trip, users):
     assert f"--checkpoint {cp.size}:{bytes(cp.root).hex()}" in html
     assert audit.public_key_info()["public_key"] in html
     assert f'data-checkpoint="{cp.id}"' in html and "Countersign</button>" in html
-    response = client.post(f"/monitor/audit/checkpoints/{cp.id}/countersign")
+    response = client.post(f"/monitor/audit/checkpoints/{cp.id}/countersign?lang=en")  # the flash in English
     assert response.status_code == 302
     assert db.session.scalar(sa.select(Countersignature).where(Countersignature.checkpoint_id == cp.id,
                                                                Countersignature.user_id == users["social"].id))
@@ -247,7 +247,7 @@ def test_audit_page_matrix(db, client, trip, users):
     assert "You countersigned checkpoint" in html  # the flash, shown once
     row = html.split(f'data-checkpoint="{cp.id}"')[1].split("</tr>")[0]
     assert "social" in row and "Countersign</button>" not in row
-    again = client.post(f"/monitor/audit/checkpoints/{cp.id}/countersign", follow_redirects=True)
+    again = client.post(f"/monitor/audit/checkpoints/{cp.id}/countersign?lang=en", follow_redirects=True)
     assert "already countersigned" in again.get_data(as_text=True)
     assert client.post("/monitor/audit/checkpoints/99999/countersign").status_code == 404
     download = client.get("/monitor/audit/export.zip")
