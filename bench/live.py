@@ -1,19 +1,19 @@
 """Load test: 1,000 Server-Sent-Events clients on the live stream, delay from an entry's commit to
 its receipt by every client, against one client in the same run.
 
-    .venv/bin/python bench/live.py [--clients 1000] [--events 40] [--workers 1] [--threads 1100]
+    .venv/bin/python bench/live.py [--clients 1000] [--events 40] [--workers 1] [--switch-interval 0.05]
 
 What it does, all on 127.0.0.1 and in a fresh temporary instance that is deleted afterwards:
 
 1. builds the data in-process through the real services (schema by migrations, centres, a WORKS
    supervisor and clerk with bearer tokens, a tenderer and a draft trade);
 2. starts the platform under gunicorn (`-k gthread`: one thread per open stream) with
-   `LIVE_MAX_STREAMS` above the number of clients;
+   `LIVE_MAX_STREAMS` above the number of clients and `LIVE_SWITCH_INTERVAL` (monitor/live.py);
 3. baseline: one client on `/live/platform` (as the supervisor); the clerk renames the draft
-   over the HTTP API `--events` times, one every `--gap` seconds; each rename is one audit entry
+   over the HTTP API `--baseline-events` times, one every 0.05 s; each rename is one audit entry
    (`trades.update`) the supervisor may see;
 4. load: `--clients` clients on the same stream, all connected and past their first frame before
-   the first event, then the same renames;
+   the first event, then `--events` renames, one every `--gap` seconds;
 5. for every (client, event): the delay from the entry's time (stamped when it is written, before
    its commit, so the figure includes the commit) to the moment the client's socket delivered the
    whole frame; p50/p99/max over all of them, the same for the baseline, their ratio, and the

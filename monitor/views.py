@@ -135,12 +135,11 @@ def summary(data: dict, words: dict) -> str:
         table, _sep, op = action.rpartition(".")
         text = f"{words['tables'].get(table, table or action)}: {words['ops'].get(op, op)}"
     before, after = data.get("before") or {}, data.get("after") or {}
-    states = words["states"]
+    state = lambda value: words["states"].get(value, value)  # noqa: E731
     if action == "trade_transitions.insert" and after.get("to_state"):
-        text += f" · {states.get(after.get('from_state'), after.get('from_state'))} → " \
-                f"{states.get(after['to_state'], after['to_state'])}"
+        text += f" · {state(after.get('from_state'))} → {state(after['to_state'])}"
     elif action == "trades.update" and after.get("state"):
-        text += f" · {states.get(before.get('state'), before.get('state'))} → {states.get(after['state'], after['state'])}"
+        text += f" · {state(before.get('state'))} → {state(after['state'])}"
     return text
 
 

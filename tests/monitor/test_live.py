@@ -62,8 +62,6 @@ def bearer(client, username: str) -> dict:
 
 
 def proc_trade(users, centres, make_trade):
-    from trading.trades.flows import TradeState  # noqa: F401
-
     return make_trade(actor=users["staff_proc"], centre_id=centres["PROC"].id, method="gp_open_tender",
                       title="Office furniture")
 
@@ -241,7 +239,8 @@ def test_random_interleavings_of_writes_disconnects_and_resumes(seed, viewer, ap
     writer.join(timeout=30)
     expected = visible_after(user, start - 1)
     if expected:
-        received += [e.index for e in stream.read_until(expected[-1])] if (not received or received[-1] < expected[-1]) else []
+        if not received or received[-1] < expected[-1]:
+            received += [e.index for e in stream.read_until(expected[-1])]
     received += [e.index for e in stream.quiet(0.4)]
     stream.close()
     assert reconnects >= 3
@@ -440,8 +439,9 @@ def test_a_commit_in_another_process_reaches_the_stream(app, db, users, client, 
         from trading.config import TestConfig
         from trading.extensions import db
         from monitor import audit
-        app = create_app(type("Other", (TestConfig,), {{"SQLALCHEMY_DATABASE_URI": {app.config["SQLALCHEMY_DATABASE_URI"]!r},
-                                                         "BLOB_DIR": {str(tmp_path / "blobs2")!r}}}))
+        app = create_app(type("Other", (TestConfig,), {{
+            "SQLALCHEMY_DATABASE_URI": {app.config["SQLALCHEMY_DATABASE_URI"]!r},
+            "BLOB_DIR": {str(tmp_path / "blobs2")!r}}}))
         with app.app_context():
             for i in range(3):
                 audit.record("test.other_process", obj={{"type": "test", "id": i}}, audience="platform")
