@@ -104,7 +104,7 @@ def append_only_ddl(dialect: str, tables: tuple[str, ...] = APPEND_ONLY) -> list
 
 def _install_triggers(target, connection, **_kw) -> None:
     for statement in append_only_ddl(connection.dialect.name, (target.name,)):
-        connection.exec_driver_sql(statement)
+        connection.execute(sa.text(statement))  # text() escapes plpgsql's '%' for psycopg
 
 
 for _table in APPEND_ONLY:
