@@ -12,7 +12,7 @@
  * Every text a person reads comes from the page's data-* attributes, translated on the server.
  * No inline script: the CSP is script-src 'self'.
  */
-import { openStream } from "./live.js";
+import { makeWhen, openStream } from "./live.js";
 
 const $ = (id) => document.getElementById(id);
 const root = $("ceremony");
@@ -33,24 +33,6 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-function makeWhen(timeZone) {
-  // "sv-SE" writes 2026-03-27 09:00:00: the same form the server renders
-  let format;
-  try {
-    format = new Intl.DateTimeFormat("sv-SE", {
-      timeZone, year: "numeric", month: "2-digit", day: "2-digit",
-      hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false,
-    });
-  } catch (_e) {
-    format = null;
-  }
-  return (iso) => {
-    if (!iso) return "—";
-    const at = new Date(iso);
-    if (Number.isNaN(at.getTime())) return iso;
-    return format ? format.format(at) : at.toISOString();
-  };
-}
 
 function money(price) {
   if (!price) return "—";
