@@ -36,8 +36,11 @@ _CONNECTED = False
 
 def register(app: Flask) -> None:
     global _CONNECTED
-    from monitor import audit, cards, cli, live, supervisors, views
+    from flask_babel import lazy_gettext as _l
+
+    from monitor import audit, audit_views, cards, cli, live, supervisors, views
     from monitor.api import bp as audit_api_bp
+    from trading.extensions import csrf
 
     register_models()
     if not _CONNECTED:  # signals and session events are process-wide
@@ -46,18 +49,13 @@ def register(app: Flask) -> None:
         on_tick(audit.scheduled_checkpoint)
         _CONNECTED = True
     app.register_blueprint(audit_api_bp)
-    from monitor import audit_views
-
-    audit_views.register(app)  # /monitor/audit: checkpoints, countersigning, the export, verifying offline
-    from trading.extensions import csrf
-
     csrf.exempt(audit_api_bp)  # bearer tokens, never cookies
+    audit_views.register(app)  # /monitor/audit: checkpoints, countersigning, the export, verifying offline
     app.extensions.setdefault("ticks", []).append(run_ticks)
     for part in (live, cards, supervisors, views):
         part.register(app)
     app.cli.add_command(cli.audit_group)
     app.cli.add_command(cli.monitor_group)
-    from flask_babel import lazy_gettext as _l
 
     # the main navigation (beside the dashboard's own link): the cards for whoever may hold one,
     # a social supervisor's own trades
