@@ -23,6 +23,7 @@ from trading.api.openapi import doc
 from trading.clock import local_tz, now
 from trading.errors import IllegalMove, InvalidInput
 from trading.extensions import db
+from trading.views_common import load_trade
 from trading.permissions import permission, require, requires
 from trading.schemas import LoadSchema, field
 from trading.trades.models import Trade
@@ -153,11 +154,6 @@ class DepositSchema(Schema):
 bp = Blueprint("deposits", __name__, url_prefix="/bidding")
 
 
-def load_trade(trade_id: int, **_other) -> Trade:
-    trade = db.session.get(Trade, trade_id)
-    if trade is None:
-        abort(404)
-    return trade
 
 
 def _bidders() -> list[Organisation]:

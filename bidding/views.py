@@ -19,6 +19,7 @@ from trading.accounts.roles import Role
 from trading.clock import now
 from trading.errors import DomainError, InvalidInput
 from trading.extensions import db
+from trading.views_common import load_trade
 from trading.permissions import can, requires
 from trading.trades.flows import TradeState
 from trading.trades.models import Trade
@@ -30,11 +31,6 @@ bp = Blueprint("bidding", __name__, url_prefix="/bidding")
 SUPERVISOR_ROLES = (Role.ADMIN_SUPERVISOR, Role.SOCIAL_SUPERVISOR)
 
 
-def load_trade(trade_id: int, **_other) -> Trade:
-    trade = db.session.get(Trade, trade_id)
-    if trade is None:
-        abort(404)
-    return trade
 
 
 # ---- the bid page ---------------------------------------------------------------------------------

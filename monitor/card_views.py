@@ -13,6 +13,7 @@ from trading.accounts.roles import Role
 from trading.centres.models import Centre
 from trading.errors import InvalidInput
 from trading.extensions import db
+from trading.views_common import load_trade
 from trading.permissions import can, requires
 from trading.rules.norms import Level
 from trading.trades.flows import TradeState
@@ -28,11 +29,6 @@ def load_card(card_id: int, **_other) -> Card:
     return card
 
 
-def load_trade(trade_id: int, **_other) -> Trade:
-    trade = db.session.get(Trade, trade_id)
-    if trade is None:
-        abort(404)
-    return trade
 
 
 @bp.route("/cards")

@@ -20,6 +20,7 @@ from trading.accounts.roles import Role
 from trading.centres.models import Centre
 from trading.errors import DomainError, InvalidInput
 from trading.extensions import db
+from trading.views_common import load_trade
 from trading.permissions import can, requires
 from trading.trades.models import Trade
 
@@ -38,11 +39,6 @@ def default_duties() -> str:
     ))
 
 
-def load_trade(trade_id: int, **_other) -> Trade:
-    trade = db.session.get(Trade, trade_id)
-    if trade is None:
-        abort(404)
-    return trade
 
 
 def load_supervisor(supervisor_id: int, **_other) -> SocialSupervisor:

@@ -135,6 +135,13 @@ def template_globals() -> dict:
     }
 
 
+def load_trade(trade_id: int, **_other):
+    """The trade a URL names, or 404: the `load` of `requires` in every package's views and APIs."""
+    from trading.trades.models import Trade
+
+    return db.get_or_404(Trade, trade_id)
+
+
 def nav_links() -> list[tuple[str, str]]:
     """Links other packages add to the main navigation: (url, label) the current user may follow.
 

@@ -44,15 +44,9 @@ def json_body() -> dict:
 
 
 def trade_or_404(trade_id: int):
-    from flask import abort
+    from trading.views_common import load_trade
 
-    from trading.extensions import db
-    from trading.trades.models import Trade
-
-    trade = db.session.get(Trade, trade_id)
-    if trade is None:
-        abort(404)
-    return trade
+    return load_trade(trade_id)
 
 
 def ok(payload, status: int = 200):

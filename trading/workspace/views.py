@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
@@ -14,6 +14,7 @@ from trading.centres.models import Centre
 from trading.clock import local_tz
 from trading.errors import InvalidInput
 from trading.extensions import db
+from trading.views_common import load_trade
 from trading.notices import services as notices
 from trading.notices.models import Notification
 from trading.permissions import requires
@@ -27,11 +28,6 @@ from trading.views_common import field_errors
 bp = Blueprint("workspace", __name__, url_prefix="/workspace")
 
 
-def load_trade(trade_id: int) -> Trade:
-    trade = db.session.get(Trade, trade_id)
-    if trade is None:
-        abort(404)
-    return trade
 
 
 @bp.route("/")
