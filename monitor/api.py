@@ -18,6 +18,7 @@ from trading.api import bearer_only, no_store, ok
 from trading.api.openapi import doc
 from trading.errors import InvalidInput
 from trading.extensions import db
+from trading.params import int_arg
 from trading.permissions import require
 
 bp = Blueprint("audit_api", __name__, url_prefix="/api/v1/audit")
@@ -26,16 +27,7 @@ bp.after_request(no_store)
 
 
 def _int_arg(name: str, minimum: int = 0, default: int | None = None) -> int:
-    raw = request.args.get(name)
-    if raw is None and default is not None:
-        return default
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise InvalidInput({name: [_("must be a whole number")]}) from None
-    if value < minimum:
-        raise InvalidInput({name: [_("must be at least %(n)s", n=minimum)]})
-    return value
+    return int_arg(name, default, minimum=minimum, required=default is None)
 
 
 def _size_arg(name: str) -> int:

@@ -13,6 +13,7 @@ from trading.api import bearer_only, json_body, no_store, trade_or_404
 from trading.api.openapi import doc
 from trading.errors import InvalidInput
 from trading.extensions import db
+from trading.params import int_arg
 from trading.permissions import require
 from trading.rules.norms import Level
 from trading.schemas import LoadSchema, field
@@ -93,10 +94,7 @@ def _choice(name: str, allowed: tuple[str, ...]) -> str | None:
 
 
 def _limit() -> int:
-    raw = request.args.get("limit", "100")
-    if not raw.isdigit() or int(raw) < 1:
-        raise InvalidInput({"limit": [_("must be a whole number of at least 1")]})
-    return min(int(raw), 500)
+    return min(int_arg("limit", 100), 500)
 
 
 @bp.get("/cards")
@@ -115,11 +113,9 @@ def list_cards():
     elif state:
         query = query.where(Card.state == CardState(state))
     for name, column in (("centre", Card.centre_id), ("trade", Card.trade_id)):
-        raw = request.args.get(name)
-        if raw is not None:
-            if not raw.isdigit():
-                raise InvalidInput({name: [_("must be a whole number")]})
-            query = query.where(column == int(raw))
+        value = int_arg(name)
+        if value is not None:
+            query = query.where(column == value)
     rows = db.session.scalars(query.order_by(Card.issued_at.desc(), Card.id.desc()).limit(_limit())).all()
     return jsonify(CardSchema(many=True).dump(rows))
 

@@ -44,6 +44,7 @@ from monitor import audit
 from monitor.models import AuditEntry, AuditHead
 from monitor.visibility import visible_clause, visible_to
 from trading.extensions import db
+from trading.params import MAX_INT
 
 log = logging.getLogger(__name__)
 
@@ -554,7 +555,7 @@ def _after() -> int | None:
         value = int(raw.strip())
     except ValueError:
         abort(400)
-    if value < -1:
+    if not -1 <= value <= MAX_INT:  # beyond what the database holds
         abort(400)
     return value
 

@@ -6,7 +6,6 @@ import json
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, request
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from monitor import signoffs, supervisor_draws, supervisors
@@ -18,8 +17,8 @@ from monitor.supervisor_schemas import (DrawnSupervisorSchema, SupervisorCreateS
                                         SupervisorStatusActionSchema, TradeSupervisionSchema)
 from trading.api import bearer_only, json_body, no_store, ok, trade_or_404
 from trading.api.openapi import doc
-from trading.errors import InvalidInput
 from trading.extensions import db
+from trading.params import int_arg
 from trading.permissions import require
 
 bp = Blueprint("supervisors_api", __name__, url_prefix="/api/v1")
@@ -60,13 +59,7 @@ def supervision_view(trade) -> dict:
 
 
 def _int_arg(name: str) -> int | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise InvalidInput({name: [_("must be a whole number")]}) from None
+    return int_arg(name)
 
 
 # ---- the registry ---------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from flask import Flask, g, has_request_context, request, session
 
 from trading.config import Config, ProductionConfig, check_config, resolve_paths
 from trading.extensions import babel, csrf, db, login_manager, migrate
+from trading.params import register_converters
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,6 +52,7 @@ def create_app(config: type | dict | None = None) -> Flask:
 
     _register_rule_sets()
     _register_listeners()
+    register_converters(app)  # before any rule is added: every <int:...> is bounded (trading/params.py)
     _register_blueprints(app)
     _register_cli(app)
     _register_sqlite_pragmas(app)

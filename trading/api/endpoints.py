@@ -15,6 +15,7 @@ from trading.errors import InvalidInput
 from trading.extensions import db
 from trading.notices import services as notices
 from trading.notices.views import serve_document
+from trading.params import MAX_PAGE, int_arg
 from trading.notices.models import Clarification, Document, Notice, NoticeKind
 from trading.notices.schemas import (ClarificationCreateSchema, ClarificationSchema, ClarificationStaffSchema,
                                      DocumentSchema,
@@ -71,12 +72,7 @@ _trade = trade_or_404
 
 
 def _page_args() -> tuple[int, int]:
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-        per_page = min(100, max(1, int(request.args.get("per_page", 20))))
-    except ValueError:
-        raise InvalidInput({"page": [_("page and per_page must be whole numbers")]}) from None
-    return page, per_page
+    return int_arg("page", 1, maximum=MAX_PAGE), int_arg("per_page", 20, maximum=100)
 
 
 @bp.post("/tokens")
@@ -218,11 +214,9 @@ def create_transition(trade_id: int):
 def list_notices():
     page, per_page = _page_args()
     stmt = sa.select(Notice).join(Trade).where(Trade.published_at.is_not(None))
-    if request.args.get("trade"):
-        try:
-            stmt = stmt.where(Notice.trade_id == int(request.args["trade"]))
-        except ValueError:
-            raise InvalidInput({"trade": [_("must be a whole number")]}) from None
+    trade_id = int_arg("trade")
+    if trade_id is not None:
+        stmt = stmt.where(Notice.trade_id == trade_id)
     if request.args.get("kind"):
         try:
             stmt = stmt.where(Notice.kind == NoticeKind(request.args["kind"]))

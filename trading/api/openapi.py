@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
@@ -9,6 +10,7 @@ from flask import current_app, jsonify
 from marshmallow import Schema, fields
 
 from trading.api import bp
+from trading.params import MAX_INT
 
 _DOCS: dict[str, dict] = {}
 
@@ -18,7 +20,7 @@ def doc(summary: str, request_schema=None, response_schema=None, status: int = 2
         binary: str | None = None, bodyless: bool = False):
     """Describe an endpoint for the OpenAPI document (kept beside the route, not in a docstring).
 
-    `query` maps query parameter names to their type; `upload` names a multipart file field;
+    `query` maps query parameter names to their type (or a schema, for bounds); `upload` names a multipart file field;
     `paged` wraps the (many=True) response schema in the {items, page, per_page, total} page object;
     `binary` names the media type of a raw request body (a sealed envelope); `bodyless` marks a
     command whose path says everything (published as `x-bodyless`).
@@ -41,11 +43,27 @@ def _schema_ref(schema):
     return schema if isinstance(schema, Schema) else schema
 
 
-def _money_as_string(self, field, **kwargs) -> dict:
-    """Amounts are dumped as strings (no float rounding); say so instead of apispec's "number"."""
+def _money_as_string(self, field, ret: dict, **kwargs) -> dict:
+    """Amounts are dumped as strings (no float rounding); say so instead of apispec's "number".
+
+    apispec copies a Decimal range as Decimals, which JSON renders as strings: OpenAPI wants numbers
+    for `minimum`/`maximum` of a number, and no bounds on a string."""
     if isinstance(field, fields.Decimal) and field.as_string:
+        ret.pop("minimum", None)
+        ret.pop("maximum", None)
         return {"type": "string", "format": "decimal", "pattern": r"^-?\d+(\.\d+)?$"}
-    return {}
+    return {k: float(ret[k]) for k in ("minimum", "maximum") if isinstance(ret.get(k), Decimal)}
+
+
+#: every id in a path: what the app-wide `int` converter accepts (trading/params.py)
+PATH_ID = {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_INT}
+
+
+def _query_schema(kind: str | dict) -> dict:
+    """A query parameter's schema: a type name, or a full schema for bounded ones."""
+    if isinstance(kind, dict):
+        return kind
+    return {"type": "integer", "format": "int64"} if kind == "integer" else {"type": kind}
 
 
 def build_spec() -> dict:
@@ -66,9 +84,9 @@ def build_spec() -> dict:
         if meta is None:
             continue
         path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
-        params = [{"name": p, "in": "path", "required": True, "schema": {"type": "integer"}}
+        params = [{"name": p, "in": "path", "required": True, "schema": dict(PATH_ID)}
                   for p in re.findall(r"{(\w+)}", path)]
-        params += [{"name": q, "in": "query", "required": False, "schema": {"type": t}}
+        params += [{"name": q, "in": "query", "required": False, "schema": _query_schema(t)}
                    for q, t in meta["query"].items()]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             op: dict = {"summary": meta["summary"], "operationId": name, "parameters": params, "responses": {}}
