@@ -50,6 +50,7 @@ system-test:
 
 db:
 	SCHEDULER_SECONDS=0 $(BIN)/flask db upgrade
+	SCHEDULER_SECONDS=0 $(BIN)/flask signing-keys publish
 
 demo:
 	SCHEDULER_SECONDS=0 $(BIN)/flask demo

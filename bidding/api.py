@@ -77,7 +77,7 @@ def get_opening_key(trade_id: int):
 @bp.get("/receipt-key")
 @doc("The platform's receipt-signing public key (Ed25519)", None, ReceiptKeySchema, auth=False)
 def get_receipt_key():
-    public = services.receipt_private_key().public_key()
+    public = services.receipt_public_key()
     raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     pem = public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
     return jsonify(ReceiptKeySchema().dump({"public_key": raw.hex(), "key_id": receipt.key_id(public), "pem": pem}))

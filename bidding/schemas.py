@@ -5,12 +5,12 @@ import json
 
 from marshmallow import Schema, fields, validate
 
-from trading.schemas import LoadSchema, field
+from trading.schemas import LoadSchema, field, id_field
 
 
 class AppointKeyholdersSchema(LoadSchema):
-    execute = field(fields.List, fields.Integer(strict=True), required=True, validate=validate.Length(min=1, max=20))
-    supervise = field(fields.List, fields.Integer(strict=True), required=True,
+    execute = field(fields.List, id_field(), required=True, validate=validate.Length(min=1, max=20))
+    supervise = field(fields.List, id_field(), required=True,
                       validate=validate.Length(min=1, max=20))
 
 

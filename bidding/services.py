@@ -8,7 +8,7 @@ from typing import BinaryIO
 
 import sqlalchemy as sa
 from blinker import Namespace
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from flask import current_app
 from flask_babel import gettext as _, lazy_gettext as _l
 
@@ -21,7 +21,7 @@ from trading.blobs import BlobRefused, blob_store
 from trading.clock import now
 from trading.errors import IllegalMove, InvalidInput, NotAllowed
 from trading.extensions import db
-from trading.keyfiles import ed25519_key
+from trading.signing import services as signing
 from trading.permissions import require
 from trading.signals import audit_index_of, sensitive_read
 from trading.trades.flows import TradeState
@@ -164,9 +164,13 @@ def on_trade_moved(trade: Trade, move: str, **_kw) -> None:
 # ---- receiving bids -----------------------------------------------------------------------------
 
 def receipt_private_key() -> Ed25519PrivateKey:
-    """The platform's receipt-signing key, made on first use under instance/ (or RECEIPT_KEY_PATH)."""
-    return ed25519_key(Path(current_app.config.get("RECEIPT_KEY_PATH")
-                            or Path(current_app.instance_path) / "receipt-key.pem"))
+    """The platform's receipt-signing key from configuration, refused (503) unless it is the published one."""
+    return signing.signer("receipt")
+
+
+def receipt_public_key() -> Ed25519PublicKey:
+    """The key receipts verify against: the published one (this host's before the first receipt)."""
+    return signing.public_key("receipt")
 
 
 def bidder_organisation(actor: User):

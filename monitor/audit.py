@@ -37,9 +37,11 @@ MAX_VALUE = 512
 
 #: tables never logged: the log itself, throttling counters, derived messages
 #: (api_tokens: signing in is no trade record, and a bidder's token logged beside a pseudonymous bid
-#: would name the bidder)
+#: would name the bidder; published_keys: the first signature publishes its key, and the entry would name
+#: whoever caused it, e.g. the first bidder; each checkpoint carries the key id anyway)
 SKIP_TABLES = {"audit_entries", "audit_nodes", "audit_head", "audit_checkpoints", "audit_countersignatures",
                "login_attempts", "api_tokens",
+               "published_keys",
                "notifications", "alembic_version"}
 #: secrets that must never reach the log, by column name
 SECRET_COLUMNS = {"password_hash", "token_hash", "protected_key", "sealed", "held_share", "receipt"}
@@ -603,19 +605,18 @@ def consistency(first: int, second: int) -> dict:
 
 # ---- checkpoints ------------------------------------------------------------------------------
 
-def signing_key():
-    from pathlib import Path
+def signing_key(session: Session | None = None):
+    """The checkpoint key from configuration, refused (503) unless it is the published one."""
+    from trading.signing.services import signer
 
-    from trading.keyfiles import ed25519_key
-
-    return ed25519_key(Path(current_app.config.get("AUDIT_KEY_PATH")
-                            or Path(current_app.instance_path) / "audit-key.pem"))
+    return signer("audit", session)
 
 
 def public_key_info() -> dict:
-    from cryptography.hazmat.primitives import serialization
+    """The key checkpoints verify against: the published one (this host's before the first checkpoint)."""
+    from trading.signing.services import public_key, raw_public
 
-    raw = signing_key().public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    raw = raw_public(public_key("audit"))
     return {"alg": "Ed25519", "public_key": base64.b64encode(raw).decode(), "key_id": key_id(raw)}
 
 
@@ -629,15 +630,18 @@ def log_origin() -> str:
 
 def sign_checkpoint(reason: str, session: Session | None = None) -> Checkpoint:
     """Sign (size, root, time) of the log as of this transaction and store it in the same transaction."""
+    from trading.signing.services import raw_public
+
     session = session or db.session
+    key = signing_key(session)  # first: publishing the key is itself an entry, before the head is read
+    info = {"key_id": key_id(raw_public(key))}
     conn = session.connection()
     size, frontier, _prev = _lock_head(conn, 0)
     root = merkle.frontier_root(frontier)
     at = now()
-    info = public_key_info()
     body = canonical({"origin": log_origin(), "size": size, "root": root.hex(), "at": iso(at),
                       "key_id": info["key_id"]})
-    signature = signing_key().sign(body)
+    signature = key.sign(body)
     row = Checkpoint(size=size, root=root, at=at, reason=reason[:32], body=body.decode("utf-8"),
                      key_id=info["key_id"], signature=signature)
     session.add(row)

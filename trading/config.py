@@ -18,6 +18,10 @@ def _bool(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+#: the platform's signing keys (trading/signing/services.py): a PEM file, or the key itself in base64
+SIGNING_KEY_SETTINGS = ("RECEIPT_SIGNING_KEY_FILE", "RECEIPT_SIGNING_KEY", "AUDIT_SIGNING_KEY_FILE", "AUDIT_SIGNING_KEY")
+
+
 class Config:
     """Embedded default: SQLite under instance/, sandbox trades allowed, scheduler on."""
 
@@ -54,6 +58,11 @@ class Config:
     MAIL_SEND_AFTER_COMMIT = True  # besides the tick, send at once on a short-lived thread after commit
     MAIL_BATCH = 50
     PUBLIC_BASE_URL: str | None = None  # for links in e-mails, e.g. https://trading.example.gov.cn
+    # signing keys: unset in development makes each once under instance/; production needs them set
+    RECEIPT_SIGNING_KEY_FILE: str | None = None
+    RECEIPT_SIGNING_KEY: str | None = None
+    AUDIT_SIGNING_KEY_FILE: str | None = None
+    AUDIT_SIGNING_KEY: str | None = None
 
     @classmethod
     def from_env(cls) -> dict:
@@ -79,7 +88,8 @@ class Config:
             out["TRUSTED_PROXIES"] = int(env["TRUSTED_PROXIES"])
         if env.get("SCHEDULER_SECONDS"):
             out["SCHEDULER_SECONDS"] = float(env["SCHEDULER_SECONDS"])
-        for name in ("SMTP_HOST", "SMTP_USER", "SMTP_PASSWORD", "SMTP_TLS", "MAIL_FROM", "PUBLIC_BASE_URL"):
+        for name in ("SMTP_HOST", "SMTP_USER", "SMTP_PASSWORD", "SMTP_TLS", "MAIL_FROM", "PUBLIC_BASE_URL",
+                     *SIGNING_KEY_SETTINGS):
             if env.get(name):
                 out[name] = env[name]
         if env.get("SMTP_PORT"):
@@ -92,7 +102,7 @@ class Config:
 
 
 class ProductionConfig(Config):
-    """Production: refuses the default secret and sandbox trades."""
+    """Production: refuses the default secret, sandbox trades, and signing keys left to chance."""
 
     PRODUCTION = True
     SANDBOX_ENABLED = False
@@ -120,6 +130,9 @@ def check_config(config: dict) -> None:
             raise ConfigError("production SECRET_KEY must be at least 32 characters")
         if config.get("SANDBOX_ENABLED"):
             raise ConfigError("production config refuses sandbox trades (SANDBOX_ENABLED)")
+        from trading.signing.services import check_configured
+
+        check_configured(config)
 
 
 def resolve_paths(config: dict, instance_path: str) -> None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 MESSAGES = {
     "required": _l("is required"),
@@ -28,8 +28,21 @@ def field(cls, *args, **kwargs):
         messages["invalid_awareness"] = _l("needs a time zone offset, e.g. +08:00")
     if issubclass(cls, fields.Decimal):
         messages["special"] = _l("must be a finite amount")
+    if issubclass(cls, fields.Integer):  # beyond 64 bits the database overflows (a 500): refuse it here
+        given = kwargs.pop("validate", None)
+        given = [] if given is None else list(given) if isinstance(given, (list, tuple)) else [given]
+        kwargs["validate"] = [*given, INT64]
     messages.update(kwargs.pop("error_messages", {}))
     return cls(*args, error_messages=messages, **kwargs)
+
+
+#: what a database integer column holds
+INT64 = validate.Range(min=-(2**63), max=2**63 - 1, error=_l("must be a whole number from {min} to {max}"))
+
+
+def id_field(**kwargs):
+    """A whole number naming a row (strict: 7, not "7" or 7.0), within what the database holds."""
+    return field(fields.Integer, strict=True, **kwargs)
 
 
 class LoadSchema(Schema):

@@ -5,9 +5,9 @@ from datetime import timedelta
 
 import pytest
 
-from tests.conftest import PASSWORD, api_headers, csrf_token, login
+from tests.conftest import PASSWORD, api_headers, csrf_token, login, write_key
 from trading import create_app
-from trading.config import DEFAULT_SECRET, ConfigError, ProductionConfig, check_config
+from trading.config import DEFAULT_SECRET, SIGNING_KEY_SETTINGS, ConfigError, ProductionConfig, check_config
 
 STRONG_SECRET = "k3J9s-very-long-random-production-secret-0123456789"
 
@@ -273,8 +273,10 @@ def production_env(monkeypatch, tmp_path):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prod.sqlite'}")
     monkeypatch.setenv("BLOB_DIR", str(tmp_path / "blobs"))
     monkeypatch.setenv("SCHEDULER_SECONDS", "0")
-    for name in ("SECRET_KEY", "SANDBOX_ENABLED"):
+    for name in ("SECRET_KEY", "SANDBOX_ENABLED", *SIGNING_KEY_SETTINGS):
         monkeypatch.delenv(name, raising=False)
+    for purpose in ("RECEIPT", "AUDIT"):  # production needs its signing keys (tests/trading/test_signing_keys.py)
+        monkeypatch.setenv(f"{purpose}_SIGNING_KEY_FILE", str(write_key(tmp_path / f"{purpose.lower()}.pem")))
     return monkeypatch
 
 
@@ -333,10 +335,12 @@ def test_one_address_guessing_many_accounts_is_throttled(app, client, clock, use
 
 
 def test_check_config_directly():
-    base = {"PRODUCTION": True, "SECRET_KEY": STRONG_SECRET, "SANDBOX_ENABLED": False}
-    check_config(base)  # fine
+    base = {"PRODUCTION": True, "SECRET_KEY": STRONG_SECRET, "SANDBOX_ENABLED": False,
+            "RECEIPT_SIGNING_KEY_FILE": "/etc/platform/receipt.pem", "AUDIT_SIGNING_KEY": "c2VjcmV0"}
+    check_config(base)  # fine (the files are read when the app starts)
     for bad in ({"SECRET_KEY": DEFAULT_SECRET}, {"SECRET_KEY": ""}, {"SECRET_KEY": None},
-                {"SECRET_KEY": "x" * 31}, {"SANDBOX_ENABLED": True}):
+                {"SECRET_KEY": "x" * 31}, {"SANDBOX_ENABLED": True}, {"RECEIPT_SIGNING_KEY_FILE": None},
+                {"AUDIT_SIGNING_KEY": ""}):
         with pytest.raises(ConfigError):
             check_config({**base, **bad})
     check_config({"PRODUCTION": False, "SECRET_KEY": DEFAULT_SECRET, "SANDBOX_ENABLED": True})

@@ -1,0 +1,1 @@
+"""The platform's own signing keys (receipts, audit checkpoints): from configuration, published once, never two."""
