@@ -18,12 +18,33 @@ MAX_PAGE = 1_000_000
 
 
 class BoundedIntConverter(IntegerConverter):
-    """`<int:...>` for every route: 1..2^63-1 (bounds can be overridden per route); anything else is no match (404)."""
+    """`<int:...>` for every route: 1..2^63-1, anything else no match (404).
+
+    The bound is in the regex, not only in `to_python`: werkzeug answers 405 instead of 404 when a value
+    its converter refuses sits on a path that other methods share (GET and POST /trades/<id>/bids).
+    """
 
     def __init__(self, map, fixed_digits: int = 0, min: int | None = 1, max: int | None = MAX_INT,
                  signed: bool = False) -> None:
         bounded = MAX_INT if max is None else builtins.min(max, MAX_INT)
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=bounded, signed=signed)
+        if not signed and not fixed_digits and min in (0, 1):
+            self.regex = ("0|" if min == 0 else "") + up_to(bounded)
+
+
+def up_to(n: int) -> str:
+    """A regex matching the decimal numbers 1..n exactly (no sign, no leading zero)."""
+    digits = str(n)
+    width = len(digits)
+    options = [rf"[1-9]\d{{0,{width - 2}}}"] if width > 1 else []  # every shorter number
+    for i, ch in enumerate(digits):  # same width: n's first i digits, then a smaller digit, then anything
+        low, d = (1 if i == 0 else 0), int(ch)
+        if d > low:
+            rest = width - i - 1
+            options.append(digits[:i] + (f"[{low}-{d - 1}]" if d - 1 > low else str(low))
+                           + (rf"\d{{{rest}}}" if rest else ""))
+    options.append(digits)
+    return "(?:" + "|".join(options) + ")"
 
 
 def register_converters(app) -> None:
