@@ -101,6 +101,15 @@ def test_a_second_host_with_its_own_keys_refuses_to_sign(db, app, client, make_a
             audit.sign_checkpoint("schedule")
         _db.session.rollback()
         assert _db.session.scalar(sa.select(sa.func.count()).select_from(Checkpoint)) == 1
+        # a key move's checkpoint is signed when its transaction commits: the commit fails, the move with it
+        from trading.trades.models import Trade
+
+        audit.request_checkpoint("move:close")
+        _db.session.get(Trade, sealed_trade.id).title = "changed on host B"
+        with pytest.raises(SigningKeyMismatch):
+            _db.session.commit()
+        _db.session.rollback()
+        assert _db.session.get(Trade, sealed_trade.id).title != "changed on host B"
         _db.session.remove()
 
     # host B still publishes the platform's keys, not its own
