@@ -16,6 +16,7 @@ import requests
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
+from tests.conftest import write_key
 from trading import create_app
 from trading.config import TestConfig
 from trading.demo import DEMO_PASSWORD, load_demo
@@ -33,8 +34,8 @@ def demo_server(tmp_path, clock):
     config = type("FuzzConfig", (TestConfig,), {
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'fuzz.sqlite'}",
         "BLOB_DIR": str(tmp_path / "blobs"),
-        "RECEIPT_SIGNING_KEY_FILE": str(tmp_path / "receipt-key.pem"),
-        "AUDIT_SIGNING_KEY_FILE": str(tmp_path / "audit-key.pem"),
+        "RECEIPT_SIGNING_KEY_FILE": str(write_key(tmp_path / "receipt-key.pem")),
+        "AUDIT_SIGNING_KEY_FILE": str(write_key(tmp_path / "audit-key.pem")),
     })
     app = create_app(config)
     with app.app_context():

@@ -112,7 +112,7 @@ def test_cli_publishes_and_shows_the_keys(make_app, tmp_path):
     other = make_app(SQLALCHEMY_DATABASE_URI=app.config["SQLALCHEMY_DATABASE_URI"],
                      RECEIPT_SIGNING_KEY_FILE=str(write_key(tmp_path / "other.pem")), AUDIT_SIGNING_KEY_FILE=str(audit))
     refused = other.test_cli_runner().invoke(args=["signing-keys", "publish"])
-    assert refused.exit_code == 1 and "refuses to sign" in refused.output
+    assert refused.exit_code == 1 and "拒绝签名" in refused.output  # the CLI speaks the platform's first language
     assert "DIFFERENT" in other.test_cli_runner().invoke(args=["signing-keys", "show"]).output
     with other.app_context():
         assert signing.published("receipt").key_id == ids["receipt"]  # unchanged
