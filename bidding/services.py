@@ -21,7 +21,7 @@ from trading.blobs import BlobRefused, blob_store
 from trading.clock import now
 from trading.errors import IllegalMove, InvalidInput, NotAllowed
 from trading.extensions import db
-from trading.signing import services as signing
+from trading.platform_keys import services as platform_keys
 from trading.permissions import require
 from trading.signals import audit_index_of, sensitive_read
 from trading.trades.flows import TradeState
@@ -165,12 +165,12 @@ def on_trade_moved(trade: Trade, move: str, **_kw) -> None:
 
 def receipt_private_key() -> Ed25519PrivateKey:
     """The platform's receipt-signing key from configuration, refused (503) unless it is the published one."""
-    return signing.signer("receipt")
+    return platform_keys.signer("receipt")
 
 
 def receipt_public_key() -> Ed25519PublicKey:
     """The key receipts verify against: the published one (this host's before the first receipt)."""
-    return signing.public_key("receipt")
+    return platform_keys.public_key("receipt")
 
 
 def bidder_organisation(actor: User):

@@ -607,14 +607,14 @@ def consistency(first: int, second: int) -> dict:
 
 def signing_key(session: Session | None = None):
     """The checkpoint key from configuration, refused (503) unless it is the published one."""
-    from trading.signing.services import signer
+    from trading.platform_keys.services import signer
 
     return signer("audit", session)
 
 
 def public_key_info() -> dict:
     """The key checkpoints verify against: the published one (this host's before the first checkpoint)."""
-    from trading.signing.services import public_key, raw_public
+    from trading.platform_keys.services import public_key, raw_public
 
     raw = raw_public(public_key("audit"))
     return {"alg": "Ed25519", "public_key": base64.b64encode(raw).decode(), "key_id": key_id(raw)}
@@ -630,7 +630,7 @@ def log_origin() -> str:
 
 def sign_checkpoint(reason: str, session: Session | None = None) -> Checkpoint:
     """Sign (size, root, time) of the log as of this transaction and store it in the same transaction."""
-    from trading.signing.services import raw_public
+    from trading.platform_keys.services import raw_public
 
     session = session or db.session
     key = signing_key(session)  # first: publishing the key is itself an entry, before the head is read

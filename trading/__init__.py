@@ -11,7 +11,7 @@ from flask import Flask, g, has_request_context, request, session
 from trading.config import Config, ProductionConfig, check_config, resolve_paths
 from trading.extensions import babel, csrf, db, login_manager, migrate
 from trading.params import register_converters
-from trading.signing.services import check_loadable
+from trading.platform_keys.services import check_loadable
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -94,7 +94,7 @@ def _register_models() -> None:
     import trading.notices.models  # noqa: F401
     import trading.notices.services  # noqa: F401  (registers the publish hook and bidder source)
     import trading.rules.days  # noqa: F401
-    import trading.signing.models  # noqa: F401
+    import trading.platform_keys.models  # noqa: F401
     import trading.trades.models  # noqa: F401
     import trading.trades.permissions  # noqa: F401
     import bidding.models  # noqa: F401
@@ -163,7 +163,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from trading.cli import centres_command, create_user_command, demo_command, tick_command
 
-    from trading.signing.cli import signing_keys_command
+    from trading.platform_keys.cli import signing_keys_command
 
     for command in (demo_command, tick_command, centres_command, create_user_command, signing_keys_command):
         app.cli.add_command(command)

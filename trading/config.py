@@ -18,7 +18,7 @@ def _bool(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-#: the platform's signing keys (trading/signing/services.py): a PEM file, or the key itself in base64
+#: the platform's signing keys (trading/platform_keys/services.py): a PEM file, or the key itself in base64
 SIGNING_KEY_SETTINGS = ("RECEIPT_SIGNING_KEY_FILE", "RECEIPT_SIGNING_KEY", "AUDIT_SIGNING_KEY_FILE", "AUDIT_SIGNING_KEY")
 
 
@@ -130,7 +130,7 @@ def check_config(config: dict) -> None:
             raise ConfigError("production SECRET_KEY must be at least 32 characters")
         if config.get("SANDBOX_ENABLED"):
             raise ConfigError("production config refuses sandbox trades (SANDBOX_ENABLED)")
-        from trading.signing.services import check_configured
+        from trading.platform_keys.services import check_configured
 
         check_configured(config)
 

@@ -17,8 +17,8 @@ from monitor.models import Checkpoint
 from tests.bidding.test_bids_api import _envelope, _submit, sealed_trade  # noqa: F401  (fixture)
 from tests.conftest import api_headers, write_key
 from trading.extensions import db as _db
-from trading.signing.models import PublishedKey
-from trading.signing.services import SigningKeyMismatch
+from trading.platform_keys.models import PublishedKey
+from trading.platform_keys.services import SigningKeyMismatch
 
 
 @pytest.fixture

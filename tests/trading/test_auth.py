@@ -275,7 +275,7 @@ def production_env(monkeypatch, tmp_path):
     monkeypatch.setenv("SCHEDULER_SECONDS", "0")
     for name in ("SECRET_KEY", "SANDBOX_ENABLED", *SIGNING_KEY_SETTINGS):
         monkeypatch.delenv(name, raising=False)
-    for purpose in ("RECEIPT", "AUDIT"):  # production needs its signing keys (tests/trading/test_signing_keys.py)
+    for purpose in ("RECEIPT", "AUDIT"):  # production needs its signing keys (tests/trading/test_platform_keys.py)
         monkeypatch.setenv(f"{purpose}_SIGNING_KEY_FILE", str(write_key(tmp_path / f"{purpose.lower()}.pem")))
     return monkeypatch
 

@@ -12,7 +12,7 @@ from tests.conftest import write_key
 from trading import create_app
 from trading.config import SIGNING_KEY_SETTINGS, ConfigError
 from trading.extensions import db
-from trading.signing import services as signing
+from trading.platform_keys import services as platform_keys
 
 STRONG_SECRET = "x" * 48
 
@@ -76,7 +76,7 @@ def test_a_key_given_as_a_base64_secret(production_env, tmp_path, form):
     production_env.setenv("AUDIT_SIGNING_KEY_FILE", str(write_key(tmp_path / "audit.pem")))
     app = create_app()
     with app.app_context():
-        assert _raw(signing.configured_key("receipt")) == _raw(key)
+        assert _raw(platform_keys.configured_key("receipt")) == _raw(key)
     production_env.setenv("RECEIPT_SIGNING_KEY", base64.b64encode(b"too short").decode())
     with pytest.raises(ConfigError, match="RECEIPT_SIGNING_KEY: base64 of a PEM Ed25519 private key or of its 32"):
         create_app()
@@ -89,9 +89,9 @@ def test_development_makes_each_key_once_in_instance(make_app, tmp_path):
     instance = tmp_path / "dev-instance"
     first = make_app(RECEIPT_KEY_PATH=str(instance / "receipt-key.pem"), AUDIT_KEY_PATH=str(instance / "audit-key.pem"))
     with first.app_context():
-        made = _raw(signing.configured_key("receipt"))
-        assert _raw(signing.configured_key("receipt")) == made  # kept, not remade
-        assert _raw(signing.configured_key("audit")) != made
+        made = _raw(platform_keys.configured_key("receipt"))
+        assert _raw(platform_keys.configured_key("receipt")) == made  # kept, not remade
+        assert _raw(platform_keys.configured_key("audit")) != made
     assert (instance / "receipt-key.pem").stat().st_mode & 0o077 == 0  # readable by the owner only
 
 
@@ -104,7 +104,7 @@ def test_cli_publishes_and_shows_the_keys(make_app, tmp_path):
     done = runner.invoke(args=["signing-keys", "publish"])
     assert done.exit_code == 0, done.output
     with app.app_context():
-        ids = {p: signing.published(p).key_id for p in signing.PURPOSES}
+        ids = {p: platform_keys.published(p).key_id for p in platform_keys.PURPOSES}
     assert f"receipt: published {ids['receipt']}" in done.output and f"audit: published {ids['audit']}" in done.output
     assert "(same)" in runner.invoke(args=["signing-keys", "show"]).output
 
@@ -115,5 +115,5 @@ def test_cli_publishes_and_shows_the_keys(make_app, tmp_path):
     assert refused.exit_code == 1 and "拒绝签名" in refused.output  # the CLI speaks the platform's first language
     assert "DIFFERENT" in other.test_cli_runner().invoke(args=["signing-keys", "show"]).output
     with other.app_context():
-        assert signing.published("receipt").key_id == ids["receipt"]  # unchanged
+        assert platform_keys.published("receipt").key_id == ids["receipt"]  # unchanged
         db.session.remove()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from trading.signing import services
+from trading.platform_keys import services
 
 signing_keys_command = AppGroup("signing-keys", help="The platform's receipt and audit-checkpoint signing keys.")
 

@@ -27,7 +27,7 @@ from trading.config import ConfigError
 from trading.errors import DomainError
 from trading.extensions import db
 from trading.keyfiles import ed25519_key
-from trading.signing.models import PublishedKey
+from trading.platform_keys.models import PublishedKey
 
 
 @dataclass(frozen=True)
