@@ -95,9 +95,10 @@ def _register_models() -> None:
     import bidding.models  # noqa: F401
     import bidding.permissions  # noqa: F401
     import bidding.ceremony_models  # noqa: F401
-    from monitor.plane import register_models
-
-    register_models()
+    import bidding.deposit_models  # noqa: F401
+    import monitor.audit.models  # noqa: F401
+    import monitor.cards.models  # noqa: F401
+    import monitor.supervisors.models  # noqa: F401
 
 
 def _register_rule_sets() -> None:
@@ -146,13 +147,67 @@ def _register_blueprints(app: Flask) -> None:
     csrf.exempt(bidding_api_bp)
     app.register_blueprint(bidding_bp)
 
-    from monitor.plane import register as register_monitor
+    from bidding import deposits
 
-    register_monitor(app)  # the supervision plane: audit log, live streams, cards, supervisors
+    app.register_blueprint(deposits.bp)
+    app.register_blueprint(deposits.api_bp)
+    csrf.exempt(deposits.api_bp)
+
+    _register_monitor(app)  # the supervision plane: audit log, live streams, cards, supervisors
 
     from trading.views_common import register_error_handlers
 
     register_error_handlers(app)
+
+
+_MONITOR_CONNECTED = False
+
+
+def _register_monitor(app: Flask) -> None:
+    """The supervision plane: capture, listeners and ticks (once per process), blueprints, commands."""
+    global _MONITOR_CONNECTED
+    from flask_babel import lazy_gettext as _l
+
+    import monitor.audit.permissions  # noqa: F401  (registers the permissions before any request)
+    import monitor.cards.permissions  # noqa: F401
+    import monitor.supervisors.permissions  # noqa: F401
+    from monitor import outbox, ticks
+    from monitor.audit import api as audit_api, cli as audit_cli, log as audit, views as audit_views
+    from monitor.cards import api as card_api, esupervision, views as card_views
+    from monitor.live import streams as live, views as dashboard
+    from monitor.supervisors import api as supervisor_api, draws, registry, signoffs, views as supervisor_views
+
+    live.configure(app)
+    signoffs.install_guards()
+    if not _MONITOR_CONNECTED:  # signals and session events are process-wide
+        audit.install()
+        audit.connect_listeners()
+        live.connect_hooks()
+        esupervision.connect()
+        outbox.install()
+        audit.SKIP_TABLES.add("mail_outbox")  # derived messages, like notifications
+        draws.connect_listeners()
+        signoffs.connect_listeners()
+        for tick in (audit.scheduled_checkpoint, esupervision.tick, outbox.deliver_due, registry.expire_terms):
+            ticks.on_tick(tick)
+        _MONITOR_CONNECTED = True
+    app.extensions.setdefault("ticks", []).append(ticks.run_ticks)
+
+    for blueprint in (audit_api.bp, audit_views.bp, live.bp, card_views.bp, card_api.bp, supervisor_views.bp,
+                      supervisor_api.bp, dashboard.bp):
+        app.register_blueprint(blueprint)
+    for blueprint in (audit_api.bp, card_api.bp, supervisor_api.bp):
+        csrf.exempt(blueprint)  # bearer tokens, never cookies
+    app.add_template_global(live.sees_centre, "live_sees_centre")
+    app.cli.add_command(audit_cli.audit_group)
+    app.cli.add_command(audit_cli.monitor_group)
+    # the main navigation: the dashboard for those who may open it, the cards for whoever may hold
+    # one, a social supervisor's own trades
+    app.extensions.setdefault("nav_links", []).extend([
+        ("monitor.dashboard", _l("Supervision"), "monitor.dashboard"),
+        ("cards.card_list", _l("Cards"), "cards.list"),
+        ("supervisors.mine", _l("My supervision"), "supervisors.mine"),
+    ])
 
 
 def _register_cli(app: Flask) -> None:

@@ -15,8 +15,9 @@ from bidding import envelope, keys, receipt
 from bidding.models import Bid, BidState, Keyholder, OpeningKey, SealedShare, Side
 from bidding.records import encode_bid
 from bidding.services import active_personal_key, share_context
-from monitor import audit, merkle
-from monitor.models import AuditEntry
+from monitor.audit import log as audit
+from monitor.audit import merkle
+from monitor.audit.models import AuditEntry
 from tests.conftest import api_headers
 from trading.accounts.roles import Role
 from trading.errors import IllegalMove

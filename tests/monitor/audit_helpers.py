@@ -37,7 +37,7 @@ class Trip:
 
 
 def entries(db) -> list[dict]:
-    from monitor.models import AuditEntry
+    from monitor.audit.models import AuditEntry
 
     return [json.loads(body) for body in db.session.scalars(sa.select(AuditEntry.body).order_by(AuditEntry.seq))]
 
@@ -66,7 +66,7 @@ def add_bidders(users, make_user, make_org) -> None:
 
 def run_trade(db, client, runner, users, clock, *, ceremony: bool = True, countersign: bool = True) -> Trip:
     """Create, approve, publish, bid, read the lists, close at the deadline, open, countersign, tick."""
-    from monitor.models import Checkpoint
+    from monitor.audit.models import Checkpoint
 
     tl = tender_timeline(START)
     body = {"centre_id": users["staff"].grants[0].centre_id, "method": "works_open_tender",

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from monitor import esupervision
-from monitor.card_models import Card, CardState
+from monitor.cards import esupervision
+from monitor.cards.models import Card, CardState
 from tests.conftest import CST, START, tender_timeline
 from trading.centres.models import Centre
 from trading.clock import clock as platform_clock

@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from monitor import supervisors
-from monitor.models import AuditEntry
+from monitor.supervisors import registry as supervisors
+from monitor.audit.models import AuditEntry
 from trading.accounts.roles import Role
 from trading.trades import services as trades
 from trading.trades.flows import TradeState as S
@@ -62,8 +62,8 @@ def publish(db, make_trade, users, price: str = "3000000.00", **overrides):
 def walk(db, trade, users, clock, to: S, *, sign: bool = True) -> None:
     """Move a published tender (no electronic ceremony) to `to` through the staff's moves; at each gated
     stage passed on the way, the serving supervisors sign first (unless `sign` is false)."""
-    from monitor import signoffs
-    from monitor.supervisor_models import SignOffStage
+    from monitor.supervisors import signoffs
+    from monitor.supervisors.models import SignOffStage
 
     gate = {S.OPENED: SignOffStage.OPENING_RECORD, S.EVALUATING: SignOffStage.EVALUATION_REPORT,
             S.AWARDED: SignOffStage.AWARD}

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from monitor import audit, merkle
-from monitor.models import AuditEntry, Checkpoint, Countersignature
+from monitor.audit import log as audit
+from monitor.audit import merkle
+from monitor.audit.models import AuditEntry, Checkpoint, Countersignature
 from tests.conftest import PASSWORD, api_headers, csrf_token, login
 from tests.monitor.audit_helpers import add_bidders, keyholding, run_trade  # noqa: F401  (fixture)
 from tests.monitor.matrix_audit import COVERED, PUBLIC
@@ -204,8 +205,8 @@ def test_entries_api_matrix_and_visibility(db, client, trip, users, make_trade, 
     assert not [e for e in bidder if e["action"] == "users.insert"]
     public = [e for e in bidder if e["action"] == "trades.update" and e["trade"] == trip.trade_id]
     assert public  # the published trade's changes are public
-    from monitor.visibility import visible_to
-    from monitor.models import AuditEntry as Row
+    from monitor.audit.visibility import visible_to
+    from monitor.audit.models import AuditEntry as Row
 
     rows = db.session.scalars(sa.select(Row)).all()
     for who in ("bidder", "supervisor", "staff_proc"):

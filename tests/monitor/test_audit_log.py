@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from monitor import audit
-from monitor.models import APPEND_ONLY, AuditEntry, AuditNode, Checkpoint, Countersignature
+from monitor.audit import log as audit
+from monitor.audit.models import APPEND_ONLY, AuditEntry, AuditNode, Checkpoint, Countersignature
 from tests.conftest import START, api_headers, tender_timeline
 from tests.monitor.audit_helpers import add_bidders, entries, keyholding, run_trade  # noqa: F401  (fixture)
 from tests.pg import PostgresServer

@@ -11,9 +11,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from monitor import cards as services
-from monitor.card_models import Card, CardEvent, CardState, OutboxMail
-from monitor.models import AuditEntry
+from monitor.cards import services
+from monitor.cards.models import Card, CardEvent, CardState, OutboxMail
+from monitor.audit.models import AuditEntry
 from tests.monitor.cards_fixtures import DEADLINE, cards, go, make_tender, tick, walk  # noqa: F401
 from trading.accounts.roles import Role
 from trading.errors import IllegalMove, InvalidInput, NotAllowed, PolicyViolation

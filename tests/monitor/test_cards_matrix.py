@@ -6,7 +6,7 @@ from typing import Callable
 
 import pytest
 
-from monitor import cards as card_services
+from monitor.cards import services as card_services
 from tests.conftest import api_headers, login
 from tests.monitor import matrix_cards
 from tests.monitor.cards_fixtures import cards, make_tender  # noqa: F401

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from monitor.card_models import CardState
+from monitor.cards.models import CardState
 from tests.conftest import api_headers, login as _login
 from tests.monitor.cards_fixtures import DEADLINE, cards, go, make_tender, tick, walk  # noqa: F401
 from trading.trades.flows import TradeState

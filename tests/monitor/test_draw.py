@@ -1,5 +1,5 @@
 """The verifiable draw: a pure function of public data, replayed identically from its audit entry (by
-`replay` and by `python -m monitor.draw`), different when the seed changes, and the count by rule."""
+`replay` and by `python -m monitor.verify.draw`), different when the seed changes, and the count by rule."""
 from __future__ import annotations
 
 import json
@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor import draw as drawing
-from monitor import supervisor_norms as norms
-from monitor.supervisor_models import SupervisorDraw
+from monitor.verify import draw as drawing
+from monitor.supervisors import norms
+from monitor.supervisors.models import SupervisorDraw
 from tests.conftest import api_headers
 from tests.monitor.supervisor_helpers import entries, publish, registry  # noqa: F401  (fixture)
 
@@ -126,8 +126,8 @@ def test_logged_draw_replays_identically(db, users, make_trade, registry):  # no
 
 
 def test_checkpoint_used_by_the_draw_is_real(db, users, make_trade, registry):  # noqa: F811
-    from monitor import audit
-    from monitor.models import Checkpoint
+    from monitor.audit import log as audit
+    from monitor.audit.models import Checkpoint
 
     trade = publish(db, make_trade, users)
     row = db.session.query(SupervisorDraw).filter_by(trade_id=trade.id).one()
@@ -142,7 +142,7 @@ def test_checkpoint_used_by_the_draw_is_real(db, users, make_trade, registry):  
 def _cli(arg: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     """The offline tool, run like a supervisor would: a fresh interpreter, no app, no database."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK", "DATABASE"))}
-    return subprocess.run([sys.executable, "-m", "monitor.draw", arg], input=stdin, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "monitor.verify.draw", arg], input=stdin, capture_output=True, text=True,
                           cwd=REPO, env=env, timeout=60)
 
 
@@ -173,7 +173,7 @@ def test_cli_replays_an_entry_from_the_api(db, client, users, make_trade, regist
 
 
 def test_draw_module_needs_only_the_standard_library():
-    code = ("import sys; import monitor.draw; "
+    code = ("import sys; import monitor.verify.draw; "
             "bad = [m for m in sys.modules if m.split('.')[0] in ('flask', 'sqlalchemy', 'trading')]; "
             "print(bad); sys.exit(1 if bad else 0)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)

@@ -11,8 +11,8 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from monitor import esupervision
-from monitor.card_models import Card, CardState
+from monitor.cards import esupervision
+from monitor.cards.models import Card, CardState
 from tests.monitor.cards_fixtures import (DEADLINE, SECOND, TO_PUBLICITY, cards, drive, go, levels, local,  # noqa: F401
                                           make_tender, sign_opening_record, tick, walk)
 from trading.trades.flows import TradeState
@@ -299,7 +299,7 @@ def test_result_notice_within_two_working_days_of_the_award(db, users, make_tend
 
 
 def test_a_suspended_trade_is_not_judged_while_paused(db, users, make_tender):
-    from monitor import cards as card_services
+    from monitor.cards import services as card_services
 
     trade = make_tender()
     go(DEADLINE + 20 * MIN)

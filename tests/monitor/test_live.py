@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from monitor import audit
-from monitor.live import Event, Scope, Subscriber, Viewer, events, hub_for
-from monitor.models import AuditEntry
-from monitor.visibility import visible_clause, visible_to
+from monitor.audit import log as audit
+from monitor.live.streams import Event, Scope, Subscriber, Viewer, events, hub_for
+from monitor.audit.models import AuditEntry
+from monitor.audit.visibility import visible_clause, visible_to
 from tests.conftest import START, api_headers, tender_timeline
 from tests.monitor.live_support import FAST, SSE, Server, wait_for
 from trading.accounts.models import User
@@ -438,7 +438,7 @@ def test_a_commit_in_another_process_reaches_the_stream(app, db, users, client, 
         from trading import create_app
         from trading.config import TestConfig
         from trading.extensions import db
-        from monitor import audit
+        from monitor.audit import log as audit
         app = create_app(type("Other", (TestConfig,), {{
             "SQLALCHEMY_DATABASE_URI": {app.config["SQLALCHEMY_DATABASE_URI"]!r},
             "BLOB_DIR": {str(tmp_path / "blobs2")!r}}}))

@@ -11,9 +11,10 @@ import pytest
 import sqlalchemy as sa
 
 from bidding.ceremony_models import OpeningCeremony
-from monitor import audit, views
-from monitor.models import AuditEntry
-from monitor.visibility import visible_clause
+from monitor.audit import log as audit
+from monitor.live import views
+from monitor.audit.models import AuditEntry
+from monitor.audit.visibility import visible_clause
 from tests.conftest import START, login, tender_timeline
 from trading.clock import now
 from trading.trades import services as trades
@@ -105,7 +106,7 @@ def test_openings_under_way_are_listed_with_a_link_to_their_page(client, db, use
 def test_open_cards_are_rendered_from_whatever_the_cards_part_returns(client, db, users, make_trade, monkeypatch):
     import enum
 
-    from monitor import cards
+    from monitor.cards import services as cards
 
     trade = make_trade()
 

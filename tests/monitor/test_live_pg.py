@@ -9,10 +9,10 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
-from monitor import audit
-from monitor.live import PostgresPublisher, hub_for
-from monitor.models import AuditEntry
-from monitor.visibility import visible_clause
+from monitor.audit import log as audit
+from monitor.live.streams import PostgresPublisher, hub_for
+from monitor.audit.models import AuditEntry
+from monitor.audit.visibility import visible_clause
 from tests.monitor.live_support import SSE, Server
 from tests.pg import PostgresServer
 from trading.accounts.models import User

@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from monitor import signoffs, supervisor_draws
-from monitor.supervisor_models import SignOffStage
+from monitor.supervisors import draws as supervisor_draws
+from monitor.supervisors import signoffs
+from monitor.supervisors.models import SignOffStage
 from tests.bidding.conftest import keyholding  # noqa: F401  (fixture)
 from tests.bidding.test_ceremony import PRICES, _bid_all, _open
 from tests.conftest import START, api_headers, login, tender_timeline
@@ -77,7 +78,7 @@ def test_whole_flow_and_signoffs_are_audit_entries(db, users, make_trade, regist
         assert (subject["kind"], subject["sha256"], subject["index"]) == (
             "audit_entry", row.subject_hash, row.subject_index)
         # the subject is the trade's latest entry before the sign-off: its leaf hash is in the log
-        from monitor.models import AuditEntry
+        from monitor.audit.models import AuditEntry
 
         leaf = db.session.scalar(sa.select(AuditEntry.leaf_hash).where(AuditEntry.seq == row.subject_index))
         assert bytes(leaf).hex() == row.subject_hash and row.subject_index < row.entry_seq

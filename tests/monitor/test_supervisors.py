@@ -9,9 +9,10 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from monitor import draw as drawing
-from monitor import supervisor_draws, supervisors
-from monitor.supervisor_models import DrawnSupervisor, SocialSupervisor, SupervisorStatus, SupervisorStatusChange
+from monitor.verify import draw as drawing
+from monitor.supervisors import draws as supervisor_draws
+from monitor.supervisors import registry as supervisors
+from monitor.supervisors.models import DrawnSupervisor, SocialSupervisor, SupervisorStatus, SupervisorStatusChange
 from tests.conftest import api_headers, login
 from tests.monitor.supervisor_helpers import entries, pdftotext, publish, register, registry  # noqa: F401
 from trading.accounts.models import DeclaredRelation
@@ -368,7 +369,7 @@ def test_supervisor_pages_and_record_pdf(db, client, users, make_trade, registry
     names = sorted(serving_users(trade))
     login(client, names[0])
     page = client.get(f"/monitor/trades/{trade.id}/supervision?lang=en").get_data(as_text=True)
-    assert "conflict-form" in page and "python -m monitor.draw" in page and "replays identically" in page
+    assert "conflict-form" in page and "python -m monitor.verify.draw" in page and "replays identically" in page
     mine = client.get("/monitor/supervisors/me").get_data(as_text=True)
     assert trade.ref in mine
     response = client.post(f"/monitor/trades/{trade.id}/supervision/conflict", data={"reason": "亲属在投标单位"})
@@ -388,7 +389,7 @@ def test_supervisor_pages_and_record_pdf(db, client, users, make_trade, registry
 
 def test_record_pdf_lists_the_trades_cards(db, client, users, make_trade, registry, tmp_path):  # noqa: F811
     """The e-supervision engine cards a tender published without its documents; the record lists it."""
-    from monitor import cards
+    from monitor.cards import services as cards
 
     trade = publish(db, make_trade, users)
     found = cards.cards_for_trade(trade)
@@ -402,7 +403,7 @@ def test_record_pdf_lists_the_trades_cards(db, client, users, make_trade, regist
 
 def test_record_pdf_survives_a_broken_card_engine(db, client, users, make_trade, registry, tmp_path,
                                                   monkeypatch):  # noqa: F811
-    from monitor import cards
+    from monitor.cards import services as cards
 
     trade = publish(db, make_trade, users)
     monkeypatch.setattr(cards, "cards_for_trade", lambda t: [{"colour": "yellow", "rule": "R1", "state": "issued",

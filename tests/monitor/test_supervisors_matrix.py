@@ -7,7 +7,7 @@ from typing import Callable
 
 import pytest
 
-from monitor import supervisor_draws
+from monitor.supervisors import draws as supervisor_draws
 from tests.conftest import api_headers, login
 from tests.monitor.matrix_supervisors import COVERED
 from tests.monitor.supervisor_helpers import NAMES, WORKS_SOCIAL, publish, register, walk

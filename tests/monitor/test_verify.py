@@ -19,7 +19,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from monitor import merkle
+from monitor.audit import merkle
 from tests.monitor.audit_helpers import add_bidders, keyholding, run_trade  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,10 +72,33 @@ def canonical(obj) -> bytes:
 # ---- the intact export ---------------------------------------------------------------------------------------
 
 def test_verifier_needs_neither_flask_nor_the_database():
-    code = ("import sys, monitor.verify; bad = {'flask', 'sqlalchemy', 'trading', 'flask_sqlalchemy'} & "
+    code = ("import sys, monitor.verify.verifier, monitor.verify.draw; "
+            "bad = {'flask', 'sqlalchemy', 'trading', 'flask_sqlalchemy'} & "
             "set(m.split('.')[0] for m in sys.modules); assert not bad, bad")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+#: what the audit page and docs/audit-log.md tell a supervisor to copy to verify offline
+STANDALONE = ("monitor/__init__.py", "monitor/audit/__init__.py", "monitor/audit/merkle.py", "monitor/verify")
+
+
+def test_the_copied_files_alone_verify_an_export(exported, tmp_path):
+    where = tmp_path / "standalone"
+    for name in STANDALONE:
+        source, target = ROOT / name, where / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, target)
+    # the copy comes first on the path (the current directory), before the project's installed package
+    found = subprocess.run([sys.executable, "-c", "import monitor.verify.verifier as v, monitor.audit.merkle as m; "
+                            "print(v.__file__); print(m.__file__)"], cwd=where, capture_output=True, text=True)
+    assert [Path(x).parent.parent.parent for x in found.stdout.split()] == [where, where], found.stderr
+    done = subprocess.run([sys.executable, "-m", "monitor.verify", str(exported.dir), "--key", exported.key],
+                          cwd=where, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_intact_export_verifies(exported):

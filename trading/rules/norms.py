@@ -2,7 +2,7 @@
 
 A norm is pure: given the facts of one trade (its milestones, its history of moves, records the
 platform holds, the clock and the holiday calendar) it says what is wrong now. The engine in the
-supervision plane (monitor/esupervision.py) gathers the facts, evaluates every norm of the trade's
+supervision plane (monitor/cards/esupervision.py) gathers the facts, evaluates every norm of the trade's
 rule set, and turns findings into yellow and red cards. Nothing here touches the database.
 
 Events are named by strings, so the data stays plain:
