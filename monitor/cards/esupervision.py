@@ -259,9 +259,7 @@ def connect() -> None:
                                  trade_moved)
 
     signals = [trade_moved, document_uploaded, trade_edited, clarification_published, bid_withdrawn,
-               deposit_changed]
-    if hasattr(ceremony, "record_signed"):  # a supervisor signed the opening record
-        signals.append(ceremony.record_signed)
+               deposit_changed, ceremony.record_signed]  # record_signed: a supervisor signed the opening record
     for signal in signals:
         signal.connect(on_trade_event)
     calendar_changed.connect(on_calendar_changed)

@@ -185,8 +185,7 @@ def card_detail(card: Card) -> str:
     """What happened, with the times that matter, in the reader's language."""
     p = card.params or {}
     norm = norm_of(card)
-    start = getattr(norm, "start", None) or getattr(norm, "after", None)
-    end = getattr(norm, "end", None) or getattr(norm, "record", None)
+    start, end, starts = norm.endpoints() if norm is not None else (None, None, ())
     if card.condition == "out_of_order":
         text = PROBLEMS.get(p.get("problem"), p.get("problem", ""))
         from trading.rules.model import milestone_label
@@ -204,7 +203,7 @@ def card_detail(card: Card) -> str:
     start_text = event_label(start) if start else ""
     if card.subject.startswith("deposit:"):
         lead = _("Bid security of %(org)s. ", org=_deposit_owner(p.get("deposit")))
-        start_text = _(" or ").join(event_label(s) for s in getattr(norm, "starts", ()))
+        start_text = _(" or ").join(event_label(s) for s in starts)
     if card.condition == "due":
         return lead + _("Counted from %(start)s (%(at)s); the period runs out at %(due)s.",
                         start=start_text, at=_when(p.get("start")), due=_when(p.get("due")))

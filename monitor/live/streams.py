@@ -531,18 +531,14 @@ def events(app: Flask, hub: Hub, sub: Subscriber, after: int, sock=None) -> Iter
 def _caller():
     """The user behind the request: a bearer token (clients) or the session cookie (pages); anonymous
     viewers get the public entries. Returns (user, None) or (None, a 401 response)."""
-    header = request.headers.get("Authorization", "")
-    if not header.lower().startswith("bearer "):
-        return current_user, None
-    from flask_babel import gettext as _
+    from trading.api import bearer_user
+    from trading.permissions import NotAuthenticated
 
-    from trading.accounts.services import user_for_token
-
-    user = user_for_token(header[7:].strip())
-    if user is None:
-        return None, (jsonify({"code": "unauthenticated",
-                               "message": _("The bearer token is invalid, expired or revoked.")}), 401)
-    return user, None
+    try:
+        user = bearer_user()
+    except NotAuthenticated as exc:
+        return None, (jsonify(exc.to_dict()), 401)
+    return (current_user if user is None else user), None
 
 
 def _after() -> int | None:

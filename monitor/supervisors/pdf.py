@@ -28,39 +28,17 @@ def render_certificate(sup) -> bytes:
     return render_pdf(html)
 
 
-def _get(card, *names):
-    for name in names:
-        value = card.get(name) if isinstance(card, dict) else getattr(card, name, None)
-        if value is not None:
-            return getattr(value, "value", value)
-    return None
-
-
 def card_rows(trade) -> tuple[list[dict], bool]:
-    """Cards of the trade as plain rows, whatever shape monitor.cards gives them; (rows, available)."""
+    """Cards of the trade as plain rows; (rows, available)."""
     from monitor.cards import services as cards
 
     try:
-        found = list(cards.cards_for_trade(trade) or [])
+        found = cards.cards_for_trade(trade)
     except Exception:  # the record must render even if the card engine is broken
         current_app.logger.exception("cards_for_trade failed for %s", trade.ref)
         return [], False
-    title = getattr(cards, "card_title", None)
-    detail = getattr(cards, "card_detail", None)
-    rows = []
-    for card in found:
-        text = _get(card, "message", "reason", "title", "text", "summary")
-        if text is None and title is not None and not isinstance(card, dict):
-            try:
-                text = str(title(card)) + (f"：{detail(card)}" if detail is not None else "")
-            except Exception:  # a card the text helpers cannot read: show its codes only
-                text = None
-        rows.append({"colour": _get(card, "colour", "color", "level", "severity"),
-                     "rule": _get(card, "rule", "rule_code", "norm", "code", "kind"),
-                     "state": _get(card, "state", "status"),
-                     "at": _get(card, "issued_at", "created_at", "at"),
-                     "text": text})
-    return rows, True
+    return [{"colour": card.level.value, "rule": card.norm, "state": card.state.value, "at": card.issued_at,
+             "text": card.title} for card in found], True
 
 
 def covering_checkpoints(trade, draw_checkpoints: set[int], limit: int = 10) -> tuple[list, int | None, int | None]:

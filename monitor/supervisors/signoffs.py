@@ -240,8 +240,6 @@ def install_guards() -> None:
 
 
 def connect_listeners() -> None:
-    try:
-        from bidding.ceremony import record_signed
-    except ImportError:  # pragma: no cover - bidding without the signal
-        return
+    from bidding.ceremony import record_signed
+
     record_signed.connect(on_record_signed)

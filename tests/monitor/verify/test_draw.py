@@ -16,10 +16,10 @@ from monitor.verify import draw as drawing
 from monitor.supervisors import norms
 from monitor.supervisors.models import SupervisorDraw
 from tests.conftest import api_headers
-from tests.monitor.supervisor_helpers import entries, publish, registry  # noqa: F401  (fixture)
+from tests.monitor.supervisors.supervisor_helpers import entries, publish, registry  # noqa: F401  (fixture)
 
 ROOT = "9f" * 32
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def material(root: str = ROOT, size: int = 120, ref: str = "GC-2026-0001", round_no: int = 1) -> bytes:

@@ -1,4 +1,4 @@
-"""Audit routes whose callers are tested in tests/monitor/test_audit_api.py (API and the /monitor/audit page)."""
+"""Audit routes whose callers are tested in tests/monitor/audit/test_audit_api.py (API and the /monitor/audit page)."""
 
 COVERED: set[tuple[str, str]] = {
     ("audit_api.countersign_checkpoint", "POST"),

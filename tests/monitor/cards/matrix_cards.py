@@ -1,4 +1,4 @@
-"""Monitor routes (cards, pausing, deposits) whose caller matrix is tested in tests/monitor/test_cards_matrix.py;
+"""Monitor routes (cards, pausing, deposits) whose caller matrix is tested in tests/monitor/cards/test_cards_matrix.py;
 imported by tests/trading/test_route_matrix.py."""
 
 #: every protected (endpoint, method) this part adds; each is called anonymously (302 to /login or 401),

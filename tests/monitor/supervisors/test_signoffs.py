@@ -14,7 +14,7 @@ from monitor.supervisors.models import SignOffStage
 from tests.bidding.conftest import keyholding  # noqa: F401  (fixture)
 from tests.bidding.test_ceremony import PRICES, _bid_all, _open
 from tests.conftest import START, api_headers, login, tender_timeline
-from tests.monitor.supervisor_helpers import entries, pdftotext, publish, registry, walk  # noqa: F401
+from tests.monitor.supervisors.supervisor_helpers import entries, pdftotext, publish, registry, walk  # noqa: F401
 from trading.accounts.models import OrgKind
 from trading.accounts.roles import Role
 from trading.errors import IllegalMove, InvalidInput, NotAllowed

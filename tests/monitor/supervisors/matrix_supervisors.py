@@ -1,4 +1,4 @@
-"""Monitor routes (social supervisors) whose caller matrix is tested in tests/monitor/test_supervisors_matrix.py;
+"""Monitor routes (social supervisors) whose caller matrix is tested in tests/monitor/supervisors/test_supervisors_matrix.py;
 imported by tests/trading/test_route_matrix.py."""
 
 #: every (endpoint, method) under /api/v1 or /monitor that this part adds and tests itself

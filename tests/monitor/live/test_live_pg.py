@@ -13,7 +13,7 @@ from monitor.audit import log as audit
 from monitor.live.streams import PostgresPublisher, hub_for
 from monitor.audit.models import AuditEntry
 from monitor.audit.visibility import visible_clause
-from tests.monitor.live_support import SSE, Server
+from tests.monitor.live.live_support import SSE, Server
 from tests.pg import PostgresServer
 from trading.accounts.models import User
 from trading.accounts.roles import Role

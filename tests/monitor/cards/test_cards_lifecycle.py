@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from monitor.cards import services
 from monitor.cards.models import Card, CardEvent, CardState, OutboxMail
 from monitor.audit.models import AuditEntry
-from tests.monitor.cards_fixtures import DEADLINE, cards, go, make_tender, tick, walk  # noqa: F401
+from tests.monitor.cards.cards_fixtures import DEADLINE, cards, go, make_tender, tick, walk  # noqa: F401
 from trading.accounts.roles import Role
 from trading.errors import IllegalMove, InvalidInput, NotAllowed, PolicyViolation
 from trading.notices.models import Notification

@@ -9,8 +9,8 @@ import pytest
 
 from monitor.supervisors import draws as supervisor_draws
 from tests.conftest import api_headers, login
-from tests.monitor.matrix_supervisors import COVERED
-from tests.monitor.supervisor_helpers import NAMES, WORKS_SOCIAL, publish, register, walk
+from tests.monitor.supervisors.matrix_supervisors import COVERED
+from tests.monitor.supervisors.supervisor_helpers import NAMES, WORKS_SOCIAL, publish, register, walk
 from trading.accounts.roles import Role
 from trading.trades.flows import TradeState as S
 

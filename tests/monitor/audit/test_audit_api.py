@@ -16,10 +16,10 @@ from monitor.audit import log as audit
 from monitor.audit import merkle
 from monitor.audit.models import AuditEntry, Checkpoint, Countersignature
 from tests.conftest import PASSWORD, api_headers, csrf_token, login
-from tests.monitor.audit_helpers import add_bidders, keyholding, run_trade  # noqa: F401  (fixture)
-from tests.monitor.matrix_audit import COVERED, PUBLIC
+from tests.monitor.audit.audit_helpers import add_bidders, keyholding, run_trade  # noqa: F401  (fixture)
+from tests.monitor.audit.matrix_audit import COVERED, PUBLIC
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture

@@ -20,9 +20,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from monitor.audit import merkle
-from tests.monitor.audit_helpers import add_bidders, keyholding, run_trade  # noqa: F401  (fixture)
+from tests.monitor.audit.audit_helpers import add_bidders, keyholding, run_trade  # noqa: F401  (fixture)
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 FIRST = re.compile(r"^FIRST BAD ENTRY: (\d+) \((\w+)\)", re.M)
 TRIALS_PER_KIND = 50  # x 4 kinds = 200 tampered exports, each verified by a real subprocess
 

@@ -22,11 +22,11 @@ from monitor.live.streams import Event, Scope, Subscriber, Viewer, events, hub_f
 from monitor.audit.models import AuditEntry
 from monitor.audit.visibility import visible_clause, visible_to
 from tests.conftest import START, api_headers, tender_timeline
-from tests.monitor.live_support import FAST, SSE, Server, wait_for
+from tests.monitor.live.live_support import FAST, SSE, Server, wait_for
 from trading.accounts.models import User
 from trading.trades import services as trades
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture

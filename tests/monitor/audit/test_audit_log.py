@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from monitor.audit import log as audit
 from monitor.audit.models import APPEND_ONLY, AuditEntry, AuditNode, Checkpoint, Countersignature
 from tests.conftest import START, api_headers, tender_timeline
-from tests.monitor.audit_helpers import add_bidders, entries, keyholding, run_trade  # noqa: F401  (fixture)
+from tests.monitor.audit.audit_helpers import add_bidders, entries, keyholding, run_trade  # noqa: F401  (fixture)
 from tests.pg import PostgresServer
 from trading.extensions import db as _db
 from trading.trades import services as trades

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from monitor.cards import esupervision
 from monitor.cards.models import Card, CardState
-from tests.monitor.cards_fixtures import (DEADLINE, SECOND, TO_PUBLICITY, cards, drive, go, levels, local,  # noqa: F401
+from tests.monitor.cards.cards_fixtures import (DEADLINE, SECOND, TO_PUBLICITY, cards, drive, go, levels, local,  # noqa: F401
                                           make_tender, sign_opening_record, tick, walk)
 from trading.trades.flows import TradeState
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from monitor.cards.models import CardState
 from tests.conftest import api_headers, login as _login
-from tests.monitor.cards_fixtures import DEADLINE, cards, go, make_tender, tick, walk  # noqa: F401
+from tests.monitor.cards.cards_fixtures import DEADLINE, cards, go, make_tender, tick, walk  # noqa: F401
 from trading.trades.flows import TradeState
 
 

@@ -8,8 +8,8 @@ import pytest
 
 from monitor.cards import services as card_services
 from tests.conftest import api_headers, login
-from tests.monitor import matrix_cards
-from tests.monitor.cards_fixtures import cards, make_tender  # noqa: F401
+from tests.monitor.cards import matrix_cards
+from tests.monitor.cards.cards_fixtures import cards, make_tender  # noqa: F401
 
 
 @dataclass
