@@ -1,5 +1,5 @@
-"""Social supervisors (社会监督员): the registry kept by the decision branch, and the wiring of this
-part of the plane (models, guards, listeners, blueprints, the expiry tick).
+"""Social supervisors (社会监督员): the registry kept by the decision branch, and the expiry of terms
+(a tick; the app factory wires this part's guards, listeners and blueprints).
 
 The registry: a supervisor is a user holding the social_supervisor role at a centre, recommended
 by an organisation, bound by an appointment agreement stating rights and duties, appointed for a
