@@ -85,7 +85,6 @@ def move_label(name: str) -> str:
 
 def register_models() -> None:
     """Import this part's model modules so that their tables join the metadata."""
-    import bidding.deposit_models  # noqa: F401
     import monitor.card_models  # noqa: F401
 
 
@@ -93,9 +92,8 @@ _CONNECTED = False
 
 
 def register(app) -> None:
-    """Blueprints of cards and deposits; once per process the engine's listeners, ticks and mail sender."""
+    """Blueprints of cards; once per process the engine's listeners, ticks and mail sender."""
     global _CONNECTED
-    from bidding import deposits
     from monitor import audit, card_api, card_permissions, card_views, esupervision, outbox  # noqa: F401
     from monitor.plane import on_tick
     from trading.extensions import csrf
@@ -103,9 +101,6 @@ def register(app) -> None:
     app.register_blueprint(card_views.bp)
     app.register_blueprint(card_api.bp)
     csrf.exempt(card_api.bp)  # bearer tokens, never cookies
-    app.register_blueprint(deposits.bp)
-    app.register_blueprint(deposits.api_bp)
-    csrf.exempt(deposits.api_bp)
     if not _CONNECTED:
         esupervision.connect()
         outbox.install()
@@ -186,7 +181,7 @@ def card_citation(card: Card) -> dict:
 
 
 def _deposit_owner(deposit_id) -> str:
-    from bidding.deposit_models import BidDeposit
+    from bidding.deposits.models import BidDeposit
 
     deposit = db.session.get(BidDeposit, deposit_id) if deposit_id else None
     return deposit.organisation.name if deposit is not None else "—"

@@ -1,13 +1,13 @@
 """PDFs of the social supervisor scheme: the certificate (社会监督员证书) and a trade's supervision
 record (监督记录). Official documents in the platform's language, rendered like the opening record:
-WeasyPrint, CJK fonts, and bidding.record_pdf's fetcher that refuses every URL but data:."""
+WeasyPrint, CJK fonts, and bidding.ceremony.record_pdf's fetcher that refuses every URL but data:."""
 from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale
 
-from bidding.record_pdf import beijing, render_pdf, yuan
+from bidding.ceremony.record_pdf import beijing, render_pdf, yuan
 from monitor import audit
 from monitor.models import AuditEntry, Checkpoint
 from trading.clock import now

@@ -92,9 +92,13 @@ def _register_models() -> None:
     import trading.rules.days  # noqa: F401
     import trading.trades.models  # noqa: F401
     import trading.trades.permissions  # noqa: F401
-    import bidding.models  # noqa: F401
-    import bidding.permissions  # noqa: F401
-    import bidding.ceremony_models  # noqa: F401
+    import bidding.keyholders.models  # noqa: F401
+    import bidding.keyholders.permissions  # noqa: F401
+    import bidding.submission.models  # noqa: F401
+    import bidding.submission.permissions  # noqa: F401
+    import bidding.ceremony.models  # noqa: F401
+    import bidding.deposits.models  # noqa: F401
+    import bidding.deposits.permissions  # noqa: F401
     from monitor.plane import register_models
 
     register_models()
@@ -116,8 +120,8 @@ def _register_listeners() -> None:
     global _LISTENERS_CONNECTED
     if _LISTENERS_CONNECTED:
         return
-    from bidding.ceremony import on_trade_moved as ceremony_on_trade_moved
-    from bidding.services import on_trade_moved, publish_fingerprint
+    from bidding.ceremony.services import on_trade_moved as ceremony_on_trade_moved
+    from bidding.keyholders.services import on_trade_moved, publish_fingerprint
     from trading.signals import trade_moved
     from trading.trades.lifecycle import after_move
 
@@ -139,12 +143,25 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never cookies
 
-    from bidding.api import bp as bidding_api_bp
-    from bidding.views import bp as bidding_bp
+    # bidding's sub-packages attach their pages and API routes to two shared blueprints (so the
+    # endpoint names stay bidding.* and bidding_api.*); importing each module registers its routes,
+    # in this order (the OpenAPI document lists them so)
+    import bidding.keyholders.api  # noqa: F401
+    import bidding.submission.api  # noqa: F401
+    import bidding.ceremony.api  # noqa: F401
+    import bidding.submission.views  # noqa: F401
+    import bidding.keyholders.views  # noqa: F401
+    import bidding.ceremony.views  # noqa: F401
+    from bidding.blueprints import api_bp as bidding_api_bp, bp as bidding_bp
+    from bidding.deposits.api import api_bp as deposits_api_bp
+    from bidding.deposits.views import bp as deposits_bp
 
     app.register_blueprint(bidding_api_bp)
     csrf.exempt(bidding_api_bp)
     app.register_blueprint(bidding_bp)
+    app.register_blueprint(deposits_bp)
+    app.register_blueprint(deposits_api_bp)
+    csrf.exempt(deposits_api_bp)  # bearer tokens, never cookies
 
     from monitor.plane import register as register_monitor
 

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
-from bidding.ceremony_models import OpeningCeremony
+from bidding.ceremony.models import OpeningCeremony
 from monitor import audit, views
 from monitor.models import AuditEntry
 from monitor.visibility import visible_clause
