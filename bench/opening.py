@@ -8,12 +8,12 @@ What it does, in-process, in a fresh temporary instance (SQLite file, blob direc
    centres, two executing clerks and a supervisor who enrol personal keys, a works tender whose
    keyholders are appointed, then submitted, approved - which makes and splits the opening key - and
    published, so it is open for bids), and N bidder companies, each with a user;
-2. seals one envelope per bidder (`bidding.envelope.seal`: a form with a price and one file of
-   `--size` random bytes) and submits it with `bidding.services.submit_bid` (real checks, real blob
+2. seals one envelope per bidder (`bidding.crypto.envelope.seal`: a form with a price and one file of
+   `--size` random bytes) and submits it with `bidding.submission.services.submit_bid` (real checks, real blob
    store, one commit per bid, as the API does);
 3. moves the clock to the opening time; rebuilds the private key once from the keyholders' shares
    (outside any timing) for the baseline;
-4. baseline: for every stored blob, `bidding.envelope.open_envelope_digest` with that key, the
+4. baseline: for every stored blob, `bidding.crypto.envelope.open_envelope_digest` with that key, the
    plaintext discarded; measured: `ceremony.start_ceremony`, the three `ceremony.release_share`, and
    `ceremony.complete_ceremony` (decrypts every envelope, decodes the records, writes the opening
    record); then the baseline again. The baseline is the mean of the two runs, which bracket the
@@ -396,9 +396,9 @@ def run_ceremony(app, setup: Setup, profile: bool, breakdown: bool) -> CeremonyT
                                                                                      PASSPHRASES[name])))
                 for name in PASSPHRASES]
     profiler = cProfile.Profile() if profile else None
-    # looked up at call time: _open_bids, _record, canonical_json and move as ceremony.py's globals,
+    # looked up at call time: _open_bids, _record, canonical_json and move as ceremony/services.py's globals,
     # open_one through ceremony.opener, open_envelope_digest and decode_bid_to through the modules
-    # bidding/opener.py imports
+    # bidding/ceremony/opener.py imports
     from bidding.ceremony import opener
 
     timers = Breakdown([

@@ -40,6 +40,7 @@ from trading.accounts import policy
 from trading.accounts.models import LoginAttempt, User
 from trading.accounts.services import Throttled
 from trading.blobs import blob_store
+from trading.canonical import canonical_json
 from trading.clock import now
 from trading.errors import IllegalMove, InvalidInput
 from trading.extensions import db
@@ -282,11 +283,6 @@ def _open_bids(trade: Trade, bids: list[Bid], private_key) -> list[dict]:
     jobs = [opener.Job(path=str(store.path(bid.sha256)), expected_sha256=bid.sha256, trade_ref=trade.ref,
                        bidder_id=bid.organisation.credit_code, version=bid.version) for bid in bids]
     return [_result(o) for o in opener.open_all(jobs, private_key)]
-
-
-def canonical_json(record: dict) -> bytes:
-    """The form in which the record is stored and hashed: UTF-8, sorted keys, no white space."""
-    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 def _iso(at: datetime | None) -> str | None:

@@ -31,6 +31,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from trading.canonical import canonical_json as canonical
+
 DOMAIN = b"PRSB receipt v1\n"
 FIELDS = ("trade", "bidder", "version", "sha256", "size", "received_at", "audit_index")
 _TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}[+-]\d{2}:\d{2}")
@@ -39,10 +41,6 @@ _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 class ReceiptError(ValueError):
     """A receipt that cannot be signed or does not verify; the message says why."""
-
-
-def canonical(obj: dict[str, Any]) -> bytes:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def key_id(public_key: Ed25519PublicKey) -> str:

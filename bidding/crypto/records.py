@@ -2,7 +2,7 @@
 
 Kept apart from the envelope so the opening side can parse bids without the crypto, and the
 sealer can stream files of any size: sizes are written first, data follows in 1 MiB pieces.
-Only the standard library is imported.
+Only the standard library is imported, and trading.canonical (the platform's one canonical JSON).
 """
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import BinaryIO, Union
+
+from trading.canonical import canonical_json
 
 MAX_FORM_BYTES = 1024 * 1024
 _IO_BLOCK = 1024 * 1024
@@ -77,8 +79,7 @@ def canonical_form(form: dict[str, str]) -> bytes:
             raise BidFormatError("bad_form", f"form field {key!r}: names and values must be strings")
     validate_price(form["price"])
     try:
-        return json.dumps(form, sort_keys=True, separators=(",", ":"),
-                          ensure_ascii=False).encode("utf-8")
+        return canonical_json(form)
     except UnicodeEncodeError:
         raise BidFormatError("bad_form", "the form is not valid Unicode text") from None
 

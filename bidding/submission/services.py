@@ -2,7 +2,6 @@
 bid (the keyholders and the opening key are in bidding.keyholders.services)."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import BinaryIO
 
@@ -114,7 +113,7 @@ def submit_bid(actor: User, trade: Trade, stream: BinaryIO) -> Bid:
     signed = receipt.sign_receipt({"trade": trade.ref, "bidder": org.credit_code, "version": version,
                                    "sha256": digest, "size": size, "received_at": received,
                                    "audit_index": audit_index_of(bid)}, receipt_private_key())
-    bid.receipt = json.dumps(signed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    bid.receipt = receipt.receipt_json(signed)
     bid_submitted.send(trade, bid=bid, actor=actor)
     return bid
 
