@@ -92,10 +92,13 @@ def _register_models() -> None:
     import trading.rules.days  # noqa: F401
     import trading.trades.models  # noqa: F401
     import trading.trades.permissions  # noqa: F401
-    import bidding.models  # noqa: F401
-    import bidding.permissions  # noqa: F401
-    import bidding.ceremony_models  # noqa: F401
-    import bidding.deposit_models  # noqa: F401
+    import bidding.keyholders.models  # noqa: F401
+    import bidding.keyholders.permissions  # noqa: F401
+    import bidding.submission.models  # noqa: F401
+    import bidding.submission.permissions  # noqa: F401
+    import bidding.ceremony.models  # noqa: F401
+    import bidding.deposits.models  # noqa: F401
+    import bidding.deposits.permissions  # noqa: F401
     import monitor.audit.models  # noqa: F401
     import monitor.cards.models  # noqa: F401
     import monitor.supervisors.models  # noqa: F401
@@ -117,8 +120,8 @@ def _register_listeners() -> None:
     global _LISTENERS_CONNECTED
     if _LISTENERS_CONNECTED:
         return
-    from bidding.ceremony import on_trade_moved as ceremony_on_trade_moved
-    from bidding.services import on_trade_moved, publish_fingerprint
+    from bidding.ceremony.services import on_trade_moved as ceremony_on_trade_moved
+    from bidding.keyholders.services import on_trade_moved, publish_fingerprint
     from trading.signals import trade_moved
     from trading.trades.lifecycle import after_move
 
@@ -140,18 +143,25 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never cookies
 
-    from bidding.api import bp as bidding_api_bp
-    from bidding.views import bp as bidding_bp
+    # bidding's sub-packages attach their pages and API routes to two shared blueprints (so the
+    # endpoint names stay bidding.* and bidding_api.*); importing each module registers its routes,
+    # in this order (the OpenAPI document lists them so)
+    import bidding.keyholders.api  # noqa: F401
+    import bidding.submission.api  # noqa: F401
+    import bidding.ceremony.api  # noqa: F401
+    import bidding.submission.views  # noqa: F401
+    import bidding.keyholders.views  # noqa: F401
+    import bidding.ceremony.views  # noqa: F401
+    from bidding.blueprints import api_bp as bidding_api_bp, bp as bidding_bp
+    from bidding.deposits.api import api_bp as deposits_api_bp
+    from bidding.deposits.views import bp as deposits_bp
 
     app.register_blueprint(bidding_api_bp)
     csrf.exempt(bidding_api_bp)
     app.register_blueprint(bidding_bp)
-
-    from bidding import deposits
-
-    app.register_blueprint(deposits.bp)
-    app.register_blueprint(deposits.api_bp)
-    csrf.exempt(deposits.api_bp)
+    app.register_blueprint(deposits_bp)
+    app.register_blueprint(deposits_api_bp)
+    csrf.exempt(deposits_api_bp)  # bearer tokens, never cookies
 
     _register_monitor(app)  # the supervision plane: audit log, live streams, cards, supervisors
 

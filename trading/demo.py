@@ -218,7 +218,7 @@ def _publish_with_demo_keyholders(trade, users) -> None:
     """Sealed-bid trades need enrolled keyholders before approval; approval then makes the opening key.
 
     The demo is composition-level code (like the app factory), so it may use the bidding package."""
-    from bidding import services as bidding
+    from bidding.keyholders import services as bidding
 
     for name in DEMO_KEYHOLDERS:
         if bidding.active_personal_key(users[name].id) is None:

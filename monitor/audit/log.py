@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from monitor.audit import merkle
 from monitor.audit.models import APPEND_ONLY, AuditEntry, AuditHead, AuditNode, Checkpoint, Countersignature
 from trading.accounts.roles import Role
+from trading.canonical import canonical_json
 from trading.clock import now
 from trading.extensions import db
 
@@ -80,9 +81,8 @@ ROLE_ORDER = (Role.DECISION_MAKER, Role.CENTRE_STAFF, Role.ADMIN_SUPERVISOR, Rol
 
 # ---- canonical form --------------------------------------------------------------------------
 
-def canonical(obj: Any) -> bytes:
-    """UTF-8 JSON, sorted keys, no white space: the exact bytes that are hashed and exported."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+#: UTF-8 JSON, sorted keys, no white space: the exact bytes that are hashed and exported
+canonical = canonical_json
 
 
 def iso(moment: datetime) -> str:

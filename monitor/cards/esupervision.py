@@ -56,7 +56,7 @@ def _documents(trade: Trade) -> list[datetime]:
 
 @fact("opening_record_signed")
 def _record_signed(trade: Trade) -> list[datetime]:
-    from bidding.ceremony_models import OpeningCeremony, RecordSignature
+    from bidding.ceremony.models import OpeningCeremony, RecordSignature
 
     return list(db.session.scalars(sa.select(RecordSignature.signed_at).join(OpeningCeremony).where(
         OpeningCeremony.trade_id == trade.id)))
@@ -113,7 +113,7 @@ class TradeFacts:
     @property
     def deposits(self) -> list:
         if self._deposits is None:
-            from bidding.deposit_models import BidDeposit
+            from bidding.deposits.models import BidDeposit
 
             self._deposits = list(db.session.scalars(sa.select(BidDeposit).where(BidDeposit.trade_id == self.trade.id)
                                                      .order_by(BidDeposit.id)))
@@ -122,7 +122,7 @@ class TradeFacts:
     def withdrawn_at(self, organisation_id: int) -> datetime | None:
         """When the company withdrew, if its latest bid is a withdrawn one (a later bid revokes it)."""
         if self._withdrawn is None:
-            from bidding.models import Bid, BidState
+            from bidding.submission.models import Bid, BidState
 
             latest: dict[int, Bid] = {}
             for bid in db.session.scalars(sa.select(Bid).where(Bid.trade_id == self.trade.id).order_by(Bid.version)):
@@ -252,9 +252,9 @@ def on_calendar_changed(_sender, affected=(), **_kw) -> None:
 
 def connect() -> None:
     """Listen to every event that can change what a norm finds (once per process)."""
-    from bidding import ceremony
-    from bidding.deposits import deposit_changed
-    from bidding.services import bid_withdrawn
+    from bidding.ceremony import services as ceremony
+    from bidding.deposits.services import deposit_changed
+    from bidding.submission.services import bid_withdrawn
     from trading.signals import (calendar_changed, clarification_published, document_uploaded, trade_edited,
                                  trade_moved)
 

@@ -152,7 +152,7 @@ def card_citation(card: Card) -> dict:
 
 
 def _deposit_owner(deposit_id) -> str:
-    from bidding.deposit_models import BidDeposit
+    from bidding.deposits.models import BidDeposit
 
     deposit = db.session.get(BidDeposit, deposit_id) if deposit_id else None
     return deposit.organisation.name if deposit is not None else "—"

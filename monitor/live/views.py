@@ -191,7 +191,7 @@ def stages(centres: list) -> dict:
 
 def ceremonies_now(centres: list) -> list:
     """Openings started and not finished at the viewer's centres, oldest first."""
-    from bidding.ceremony_models import OpeningCeremony
+    from bidding.ceremony.models import OpeningCeremony
     from trading.trades.models import Trade
 
     ids = [c.id for c in centres]

@@ -1,17 +1,17 @@
 """PDFs of the social supervisor scheme: the certificate (社会监督员证书) and a trade's supervision
 record (监督记录). Official documents in the platform's language, rendered like the opening record:
-WeasyPrint, CJK fonts, and bidding.record_pdf's fetcher that refuses every URL but data:."""
+trading.pdf (WeasyPrint, CJK fonts, a fetcher that refuses every URL but data:)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale
 
-from bidding.record_pdf import beijing, render_pdf, yuan
 from monitor.audit import log as audit
 from monitor.audit.models import AuditEntry, Checkpoint
 from trading.clock import now
 from trading.extensions import db
+from trading.pdf import beijing, render_pdf, yuan
 
 STATUS_ZH = {"active": "有效", "suspended": "暂停", "expired": "任期届满", "revoked": "已撤销"}
 STAGE_ZH = {"opening_record": "开标记录", "evaluation_report": "评标报告", "award": "中标结果"}

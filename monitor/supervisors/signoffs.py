@@ -66,7 +66,7 @@ class Subject:
 def opening_record_subject(trade: Trade) -> Subject | None:
     """The opening record's SHA-256, when the trade was opened by an electronic ceremony."""
     try:
-        from bidding.ceremony_models import OpeningCeremony
+        from bidding.ceremony.models import OpeningCeremony
     except ImportError:  # pragma: no cover - a platform without sealed bids
         return None
     sha = db.session.scalar(sa.select(OpeningCeremony.record_sha256).where(OpeningCeremony.trade_id == trade.id))
@@ -183,8 +183,8 @@ def _sign_opening_record(actor: User, trade: Trade, d: DrawnSupervisor, decision
                          reason: str | None) -> SignOff:
     """One path for the opening record: the ceremony's signature (the listener makes the sign-off).
     A signature made on the ceremony page before this supervisor was drawn counts as it stands."""
-    from bidding import ceremony
-    from bidding.ceremony_models import RecordSignature
+    from bidding.ceremony import services as ceremony
+    from bidding.ceremony.models import RecordSignature
 
     cer = ceremony.ceremony_of(trade)
     earlier = db.session.scalar(sa.select(RecordSignature).where(RecordSignature.ceremony_id == cer.id,
@@ -240,6 +240,5 @@ def install_guards() -> None:
 
 
 def connect_listeners() -> None:
-    from bidding.ceremony import record_signed
-
+    from bidding.ceremony.services import record_signed
     record_signed.connect(on_record_signed)

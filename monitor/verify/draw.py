@@ -25,7 +25,11 @@ FORMAT = 1
 
 
 def canonical(obj) -> bytes:
-    """The same canonical JSON as the audit log: UTF-8, sorted keys, no white space."""
+    """The same canonical JSON as the audit log: UTF-8, sorted keys, no white space.
+
+    A deliberate copy of trading.canonical.canonical_json: this replay tool runs with the standard
+    library alone, and importing trading.canonical would run trading/__init__.py (Flask).
+    tests/trading/test_canonical.py proves both give identical bytes."""
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 

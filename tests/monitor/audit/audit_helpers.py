@@ -13,8 +13,8 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from bidding import envelope
-from bidding.records import encode_bid
+from bidding.crypto import envelope
+from bidding.crypto.records import encode_bid
 from tests.bidding.conftest import PASSPHRASES, keyholding  # noqa: F401  (a fixture the tests use)
 from tests.conftest import START, api_headers, tender_timeline
 from trading.accounts.models import OrgKind

@@ -96,7 +96,7 @@ def drive(db, staff, trades_: list, steps: list[tuple[datetime, tuple[str, ...]]
 
 def sign_opening_record(db, trade, supervisor) -> None:
     """A supervisor's signature on the trade's opening record (as bidding.ceremony.sign_record stores it)."""
-    from bidding.ceremony_models import OpeningCeremony, RecordSignature
+    from bidding.ceremony.models import OpeningCeremony, RecordSignature
     from trading.clock import now
 
     ceremony = OpeningCeremony(trade_id=trade.id, started_at=now(), finished_at=now(), record="{}",

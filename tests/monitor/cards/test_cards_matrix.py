@@ -77,7 +77,7 @@ CASES = [pytest.param(r, who, id=f"{r.method} {r.endpoint}-{who or 'anonymous'}"
 
 @pytest.mark.parametrize("route,who", CASES)
 def test_card_route_matrix(route: Route, who, db, users, make_tender, make_org, client):
-    from bidding import deposits
+    from bidding.deposits import services as deposits
     from trading.accounts.models import OrgKind
 
     trade = make_tender(documents=False)  # publication without documents issues a yellow card at once

@@ -160,7 +160,7 @@ def test_pause_form_on_the_card_page_returns_to_the_card(app, client, db, users,
 
 
 def test_deposits_page_records_and_settles(app, client, db, users, make_tender):
-    from bidding.deposit_models import BidDeposit
+    from bidding.deposits.models import BidDeposit
 
     trade = make_tender()
     login(client, "staff")

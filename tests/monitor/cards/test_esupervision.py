@@ -75,7 +75,7 @@ def test_a_notice_without_tender_documents_is_carded_at_publication(db, users, m
 
 
 def test_opening_record_unsigned_after_24_hours(db, users, make_tender):
-    from bidding.ceremony_models import OpeningCeremony, RecordSignature
+    from bidding.ceremony.models import OpeningCeremony, RecordSignature
     from trading.clock import now
 
     trade = make_tender()
@@ -183,7 +183,7 @@ def test_contract_within_30_days_a_sunday_last_day_moves_to_monday(db, users, ma
 
 def test_deposits_refunded_within_five_days_of_the_contract(db, users, make_tender, make_org):
     """Contract Mon 13 April: day 5 is Sat 18 April, so the last day is Mon 20 April; red from Tue 21."""
-    from bidding import deposits
+    from bidding.deposits import services as deposits
     from trading.accounts.models import OrgKind
 
     norm = "works.deposit_refund"
@@ -220,8 +220,8 @@ def test_deposits_refunded_within_five_days_of_the_contract(db, users, make_tend
 
 def test_a_withdrawn_bidder_is_refunded_within_five_days_of_withdrawal(db, users, make_tender):
     """Withdrawn Tue 10 March: day 5 is Sun 15 March, so the last day is Mon 16 March; red from Tue 17."""
-    from bidding import deposits
-    from bidding.models import Bid, BidState
+    from bidding.deposits import services as deposits
+    from bidding.submission.models import Bid, BidState
 
     trade = make_tender()
     org = users["bidder"].organisation
@@ -244,7 +244,7 @@ def test_a_withdrawn_bidder_is_refunded_within_five_days_of_withdrawal(db, users
 def test_procurement_deposit_working_days_skip_the_weekend_and_a_holiday(db, users, make_tender):
     """O87 38: 5 working days. Contract Thu 16 April; with Mon 20 April a holiday the fifth working day
     is Fri 24 April (without it: Thu 23), so the card is yellow on the 24th and red from Sat 25 00:00."""
-    from bidding import deposits
+    from bidding.deposits import services as deposits
     from trading.rules import services as calendar
 
     norm = "gp.deposit_refund"

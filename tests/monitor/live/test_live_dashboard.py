@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
-from bidding.ceremony_models import OpeningCeremony
+from bidding.ceremony.models import OpeningCeremony
 from monitor.audit import log as audit
 from monitor.live import views
 from monitor.audit.models import AuditEntry

@@ -12,7 +12,7 @@ from monitor.supervisors import draws as supervisor_draws
 from monitor.supervisors import signoffs
 from monitor.supervisors.models import SignOffStage
 from tests.bidding.conftest import keyholding  # noqa: F401  (fixture)
-from tests.bidding.test_ceremony import PRICES, _bid_all, _open
+from tests.bidding.ceremony.test_ceremony import PRICES, _bid_all, _open
 from tests.conftest import START, api_headers, login, tender_timeline
 from tests.monitor.supervisors.supervisor_helpers import entries, pdftotext, publish, registry, walk  # noqa: F401
 from trading.accounts.models import OrgKind
@@ -249,7 +249,7 @@ def ceremony_trade(db, client, registry, keyholding, make_trade, make_user, make
 
 def test_opening_record_signed_on_the_ceremony_page_or_the_supervision_page(db, client, users, ceremony_trade,
                                                                            tmp_path):
-    from bidding.ceremony import ceremony_of
+    from bidding.ceremony.services import ceremony_of
 
     trade = ceremony_trade
     first, second = drawn_users(trade, users)
