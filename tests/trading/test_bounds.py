@@ -63,7 +63,7 @@ def test_the_list_covers_every_documented_integer_query_argument(client):
 @pytest.mark.parametrize("lang, words", [("zh_CN", "之间的整数"), ("en", "must be a whole number from")])
 def test_query_integers_beyond_their_range_are_a_422_naming_them(client, users, lang, words):
     from trading.extensions import db
-    from monitor import audit
+    from monitor.audit import log as audit
 
     with client.application.app_context():
         audit.sign_checkpoint("test")  # the inclusion proof needs a log of at least one entry
