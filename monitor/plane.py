@@ -40,7 +40,7 @@ def register(app: Flask) -> None:
 
     from monitor import audit, audit_views, cards, cli, live, supervisors, views
     from monitor.api import bp as audit_api_bp
-    from trading.extensions import csrf
+    from trading.extensions import csrf, db
 
     register_models()
     if not _CONNECTED:  # signals and session events are process-wide
@@ -48,6 +48,9 @@ def register(app: Flask) -> None:
         audit.connect_listeners()
         on_tick(audit.scheduled_checkpoint)
         _CONNECTED = True
+    with app.app_context():  # writes the log would not see never reach this app's database
+        for engine in db.engines.values():
+            audit.guard_engine(engine)
     app.register_blueprint(audit_api_bp)
     csrf.exempt(audit_api_bp)  # bearer tokens, never cookies
     audit_views.register(app)  # /monitor/audit: checkpoints, countersigning, the export, verifying offline
