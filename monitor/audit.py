@@ -706,6 +706,7 @@ def install() -> None:
     sa.event.listen(FSASession, "before_flush", _flush_begins)
     sa.event.listen(FSASession, "after_flush_postexec", _flush_ends)
     sa.event.listen(FSASession, "after_soft_rollback", _flush_ends)
+    sa.event.listen(FSASession, "after_transaction_end", _flush_ends)  # also when a before_flush hook raised
     for model in (AuditEntry, AuditNode, Checkpoint, Countersignature):
         sa.event.listen(model, "before_update", _refuse_row_rewrite)
         sa.event.listen(model, "before_delete", _refuse_row_rewrite)

@@ -62,11 +62,12 @@ DEFAULTS: dict[str, float | int] = {
     "LIVE_QUEUE_MAX": 5000,  # reads of new entries a stream may lag behind before it is cut (it resumes from the db)
     "LIVE_BACKLOG_BATCH": 500,  # entries read per query when a stream catches up
     "LIVE_IDLE_SECONDS": 10.0,  # the fetcher thread stops after this long without a stream
-    # Python's thread switch interval for processes serving many streams (0: leave Python's 5 ms).
-    # Each event wakes one thread per stream; with 1,000 of them, forced switches every 5 ms make
-    # them queue for the interpreter lock (p99 ~0.6 s in bench/live.py); 0.05 delivers in ~0.1 s.
-    # The cost: a thread computing without pause (a PDF, a hash) may keep others waiting 50 ms.
-    "LIVE_SWITCH_INTERVAL": 0.0,
+    # Python's thread switch interval, process-wide (0: leave Python's 5 ms). Each event wakes one
+    # thread per stream (a stream is a WSGI request); with 1,000 of them, forced switches every 5 ms
+    # make them queue for the interpreter lock, and a busy machine pushes p99 past 250 ms in
+    # bench/live.py; with 0.05 it stays near 0.1 s. The cost, accepted by default: a thread computing
+    # without pause (a PDF, a hash) may keep a page's thread waiting up to 50 ms.
+    "LIVE_SWITCH_INTERVAL": 0.05,
 }
 
 bp = Blueprint("live", __name__, url_prefix="/live")
