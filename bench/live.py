@@ -9,7 +9,7 @@ What it does, all on 127.0.0.1 and in a fresh temporary instance that is deleted
    supervisor and clerk with bearer tokens, a tenderer and a draft trade);
 2. starts the platform under gunicorn (`-k gthread`: one thread per open stream) with
    `LIVE_MAX_STREAMS` above the number of clients and the shipped `LIVE_SWITCH_INTERVAL`
-   (monitor/live.py) unless `--switch-interval` overrides it;
+   (monitor/live/streams.py) unless `--switch-interval` overrides it;
 3. baseline: one client on `/live/platform` (as the supervisor); the clerk renames the draft
    over the HTTP API `--baseline-events` times, one every 0.05 s; each rename is one audit entry
    (`trades.update`) the supervisor may see;
@@ -93,7 +93,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def switch_interval(args) -> str:
     if args.switch_interval is None:
-        from monitor.live import DEFAULTS
+        from monitor.live.streams import DEFAULTS
 
         return f"{DEFAULTS['LIVE_SWITCH_INTERVAL'] or 0.005} s, the shipped default"
     return f"{args.switch_interval or 0.005} s"

@@ -1,0 +1,69 @@
+"""What each person may see of the audit log: one rule, as a Python test and as a SQL clause.
+
+public    anyone, signed in or not
+centre    the three branches at the entry's centre (decide, execute, supervise)
+platform  deciders and supervisors at any centre
+and always the entries a person made themselves. Confidential identities never reach the log
+(bidders and downloaders are per-trade pseudonyms), so no branch sees them through it.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from monitor.audit.models import AuditEntry
+from trading.accounts.roles import Branch
+
+BRANCHES = (Branch.DECIDE, Branch.EXECUTE, Branch.SUPERVISE)
+
+
+def _authed(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False))
+
+
+def branch_centres(user) -> set[int]:
+    """Centres where the user holds a role of one of the three branches."""
+    return {g.centre_id for g in user.grants if g.centre_id is not None and g.role.branch in BRANCHES}
+
+
+def platform_watcher(user) -> bool:
+    return bool({Branch.DECIDE, Branch.SUPERVISE} & user.branches())
+
+
+def visible_to(user, audience: str, centre_id: int | None, actor_id: int | None) -> bool:
+    if _authed(user) and actor_id is not None and actor_id == user.id:
+        return True
+    return audience_sees(audience_of(user), audience, centre_id)
+
+
+def audience_of(user) -> tuple[bool, frozenset[int], bool]:
+    """What the rule reads of a viewer besides their own entries: viewers with equal audiences see
+    the same entries of others (the live streams filter each entry once per audience, not per viewer)."""
+    if not _authed(user):
+        return (False, frozenset(), False)
+    return (True, frozenset(branch_centres(user)), platform_watcher(user))
+
+
+def audience_sees(viewer_audience: tuple[bool, frozenset[int], bool], audience: str, centre_id: int | None) -> bool:
+    """`visible_to` for an entry its viewer did not make."""
+    authed, centres, watcher = viewer_audience
+    if audience == "public":
+        return True
+    if not authed:
+        return False
+    if audience == "centre" and centre_id is not None:
+        return centre_id in centres
+    return watcher
+
+
+def visible_clause(user):
+    """The same rule as a WHERE clause over audit_entries."""
+    if not _authed(user):
+        return AuditEntry.audience == "public"
+    ors = [AuditEntry.audience == "public", AuditEntry.actor_id == user.id]
+    centres = branch_centres(user)
+    if centres:
+        ors.append(sa.and_(AuditEntry.audience == "centre", AuditEntry.centre_id.in_(centres)))
+    if platform_watcher(user):
+        ors.append(AuditEntry.audience == "platform")
+        ors.append(sa.and_(AuditEntry.audience == "centre", AuditEntry.centre_id.is_(None)))
+    return sa.or_(*ors)
