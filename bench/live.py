@@ -1,14 +1,15 @@
 """Load test: 1,000 Server-Sent-Events clients on the live stream, delay from an entry's commit to
 its receipt by every client, against one client in the same run.
 
-    .venv/bin/python bench/live.py [--clients 1000] [--events 40] [--workers 1] [--switch-interval 0.05]
+    .venv/bin/python bench/live.py [--clients 1000] [--events 40] [--workers 1] [--switch-interval S]
 
 What it does, all on 127.0.0.1 and in a fresh temporary instance that is deleted afterwards:
 
 1. builds the data in-process through the real services (schema by migrations, centres, a WORKS
    supervisor and clerk with bearer tokens, a tenderer and a draft trade);
 2. starts the platform under gunicorn (`-k gthread`: one thread per open stream) with
-   `LIVE_MAX_STREAMS` above the number of clients and `LIVE_SWITCH_INTERVAL` (monitor/live/streams.py);
+   `LIVE_MAX_STREAMS` above the number of clients and the shipped `LIVE_SWITCH_INTERVAL`
+   (monitor/live/streams.py) unless `--switch-interval` overrides it;
 3. baseline: one client on `/live/platform` (as the supervisor); the clerk renames the draft
    over the HTTP API `--baseline-events` times, one every 0.05 s; each rename is one audit entry
    (`trades.update`) the supervisor may see;
@@ -69,9 +70,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "checking the head every --poll seconds)")
     p.add_argument("--threads", type=int, default=0, help="gunicorn threads per worker (default clients + 64)")
     p.add_argument("--poll", type=float, default=0.05, help="LIVE_POLL_SECONDS for --workers > 1 (default 0.05)")
-    p.add_argument("--switch-interval", type=float, default=0.05,
+    p.add_argument("--switch-interval", type=float, default=None,
                    help="LIVE_SWITCH_INTERVAL for the workers: Python's thread switch interval in seconds "
-                        "(default 0.05; 0 keeps Python's 0.005)")
+                        "(default: the platform's shipped default; 0 keeps Python's 0.005)")
     p.add_argument("--connect-timeout", type=float, default=120.0,
                    help="seconds for all clients to connect (default 120)")
     p.add_argument("--per-event", action="store_true", help="also print the delays of each event (p50, max)")
@@ -88,6 +89,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.threads == 0:
         args.threads = math.ceil(args.clients / args.workers) + 64
     return args
+
+
+def switch_interval(args) -> str:
+    if args.switch_interval is None:
+        from monitor.live.streams import DEFAULTS
+
+        return f"{DEFAULTS['LIVE_SWITCH_INTERVAL'] or 0.005} s, the shipped default"
+    return f"{args.switch_interval or 0.005} s"
 
 
 def say(*parts) -> None:
@@ -107,8 +116,11 @@ def instance_env(tmp: Path, args) -> dict[str, str]:
         "LIVE_MAX_STREAMS": str(args.threads + 16),
         "LIVE_HEARTBEAT_SECONDS": "5",
         "LIVE_POLL_SECONDS": str(args.poll if args.workers > 1 else 0.5),
-        "LIVE_SWITCH_INTERVAL": str(args.switch_interval),
     }
+    if args.switch_interval is not None:
+        env["LIVE_SWITCH_INTERVAL"] = str(args.switch_interval)
+    else:
+        os.environ.pop("LIVE_SWITCH_INTERVAL", None)  # measure what `make run` and gunicorn get
     for name in ("PLATFORM_ENV", "BLOB_DIR", "TIMEZONE", "SANDBOX_ENABLED", "TRUSTED_PROXIES"):
         os.environ.pop(name, None)
     os.environ.update(env)
@@ -434,7 +446,7 @@ def main(argv: list[str] | None = None) -> int:
     ratio = load.q(0.99) / base.q(0.99) if base.q(0.99) > 0 else float("inf")
     rows = [
         ("clients", f"{load.clients}  (gunicorn -w {args.workers} --threads {args.threads}, "
-                    f"switch interval {args.switch_interval or 0.005} s)"),
+                    f"switch interval {switch_interval(args)})"),
         ("events", f"{args.events} with {args.clients} clients, one every {args.gap} s; "
                    f"{args.baseline_events} with one, one every 0.05 s"),
         ("deliveries", f"{len(load.delays_ms)} load + {len(base.delays_ms)} baseline"),

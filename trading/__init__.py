@@ -206,6 +206,9 @@ def _register_monitor(app: Flask) -> None:
         for tick in (audit.scheduled_checkpoint, esupervision.tick, outbox.deliver_due, registry.expire_terms):
             ticks.on_tick(tick)
         _MONITOR_CONNECTED = True
+    with app.app_context():  # writes the log would not see never reach this app's database
+        for engine in db.engines.values():
+            audit.guard_engine(engine)
     app.extensions.setdefault("ticks", []).append(ticks.run_ticks)
 
     for blueprint in (audit_api.bp, audit_views.bp, live.bp, card_views.bp, card_api.bp, supervisor_views.bp,

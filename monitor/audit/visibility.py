@@ -30,15 +30,29 @@ def platform_watcher(user) -> bool:
 
 
 def visible_to(user, audience: str, centre_id: int | None, actor_id: int | None) -> bool:
+    if _authed(user) and actor_id is not None and actor_id == user.id:
+        return True
+    return audience_sees(audience_of(user), audience, centre_id)
+
+
+def audience_of(user) -> tuple[bool, frozenset[int], bool]:
+    """What the rule reads of a viewer besides their own entries: viewers with equal audiences see
+    the same entries of others (the live streams filter each entry once per audience, not per viewer)."""
+    if not _authed(user):
+        return (False, frozenset(), False)
+    return (True, frozenset(branch_centres(user)), platform_watcher(user))
+
+
+def audience_sees(viewer_audience: tuple[bool, frozenset[int], bool], audience: str, centre_id: int | None) -> bool:
+    """`visible_to` for an entry its viewer did not make."""
+    authed, centres, watcher = viewer_audience
     if audience == "public":
         return True
-    if not _authed(user):
+    if not authed:
         return False
-    if actor_id is not None and actor_id == user.id:
-        return True
     if audience == "centre" and centre_id is not None:
-        return centre_id in branch_centres(user)
-    return platform_watcher(user)
+        return centre_id in centres
+    return watcher
 
 
 def visible_clause(user):

@@ -42,7 +42,7 @@ from flask_login import current_user
 
 from monitor.audit import log as audit
 from monitor.audit.models import AuditEntry, AuditHead
-from monitor.audit.visibility import visible_clause, visible_to
+from monitor.audit.visibility import audience_of, audience_sees, visible_clause, visible_to
 from trading.extensions import db
 from trading.params import MAX_INT
 
@@ -60,14 +60,15 @@ DEFAULTS: dict[str, float | int] = {
     "LIVE_BUSY_RETRY_MS": 15000,  # ... when this process already serves LIVE_MAX_STREAMS
     "LIVE_MAX_SECONDS": 600.0,  # a stream's lifetime; the browser resumes where it stopped
     "LIVE_MAX_STREAMS": 1000,  # per process: keep the server's thread pool larger than this
-    "LIVE_QUEUE_MAX": 5000,  # events a stream may lag behind before it is cut (it resumes from the database)
+    "LIVE_QUEUE_MAX": 5000,  # reads of new entries a stream may lag behind before it is cut (it resumes from the db)
     "LIVE_BACKLOG_BATCH": 500,  # entries read per query when a stream catches up
     "LIVE_IDLE_SECONDS": 10.0,  # the fetcher thread stops after this long without a stream
-    # Python's thread switch interval for processes serving many streams (0: leave Python's 5 ms).
-    # Each event wakes one thread per stream; with 1,000 of them, forced switches every 5 ms make
-    # them queue for the interpreter lock (p99 ~0.6 s in bench/live.py); 0.05 delivers in ~0.1 s.
-    # The cost: a thread computing without pause (a PDF, a hash) may keep others waiting 50 ms.
-    "LIVE_SWITCH_INTERVAL": 0.0,
+    # Python's thread switch interval, process-wide (0: leave Python's 5 ms). Each event wakes one
+    # thread per stream (a stream is a WSGI request); with 1,000 of them, forced switches every 5 ms
+    # make them queue for the interpreter lock, and a busy machine pushes p99 past 250 ms in
+    # bench/live.py; with 0.05 it stays near 0.1 s. The cost, accepted by default: a thread computing
+    # without pause (a PDF, a hash) may keep a page's thread waiting up to 50 ms.
+    "LIVE_SWITCH_INTERVAL": 0.05,
 }
 
 bp = Blueprint("live", __name__, url_prefix="/live")
@@ -179,14 +180,31 @@ def trade_refs(trade_ids, cache: dict[int, str] | None = None) -> dict[int, str]
     return cache
 
 
-class Subscriber:
-    """One open stream: its viewer, scope and queue of frames ready to write."""
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """The events of one read a group of streams may see, as the bytes they write: made once per
+    audience, put in the queue of every stream of that audience."""
 
-    __slots__ = ("viewer", "scope", "variant", "queue", "cut", "limit")
+    first: int
+    index: int  # the last event's
+    data: bytes
+    events: tuple[Event, ...]
+
+    @classmethod
+    def of(cls, events: list[Event], variant: int) -> Batch:
+        return cls(events[0].index, events[-1].index, b"".join(ev.frames[variant] for ev in events), tuple(events))
+
+
+class Subscriber:
+    """One open stream: its viewer, scope and queue of batches ready to write."""
+
+    __slots__ = ("viewer", "scope", "variant", "queue", "cut", "limit", "group")
 
     def __init__(self, viewer: Viewer, scope: Scope, limit: int = 5000) -> None:
         self.viewer, self.scope, self.limit = viewer, scope, limit
         self.variant = 0 if viewer.is_authenticated else 1
+        #: streams with equal groups get the same batches (the viewer's own entries aside)
+        self.group = (self.variant, audience_of(viewer), scope)
         self.queue: queue.SimpleQueue = queue.SimpleQueue()
         self.cut = False
 
@@ -195,14 +213,19 @@ class Subscriber:
                 and visible_to(self.viewer, ev.audience, ev.centre_id, ev.actor_id))
 
     def offer(self, ev: Event) -> None:
-        if self.cut or not self.wants(ev):
+        """One event, filtered for this stream alone."""
+        if self.wants(ev):
+            self.put(Batch.of([ev], self.variant))
+
+    def put(self, batch: Batch) -> None:
+        if self.cut:
             return
         if self.queue.qsize() >= self.limit:
             # too far behind: end the stream after what it holds; the client resumes from the database
             self.cut = True
             self.queue.put(None)
             return
-        self.queue.put(ev)
+        self.queue.put(batch)
 
     def end(self) -> None:
         self.queue.put(None)
@@ -306,6 +329,8 @@ class Hub:
         self.publisher = publisher_for(app)
         self.lock = threading.Lock()
         self.subscribers: set[Subscriber] = set()
+        self.groups: dict[tuple, set[Subscriber]] = {}  # streams by Subscriber.group
+        self.watching: dict[int, set[Subscriber]] = {}  # signed-in streams by viewer id
         self.size: int | None = None  # entries [0, size) have been fanned out
         self.wakeup = threading.Event()
         self.thread: threading.Thread | None = None
@@ -325,11 +350,20 @@ class Hub:
                 self.size = _head_size()
                 self._start()
             self.subscribers.add(sub)
+            self.groups.setdefault(sub.group, set()).add(sub)
+            if sub.viewer.id is not None:
+                self.watching.setdefault(sub.viewer.id, set()).add(sub)
         return True
 
     def unsubscribe(self, sub: Subscriber) -> None:
         with self.lock:
             self.subscribers.discard(sub)
+            for index, key in ((self.groups, sub.group), (self.watching, sub.viewer.id)):
+                subs = index.get(key)
+                if subs is not None:
+                    subs.discard(sub)
+                    if not subs:
+                        del index[key]
 
     def count(self) -> int:
         with self.lock:
@@ -353,6 +387,7 @@ class Hub:
         """End every stream and the threads (app teardown, tests)."""
         with self.lock:
             subs, self.subscribers = list(self.subscribers), set()
+            self.groups, self.watching = {}, {}
             if self.stop_event is not None:
                 self.stop_event.set()
             thread, self.thread, self.stop_event, self.size = self.thread, None, None, None
@@ -407,13 +442,37 @@ class Hub:
                 with self.lock:
                     if stop.is_set() or self.size != start:  # stopped (and perhaps restarted) meanwhile
                         return
-                    for sub in self.subscribers:
-                        for ev in events:
-                            sub.offer(ev)
+                    self._fan_out(events)
                     self.size = rows[-1].seq + 1
                     self.fetches += 1
                 if len(rows) < batch:
                     return
+
+
+    def _fan_out(self, events: list[Event]) -> None:
+        """Filter and join the events once per group of streams, and hand each stream its batch.
+
+        The work per stream is one queue put: 1,000 streams are served before the threads woken
+        first take the interpreter back (their wake-ups are what costs; see bench/README.md).
+        A stream whose viewer made one of these entries also gets that one: it is served alone.
+        """
+        alone: set[Subscriber] = set()
+        for ev in events:
+            if ev.actor_id is not None and ev.actor_id in self.watching:
+                alone |= self.watching[ev.actor_id]
+        for (variant, audience, scope), subs in self.groups.items():
+            picked = [ev for ev in events if scope.matches(ev.centre_id, ev.trade_id)
+                      and audience_sees(audience, ev.audience, ev.centre_id)]
+            if not picked:
+                continue
+            batch = Batch.of(picked, variant)
+            for sub in subs:
+                if sub not in alone:
+                    sub.put(batch)
+        for sub in alone:
+            picked = [ev for ev in events if sub.wants(ev)]
+            if picked:
+                sub.put(Batch.of(picked, sub.variant))
 
 
 _HUB_LOCK = threading.Lock()
@@ -502,7 +561,7 @@ def events(app: Flask, hub: Hub, sub: Subscriber, after: int, sock=None) -> Iter
             if left <= 0:
                 return
             try:
-                ev = sub.queue.get(timeout=min(heartbeat, left))
+                batch = sub.queue.get(timeout=min(heartbeat, left))
             except queue.Empty:
                 if _peer_gone(sock):
                     return
@@ -510,17 +569,22 @@ def events(app: Flask, hub: Hub, sub: Subscriber, after: int, sock=None) -> Iter
                 continue
             chunk = []
             while True:
-                if ev is None:  # cut, or the hub stopped
+                if batch is None:  # cut, or the hub stopped
                     if chunk:
                         yield b"".join(chunk)
                     return
-                if ev.index > last:  # an entry the backlog already sent comes again: skip it
-                    last = ev.index
-                    chunk.append(ev.frames[sub.variant])
+                if batch.first > last:
+                    chunk.append(batch.data)
+                    last = batch.index
+                else:  # entries the backlog already sent come again: skip them
+                    for ev in batch.events:
+                        if ev.index > last:
+                            last = ev.index
+                            chunk.append(ev.frames[sub.variant])
                 if len(chunk) >= 64:
                     break
                 try:
-                    ev = sub.queue.get_nowait()
+                    batch = sub.queue.get_nowait()
                 except queue.Empty:
                     break
             if chunk:

@@ -239,6 +239,21 @@ def test_replace_and_withdraw(db, client, sealed_trade, users):
     assert client.delete(f"/api/v1/trades/{sealed_trade.id}/bids", headers=headers).status_code == 409
 
 
+def test_replacing_a_bid_logs_the_earlier_versions_change(db, client, sealed_trade, users):
+    code = users["bidder"].organisation.credit_code
+    assert _submit(client, sealed_trade, "bidder", _envelope(client, sealed_trade, code)).status_code == 201
+    first = db.session.scalar(sa.select(Bid).where(Bid.trade_id == sealed_trade.id))
+    size = audit.head()[0]
+    second = _submit(client, sealed_trade, "bidder", _envelope(client, sealed_trade, code, version=2))
+    assert second.status_code == 201
+    new = [json.loads(b) for b in db.session.scalars(sa.select(AuditEntry.body).where(AuditEntry.seq >= size)
+                                                      .order_by(AuditEntry.seq))]
+    changed = [e for e in new if e["action"] == "bids.update" and e["object"] == {"type": "bids", "id": first.id}]
+    assert len(changed) == 1, [e["action"] for e in new]
+    assert (changed[0]["before"], changed[0]["after"]) == ({"state": "submitted"}, {"state": "replaced"})
+    assert changed[0]["trade"] == sealed_trade.id and changed[0]["actor"]["pseudonym"].startswith("anon:")
+
+
 def test_who_sees_bids_before_opening(db, client, sealed_trade, users, make_user, make_org):
     from trading.accounts.models import OrgKind
 

@@ -195,6 +195,88 @@ def test_the_app_refuses_to_change_or_remove_what_the_log_holds(db, trip):
         db.session.rollback()
 
 
+# ---- bulk statements and writes the capture would not see ---------------------------------------------
+
+def test_a_bulk_update_and_delete_are_logged_row_by_row(db, make_trade, users):
+    from trading.rules.days import CalendarDay, DayKind
+    from trading.trades.models import Trade
+
+    first, second = make_trade(), make_trade()
+    db.session.add(CalendarDay(day=START.date(), kind=DayKind.HOLIDAY, name="A holiday"))
+    db.session.commit()
+    size = _size()
+    db.session.execute(sa.update(Trade).where(Trade.id.in_([first.id, second.id])).values(title="Renamed in bulk"))
+    db.session.execute(sa.delete(CalendarDay).where(CalendarDay.day == START.date()))
+    db.session.commit()
+    new = _entries_after(db, size)
+    renamed = {e["object"]["id"]: e for e in new if e["action"] == "trades.update"}
+    assert set(renamed) == {first.id, second.id}
+    for trade in (first, second):
+        entry = renamed[trade.id]
+        assert entry["after"] == {"title": "Renamed in bulk"} and entry["before"]["title"] != "Renamed in bulk"
+        assert (entry["trade"], entry["centre"]) == (trade.id, trade.centre_id)
+    [removed] = [e for e in new if e["action"] == "calendar_days.delete"]
+    assert removed["before"]["name"] == "A holiday" and removed["after"] is None
+    assert db.session.get(Trade, first.id).title == "Renamed in bulk"
+    # a rolled-back bulk statement leaves no entry either
+    size = _size()
+    db.session.execute(sa.update(Trade).where(Trade.id == first.id).values(title="Never"))
+    db.session.rollback()
+    assert _size() == size
+
+
+def test_writes_the_capture_would_not_see_are_refused(db, make_trade):
+    from trading.trades.models import Trade
+
+    trade = make_trade()
+    db.session.commit()
+    size, title = _size(), trade.title
+    with pytest.raises(audit.Unlogged):
+        db.session.execute(sa.text("UPDATE trades SET title = 'unseen' WHERE id = :id"), {"id": trade.id})
+    db.session.rollback()
+    with pytest.raises(audit.Unlogged):
+        db.session.execute(sa.insert(Trade), [{"title": "bulk insert"}])
+    db.session.rollback()
+    with pytest.raises(audit.Unlogged):
+        db.session.connection().exec_driver_sql("DELETE FROM trades")
+    db.session.rollback()
+    with db.engine.connect() as conn:
+        with pytest.raises(audit.Unlogged):
+            conn.exec_driver_sql(f"UPDATE trades SET title = 'unseen' WHERE id = {trade.id}")
+        conn.rollback()
+    db.session.expire_all()
+    assert (db.session.get(Trade, trade.id).title, _size()) == (title, size)
+
+
+def test_every_audited_table_refuses_raw_writes(db):
+    audited = sorted(t for t in db.metadata.tables if t not in audit.SKIP_TABLES)  # every package's models
+    assert {"trades", "bids", "keyholders", "share_releases", "bid_deposits", "cards"} <= set(audited)
+    with db.engine.connect() as conn:
+        for table in audited:
+            for sql in (f"DELETE FROM {table} WHERE 1 = 0", f'UPDATE "{table}" SET id = id WHERE 1 = 0',
+                        f"INSERT INTO {table} (id) SELECT id FROM {table} WHERE 1 = 0"):
+                with pytest.raises(audit.Unlogged):
+                    conn.exec_driver_sql(sql)
+                conn.rollback()
+        for table in audit.SKIP_TABLES - set(APPEND_ONLY) - {"alembic_version"}:  # not audited: allowed
+            conn.exec_driver_sql(f"DELETE FROM {table} WHERE 1 = 0")
+        conn.rollback()
+
+
+def test_no_platform_module_writes_unlogged():
+    import sys
+    from pathlib import Path
+
+    import trading
+
+    root = Path(trading.__file__).resolve().parents[1]  # the checkout, wherever this test lives
+    home = Path(sys.modules[audit.Unlogged.__module__].__file__).resolve()  # where the option is defined
+    users = [p.resolve() for package in ("trading", "bidding", "procurement", "monitor")
+             if (root / package).is_dir() for p in (root / package).rglob("*.py")
+             if audit.UNLOGGED in p.read_text(encoding="utf-8")]
+    assert users == [home]
+
+
 @pytest.mark.parametrize("table", APPEND_ONLY)
 def test_sqlite_triggers_refuse_raw_update_and_delete(db, trip, table):
     with db.engine.connect() as conn:
