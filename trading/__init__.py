@@ -89,6 +89,7 @@ def _register_models() -> None:
     import trading.centres.models  # noqa: F401
     import trading.notices.models  # noqa: F401
     import trading.notices.services  # noqa: F401  (registers the publish hook and bidder source)
+    import trading.numbering.models  # noqa: F401
     import trading.rules.days  # noqa: F401
     import trading.trades.models  # noqa: F401
     import trading.trades.permissions  # noqa: F401

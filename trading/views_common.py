@@ -6,6 +6,7 @@ from flask_babel import format_datetime, get_locale, gettext as _, lazy_gettext 
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from trading.errors import DomainError
@@ -40,6 +41,10 @@ HTTP_MESSAGES = {
     413: _l("The upload is larger than the platform accepts."),
     500: _l("Something went wrong on the platform; nothing was changed. Please try again."),
 }
+
+
+STALE_MESSAGE = _l("Someone else changed this record at the same moment; nothing of yours was saved. "
+                   "Reload the page and try again.")
 
 
 def field_label(name: str) -> str:
@@ -78,6 +83,13 @@ def register_error_handlers(app: Flask) -> None:
         if isinstance(exc, NotAuthenticated):
             return redirect(url_for("auth.login", next=request.full_path))
         return render_template("error.html", error=exc, status=exc.status), exc.status
+
+    @app.errorhandler(StaleDataError)
+    def lost_race(exc: StaleDataError):
+        # Two people changed the same record at once (optimistic locking): the later one is told so
+        # and changes nothing, whatever route it came by.
+        db.session.rollback()
+        return domain_error(DomainError(str(STALE_MESSAGE), code="conflict"))
 
     @app.errorhandler(ValidationError)
     def validation_error(exc: ValidationError):

@@ -14,6 +14,7 @@ from trading.blobs import BlobRefused, blob_store
 from trading.clock import now
 from trading.errors import InvalidInput, NotAllowed
 from trading.extensions import db
+from trading.numbering import services as numbering
 from trading.notices.models import Clarification, Document, Download, Notice, NoticeKind, Notification
 from trading.permissions import require
 from trading.rules.days import at_local_time, load_calendar, local_date
@@ -148,8 +149,7 @@ def publish_clarification(actor, trade: Trade, title: str, body: str) -> Clarifi
     if errors:
         raise InvalidInput(errors)
     at = now()
-    number = (db.session.scalar(sa.select(sa.func.max(Clarification.number)).where(
-        Clarification.trade_id == trade.id)) or 0) + 1
+    number = numbering.next_number(numbering.clarification_scope(trade.id))
     clar = Clarification(trade=trade, number=number, title=title.strip(), body=body.strip(),
                          author_id=actor.id, published_at=at)
     moved = None
