@@ -96,7 +96,8 @@ def register(app) -> None:
     """Blueprints of cards and deposits; once per process the engine's listeners, ticks and mail sender."""
     global _CONNECTED
     from bidding import deposits
-    from monitor import audit, card_api, card_permissions, card_views, esupervision, outbox  # noqa: F401
+    from monitor import audit, card_api, card_permissions, card_views, esupervision  # noqa: F401
+    from trading.mail import services as outbox
     from monitor.plane import on_tick
     from trading.extensions import csrf
 
@@ -324,7 +325,7 @@ def recipients(card: Card, step: str) -> list[User]:
 
 def notify(card: Card, step: str, actor, text: str | None) -> int:
     """In-app notifications and queued e-mails, each in the recipient's language. Returns how many."""
-    from monitor import outbox
+    from trading.mail import services as outbox
 
     count = 0
     default = current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")

@@ -51,6 +51,9 @@ def create_app(config: type | dict | None = None) -> Flask:
 
     _register_rule_sets()
     _register_listeners()
+    from trading.mail.services import install as install_mail
+
+    install_mail()  # queued mail leaves right after the commit that queued it
     _register_blueprints(app)
     _register_cli(app)
     _register_sqlite_pragmas(app)
@@ -90,6 +93,7 @@ def _register_models() -> None:
     import trading.notices.models  # noqa: F401
     import trading.notices.services  # noqa: F401  (registers the publish hook and bidder source)
     import trading.numbering.models  # noqa: F401
+    import trading.mail.models  # noqa: F401
     import trading.rules.days  # noqa: F401
     import trading.trades.models  # noqa: F401
     import trading.trades.permissions  # noqa: F401

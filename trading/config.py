@@ -43,7 +43,7 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     TESTING = False
     PRODUCTION = False
-    # e-mail of the supervision plane (monitor/outbox.py): unset SMTP_HOST keeps mail queued in the outbox
+    # e-mail (trading/mail): unset SMTP_HOST keeps mail queued in the outbox
     SMTP_HOST: str | None = None
     SMTP_PORT = 587
     SMTP_USER: str | None = None

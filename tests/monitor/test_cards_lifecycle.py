@@ -12,7 +12,8 @@ import pytest
 import sqlalchemy as sa
 
 from monitor import cards as services
-from monitor.card_models import Card, CardEvent, CardState, OutboxMail
+from monitor.card_models import Card, CardEvent, CardState
+from trading.mail.models import OutboxMail
 from monitor.models import AuditEntry
 from tests.monitor.cards_fixtures import DEADLINE, cards, go, make_tender, tick, walk  # noqa: F401
 from trading.accounts.roles import Role
