@@ -50,6 +50,7 @@ NOISE_COLUMNS = {"updated_at", "version"}
 SEALED = {
     "bids": {"organisation_id": "org", "submitted_by_id": "user"},
     "downloads": {"user_id": "user", "organisation_id": "org", "contact_email": "email"},
+    "email_subscriptions": {"email": "email"},
     "opening_entries": {"organisation_id": "org"},
     "ceremony_objections": {"organisation_id": "org", "user_id": "user"},
     "bid_deposits": {"organisation_id": "org"},

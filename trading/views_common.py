@@ -1,7 +1,7 @@
 """What every page and API call shares: error rendering, template globals, small helpers."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask import Flask, Response, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import format_datetime, get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -9,7 +9,7 @@ from marshmallow import ValidationError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from trading.errors import DomainError
+from trading.errors import DomainError, Throttled
 from trading.extensions import db
 from trading.permissions import NotAuthenticated, can
 from trading.schemas import plain_messages
@@ -70,6 +70,13 @@ def move_label(trade, name: str) -> str:
     return str(move.label) if move else str(_l("Created")) if name == "create" else name
 
 
+def with_retry_after(response: Response, exc: DomainError) -> Response:
+    """A throttled answer says when to come back (RFC 9110 Retry-After, in seconds)."""
+    if isinstance(exc, Throttled) and exc.retry_after:
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 def is_api() -> bool:
     return request.path.startswith("/api/")
 
@@ -79,10 +86,11 @@ def register_error_handlers(app: Flask) -> None:
     def domain_error(exc: DomainError):
         db.session.rollback()  # a refused operation leaves nothing behind
         if is_api():
-            return jsonify(exc.to_dict()), exc.status
+            return with_retry_after(jsonify(exc.to_dict()), exc), exc.status
         if isinstance(exc, NotAuthenticated):
             return redirect(url_for("auth.login", next=request.full_path))
-        return render_template("error.html", error=exc, status=exc.status), exc.status
+        return with_retry_after(make_response(render_template("error.html", error=exc, status=exc.status)),
+                                exc), exc.status
 
     @app.errorhandler(StaleDataError)
     def lost_race(exc: StaleDataError):

@@ -1,4 +1,4 @@
-"""numbering counters (seeded from the numbers already given out)
+"""numbering counters (seeded from the numbers already given out); download fingerprints; e-mail subscriptions
 
 Revision ID: 0008
 Revises: 0007
@@ -53,7 +53,32 @@ def upgrade():
     sa.PrimaryKeyConstraint('scope', 'period', name=op.f('pk_counters'))
     )
     _seed(op.get_bind())
+    with op.batch_alter_table('downloads', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('fingerprint', sa.String(length=64), nullable=True))
+        batch_op.create_index('ix_downloads_document_fingerprint', ['document_id', 'fingerprint'], unique=False)
+    op.create_table('email_subscriptions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('trade_id', sa.Integer(), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('download_id', sa.Integer(), nullable=True),
+    sa.Column('requested_at', trading.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('confirmed_at', trading.types.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['download_id'], ['downloads.id'], name=op.f('fk_email_subscriptions_download_id_downloads')),
+    sa.ForeignKeyConstraint(['trade_id'], ['trades.id'], name=op.f('fk_email_subscriptions_trade_id_trades')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_email_subscriptions')),
+    sa.UniqueConstraint('trade_id', 'email', name='uq_email_subscriptions_trade_email')
+    )
+    with op.batch_alter_table('email_subscriptions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_email_subscriptions_trade_id'), ['trade_id'], unique=False)
+    # addresses left before confirmation existed were never confirmed: they are kept on their
+    # download rows for the staff's list, but receive nothing until they ask again and confirm
 
 
 def downgrade():
+    with op.batch_alter_table('email_subscriptions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_email_subscriptions_trade_id'))
+    op.drop_table('email_subscriptions')
+    with op.batch_alter_table('downloads', schema=None) as batch_op:
+        batch_op.drop_index('ix_downloads_document_fingerprint')
+        batch_op.drop_column('fingerprint')
     op.drop_table('counters')

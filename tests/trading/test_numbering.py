@@ -195,7 +195,7 @@ def test_two_edits_at_once_the_later_gets_409_not_500(app, db, users, make_trade
     trade = make_trade()
     clients = [app.test_client(), app.test_client()]
     headers = [api_headers(clients[0], "staff"), api_headers(clients[1], "staff")]
-    headers[1]["Accept-Language"] = "zh-CN"
+    headers[0]["Accept-Language"], headers[1]["Accept-Language"] = "en", "zh-CN"
     url = f"/api/v1/trades/{trade.id}"
     trade_id = trade.id
     with meet_before(app, "UPDATE TRADES "):
