@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .envelope import (DEFAULT_CHUNK, MAX_CHUNK, MIN_CHUNK, BidFormatError, encode_bid,
+from bidding.crypto.envelope import (DEFAULT_CHUNK, MAX_CHUNK, MIN_CHUNK, BidFormatError, encode_bid,
                        fingerprint_hex, load_public_key, seal, validate_price)
 
 

@@ -10,8 +10,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from bidding import envelope, services
-from bidding.records import encode_bid
+from bidding.crypto import envelope
+from bidding.keyholders import services
+from bidding.submission import services as submission
+from bidding.crypto.records import encode_bid
 from tests.conftest import PASSWORD, START, tender_timeline
 from tests.e2e.conftest import shot
 from tests.e2e.test_bid_page import sign_in
@@ -74,7 +76,7 @@ def opening_trade(live_app, clock):
         db.session.commit()
         for username, (_company, price) in BIDDERS.items():
             user = bidders[username]
-            services.submit_bid(user, trade, io.BytesIO(_seal(trade, user.organisation.credit_code, price)))
+            submission.submit_bid(user, trade, io.BytesIO(_seal(trade, user.organisation.credit_code, price)))
         db.session.commit()
         assert trade.state is TradeState.BIDDING
         clock.freeze(trade.opening_at + timedelta(minutes=1))

@@ -1,6 +1,6 @@
 """The in-browser sealer (static/js/sealer.js) in real headless Chromium, checked by opening its envelopes
 in Python with an opener written independently from docs/sealed-bid-format.md (tests/e2e/prsb_open.py),
-and with bidding.envelope.open_envelope when that module exists."""
+and with bidding.crypto.envelope.open_envelope when that module exists."""
 from __future__ import annotations
 
 import base64
@@ -141,11 +141,11 @@ def flipped(data: bytes, index: int) -> bytes:
 
 
 def project_envelope_module():
-    """bidding.envelope (the platform's Python sealer/opener), or None while it does not exist."""
+    """bidding.crypto.envelope (the platform's Python sealer/opener), or None while it does not exist."""
     try:
-        return importlib.import_module("bidding.envelope")
+        return importlib.import_module("bidding.crypto.envelope")
     except ModuleNotFoundError as exc:
-        if exc.name in ("bidding", "bidding.envelope"):
+        if exc.name in ("bidding", "bidding.crypto", "bidding.crypto.envelope"):
             return None
         raise
 
@@ -246,11 +246,11 @@ def test_browser_envelope_opens_in_python(page, opening_key, chunk_size):
 
 @pytest.mark.parametrize("chunk_size", [65536, 1024])
 def test_project_opener_reads_the_browser_envelope(page, opening_key, chunk_size):
-    """The platform's own Python code (bidding.envelope) accepts the browser's envelope on receipt and
+    """The platform's own Python code (bidding.crypto.envelope) accepts the browser's envelope on receipt and
     opens it to the same plaintext as the independent opener."""
     envelope_mod = project_envelope_module()
     if envelope_mod is None or not hasattr(envelope_mod, "open_envelope"):
-        pytest.skip("bidding.envelope.open_envelope does not exist yet: the browser envelope was opened only "
+        pytest.skip("bidding.crypto.envelope.open_envelope does not exist yet: the browser envelope was opened only "
                     "by the independent opener in tests/e2e/prsb_open.py")
     sk, pk = opening_key
     files = [{"name": "技术标书.pdf", "seed": SEED, "size": BIG}, {"name": "empty.txt", "seed": 1, "size": 0}]
@@ -378,7 +378,7 @@ def test_file_data_may_be_bytes_and_version_a_digit_string(page, opening_key):
 
 def test_fixed_randomness_gives_the_same_bytes_as_the_python_sealer(page, opening_key):
     """With the file key and HPKE ephemeral key fixed (the test-only hook a test vector needs), the
-    browser's envelope is deterministic, and bidding.envelope.write_envelope (when it exists) rebuilds
+    browser's envelope is deterministic, and bidding.crypto.envelope.write_envelope (when it exists) rebuilds
     it byte for byte from the same header, sealed key and plaintext."""
     sk, pk = opening_key
     file_key = bytes(range(1, 33))
@@ -406,14 +406,14 @@ def test_fixed_randomness_gives_the_same_bytes_as_the_python_sealer(page, openin
 
     envelope_mod = project_envelope_module()
     if envelope_mod is None or not hasattr(envelope_mod, "write_envelope"):
-        pytest.skip("bidding.envelope.write_envelope does not exist yet: no byte-for-byte comparison")
+        pytest.skip("bidding.crypto.envelope.write_envelope does not exist yet: no byte-for-byte comparison")
     rebuilt = io.BytesIO()
     envelope_mod.write_envelope(io.BytesIO(opened.plaintext), bound_header=opened.bound_header, file_key=file_key,
                                 sealed_key=opened.sealed_key, out=rebuilt)
     assert rebuilt.getvalue() == first
 
 
-VECTOR_PATH = Path(__file__).resolve().parents[1] / "bidding" / "vectors" / "envelope-v1.json"
+VECTOR_PATH = Path(__file__).resolve().parents[1] / "bidding" / "crypto" / "vectors" / "envelope-v1.json"
 
 
 def test_browser_rebuilds_the_published_test_vector(page):

@@ -13,7 +13,7 @@ from aiosmtpd.controller import Controller
 
 from trading.mail import services as outbox
 from trading.mail.models import OutboxMail
-from tests.monitor.cards_fixtures import DEADLINE, SECOND, go, make_tender, tick, walk  # noqa: F401
+from tests.monitor.cards.cards_fixtures import DEADLINE, SECOND, go, make_tender, tick, walk  # noqa: F401
 from trading.clock import now
 
 
