@@ -55,6 +55,9 @@ def create_app(config: type | dict | None = None) -> Flask:
     _register_rule_sets()
     _register_listeners()
     register_converters(app)  # before any rule is added: every <int:...> is bounded (trading/params.py)
+    from trading.mail.services import install as install_mail
+
+    install_mail()  # queued mail leaves right after the commit that queued it
     _register_blueprints(app)
     _register_cli(app)
     _register_sqlite_pragmas(app)
@@ -93,6 +96,8 @@ def _register_models() -> None:
     import trading.centres.models  # noqa: F401
     import trading.notices.models  # noqa: F401
     import trading.notices.services  # noqa: F401  (registers the publish hook and bidder source)
+    import trading.numbering.models  # noqa: F401
+    import trading.mail.models  # noqa: F401
     import trading.rules.days  # noqa: F401
     import trading.platform_keys.models  # noqa: F401
     import trading.trades.models  # noqa: F401
@@ -186,11 +191,12 @@ def _register_monitor(app: Flask) -> None:
     import monitor.audit.permissions  # noqa: F401  (registers the permissions before any request)
     import monitor.cards.permissions  # noqa: F401
     import monitor.supervisors.permissions  # noqa: F401
-    from monitor import outbox, ticks
+    from monitor import ticks
     from monitor.audit import api as audit_api, cli as audit_cli, log as audit, views as audit_views
     from monitor.cards import api as card_api, esupervision, views as card_views
     from monitor.live import streams as live, views as dashboard
     from monitor.supervisors import api as supervisor_api, draws, registry, signoffs, views as supervisor_views
+    from trading.mail import services as outbox
 
     live.configure(app)
     signoffs.install_guards()
@@ -199,8 +205,7 @@ def _register_monitor(app: Flask) -> None:
         audit.connect_listeners()
         live.connect_hooks()
         esupervision.connect()
-        outbox.install()
-        audit.SKIP_TABLES.add("mail_outbox")  # derived messages, like notifications
+        audit.SKIP_TABLES.add("mail_outbox")  # derived messages, like notifications (create_app installs the sender)
         draws.connect_listeners()
         signoffs.connect_listeners()
         for tick in (audit.scheduled_checkpoint, esupervision.tick, outbox.deliver_due, registry.expire_terms):

@@ -40,6 +40,11 @@ class Config:
     LOGIN_MAX_FAILURES_PER_ADDRESS = 30
     TRUSTED_PROXIES = 0  # reverse proxies in front of the app whose X-Forwarded-For to trust
     LOGIN_WINDOW_SECONDS = 900
+    # anonymous writes (document downloads, e-mail subscriptions): per client address and window
+    ANON_RATE_LIMIT = 60
+    ANON_RATE_WINDOW_SECONDS = 600
+    DOWNLOAD_DEDUP_SECONDS = 86_400  # one recorded download per downloader and document in this window
+    SUBSCRIPTION_CONFIRM_HOURS = 72  # how long an e-mail subscription's confirmation link stays valid
     API_TOKEN_HOURS = 12
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
     SESSION_COOKIE_HTTPONLY = True
@@ -47,7 +52,7 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     TESTING = False
     PRODUCTION = False
-    # e-mail of the supervision plane (monitor/outbox.py): unset SMTP_HOST keeps mail queued in the outbox
+    # e-mail (trading/mail): unset SMTP_HOST keeps mail queued in the outbox
     SMTP_HOST: str | None = None
     SMTP_PORT = 587
     SMTP_USER: str | None = None
@@ -86,6 +91,10 @@ class Config:
             out["SANDBOX_ENABLED"] = _bool(env["SANDBOX_ENABLED"], cls.SANDBOX_ENABLED)
         if env.get("TRUSTED_PROXIES"):
             out["TRUSTED_PROXIES"] = int(env["TRUSTED_PROXIES"])
+        for name in ("ANON_RATE_LIMIT", "ANON_RATE_WINDOW_SECONDS", "DOWNLOAD_DEDUP_SECONDS",
+                     "SUBSCRIPTION_CONFIRM_HOURS"):
+            if env.get(name):
+                out[name] = int(env[name])
         if env.get("SCHEDULER_SECONDS"):
             out["SCHEDULER_SECONDS"] = float(env["SCHEDULER_SECONDS"])
         for name in ("SMTP_HOST", "SMTP_USER", "SMTP_PASSWORD", "SMTP_TLS", "MAIL_FROM", "PUBLIC_BASE_URL",

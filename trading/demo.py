@@ -15,6 +15,7 @@ from trading.centres.data import ensure_centres
 from trading.clock import clock, now
 from trading.extensions import db
 from trading.notices import services as notices
+from trading.notices import subscriptions
 from trading.rules.days import CalendarDay, DayKind
 from trading.trades import services as trades
 from trading.trades.models import Trade
@@ -163,7 +164,9 @@ def _demo_trades(centres, orgs, users) -> None:
         _publish_with_demo_keyholders(bidding, users)
         clock.freeze(t + timedelta(days=1))
         notices.record_download(bidding, bidding_doc(bidding), users["bidder"])
-        notices.record_download(bidding, bidding_doc(bidding), None, email="someone@example.invalid")
+        anonymous = notices.record_download(bidding, bidding_doc(bidding), None)
+        pending = subscriptions.request_subscription(bidding, "someone@example.invalid", anonymous)
+        subscriptions.confirm(subscriptions.token_for(pending))  # as if its owner had opened the link
         notices.publish_clarification(users["staff.works"], bidding, "关于工程量清单的澄清",
                                       "第3标段排水管径由DN600调整为DN800，其余不变。")
 

@@ -47,6 +47,23 @@ class PolicyViolation(DomainError):
     code = "separation_of_duties"
 
 
+class Throttled(DomainError):
+    """Too many attempts from one client in a window; `retry_after` says in how many seconds to try again."""
+
+    status = 429
+    code = "throttled"
+
+    def __init__(self, message: str, *, retry_after: int | None = None, code: str | None = None):
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
+
+    def to_dict(self) -> dict:
+        out = super().to_dict()
+        if self.retry_after is not None:
+            out["retry_after"] = self.retry_after
+        return out
+
+
 class InvalidInput(DomainError):
     """One or more fields break a rule; `errors` maps each field to its messages."""
 

@@ -1,14 +1,15 @@
 """What every page and API call shares: error rendering, template globals, small helpers."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask import Flask, Response, jsonify, make_response, redirect, render_template, request, url_for
 from flask_babel import format_datetime, get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from trading.errors import DomainError
+from trading.errors import DomainError, Throttled
 from trading.extensions import db
 from trading.permissions import NotAuthenticated, can
 from trading.schemas import plain_messages
@@ -42,6 +43,10 @@ HTTP_MESSAGES = {
 }
 
 
+STALE_MESSAGE = _l("Someone else changed this record at the same moment; nothing of yours was saved. "
+                   "Reload the page and try again.")
+
+
 def field_label(name: str) -> str:
     """A field's name as a person reads it (error pages)."""
     from trading.rules.model import FIELD_LABELS, MILESTONE_LABELS
@@ -65,6 +70,13 @@ def move_label(trade, name: str) -> str:
     return str(move.label) if move else str(_l("Created")) if name == "create" else name
 
 
+def with_retry_after(response: Response, exc: DomainError) -> Response:
+    """A throttled answer says when to come back (RFC 9110 Retry-After, in seconds)."""
+    if isinstance(exc, Throttled) and exc.retry_after:
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 def is_api() -> bool:
     return request.path.startswith("/api/")
 
@@ -74,10 +86,18 @@ def register_error_handlers(app: Flask) -> None:
     def domain_error(exc: DomainError):
         db.session.rollback()  # a refused operation leaves nothing behind
         if is_api():
-            return jsonify(exc.to_dict()), exc.status
+            return with_retry_after(jsonify(exc.to_dict()), exc), exc.status
         if isinstance(exc, NotAuthenticated):
             return redirect(url_for("auth.login", next=request.full_path))
-        return render_template("error.html", error=exc, status=exc.status), exc.status
+        return with_retry_after(make_response(render_template("error.html", error=exc, status=exc.status)),
+                                exc), exc.status
+
+    @app.errorhandler(StaleDataError)
+    def lost_race(exc: StaleDataError):
+        # Two people changed the same record at once (optimistic locking): the later one is told so
+        # and changes nothing, whatever route it came by.
+        db.session.rollback()
+        return domain_error(DomainError(str(STALE_MESSAGE), code="conflict"))
 
     @app.errorhandler(ValidationError)
     def validation_error(exc: ValidationError):

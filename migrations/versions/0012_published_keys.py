@@ -1,7 +1,7 @@
 """published signing keys: the public key of each signing purpose (receipts, audit checkpoints)
 
 Revision ID: 0012
-Revises: 0007
+Revises: 0008
 Create Date: 2026-11-30 10:00:00.000000
 
 """
@@ -13,7 +13,7 @@ import trading.types
 
 # revision identifiers, used by Alembic.
 revision = '0012'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

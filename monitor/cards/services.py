@@ -289,7 +289,7 @@ def recipients(card: Card, step: str) -> list[User]:
 
 def notify(card: Card, step: str, actor, text: str | None) -> int:
     """In-app notifications and queued e-mails, each in the recipient's language. Returns how many."""
-    from monitor import outbox
+    from trading.mail import services as outbox
 
     count = 0
     default = current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")

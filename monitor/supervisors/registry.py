@@ -52,13 +52,10 @@ def _reason(reason: str | None) -> str:
 
 def next_certificate_no(centre: Centre, day: date) -> str:
     """SS-<centre prefix>-<year>-<4-digit sequence>, e.g. SS-GC-2026-0001: stable and unique."""
-    from monitor.supervisors.models import SocialSupervisor
+    from trading.numbering import services as numbering
 
-    prefix = f"SS-{centre.ref_prefix}-{day.year}-"
-    last = db.session.scalar(sa.select(sa.func.max(SocialSupervisor.certificate_no))
-                             .where(SocialSupervisor.certificate_no.like(prefix + "%")))
-    seq = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{seq:04d}"
+    seq = numbering.next_number(numbering.certificate_scope(centre.ref_prefix), day.year)
+    return numbering.formatted(f"SS-{centre.ref_prefix}-{day.year}-", seq)
 
 
 def _log(action: str, sup, actor, **after) -> int:

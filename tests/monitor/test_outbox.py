@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
-from monitor import outbox
-from monitor.cards.models import OutboxMail
+from trading.mail import services as outbox
+from trading.mail.models import OutboxMail
 from tests.monitor.cards.cards_fixtures import DEADLINE, SECOND, go, make_tender, tick, walk  # noqa: F401
 from trading.clock import now
 

@@ -296,7 +296,14 @@ def test_upload_then_anonymous_download(app, client, db, users, make_trade):
     assert "attachment" in response.headers["Content-Disposition"]
     assert listed[0]["url"].endswith(content_path)
     rows = db.session.scalars(sa.select(Download)).all()
-    assert len(rows) == 1 and rows[0].user_id is None and rows[0].contact_email == "someone@example.com"
+    # the address is not trusted until it confirms: only a pending subscription and its one mail exist
+    assert len(rows) == 1 and rows[0].user_id is None and rows[0].contact_email is None
+    from trading.mail.models import OutboxMail
+    from trading.notices.models import EmailSubscription
+
+    pending = db.session.scalars(sa.select(EmailSubscription)).all()
+    assert [(s.email, s.confirmed_at) for s in pending] == [("someone@example.com", None)]
+    assert [m.to_addr for m in db.session.scalars(sa.select(OutboxMail))] == ["someone@example.com"]
 
     # once published the documents are frozen for the tenderer side
     assert _upload(client, trade.id, staff).status_code == 403

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from tests.conftest import CST, START, tender_timeline
 from trading.accounts.roles import Role
 from trading.errors import InvalidInput, NotAllowed
-from trading.notices import services as notices
+from trading.notices import services as notices, subscriptions
 from trading.notices.models import Clarification, Document, Notice, NoticeKind, Notification
 from trading.rules.days import CalendarDay, DayKind
 from trading.signals import clarification_published
@@ -199,11 +199,19 @@ def test_every_downloader_gets_exactly_one_notification(db, bidding, users, make
     notices.record_download(bidding, doc, users["bidder"])
     notices.record_download(bidding, doc, users["bidder"])  # twice: still one downloader
     notices.record_download(bidding, doc, colleague)
-    notices.record_download(bidding, doc, None, email="Buyer@Example.invalid")
-    notices.record_download(bidding, doc, None, email="buyer@example.invalid")  # same address
-    notices.record_download(bidding, doc, None, email="other@example.invalid")
+    def left_address(user, email):
+        """A download with an address left, confirmed through the mailed link (as its owner would)."""
+        download = notices.record_download(bidding, doc, user)
+        sub = subscriptions.request_subscription(bidding, subscriptions.normalise(email), download)
+        subscriptions.confirm(subscriptions.token_for(sub))
+
+    left_address(None, "Buyer@Example.invalid")
+    left_address(None, "buyer@example.invalid")  # same address
+    left_address(None, "other@example.invalid")
     notices.record_download(bidding, doc, None)  # anonymous, no address: cannot be told
-    notices.record_download(bidding, doc, users["public"], email="public-alias@example.invalid")
+    left_address(users["public"], "public-alias@example.invalid")
+    # an address that never confirmed is told nothing
+    subscriptions.request_subscription(bidding, "unconfirmed@example.invalid", notices.record_download(bidding, doc))
     db.session.commit()
     # someone who took another trade's documents is not told about this one
     other, other_doc = publish(db, make_trade(**tender_timeline(START), title="Other"), users)

@@ -38,8 +38,15 @@ def downloaded(db, client, users, make_trade, make_user, make_org):
     # downloading needs no login: an anonymous visitor on the portal, leaving an address
     response = client.get(f"/trades/{trade.ref}/documents/{doc.id}?email={ANON_EMAIL}")
     assert response.status_code == 200 and response.data == b"%PDF-1.4 documents"
-    # ... and an anonymous API client
-    response = client.get(f"/api/v1/trades/{trade.id}/documents/{doc.id}/content")
+    # ... who confirms the address through the link mailed to it (only then is it kept as a contact)
+    from tests.conftest import csrf_token
+    from trading.mail.models import OutboxMail
+
+    [mail] = db.session.scalars(sa.select(OutboxMail).where(OutboxMail.to_addr == ANON_EMAIL)).all()
+    link = mail.body[mail.body.index("/subscriptions/confirm/"):].split()[0]
+    assert client.post(link, data={"csrf_token": csrf_token(client.get(link).get_data(as_text=True))}).status_code == 200
+    # ... and an anonymous API client (another program: another downloader)
+    response = client.get(f"/api/v1/trades/{trade.id}/documents/{doc.id}/content", headers={"User-Agent": "curl/8"})
     assert response.status_code == 200 and response.data == b"%PDF-1.4 documents"
     # a signed-in bidder on the portal is recorded with name and company
     login(client, "zhangsanfeng")

@@ -11,12 +11,12 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import gettext as _, lazy_gettext as _l
 
-from trading.accounts import policy
+from trading.accounts import policy, throttle
 from trading.accounts.models import ApiToken, LoginAttempt, Organisation, OrgKind, User
 from trading.accounts.roles import Role
 from trading.accounts.uscc import USCCError, validate_uscc
 from trading.clock import now
-from trading.errors import DomainError, InvalidInput
+from trading.errors import InvalidInput, Throttled  # noqa: F401  (Throttled: callers import it here)
 from trading.extensions import db
 
 _HASHERS: dict[tuple, PasswordHasher] = {}
@@ -45,11 +45,6 @@ def _dummy_hash() -> str:
     if id(hasher) not in _DUMMIES:
         _DUMMIES[id(hasher)] = hasher.hash("not-a-real-password")
     return _DUMMIES[id(hasher)]
-
-
-class Throttled(DomainError):
-    status = 429
-    code = "throttled"
 
 
 def hash_password(password: str) -> str:
@@ -91,28 +86,21 @@ def create_user(username: str, password: str, display_name: str, organisation: O
     return user
 
 
-def _recent_failures(username: str, remote_addr: str) -> tuple[int, int]:
-    """Failures of this account from this address, and of this address on any account.
+def authenticate(username: str, password: str, remote_addr: str) -> User | None:
+    """Check a password; after too many recent failures from this address, refuse to try.
 
     Counting per account alone would let anyone lock a user out from elsewhere; the address limit
     (LOGIN_MAX_FAILURES_PER_ADDRESS) stops one address from guessing across many accounts."""
-    window = now() - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
-    recent = sa.select(sa.func.count()).select_from(LoginAttempt).where(LoginAttempt.at >= window)
-    pair = db.session.scalar(recent.where(LoginAttempt.username == username,
-                                          LoginAttempt.remote_addr == remote_addr)) or 0
-    address = db.session.scalar(recent.where(LoginAttempt.remote_addr == remote_addr)) or 0
-    return pair, address
-
-
-def authenticate(username: str, password: str, remote_addr: str) -> User | None:
-    """Check a password; after too many recent failures from this address, refuse to try."""
     username = (username or "").strip().lower()
     remote_addr = remote_addr or "-"
-    limit = current_app.config["LOGIN_MAX_FAILURES"]
-    pair, address = _recent_failures(username, remote_addr)
-    if pair >= limit or address >= current_app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]:
-        raise Throttled(_("Too many failed logins. Try again in %(m)d minutes.",
-                          m=current_app.config["LOGIN_WINDOW_SECONDS"] // 60))
+    window = current_app.config["LOGIN_WINDOW_SECONDS"]
+    pair = throttle.recent(remote_addr, window, username=username)
+    address = throttle.recent(remote_addr, window)
+    for (count, oldest), limit in ((pair, current_app.config["LOGIN_MAX_FAILURES"]),
+                                   (address, current_app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"])):
+        if count >= limit:
+            raise Throttled(_("Too many failed logins. Try again in %(m)d minutes.", m=window // 60),
+                            retry_after=throttle.retry_after(oldest, window))
     user = db.session.scalar(sa.select(User).where(User.username == username))
     try:
         _hasher().verify(user.password_hash if user else _dummy_hash(), password or "")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import login_required, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length
 from trading.accounts.models import User
 from trading.accounts.services import Throttled, authenticate
 from trading.extensions import db, login_manager
+from trading.views_common import with_retry_after
 
 bp = Blueprint("auth", __name__)
 
@@ -42,7 +43,7 @@ def login():
             user = authenticate(form.username.data, form.password.data, request.remote_addr or "-")
         except Throttled as exc:
             flash(exc.message, "error")
-            return render_template("auth/login.html", form=form), 429
+            return with_retry_after(make_response(render_template("auth/login.html", form=form)), exc), 429
         if user is not None:
             login_user(user)
             session.permanent = False

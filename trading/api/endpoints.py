@@ -252,10 +252,12 @@ def upload_document(trade_id: int):
 
 
 @bp.get("/trades/<int:trade_id>/documents/<int:doc_id>/content")
-@doc("Download a document; no registration needed (optional ?email= to receive clarifications)",
-     None, None, auth=False, query={"email": "string"})
+@doc("Download a document; no registration needed. An optional ?email= is sent a confirmation link; "
+     "once confirmed, the address receives the trade's clarifications. Anonymous calls are rate-limited "
+     "per address (429 with Retry-After)", None, None, auth=False, query={"email": "string"})
 def download_document(trade_id: int, doc_id: int):
-    return serve_document(_trade(trade_id), doc_id, current_user, request.args.get("email"))
+    response, _sub = serve_document(_trade(trade_id), doc_id, current_user, request.args.get("email"))
+    return response
 
 
 @bp.get("/trades/<int:trade_id>/downloads")

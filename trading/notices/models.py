@@ -51,21 +51,45 @@ class Document(db.Model):
 
 
 class Download(db.Model):
-    """Who took a document: secret from all but the tenderer and executing staff (O20 Art 20-21)."""
+    """Who took a document: secret from all but the tenderer and executing staff (O20 Art 20-21).
+
+    One row per downloader and document within DOWNLOAD_DEDUP_SECONDS: a signed-in downloader is
+    their user, an anonymous one a `fingerprint` (a keyed hash of trade, address and user agent, so
+    it names nobody and links nothing across trades)."""
 
     __tablename__ = "downloads"
+    __table_args__ = (sa.Index("ix_downloads_document_fingerprint", "document_id", "fingerprint"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"), index=True)
     trade_id: Mapped[int] = mapped_column(sa.ForeignKey("trades.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"))
-    contact_email: Mapped[str | None] = mapped_column(sa.String(254))
+    contact_email: Mapped[str | None] = mapped_column(sa.String(254))  # set once the address confirms
+    fingerprint: Mapped[str | None] = mapped_column(sa.String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     document: Mapped[Document] = relationship()
     user = relationship("User")
     organisation = relationship("Organisation")
+
+
+class EmailSubscription(db.Model):
+    """An address left at download to be told about the trade's clarifications. It counts only once
+    confirmed through the link mailed to it; until then it gets that one mail and nothing else."""
+
+    __tablename__ = "email_subscriptions"
+    __table_args__ = (sa.UniqueConstraint("trade_id", "email", name="uq_email_subscriptions_trade_email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trade_id: Mapped[int] = mapped_column(sa.ForeignKey("trades.id"), index=True)
+    email: Mapped[str] = mapped_column(sa.String(254))  # lower case
+    download_id: Mapped[int | None] = mapped_column(sa.ForeignKey("downloads.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when the (last) confirmation mail went
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    trade: Mapped[Trade] = relationship()
+    download: Mapped[Download | None] = relationship()
 
 
 class Clarification(db.Model):

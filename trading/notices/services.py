@@ -1,6 +1,8 @@
 """Publishing notices, storing and serving documents, recording downloads, clarifications."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from datetime import datetime, timedelta
 from typing import BinaryIO
@@ -14,6 +16,9 @@ from trading.blobs import BlobRefused, blob_store
 from trading.clock import now
 from trading.errors import InvalidInput, NotAllowed
 from trading.extensions import db
+from trading.mail import services as outbox
+from trading.numbering import services as numbering
+from trading.notices import subscriptions
 from trading.notices.models import Clarification, Document, Download, Notice, NoticeKind, Notification
 from trading.permissions import require
 from trading.rules.days import at_local_time, load_calendar, local_date
@@ -29,7 +34,6 @@ ALLOWED_TYPES = {
     "application/vnd.ms-excel", "application/octet-stream",
 }
 SAFE_NAME = re.compile(r"[^\w.\-\u4e00-\u9fff ()（）]+")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def announcement_text(trade: Trade) -> str:
@@ -83,19 +87,37 @@ def downloadable(trade: Trade) -> bool:
     return trade.is_public and trade.issue_at is not None and trade.issue_at <= now()
 
 
-def record_download(trade: Trade, doc: Document, user=None, email: str | None = None) -> Download:
-    """Documents need no registration (O20 Art 20); who took them is kept for the notification duty."""
+def downloader_fingerprint(trade: Trade, address: str | None, user_agent: str | None) -> str:
+    """Who an anonymous downloader is, as far as the platform can tell: a keyed hash of address and user
+    agent. The trade is in the hash, so the same visitor is a different fingerprint on each trade."""
+    key = current_app.config["SECRET_KEY"].encode()
+    message = f"download\n{trade.id}\n{address or '-'}\n{(user_agent or '')[:512]}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def record_download(trade: Trade, doc: Document, user=None, *, fingerprint: str | None = None) -> Download:
+    """Documents need no registration (O20 Art 20); who took them is kept for the notification duty.
+
+    A downloader (a signed-in user, or an anonymous `fingerprint`) who took this document within
+    DOWNLOAD_DEDUP_SECONDS is recorded already: that row is returned and nothing is written."""
     if doc.trade_id != trade.id or doc.withdrawn:
         raise InvalidInput({"document": [_("no such document for this trade")]})
     if not downloadable(trade):
         raise NotAllowed(_("Documents are available once the notice is published and issue time has come."),
                          code="not_yet_available")
-    email = (email or "").strip() or None
-    if email and not EMAIL.match(email):
-        raise InvalidInput({"email": [_("not a valid e-mail address")]})
     authed = bool(user is not None and getattr(user, "is_authenticated", False))
+    fingerprint = None if authed else fingerprint
+    if authed or fingerprint:
+        since = now() - timedelta(seconds=int(current_app.config["DOWNLOAD_DEDUP_SECONDS"]))
+        who = Download.user_id == user.id if authed else sa.and_(Download.user_id.is_(None),
+                                                                 Download.fingerprint == fingerprint)
+        earlier = db.session.scalar(sa.select(Download).where(Download.document_id == doc.id, who,
+                                                              Download.at > since)
+                                    .order_by(Download.at.desc()).limit(1))
+        if earlier is not None:
+            return earlier
     dl = Download(document=doc, trade_id=trade.id, user_id=user.id if authed else None,
-                  organisation_id=user.organisation_id if authed else None, contact_email=email, at=now())
+                  organisation_id=user.organisation_id if authed else None, fingerprint=fingerprint, at=now())
     db.session.add(dl)
     db.session.flush()
     document_downloaded.send(trade, download=dl)
@@ -148,8 +170,7 @@ def publish_clarification(actor, trade: Trade, title: str, body: str) -> Clarifi
     if errors:
         raise InvalidInput(errors)
     at = now()
-    number = (db.session.scalar(sa.select(sa.func.max(Clarification.number)).where(
-        Clarification.trade_id == trade.id)) or 0) + 1
+    number = numbering.next_number(numbering.clarification_scope(trade.id))
     clar = Clarification(trade=trade, number=number, title=title.strip(), body=body.strip(),
                          author_id=actor.id, published_at=at)
     moved = None
@@ -173,13 +194,13 @@ def publish_clarification(actor, trade: Trade, title: str, body: str) -> Clarifi
 
 
 def _notify_downloaders(trade: Trade, clar: Clarification, moved) -> int:
-    rows = db.session.execute(
-        sa.select(Download.user_id, Download.contact_email).where(Download.trade_id == trade.id).distinct()
-    ).all()
-    users = {u for u, _e in rows if u is not None}
+    """Each signed-in downloader in the app, and each confirmed address (left anonymously) by e-mail."""
+    users = set(db.session.scalars(sa.select(Download.user_id).where(Download.trade_id == trade.id,
+                                                                     Download.user_id.is_not(None)).distinct()))
     # A signed-in downloader is told in the app; an address they left is theirs, not another downloader.
-    their_addresses = {e.lower() for u, e in rows if e and u is not None}
-    emails = {e.lower() for u, e in rows if e and u is None} - their_addresses
+    addresses = subscriptions.confirmed_addresses(trade)
+    their_addresses = {e for e, u in addresses.items() if u is not None}
+    emails = set(addresses) - their_addresses
     with force_locale("zh_CN"):  # official notifications are in the platform's language, not the clerk's
         subject = _("Clarification %(n)d to %(ref)s: %(title)s", n=clar.number, ref=trade.ref, title=clar.title)
         body = clar.body
@@ -193,6 +214,7 @@ def _notify_downloaders(trade: Trade, clar: Clarification, moved) -> int:
     for email in sorted(emails):
         db.session.add(Notification(email=email, trade_id=trade.id, kind="clarification", subject=subject,
                                     body=body))
+        outbox.queue(email, subject, body, locale="zh_CN")
     return len(users) + len(emails)
 
 

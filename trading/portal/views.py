@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, flash, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from trading.centres.models import Centre
 from trading.extensions import db
 from trading.notices import services as notices
-from trading.notices.views import serve_document
+from trading.errors import InvalidInput
+from trading.notices.views import confirm_subscription as confirm_link, serve_document
 from trading.notices.models import Clarification, Document, Notice
 from trading.permissions import can, require
 from trading.rules.model import MinPeriod, milestone_label
@@ -86,4 +88,20 @@ def trade(ref: str):
 @bp.route("/trades/<ref>/documents/<int:doc_id>")
 def download(ref: str, doc_id: int):
     """No registration needed (O20 Art 20); an e-mail address may be left to receive clarifications."""
-    return serve_document(load_trade(ref), doc_id, current_user, request.args.get("email"))
+    response, sub = serve_document(load_trade(ref), doc_id, current_user, request.args.get("email"))
+    if sub is not None and sub.confirmed_at is None:
+        flash(_("If %(email)s is your address, open the link we sent to it to receive clarifications.",
+                email=sub.email), "info")
+    return response
+
+
+@bp.route("/subscriptions/confirm/<token>", methods=["GET", "POST"])
+def confirm_subscription(token: str):
+    """The link mailed to an address: a page that shows what is asked, and a button that confirms it
+    (a mail scanner following the link confirms nothing)."""
+    try:
+        sub = confirm_link(token, commit=request.method == "POST")
+    except InvalidInput as exc:
+        db.session.rollback()
+        return render_template("portal/subscription.html", error=exc.errors["token"][0], sub=None, token=token), 400
+    return render_template("portal/subscription.html", sub=sub, token=token, error=None)

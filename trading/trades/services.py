@@ -11,9 +11,10 @@ from flask_babel import gettext as _
 from trading.accounts.models import Organisation, OrgKind
 from trading.accounts.roles import Role
 from trading.centres.models import Centre
-from trading.clock import local_tz, now
+from trading.clock import now
 from trading.errors import IllegalMove, InvalidInput
 from trading.extensions import db
+from trading.numbering import services as numbering
 from trading.permissions import require
 from trading.rules.model import registry
 from trading.signals import trade_created, trade_edited
@@ -25,11 +26,10 @@ EDITABLE = ("title", "description", "estimated_price", "bid_security", *MILESTON
 
 
 def _next_ref(centre: Centre, at: datetime) -> str:
-    year = at.astimezone(local_tz()).year
-    prefix = f"{centre.ref_prefix}-{year}-"
-    last = db.session.scalar(sa.select(sa.func.max(Trade.ref)).where(Trade.ref.like(prefix + "%")))
-    seq = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{seq:04d}"
+    """GC-2026-0001, ...: the centre's own sequence for the (local) year, from its counter."""
+    year = numbering.year_of(at)
+    return numbering.formatted(f"{centre.ref_prefix}-{year}-",
+                               numbering.next_number(numbering.trade_ref_scope(centre.ref_prefix), year))
 
 
 def _check_rules(trade: Trade) -> None:

@@ -12,7 +12,8 @@ import pytest
 import sqlalchemy as sa
 
 from monitor.cards import services
-from monitor.cards.models import Card, CardEvent, CardState, OutboxMail
+from monitor.cards.models import Card, CardEvent, CardState
+from trading.mail.models import OutboxMail
 from monitor.audit.models import AuditEntry
 from tests.monitor.cards.cards_fixtures import DEADLINE, cards, go, make_tender, tick, walk  # noqa: F401
 from trading.accounts.roles import Role

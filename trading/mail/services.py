@@ -1,10 +1,11 @@
 """The mail outbox: e-mails queued in the causing transaction, sent by SMTP with retries, never lost.
 
-`queue()` adds a row to the caller's transaction: if the card step rolls back, so does its mail.
+`queue()` adds a row to the caller's transaction: if the step that queued it rolls back, so does its mail.
 `deliver_due()` sends what is due, one row at a time: it claims the row (attempts + 1, next attempt
 pushed a lease ahead) and commits, sends, then marks it sent or schedules the next attempt with
 exponential backoff. It runs on every supervision tick and, when a transaction that queued mail
-commits, once more at once on a short-lived thread. Rows are never deleted.
+commits, once more at once on a short-lived thread. Rows are never deleted. It lives in trading so
+that every layer can send mail (confirmations of e-mail subscriptions, e-supervision cards).
 
 Settings (trading/config.py): SMTP_HOST (unset: mail waits in the outbox), SMTP_PORT, SMTP_USER,
 SMTP_PASSWORD, SMTP_TLS (none | starttls | ssl), SMTP_TIMEOUT, MAIL_FROM, MAIL_SEND_AFTER_COMMIT.
@@ -22,9 +23,9 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 from sqlalchemy.orm import Session
 
-from monitor.cards.models import OutboxMail
 from trading.clock import now
 from trading.extensions import db
+from trading.mail.models import OutboxMail
 
 #: seconds before a claimed row may be claimed again if its sender died mid-way
 LEASE_SECONDS = 300

@@ -1,0 +1,1 @@
+"""Sequence numbers the platform hands out: trade references, clarification and certificate numbers."""
