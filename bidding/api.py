@@ -89,7 +89,7 @@ def get_receipt_key():
 def submit_bid(trade_id: int):
     trade = _trade(trade_id)
     require("trade.bid", trade)
-    bid = services.submit_bid(current_user, trade, request.stream)
+    bid = services.submit_bid(current_user, trade, request.stream, request.headers.get("Content-Digest"))
     db.session.commit()
     return jsonify(BidSchema().dump(bid)), 201
 

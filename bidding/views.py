@@ -63,7 +63,7 @@ def bid_page(trade_id: int, obj: Trade):
 def submit_bid(trade_id: int, obj: Trade):
     """The page's upload: the raw envelope as the body (session + X-CSRFToken), answered in JSON."""
     try:
-        bid = services.submit_bid(current_user, obj, request.stream)
+        bid = services.submit_bid(current_user, obj, request.stream, request.headers.get("Content-Digest"))
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()

@@ -146,6 +146,8 @@ def _register_blueprints(app: Flask) -> None:
     csrf.exempt(bidding_api_bp)
     app.register_blueprint(bidding_bp)
 
+    _register_blob_references(app)
+
     from monitor.plane import register as register_monitor
 
     register_monitor(app)  # the supervision plane: audit log, live streams, cards, supervisors
@@ -155,10 +157,21 @@ def _register_blueprints(app: Flask) -> None:
     register_error_handlers(app)
 
 
-def _register_cli(app: Flask) -> None:
-    from trading.cli import centres_command, create_user_command, demo_command, tick_command
+def _register_blob_references(app: Flask) -> None:
+    """Every package that keeps blobs names the ones in use, so the sweep spares them; the tick sweeps."""
+    from bidding.services import stored_envelopes
+    from trading.blobs import register_references, sweep_tick
+    from trading.notices.services import stored_documents
 
-    for command in (demo_command, tick_command, centres_command, create_user_command):
+    register_references(app, stored_documents)
+    register_references(app, stored_envelopes)
+    app.extensions.setdefault("ticks", []).append(sweep_tick)
+
+
+def _register_cli(app: Flask) -> None:
+    from trading.cli import blobs_group, centres_command, create_user_command, demo_command, tick_command
+
+    for command in (demo_command, tick_command, centres_command, create_user_command, blobs_group):
         app.cli.add_command(command)
 
 

@@ -38,6 +38,10 @@ class Config:
     LOGIN_WINDOW_SECONDS = 900
     API_TOKEN_HOURS = 12
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
+    # Leftovers of killed uploads (.incoming-* files, blobs no row names) are removed once older
+    # than the grace period, by the tick (at most every BLOB_SWEEP_EVERY_SECONDS) or `flask blobs sweep`.
+    BLOB_SWEEP_GRACE_SECONDS = 6 * 3600.0
+    BLOB_SWEEP_EVERY_SECONDS = 3600.0
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
@@ -77,8 +81,9 @@ class Config:
             out["SANDBOX_ENABLED"] = _bool(env["SANDBOX_ENABLED"], cls.SANDBOX_ENABLED)
         if env.get("TRUSTED_PROXIES"):
             out["TRUSTED_PROXIES"] = int(env["TRUSTED_PROXIES"])
-        if env.get("SCHEDULER_SECONDS"):
-            out["SCHEDULER_SECONDS"] = float(env["SCHEDULER_SECONDS"])
+        for name in ("SCHEDULER_SECONDS", "BLOB_SWEEP_GRACE_SECONDS", "BLOB_SWEEP_EVERY_SECONDS"):
+            if env.get(name):
+                out[name] = float(env[name])
         for name in ("SMTP_HOST", "SMTP_USER", "SMTP_PASSWORD", "SMTP_TLS", "MAIL_FROM", "PUBLIC_BASE_URL"):
             if env.get(name):
                 out[name] = env[name]

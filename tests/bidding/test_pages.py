@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from bidding import keys
+from bidding.envelope_check import content_digest
 from bidding.models import Bid, BidState, Keyholder, PersonalKey
 from tests.bidding.matrix_pages import CEREMONY_PAGES, COVERED
 from tests.bidding.test_bids_api import PASSPHRASES, _envelope, sealed_trade  # noqa: F401 (fixtures)
@@ -28,7 +29,7 @@ def login_en(client, username: str) -> None:
 
 def _post_envelope(client, trade, data: bytes, headers: dict | None = None):
     return client.post(f"/bidding/trades/{trade.id}/bids", data=data, content_type="application/octet-stream",
-                       headers={"Accept": "application/json", **(headers or {})})
+                       headers={"Accept": "application/json", "Content-Digest": content_digest(data), **(headers or {})})
 
 
 # ---- the caller matrix -----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from bidding import envelope, services
+from bidding.envelope_check import content_digest
 from bidding.records import encode_bid
 from tests.conftest import PASSWORD, START, tender_timeline
 from tests.e2e.conftest import shot
@@ -74,7 +75,8 @@ def opening_trade(live_app, clock):
         db.session.commit()
         for username, (_company, price) in BIDDERS.items():
             user = bidders[username]
-            services.submit_bid(user, trade, io.BytesIO(_seal(trade, user.organisation.credit_code, price)))
+            data = _seal(trade, user.organisation.credit_code, price)
+            services.submit_bid(user, trade, io.BytesIO(data), content_digest(data))
         db.session.commit()
         assert trade.state is TradeState.BIDDING
         clock.freeze(trade.opening_at + timedelta(minutes=1))
