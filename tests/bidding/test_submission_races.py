@@ -183,3 +183,38 @@ def test_same_envelope_uploaded_twice_at_once(db, app, client, sealed_trade, use
     assert answers[0][1]["receipt"] == answers[1][1]["receipt"]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Bid)) == 1
     assert len(_blobs(app)) == 1 and _incoming(app) == []
+
+
+def test_seal_cli_submits_with_its_content_digest(db, app, client, sealed_trade, users, server, tmp_path):  # noqa: F811
+    """`python -m bidding.seal --submit` uploads what it sealed with the Content-Digest the platform
+    checks, and keeps the signed receipt beside the envelope."""
+    import subprocess
+    import sys
+
+    key = client.get(f"/api/v1/trades/{sealed_trade.id}/opening-key").get_json()
+    token = tmp_path / "token"
+    token.write_text(api_headers(client, "bidder")["Authorization"].removeprefix("Bearer "))
+    attachment = tmp_path / "技术方案.pdf"
+    attachment.write_bytes(b"%PDF-1.7 " + bytes(70_000))
+    out = tmp_path / "bid.prsb"
+    done = subprocess.run([sys.executable, "-m", "bidding.seal", "--key", key["public_key"],
+                           "--trade", sealed_trade.ref, "--bidder", users["bidder"].organisation.credit_code,
+                           "--version", "1", "--price", "4815000.00", "--file", str(attachment), "-o", str(out),
+                           "--expect-fingerprint", key["fingerprint"],
+                           "--submit", f"http://127.0.0.1:{server}/api/v1/trades/{sealed_trade.id}/bids",
+                           "--token-file", str(token)],
+                          cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert f"Content-Digest: {content_digest(out.read_bytes())}" in done.stdout
+    saved = json.loads((tmp_path / "bid.prsb.receipt.json").read_text())
+    bid = db.session.scalar(sa.select(Bid))
+    assert json.loads(bid.receipt) == saved and saved["sha256"] == bid.sha256 and bid.size == out.stat().st_size
+    # sending it again (the answer was lost) gives the same receipt back
+    again = subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; from bidding.seal import submit; "
+                            "print(submit(Path(sys.argv[1]), sys.argv[2], sys.argv[3], Path(sys.argv[4])))",
+                            str(out), content_digest(out.read_bytes()),
+                            f"http://127.0.0.1:{server}/api/v1/trades/{sealed_trade.id}/bids", str(token)],
+                           cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert json.loads((tmp_path / "bid.prsb.receipt.json").read_text()) == saved
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Bid)) == 1
