@@ -204,10 +204,10 @@ def _open_for_bids(trade: Trade) -> None:
         raise IllegalMove(_("This trade is not open for bids."), code="not_open")
 
 
-def _still_takes(trade: Trade, received_at) -> bool:
+def _still_takes(trade: Trade, state: TradeState, received_at) -> bool:
     """After the upload: the time its last byte arrived decides, not the stage now. The closing
     tick may have run while the envelope was being checked; suspended or cancelled meanwhile is no."""
-    return trade.state is TradeState.BIDDING or (trade.state is TradeState.CLOSED and received_at < trade.bid_deadline)
+    return state is TradeState.BIDDING or (state is TradeState.CLOSED and received_at < trade.bid_deadline)
 
 
 def submit_bid(actor: User, trade: Trade, stream: BinaryIO, content_digest: str | None) -> Bid:
@@ -255,8 +255,9 @@ def submit_bid(actor: User, trade: Trade, stream: BinaryIO, content_digest: str 
     upload_received.send(trade, received_at=received[0], organisation_id=org.id)
     if resend is not None and digest == resend.sha256 and size == resend.size:
         return resend  # the same envelope again: the same bid, the same receipt
-    db.session.refresh(trade)  # the upload may have taken a while: suspended or cancelled meanwhile?
-    if not _still_takes(trade, received[0]):
+    # the upload may have taken a while: suspended, cancelled or closed meanwhile? (one column, not a refresh)
+    state = db.session.scalar(sa.select(Trade.state).where(Trade.id == trade.id))
+    if not _still_takes(trade, state, received[0]):
         intake.discard_unless_referenced(digest)
         raise IllegalMove(_("This trade is not open for bids."), code="not_open")
     bid = Bid(trade_id=trade.id, organisation_id=org.id, submitted_by_id=actor.id, version=version,
