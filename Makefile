@@ -61,6 +61,7 @@ serve:
 run: system-run install db demo serve
 
 test: system-test install-test
+	$(BIN)/lint-imports  # the layering and no-cycle contracts of pyproject.toml [tool.importlinter]
 	$(BIN)/python -m pytest
 
 clean:

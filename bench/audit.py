@@ -19,7 +19,7 @@ What it does, in-process, in a fresh temporary instance (SQLite file from the mi
     downloaded by bidders, the downloader list read, closed at the deadline by the tick) gives the
     entries' shapes; the log is filled up to `--entries` by appending copies of those entries through
     `monitor.audit.append` in large transactions, with a checkpoint signed every 100,000 entries, and
-    exported with `monitor.export.export`. Then: the baseline, one SHA-256 pass over entries.jsonl
+    exported with `monitor.audit.export.export`. Then: the baseline, one SHA-256 pass over entries.jsonl
     (read from the page cache in 1 MiB blocks), the measured run, `python -m monitor.verify DIR --key K`
     as a subprocess (wall clock, start-up included), and the baseline again; the ratio is verify time over
     the baseline mean. A second, informative baseline hashes each entry separately (SHA-256 per line).
@@ -167,7 +167,7 @@ def edit_rounds(people, trades_: list, n_tx: int, per_tx: int, capture: bool, ta
     kind "edit": through `trades.update_trade` (permission, rule checks, signal; one flush, so one append,
     per edit); "row": the attribute set on the ORM object, all of a transaction's changes flushed by its
     commit (so one append of per_tx entries): the lightest real change, which shows what the log costs."""
-    from monitor import audit
+    from monitor.audit import log as audit
     from trading.extensions import db
     from trading.trades import services as trades
 
@@ -256,7 +256,7 @@ def bench_appends(app, people, n_tx: int, batch: int) -> dict:
 
 def life_of_a_trade(people) -> list[dict]:
     """A real trade through the services (the capture logs it); returns the entries it produced."""
-    from monitor import audit
+    from monitor.audit import log as audit
 
     with audit.acting_as(people["bench_staff"]):
         return _life(people)
@@ -267,8 +267,8 @@ def _life(people) -> list[dict]:
 
     import sqlalchemy as sa
 
-    from monitor import audit
-    from monitor.models import AuditEntry
+    from monitor.audit import log as audit
+    from monitor.audit.models import AuditEntry
     from trading.clock import clock, now
     from trading.extensions import db
     from trading.notices import services as notices
@@ -304,7 +304,7 @@ def _life(people) -> list[dict]:
 
 def fill_log(app, people, target: int) -> tuple[int, float, float]:
     """Append copies of a real trade's entries until the log holds `target`; (size, mean bytes, seconds)."""
-    from monitor import audit
+    from monitor.audit import log as audit
     from trading.clock import clock
     from trading.extensions import db
 
@@ -342,7 +342,8 @@ def fill_log(app, people, target: int) -> tuple[int, float, float]:
 
 
 def export_log(app, directory: Path) -> tuple[dict, str]:
-    from monitor import audit, export
+    from monitor.audit import export
+    from monitor.audit import log as audit
     from trading.extensions import db
 
     with app.app_context():

@@ -8,7 +8,7 @@ What it does, all on 127.0.0.1 and in a fresh temporary instance that is deleted
 1. builds the data in-process through the real services (schema by migrations, centres, a WORKS
    supervisor and clerk with bearer tokens, a tenderer and a draft trade);
 2. starts the platform under gunicorn (`-k gthread`: one thread per open stream) with
-   `LIVE_MAX_STREAMS` above the number of clients and `LIVE_SWITCH_INTERVAL` (monitor/live.py);
+   `LIVE_MAX_STREAMS` above the number of clients and `LIVE_SWITCH_INTERVAL` (monitor/live/streams.py);
 3. baseline: one client on `/live/platform` (as the supervisor); the clerk renames the draft
    over the HTTP API `--baseline-events` times, one every 0.05 s; each rename is one audit entry
    (`trades.update`) the supervisor may see;

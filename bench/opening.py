@@ -8,12 +8,12 @@ What it does, in-process, in a fresh temporary instance (SQLite file, blob direc
    centres, two executing clerks and a supervisor who enrol personal keys, a works tender whose
    keyholders are appointed, then submitted, approved - which makes and splits the opening key - and
    published, so it is open for bids), and N bidder companies, each with a user;
-2. seals one envelope per bidder (`bidding.envelope.seal`: a form with a price and one file of
-   `--size` random bytes) and submits it with `bidding.services.submit_bid` (real checks, real blob
+2. seals one envelope per bidder (`bidding.crypto.envelope.seal`: a form with a price and one file of
+   `--size` random bytes) and submits it with `bidding.submission.services.submit_bid` (real checks, real blob
    store, one commit per bid, as the API does);
 3. moves the clock to the opening time; rebuilds the private key once from the keyholders' shares
    (outside any timing) for the baseline;
-4. baseline: for every stored blob, `bidding.envelope.open_envelope_digest` with that key, the
+4. baseline: for every stored blob, `bidding.crypto.envelope.open_envelope_digest` with that key, the
    plaintext discarded; measured: `ceremony.start_ceremony`, the three `ceremony.release_share`, and
    `ceremony.complete_ceremony` (decrypts every envelope, decodes the records, writes the opening
    record); then the baseline again. The baseline is the mean of the two runs, which bracket the
@@ -159,8 +159,8 @@ def build_trade(app) -> tuple[int, dict[str, int]]:
     import flask_migrate
     import sqlalchemy as sa
 
-    from bidding import services as bidding
-    from bidding.models import OpeningKey
+    from bidding.keyholders import services as bidding
+    from bidding.keyholders.models import OpeningKey
     from trading.accounts.models import OrgKind
     from trading.accounts.roles import Role
     from trading.accounts.services import create_organisation, create_user
@@ -215,9 +215,10 @@ def build_trade(app) -> tuple[int, dict[str, int]]:
 
 def submit_bids(app, trade_id: int, n: int, size: int) -> tuple[list[Sealed], int]:
     """N bidder companies with a user each; one sealed envelope each through submit_bid."""
-    from bidding import envelope
-    from bidding import services as bidding
-    from bidding.records import encode_bid
+    from bidding.crypto import envelope
+    from bidding.keyholders.services import opening_key
+    from bidding.submission import services as bidding
+    from bidding.crypto.records import encode_bid
     from trading.accounts.models import OrgKind
     from trading.accounts.roles import Role
     from trading.accounts.services import create_organisation, create_user
@@ -227,7 +228,7 @@ def submit_bids(app, trade_id: int, n: int, size: int) -> tuple[list[Sealed], in
     from trading.trades.models import Trade
 
     trade = db.session.get(Trade, trade_id)
-    public_key = envelope.load_public_key(bidding.opening_key(trade).public_key.hex())
+    public_key = envelope.load_public_key(opening_key(trade).public_key.hex())
     ref = trade.ref
     users = []
     for i in range(1, n + 1):
@@ -281,9 +282,9 @@ def rebuild_private_key(app, setup: Setup):
     """The opening key rebuilt once from the keyholders' sealed shares, outside any timing."""
     import sqlalchemy as sa
 
-    from bidding import keys
-    from bidding.models import Keyholder, PersonalKey, SealedShare, Side
-    from bidding.services import opening_key, share_context
+    from bidding.keyholders import keys
+    from bidding.keyholders.models import Keyholder, PersonalKey, SealedShare, Side
+    from bidding.keyholders.services import opening_key, share_context
     from trading.extensions import db
     from trading.trades.models import Trade
 
@@ -317,7 +318,7 @@ def blob_paths(app, setup: Setup) -> list[Path]:
 def raw_decrypt(paths: list[Path], private_key) -> tuple[float, dict[str, str]]:
     """Every envelope opened with open_envelope_digest, plaintext discarded; (seconds, envelope
     SHA-256 -> plaintext SHA-256)."""
-    from bidding.envelope import open_envelope_digest
+    from bidding.crypto.envelope import open_envelope_digest
 
     digests = {}
     t0 = time.perf_counter()
@@ -373,7 +374,7 @@ class Breakdown:
 def run_ceremony(app, setup: Setup, profile: bool, breakdown: bool) -> CeremonyTimes:
     """start_ceremony, the three release_share, complete_ceremony; each as its own request would
     (fresh session, commit at the end)."""
-    from bidding import ceremony
+    from bidding.ceremony import services as ceremony
     from trading.accounts.models import User
     from trading.extensions import db
     from trading.trades.models import Trade
@@ -395,10 +396,10 @@ def run_ceremony(app, setup: Setup, profile: bool, breakdown: bool) -> CeremonyT
                                                                                      PASSPHRASES[name])))
                 for name in PASSPHRASES]
     profiler = cProfile.Profile() if profile else None
-    # looked up at call time: _open_bids, _record, canonical_json and move as ceremony.py's globals,
+    # looked up at call time: _open_bids, _record, canonical_json and move as ceremony/services.py's globals,
     # open_one through ceremony.opener, open_envelope_digest and decode_bid_to through the modules
-    # bidding/opener.py imports
-    from bidding import opener
+    # bidding/ceremony/opener.py imports
+    from bidding.ceremony import opener
 
     timers = Breakdown([
         (ceremony, "_open_bids", "_open_bids"),
@@ -432,8 +433,8 @@ def check_record(app, setup: Setup, size: int, digests: dict[str, str]) -> list[
     """What is wrong with the stored opening (nothing, when the list is empty)."""
     import sqlalchemy as sa
 
-    from bidding.ceremony import ceremony_of, opening_record
-    from bidding.ceremony_models import CeremonyOutcome, EntryStatus, OpeningEntry
+    from bidding.ceremony.services import ceremony_of, opening_record
+    from bidding.ceremony.models import CeremonyOutcome, EntryStatus, OpeningEntry
     from trading.extensions import db
     from trading.trades.flows import TradeState
     from trading.trades.models import Trade

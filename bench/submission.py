@@ -151,8 +151,8 @@ def build_data(app, n_bidders: int) -> Setup:
     import flask_migrate
     import sqlalchemy as sa
 
-    from bidding import services as bidding
-    from bidding.models import OpeningKey
+    from bidding.keyholders import services as bidding
+    from bidding.keyholders.models import OpeningKey
     from trading.accounts.models import OrgKind
     from trading.accounts.roles import Role
     from trading.accounts.services import create_organisation, create_user, issue_token
@@ -225,8 +225,8 @@ def build_data(app, n_bidders: int) -> Setup:
 def seal_envelopes(public_key, setup: Setup, size: int) -> list[bytes]:
     import io
 
-    from bidding import envelope
-    from bidding.records import encode_bid
+    from bidding.crypto import envelope
+    from bidding.crypto.records import encode_bid
 
     out = []
     for i, bidder in enumerate(setup.bidders):
@@ -428,8 +428,8 @@ class Verdict:
 def check_platform(app, run: Run, setup: Setup, envelopes: list[bytes], platform_key) -> Verdict:
     import sqlalchemy as sa
 
-    from bidding import receipt
-    from bidding.models import Bid
+    from bidding.crypto import receipt
+    from bidding.submission.models import Bid
     from trading.extensions import db
 
     with app.app_context():
@@ -524,7 +524,7 @@ def main(argv: list[str] | None = None) -> int:
         wait_ready(platform, key_path)
         wait_ready(bare, "/")
 
-        from bidding import envelope, receipt
+        from bidding.crypto import envelope, receipt
 
         status, body = get(platform.port, key_path)
         published = json.loads(body)

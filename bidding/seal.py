@@ -23,9 +23,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from .envelope import (DEFAULT_CHUNK, MAX_CHUNK, MIN_CHUNK, BidFormatError, encode_bid,
-                       fingerprint_hex, load_public_key, seal, validate_price)
-from .records import bid_size
+from bidding.crypto.envelope import (DEFAULT_CHUNK, MAX_CHUNK, MIN_CHUNK, BidFormatError, encode_bid,
+                                     fingerprint_hex, load_public_key, seal, validate_price)
+from bidding.crypto.records import bid_size
 
 
 class UsageError(ValueError):

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 from sqlalchemy.orm import Session
 
-from monitor.card_models import OutboxMail
+from monitor.cards.models import OutboxMail
 from trading.clock import now
 from trading.extensions import db
 

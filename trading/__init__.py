@@ -92,12 +92,16 @@ def _register_models() -> None:
     import trading.rules.days  # noqa: F401
     import trading.trades.models  # noqa: F401
     import trading.trades.permissions  # noqa: F401
-    import bidding.models  # noqa: F401
-    import bidding.permissions  # noqa: F401
-    import bidding.ceremony_models  # noqa: F401
-    from monitor.plane import register_models
-
-    register_models()
+    import bidding.keyholders.models  # noqa: F401
+    import bidding.keyholders.permissions  # noqa: F401
+    import bidding.submission.models  # noqa: F401
+    import bidding.submission.permissions  # noqa: F401
+    import bidding.ceremony.models  # noqa: F401
+    import bidding.deposits.models  # noqa: F401
+    import bidding.deposits.permissions  # noqa: F401
+    import monitor.audit.models  # noqa: F401
+    import monitor.cards.models  # noqa: F401
+    import monitor.supervisors.models  # noqa: F401
 
 
 def _register_rule_sets() -> None:
@@ -116,8 +120,8 @@ def _register_listeners() -> None:
     global _LISTENERS_CONNECTED
     if _LISTENERS_CONNECTED:
         return
-    from bidding.ceremony import on_trade_moved as ceremony_on_trade_moved
-    from bidding.services import on_trade_moved, publish_fingerprint
+    from bidding.ceremony.services import on_trade_moved as ceremony_on_trade_moved
+    from bidding.keyholders.services import on_trade_moved, publish_fingerprint
     from trading.signals import trade_moved
     from trading.trades.lifecycle import after_move
 
@@ -139,18 +143,28 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never cookies
 
-    from bidding.api import bp as bidding_api_bp
-    from bidding.views import bp as bidding_bp
+    # bidding's sub-packages attach their pages and API routes to two shared blueprints (so the
+    # endpoint names stay bidding.* and bidding_api.*); importing each module registers its routes,
+    # in this order (the OpenAPI document lists them so)
+    import bidding.keyholders.api  # noqa: F401
+    import bidding.submission.api  # noqa: F401
+    import bidding.ceremony.api  # noqa: F401
+    import bidding.submission.views  # noqa: F401
+    import bidding.keyholders.views  # noqa: F401
+    import bidding.ceremony.views  # noqa: F401
+    from bidding.blueprints import api_bp as bidding_api_bp, bp as bidding_bp
+    from bidding.deposits.api import api_bp as deposits_api_bp
+    from bidding.deposits.views import bp as deposits_bp
 
     app.register_blueprint(bidding_api_bp)
     csrf.exempt(bidding_api_bp)
     app.register_blueprint(bidding_bp)
+    app.register_blueprint(deposits_bp)
+    app.register_blueprint(deposits_api_bp)
+    csrf.exempt(deposits_api_bp)  # bearer tokens, never cookies
 
     _register_blob_references(app)
-
-    from monitor.plane import register as register_monitor
-
-    register_monitor(app)  # the supervision plane: audit log, live streams, cards, supervisors
+    _register_monitor(app)  # the supervision plane: audit log, live streams, cards, supervisors
 
     from trading.views_common import register_error_handlers
 
@@ -159,13 +173,63 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_blob_references(app: Flask) -> None:
     """Every package that keeps blobs names the ones in use, so the sweep spares them; the tick sweeps."""
-    from bidding.services import stored_envelopes
+    from bidding.submission.services import stored_envelopes
     from trading.blobs import register_references, sweep_tick
     from trading.notices.services import stored_documents
 
     register_references(app, stored_documents)
     register_references(app, stored_envelopes)
     app.extensions.setdefault("ticks", []).append(sweep_tick)
+
+
+_MONITOR_CONNECTED = False
+
+
+def _register_monitor(app: Flask) -> None:
+    """The supervision plane: capture, listeners and ticks (once per process), blueprints, commands."""
+    global _MONITOR_CONNECTED
+    from flask_babel import lazy_gettext as _l
+
+    import monitor.audit.permissions  # noqa: F401  (registers the permissions before any request)
+    import monitor.cards.permissions  # noqa: F401
+    import monitor.supervisors.permissions  # noqa: F401
+    from monitor import outbox, ticks
+    from monitor.audit import api as audit_api, cli as audit_cli, log as audit, views as audit_views
+    from monitor.cards import api as card_api, esupervision, views as card_views
+    from monitor.live import streams as live, views as dashboard
+    from monitor.supervisors import api as supervisor_api, draws, registry, signoffs, views as supervisor_views
+
+    live.configure(app)
+    signoffs.install_guards()
+    if not _MONITOR_CONNECTED:  # signals and session events are process-wide
+        audit.install()
+        audit.connect_listeners()
+        live.connect_hooks()
+        esupervision.connect()
+        outbox.install()
+        audit.SKIP_TABLES.add("mail_outbox")  # derived messages, like notifications
+        draws.connect_listeners()
+        signoffs.connect_listeners()
+        for tick in (audit.scheduled_checkpoint, esupervision.tick, outbox.deliver_due, registry.expire_terms):
+            ticks.on_tick(tick)
+        _MONITOR_CONNECTED = True
+    app.extensions.setdefault("ticks", []).append(ticks.run_ticks)
+
+    for blueprint in (audit_api.bp, audit_views.bp, live.bp, card_views.bp, card_api.bp, supervisor_views.bp,
+                      supervisor_api.bp, dashboard.bp):
+        app.register_blueprint(blueprint)
+    for blueprint in (audit_api.bp, card_api.bp, supervisor_api.bp):
+        csrf.exempt(blueprint)  # bearer tokens, never cookies
+    app.add_template_global(live.sees_centre, "live_sees_centre")
+    app.cli.add_command(audit_cli.audit_group)
+    app.cli.add_command(audit_cli.monitor_group)
+    # the main navigation: the dashboard for those who may open it, the cards for whoever may hold
+    # one, a social supervisor's own trades
+    app.extensions.setdefault("nav_links", []).extend([
+        ("monitor.dashboard", _l("Supervision"), "monitor.dashboard"),
+        ("cards.card_list", _l("Cards"), "cards.list"),
+        ("supervisors.mine", _l("My supervision"), "supervisors.mine"),
+    ])
 
 
 def _register_cli(app: Flask) -> None:

@@ -113,7 +113,7 @@ def _demo_social_supervisors(centres, users) -> None:
     """Both social supervisors are registered at every centre, so publishing a trade draws them.
 
     Composition-level code like the app factory: it may use the monitor package."""
-    from monitor import supervisors
+    from monitor.supervisors import registry as supervisors
 
     since = supervisors.today() - timedelta(days=30)  # appointed before the demo's trades began
     for username, recommended_by, who in DEMO_SOCIAL:
@@ -127,8 +127,9 @@ def _demo_social_supervisors(centres, users) -> None:
 
 def _demo_supervision(users) -> None:
     """A signed checkpoint countersigned by the administrative supervisor, and one round of e-supervision."""
-    from monitor import audit, services
-    from monitor.plane import run_ticks
+    from monitor.audit import log as audit
+    from monitor.audit import services
+    from monitor.ticks import run_ticks
 
     with audit.acting_as(users["supervisor"]):
         checkpoint = audit.sign_checkpoint("demo")
@@ -217,7 +218,7 @@ def _publish_with_demo_keyholders(trade, users) -> None:
     """Sealed-bid trades need enrolled keyholders before approval; approval then makes the opening key.
 
     The demo is composition-level code (like the app factory), so it may use the bidding package."""
-    from bidding import services as bidding
+    from bidding.keyholders import services as bidding
 
     for name in DEMO_KEYHOLDERS:
         if bidding.active_personal_key(users[name].id) is None:

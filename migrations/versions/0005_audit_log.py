@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 import trading.types
-from monitor.models import APPEND_ONLY, append_only_ddl
+from monitor.audit.models import APPEND_ONLY, append_only_ddl
 
 
 # revision identifiers, used by Alembic.

@@ -4,7 +4,7 @@
  * GET /api/v1/trades/<id>/ceremony). Only the parts that changed are rewritten, so a screen reader
  * (aria-live="polite") hears news, not the whole page, and a half-typed answer is not wiped.
  *
- * The state is fetched again as soon as the trade's live stream (/live/trades/<id>, monitor/live.py)
+ * The state is fetched again as soon as the trade's live stream (/live/trades/<id>, monitor/live/streams.py)
  * reports an audit entry, and otherwise polled: every 2 s, or every 15 s while the stream is open and
  * carries everything that changes the ceremony for this viewer (data-stream-complete: the branches
  * of the trade's centre; bidders receive only the public entries and their own, so they keep 2 s).

@@ -1,11 +1,11 @@
 /*
- * Live streams of the audit log (monitor/live.py), shared by the pages that follow them.
+ * Live streams of the audit log (monitor/live/streams.py), shared by the pages that follow them.
  *
  * openStream(url, handlers) wraps an EventSource: the browser reconnects by itself and sends the
  * last event's id (Last-Event-ID), so the server resumes exactly after it: nothing is lost or
  * repeated. Each event's data is one audit entry as JSON (index, at, action, trade, centre, ref,
  * role, before, after...). summarise(entry, labels) is the JavaScript twin of
- * monitor.views.summary: the same words, from labels translated on the server.
+ * monitor.live.views.summary: the same words, from labels translated on the server.
  *
  * No inline script anywhere: the CSP is script-src 'self'.
  */

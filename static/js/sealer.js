@@ -318,7 +318,7 @@ async function parsePublicKey(publicKeyHex) {
   return { bytes, key };
 }
 
-// The same rule as the platform's opener (bidding/records.py): digits, no leading zeros, at most
+// The same rule as the platform's opener (bidding/crypto/records.py): digits, no leading zeros, at most
 // 15 before the point and 2 after it, greater than zero. A bid it refused would be invalid at opening.
 const PRICE_RE = /^(0|[1-9][0-9]{0,14})(\.[0-9]{1,2})?$/;
 /** The opener refuses a form record larger than this. */

@@ -5,7 +5,8 @@ import io
 
 import pytest
 
-from bidding import envelope, keys
+from bidding.crypto import envelope
+from bidding.keyholders import keys
 
 from tests.conftest import api_headers
 from trading.accounts.roles import Role

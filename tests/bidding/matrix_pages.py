@@ -1,6 +1,6 @@
 """Sealed-bid page routes whose caller matrix is tested in tests/bidding/ and tests/e2e/."""
 
-#: the opening-ceremony pages; tests/bidding/test_ceremony_pages.py tests each one for an anonymous
+#: the opening-ceremony pages; tests/bidding/ceremony/test_ceremony_pages.py tests each one for an anonymous
 #: caller (302 to /login), a wrong role (403) and the right role
 CEREMONY_PAGES: set[tuple[str, str]] = {
     ("bidding.ceremony_page", "GET"),
@@ -13,7 +13,7 @@ CEREMONY_PAGES: set[tuple[str, str]] = {
     ("bidding.ceremony_sign", "POST"),
 }
 
-#: every protected (endpoint, method) of bidding/views.py; tests/bidding/test_pages.py tests each one
+#: every protected (endpoint, method) of bidding/*/views.py; tests/bidding/submission/test_pages.py tests each one
 #: outside CEREMONY_PAGES for an anonymous caller (302 to /login), a wrong role (403) and the right role
 COVERED: set[tuple[str, str]] = {
     ("bidding.bid_page", "GET"),

@@ -11,9 +11,11 @@ import random
 import pytest
 import sqlalchemy as sa
 
-from bidding import envelope, keys, receipt, services
-from bidding.models import Bid, BidState, Keyholder, OpeningKey, PersonalKey, SealedShare, Side
-from bidding.records import decode_bid
+from bidding.crypto import envelope, receipt
+from bidding.keyholders import keys, services
+from bidding.keyholders.models import Keyholder, OpeningKey, PersonalKey, SealedShare, Side
+from bidding.submission.models import Bid, BidState
+from bidding.crypto.records import decode_bid
 from tests.conftest import PASSWORD, START, tender_timeline
 from tests.e2e.conftest import shot
 from trading.accounts.models import OrgKind

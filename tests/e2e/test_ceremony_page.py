@@ -10,9 +10,11 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from bidding import envelope, services
-from bidding.envelope_check import content_digest
-from bidding.records import encode_bid
+from bidding.crypto import envelope
+from bidding.keyholders import services
+from bidding.submission import services as submission
+from bidding.crypto.records import encode_bid
+from bidding.crypto.envelope_check import content_digest
 from tests.conftest import PASSWORD, START, tender_timeline
 from tests.e2e.conftest import shot
 from tests.e2e.test_bid_page import sign_in
@@ -76,7 +78,7 @@ def opening_trade(live_app, clock):
         for username, (_company, price) in BIDDERS.items():
             user = bidders[username]
             data = _seal(trade, user.organisation.credit_code, price)
-            services.submit_bid(user, trade, io.BytesIO(data), content_digest(data))
+            submission.submit_bid(user, trade, io.BytesIO(data), content_digest(data))
         db.session.commit()
         assert trade.state is TradeState.BIDDING
         clock.freeze(trade.opening_at + timedelta(minutes=1))

@@ -31,7 +31,7 @@ def platform(live_app, clock):
     """A WORKS supervisor, a clerk with a token, a tenderer, and a few trades at different stages."""
     import sqlalchemy as sa
 
-    from bidding.ceremony_models import OpeningCeremony
+    from bidding.ceremony.models import OpeningCeremony
     from trading.clock import now
 
     with live_app.app_context():

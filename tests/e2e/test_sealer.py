@@ -1,6 +1,6 @@
 """The in-browser sealer (static/js/sealer.js) in real headless Chromium, checked by opening its envelopes
 in Python with an opener written independently from docs/sealed-bid-format.md (tests/e2e/prsb_open.py),
-and with the platform's own receipt check and opener (bidding.envelope_check, bidding.envelope)."""
+and with the platform's own receipt check and opener (bidding.crypto.envelope_check, bidding.crypto.envelope)."""
 from __future__ import annotations
 
 import base64
@@ -17,9 +17,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from bidding import envelope as envelope_mod
-from bidding.envelope_check import check_envelope
-from bidding.records import decode_bid
+from bidding.crypto import envelope as envelope_mod
+from bidding.crypto.envelope_check import check_envelope
+from bidding.crypto.records import decode_bid
 from tests.e2e.prsb_open import EnvelopeError, open_envelope
 
 pytestmark = pytest.mark.e2e
@@ -377,7 +377,7 @@ def test_file_data_may_be_bytes_and_version_a_digit_string(page, opening_key):
 
 def test_fixed_randomness_gives_the_same_bytes_as_the_python_sealer(page, opening_key):
     """With the file key and HPKE ephemeral key fixed (the test-only hook a test vector needs), the
-    browser's envelope is deterministic, and bidding.envelope.write_envelope rebuilds it byte for byte
+    browser's envelope is deterministic, and bidding.crypto.envelope.write_envelope rebuilds it byte for byte
     from the same header, sealed key and plaintext."""
     sk, pk = opening_key
     file_key = bytes(range(1, 33))
@@ -409,7 +409,7 @@ def test_fixed_randomness_gives_the_same_bytes_as_the_python_sealer(page, openin
     assert rebuilt.getvalue() == first
 
 
-VECTOR_PATH = Path(__file__).resolve().parents[1] / "bidding" / "vectors" / "envelope-v2.json"
+VECTOR_PATH = Path(__file__).resolve().parents[1] / "bidding" / "crypto" / "vectors" / "envelope-v2.json"
 
 
 def test_browser_rebuilds_the_published_test_vector(page):

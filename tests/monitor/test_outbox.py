@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
 from monitor import outbox
-from monitor.card_models import OutboxMail
-from tests.monitor.cards_fixtures import DEADLINE, SECOND, go, make_tender, tick, walk  # noqa: F401
+from monitor.cards.models import OutboxMail
+from tests.monitor.cards.cards_fixtures import DEADLINE, SECOND, go, make_tender, tick, walk  # noqa: F401
 from trading.clock import now
 
 

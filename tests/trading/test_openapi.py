@@ -184,13 +184,13 @@ def test_request_bodies_reference_schemas(spec):
                 ("post", "/api/v1/trades/{trade_id}/ceremony/objections"): "Text",
                 ("post", "/api/v1/trades/{trade_id}/ceremony/objections/{objection_id}/answer"): "Text",
                 ("post", "/api/v1/trades/{trade_id}/ceremony/signatures"): "Sign",
-                # e-supervision (monitor/card_api.py, bidding/deposits.py)
+                # e-supervision (monitor/cards/api.py, bidding/deposits.py)
                 ("post", "/api/v1/cards/{card_id}/transitions"): "CardMove",
                 ("post", "/api/v1/trades/{trade_id}/pause"): "Pause",
                 ("post", "/api/v1/trades/{trade_id}/resume"): "Pause",
                 ("post", "/api/v1/trades/{trade_id}/deposits"): "DepositCreate",
                 ("post", "/api/v1/trades/{trade_id}/deposits/{deposit_id}/settle"): "DepositSettle",
-                # social supervisors (monitor/supervisor_api.py)
+                # social supervisors (monitor/supervisors/api.py)
                 ("post", "/api/v1/supervisors"): "SupervisorCreate",
                 ("post", "/api/v1/supervisors/{supervisor_id}/renewals"): "SupervisorRenew",
                 ("post", "/api/v1/supervisors/{supervisor_id}/status"): "SupervisorStatusAction",

@@ -13,7 +13,10 @@ import pytest
 
 from tests.bidding.matrix_ceremony import COVERED as CEREMONY_COVERED
 from tests.bidding.matrix_pages import COVERED as PAGES_COVERED
-from tests.monitor import matrix_audit, matrix_cards, matrix_live, matrix_supervisors
+from tests.monitor.audit import matrix_audit
+from tests.monitor.cards import matrix_cards
+from tests.monitor.live import matrix_live
+from tests.monitor.supervisors import matrix_supervisors
 from tests.conftest import START, api_headers, login, tender_timeline
 
 ISSUE = START + timedelta(days=1)

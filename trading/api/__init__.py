@@ -10,19 +10,26 @@ from trading.permissions import NotAuthenticated
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
+def bearer_user():
+    """The signed-in API caller: the user the request's bearer token names, or None when the request
+    carries no bearer token. An invalid, expired or revoked token raises NotAuthenticated (401).
+    The API and the live streams both identify their callers with it."""
+    header = request.headers.get("Authorization", "")
+    if not header.lower().startswith("bearer "):
+        return None
+    user = user_for_token(header[7:].strip())
+    if user is None:
+        from flask_babel import gettext as _
+
+        raise NotAuthenticated(_("The bearer token is invalid, expired or revoked."))
+    return user
+
+
 @bp.before_request
 def bearer_only():
     """The API ignores session cookies (no CSRF exposure); a bearer token or nothing."""
-    header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
-        user = user_for_token(header[7:].strip())
-        if user is None:
-            from flask_babel import gettext as _
-
-            raise NotAuthenticated(_("The bearer token is invalid, expired or revoked."))
-        g._login_user = user
-    else:
-        g._login_user = AnonymousUserMixin()
+    user = bearer_user()
+    g._login_user = AnonymousUserMixin() if user is None else user
 
 
 @bp.after_request

@@ -201,7 +201,7 @@ class RuleSet:
     limits: dict[str, Limit] = field(default_factory=dict)
     kind: str = "works"  # works | procurement | land | property
     #: what electronic supervision watches (trading/rules/norms.py): time limits, required records,
-    #: minimum intervals, the order of steps, deposit refunds; read by monitor/esupervision.py
+    #: minimum intervals, the order of steps, deposit refunds; read by monitor/cards/esupervision.py
     norms: tuple[Any, ...] = ()
 
     def check(self, trade: TradeLike, calendar: WorkCalendar) -> list[Violation]:

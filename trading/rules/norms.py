@@ -2,7 +2,7 @@
 
 A norm is pure: given the facts of one trade (its milestones, its history of moves, records the
 platform holds, the clock and the holiday calendar) it says what is wrong now. The engine in the
-supervision plane (monitor/esupervision.py) gathers the facts, evaluates every norm of the trade's
+supervision plane (monitor/cards/esupervision.py) gathers the facts, evaluates every norm of the trade's
 rule set, and turns findings into yellow and red cards. Nothing here touches the database.
 
 Events are named by strings, so the data stays plain:
@@ -193,6 +193,10 @@ class TimeLimit:
     warn: timedelta = timedelta(days=1)
     watch: tuple = ()
 
+    def endpoints(self) -> tuple[str | None, str | None, tuple[str, ...]]:
+        """(start event, end event, the start events of a norm counted from any of several)."""
+        return self.start, self.end, ()
+
     def describe(self) -> str:
         return _("%(end)s within %(span)s of %(start)s", end=event_label(self.end), span=self.within.describe(),
                  start=event_label(self.start))
@@ -232,6 +236,10 @@ class RequiredRecord:
     level: Level = Level.YELLOW
     watch: tuple = ()
 
+    def endpoints(self) -> tuple[str | None, str | None, tuple[str, ...]]:
+        """(start event, end event, the start events of a norm counted from any of several)."""
+        return self.after, self.record, ()
+
     def describe(self) -> str:
         if self.within.exact is not None and not self.within.exact:
             return _("%(record)s available by %(after)s", record=event_label(self.record),
@@ -266,6 +274,10 @@ class MinInterval:
     source: Source
     level: Level = Level.YELLOW
 
+    def endpoints(self) -> tuple[str | None, str | None, tuple[str, ...]]:
+        """(start event, end event, the start events of a norm counted from any of several)."""
+        return self.start, self.end, ()
+
     def describe(self) -> str:
         return _("%(end)s at least %(span)s after %(start)s", end=event_label(self.end),
                  span=self.at_least.describe(), start=event_label(self.start))
@@ -292,6 +304,10 @@ class FlowOrder:
     code: str
     source: Source
     level: Level = Level.RED
+
+    def endpoints(self) -> tuple[str | None, str | None, tuple[str, ...]]:
+        """(start event, end event, the start events of a norm counted from any of several)."""
+        return None, None, ()
 
     def describe(self) -> str:
         return _("the steps follow the flow, in order and in time")
@@ -352,6 +368,10 @@ class DepositRefund:
     within: Span
     source: Source
     warn: timedelta = timedelta(days=1)
+
+    def endpoints(self) -> tuple[str | None, str | None, tuple[str, ...]]:
+        """(start event, end event, the start events of a norm counted from any of several)."""
+        return None, None, self.starts
 
     def describe(self) -> str:
         return _("deposits refunded within %(span)s of %(start)s", span=self.within.describe(),

@@ -73,7 +73,7 @@ class Move:
 
     `roles` are checked at the trade's centre (tenderer: a member of the trade's tenderer
     organisation). `guards` name checks in trading.trades.lifecycle.GUARDS ("signed_off:<stage>":
-    the supervisors drawn for the trade signed that stage, registered by monitor.signoffs).
+    the supervisors drawn for the trade signed that stage, registered by monitor.supervisors.signoffs).
     `to=None` means "back to the stage the trade was suspended from".
     """
 

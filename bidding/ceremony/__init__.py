@@ -1,0 +1,1 @@
+"""The opening ceremony: releasing shares, opening every bid, the opening record, objections, signatures."""

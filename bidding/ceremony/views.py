@@ -1,0 +1,173 @@
+"""The opening ceremony's pages (不见面开标): watching it, starting it, releasing shares, opening the
+bids, objections and answers, signing the record."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime, gettext as _
+from flask_login import current_user, login_required
+
+from bidding.blueprints import bp
+from bidding.ceremony import services as ceremony_services
+from bidding.ceremony.models import EntryStatus, Objection
+from bidding.keyholders import services
+from bidding.keyholders.models import Side
+from trading.clock import now
+from trading.errors import DomainError, InvalidInput
+from trading.extensions import db
+from trading.views_common import load_trade
+from trading.permissions import can, requires
+from trading.trades.flows import TradeState
+from trading.trades.models import Trade
+from trading.views_common import fmt_money
+
+
+# ---- the opening ceremony -------------------------------------------------------------------------
+
+def _ceremony_phase(state: dict) -> str:
+    """waiting (not started), open (started, bids not yet opened), finished (the record exists)."""
+    if state.get("finished_at"):
+        return "finished"
+    return "open" if state.get("started") else "waiting"
+
+
+def _ceremony_labels() -> dict:
+    """Every word the page script writes, translated here (the script has no catalogue)."""
+    return {
+        "states": {s.value: s.label for s in TradeState},
+        "sides": {Side.EXECUTE.value: _("Executing keyholders"), Side.SUPERVISE.value: _("Supervising keyholders")},
+        "statuses": {EntryStatus.OPENED.value: _("Opened"), EntryStatus.REVOKED.value: _("Revoked (bidder's cause)"),
+                     EntryStatus.WITHDRAWN.value: _("Withdrawn (platform's cause)")},
+        "outcomes": {"opened": _("Bids opened"), "failed": _("Failed (too few valid bids)")},
+        "figures": {"duration_days": _("Duration (days)"), "note": _("Note")},
+    }
+
+
+def _ceremony_when(at) -> str:
+    """To the second, as the page script writes it after each poll."""
+    return format_datetime(at, "yyyy-MM-dd HH:mm:ss") if at else "—"
+
+
+def _ceremony_money(price: str | None) -> str:
+    return fmt_money(Decimal(price)) if price else "—"
+
+
+def _ceremony_flash_error(exc: DomainError) -> None:
+    errors = exc.errors if isinstance(exc, InvalidInput) else None
+    if errors:
+        labels = {"passphrase": _("Passphrase"), "text": _("Text"), "dissent": _("Dissent")}
+        for name, messages in errors.items():
+            flash(_("%(field)s: %(message)s", field=labels.get(name, name), message="; ".join(map(str, messages))),
+                  "error")
+    else:
+        flash(exc.message, "error")
+
+
+def _back(trade: Trade, anchor: str = ""):
+    return redirect(url_for("bidding.ceremony_page", trade_id=trade.id) + (f"#{anchor}" if anchor else ""))
+
+
+def _ceremony_action(trade: Trade, action, done: str, anchor: str = ""):
+    """Run one ceremony service, commit, and say what happened (or why not) in a flash."""
+    try:
+        action()
+        db.session.commit()
+        flash(done, "success")
+    except DomainError as exc:
+        db.session.rollback()
+        _ceremony_flash_error(exc)
+    return _back(trade, anchor)
+
+
+@bp.route("/trades/<int:trade_id>/ceremony")
+@login_required
+@requires("ceremony.view", load=load_trade)
+def ceremony_page(trade_id: int, obj: Trade):
+    """The opening ceremony (不见面开标) as it happens, for everyone allowed to watch; the page script
+    polls ceremony_state every 2 s. Each person sees the forms of their own part in it."""
+    trade = obj
+    state = ceremony_services.ceremony_view(current_user, trade)
+    holder = ceremony_services.keyholder_of(current_user, trade)
+    cer = ceremony_services.ceremony_of(trade)
+    signed = bool(cer and any(s.user_id == current_user.id for s in cer.signatures))
+    return render_template(
+        "bidding/ceremony.html", trade=trade, state=state, phase=_ceremony_phase(state), now=now(),
+        key=services.opening_key(trade), holder=holder, signed=signed, labels=_ceremony_labels(),
+        when=_ceremony_when, money=_ceremony_money,
+        may={"run": can(current_user, "ceremony.run", trade), "release": holder is not None,
+             "object": can(current_user, "ceremony.object", trade),
+             "answer": can(current_user, "ceremony.answer", trade),
+             "sign": can(current_user, "ceremony.sign", trade)})
+
+
+@bp.route("/trades/<int:trade_id>/ceremony/state")
+@login_required
+@requires("ceremony.view", load=load_trade)
+def ceremony_state(trade_id: int, obj: Trade):
+    """The live state for the page script (session + same permission): the same body as the API's
+    GET /api/v1/trades/<id>/ceremony, made by the same function."""
+    from bidding.ceremony.api import _state
+
+    response = _state(obj)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/trades/<int:trade_id>/ceremony/start", methods=["POST"])
+@login_required
+@requires("ceremony.run", load=load_trade)
+def ceremony_start(trade_id: int, obj: Trade):
+    return _ceremony_action(obj, lambda: ceremony_services.start_ceremony(current_user, obj),
+                            _("The opening has started. The keyholders may now release their shares."))
+
+
+@bp.route("/trades/<int:trade_id>/ceremony/shares", methods=["POST"])
+@login_required
+@requires("ceremony.release", load=load_trade)
+def ceremony_release(trade_id: int, obj: Trade):
+    passphrase = request.form.get("passphrase", "")
+    if len(passphrase) > 1024:
+        flash(_("%(field)s: %(message)s", field=_("Passphrase"),
+                message=_("this passphrase does not unlock your personal key")), "error")
+        return _back(obj, "release")
+    return _ceremony_action(obj, lambda: ceremony_services.release_share(current_user, obj, passphrase),
+                            _("Your share is released."), "release")
+
+
+@bp.route("/trades/<int:trade_id>/ceremony/complete", methods=["POST"])
+@login_required
+@requires("ceremony.run", load=load_trade)
+def ceremony_complete(trade_id: int, obj: Trade):
+    return _ceremony_action(obj, lambda: ceremony_services.complete_ceremony(current_user, obj),
+                            _("Every bid has been opened and the opening record written."), "results")
+
+
+@bp.route("/trades/<int:trade_id>/ceremony/objections", methods=["POST"])
+@login_required
+@requires("ceremony.object", load=load_trade)
+def ceremony_object(trade_id: int, obj: Trade):
+    text = request.form.get("text", "")
+    return _ceremony_action(obj, lambda: ceremony_services.lodge_objection(current_user, obj, text),
+                            _("Your objection has been recorded. The centre's staff will answer it."), "objections")
+
+
+@bp.route("/trades/<int:trade_id>/ceremony/objections/<int:objection_id>/answer", methods=["POST"])
+@login_required
+@requires("ceremony.answer", load=load_trade)
+def ceremony_answer(trade_id: int, objection_id: int, obj: Trade):
+    objection = db.session.get(Objection, objection_id)
+    if objection is None or objection.ceremony.trade_id != obj.id:
+        abort(404)
+    text = request.form.get("text", "")
+    return _ceremony_action(obj, lambda: ceremony_services.answer_objection(current_user, objection, text),
+                            _("Your answer has been recorded."), "objections")
+
+
+@bp.route("/trades/<int:trade_id>/ceremony/signatures", methods=["POST"])
+@login_required
+@requires("ceremony.sign", load=load_trade)
+def ceremony_sign(trade_id: int, obj: Trade):
+    dissent = request.form.get("dissent") or None
+    return _ceremony_action(obj, lambda: ceremony_services.sign_record(current_user, obj, dissent),
+                            _("You have signed the opening record."), "signatures")

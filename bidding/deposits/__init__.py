@@ -1,0 +1,1 @@
+"""Bid-security deposits: recording, refunding or retaining them, watched by e-supervision."""

@@ -1,0 +1,1 @@
+"""Key custody: appointing keyholders, their personal keys, and the opening key split among them."""

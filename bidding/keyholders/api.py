@@ -1,0 +1,58 @@
+"""Key-custody API (under /api/v1): appointing keyholders, enrolling a personal key, the opening key."""
+from __future__ import annotations
+
+from flask import abort, jsonify
+from flask_login import current_user
+
+from bidding.blueprints import api_bp as bp, authenticated as _authenticated
+from bidding.keyholders import services
+from bidding.keyholders.schemas import (AppointKeyholdersSchema, EnrolSchema, KeyholderSchema, OpeningKeySchema,
+                                        PersonalKeySchema)
+from trading.api import json_body as _json, trade_or_404 as _trade
+from trading.api.openapi import doc
+from trading.extensions import db
+from trading.permissions import require
+
+
+@bp.post("/trades/<int:trade_id>/keyholders")
+@doc("Appoint the trade's keyholders (decision branch, before approval)", AppointKeyholdersSchema,
+     KeyholderSchema(many=True), 201)
+def appoint_keyholders(trade_id: int):
+    trade = _trade(trade_id)
+    require("trade.keyholders", trade)
+    data = AppointKeyholdersSchema().load(_json())
+    services.appoint_keyholders(current_user, trade, data["execute"], data["supervise"])
+    db.session.commit()
+    return jsonify(KeyholderSchema(many=True).dump(services.keyholder_view(trade))), 201
+
+
+@bp.get("/trades/<int:trade_id>/keyholders")
+@doc("The trade's keyholders and whether each has enrolled a personal key", None, KeyholderSchema(many=True))
+def list_keyholders(trade_id: int):
+    trade = _trade(trade_id)
+    require("trade.work", trade)
+    return jsonify(KeyholderSchema(many=True).dump(services.keyholder_view(trade)))
+
+
+@bp.post("/me/personal-key")
+@doc("Enrol a personal key protected by a passphrase only you know (keyholders)", EnrolSchema,
+     PersonalKeySchema, 201)
+def enrol_personal_key():
+    _authenticated()
+    data = EnrolSchema().load(_json())
+    row = services.enrol_personal_key(current_user, data["passphrase"])
+    db.session.commit()
+    return jsonify(PersonalKeySchema().dump(row)), 201
+
+
+@bp.get("/trades/<int:trade_id>/opening-key")
+@doc("The trade's published opening public key and its fingerprint", None, OpeningKeySchema, auth=False)
+def get_opening_key(trade_id: int):
+    trade = _trade(trade_id)
+    require("trade.view", trade)
+    key = services.opening_key(trade)
+    if key is None:
+        abort(404)
+    out = OpeningKeySchema().dump(key)
+    out["trade_ref"] = trade.ref
+    return jsonify(out)

@@ -1,0 +1,169 @@
+"""Operations on key custody: appointing keyholders, enrolling personal keys, and the opening key
+made and split at approval (its fingerprint published with the notice)."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from bidding.crypto import envelope
+from bidding.keyholders import keys
+from bidding.keyholders.models import Keyholder, OpeningKey, PersonalKey, SealedShare, Side
+from trading.accounts import policy
+from trading.accounts.models import User
+from trading.accounts.roles import Role
+from trading.clock import now
+from trading.errors import IllegalMove, InvalidInput, NotAllowed
+from trading.extensions import db
+from trading.permissions import require
+from trading.trades.flows import TradeState
+from trading.trades.models import Trade
+
+DUTY = {Side.EXECUTE: "executing_keyholder", Side.SUPERVISE: "supervising_keyholder"}
+
+# ---- keyholders and personal keys -------------------------------------------------------------
+
+def appoint_keyholders(actor: User, trade: Trade, execute_ids: list[int], supervise_ids: list[int]) -> list[Keyholder]:
+    """The decision branch names k-of-n executing and m-of-p supervising keyholders before approval."""
+    require("trade.keyholders", trade, user=actor)
+    if trade.state not in (TradeState.DRAFT, TradeState.SUBMITTED):
+        raise IllegalMove(_("Keyholders are appointed before the trade is approved."))
+    errors: dict[str, list[str]] = {}
+    k, m = trade.centre.keyholders_execute, trade.centre.keyholders_supervise
+    if len(set(execute_ids)) < k:
+        errors["execute"] = [_("appoint at least %(n)d executing keyholders", n=k)]
+    if len(set(supervise_ids)) < m:
+        errors["supervise"] = [_("appoint at least %(n)d supervising keyholders", n=m)]
+    if set(execute_ids) & set(supervise_ids):
+        errors["supervise"] = [_("one person cannot hold both halves of the key")]
+    if errors:
+        raise InvalidInput(errors)
+    db.session.execute(sa.delete(Keyholder).where(Keyholder.trade_id == trade.id))
+    rows = []
+    for side, ids in ((Side.EXECUTE, execute_ids), (Side.SUPERVISE, supervise_ids)):
+        for uid in dict.fromkeys(ids):
+            user = db.session.get(User, uid)
+            if user is None:
+                raise InvalidInput({side.value: [_("no such user: %(id)s", id=uid)]})
+            policy.join(user, trade, DUTY[side])
+            row = Keyholder(trade_id=trade.id, user_id=user.id, side=side, appointed_by_id=actor.id,
+                            appointed_at=now())
+            db.session.add(row)
+            rows.append(row)
+    db.session.flush()
+    return rows
+
+
+def keyholder_view(trade: Trade) -> list[Keyholder]:
+    """Keyholders with an `enrolled` flag for display."""
+    rows = keyholders(trade)
+    for row in rows:
+        row.enrolled = active_personal_key(row.user_id) is not None
+    return rows
+
+
+def keyholders(trade: Trade) -> list[Keyholder]:
+    return list(db.session.scalars(sa.select(Keyholder).where(Keyholder.trade_id == trade.id)
+                                   .order_by(Keyholder.side, Keyholder.id)))
+
+
+def active_personal_key(user_id: int) -> PersonalKey | None:
+    return db.session.scalar(sa.select(PersonalKey).where(PersonalKey.user_id == user_id,
+                                                          PersonalKey.retired_at.is_(None))
+                             .order_by(PersonalKey.id.desc()))
+
+
+def enrol_personal_key(user: User, passphrase: str) -> PersonalKey:
+    """A new personal key under a passphrase only the holder knows; the previous one is retired."""
+    if not (user.centres_for(Role.CENTRE_STAFF) or user.centres_for(Role.ADMIN_SUPERVISOR)
+            or user.centres_for(Role.SOCIAL_SUPERVISOR)):
+        raise NotAllowed(_("Only executing staff and supervisors hold opening keys."))
+    cost = current_app.config.get("PERSONAL_KEY_ARGON2") or {}
+    try:
+        public, protected = keys.enrol_personal_key(passphrase or "", params=keys.Argon2Params(**cost))
+    except keys.WeakPassphrase as exc:
+        raise InvalidInput({"passphrase": [_("at least %(n)d characters", n=exc.minimum)]}) from None
+    old = active_personal_key(user.id)
+    if old is not None:
+        old.retired_at = now()
+    row = PersonalKey(user_id=user.id, public_key=public, protected_key=protected, created_at=now())
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+# ---- the opening key ----------------------------------------------------------------------------
+
+def share_context(trade: Trade, holder: Keyholder) -> bytes:
+    return f"PRSB-v1 share|{trade.ref}|{holder.user_id}|{holder.side.value}".encode()
+
+
+def create_opening_key(trade: Trade) -> OpeningKey | None:
+    """Generate the key pair, split the private key (A xor B, each Shamir-split) and seal each share
+    to its holder. The whole private key is never stored and leaves this function's memory."""
+    holders = keyholders(trade)
+    if not holders:
+        return None
+    by_side = {s: [h for h in holders if h.side is s] for s in Side}
+    personal = {}
+    for h in holders:
+        pk = active_personal_key(h.user_id)
+        if pk is None:
+            raise IllegalMove(_("Keyholder %(name)s has not enrolled a personal key yet.",
+                                name=h.user.display_name), code="keyholder_not_enrolled")
+        personal[h.id] = pk
+    k = min(trade.centre.keyholders_execute, len(by_side[Side.EXECUTE]))
+    m = min(trade.centre.keyholders_supervise, len(by_side[Side.SUPERVISE]))
+    private = keys.generate_opening_key()
+    public, exec_shares, sup_shares = keys.split_opening_key(
+        private, execute=(k, len(by_side[Side.EXECUTE])), supervise=(m, len(by_side[Side.SUPERVISE])))
+    del private
+    raw = envelope.public_key_bytes(public)
+    row = OpeningKey(trade_id=trade.id, public_key=raw, fingerprint=envelope.fingerprint(public).hex(),
+                     execute_threshold=k, supervise_threshold=m, created_at=now())
+    db.session.add(row)
+    for side, shares in ((Side.EXECUTE, exec_shares), (Side.SUPERVISE, sup_shares)):
+        for holder, share in zip(by_side[side], shares):
+            pk = personal[holder.id]
+            sealed = keys.seal_share(share, pk.public_key, share_context(trade, holder))
+            row.shares.append(SealedShare(keyholder_id=holder.id, personal_key_id=pk.id, side=side, sealed=sealed))
+    db.session.flush()
+    return row
+
+
+def opening_key(trade: Trade) -> OpeningKey | None:
+    return db.session.scalar(sa.select(OpeningKey).where(OpeningKey.trade_id == trade.id))
+
+
+def on_trade_moved(trade: Trade, move: str, **_kw) -> None:
+    """Signal listener: approving a sealed-bid trade creates its opening key in the same transaction."""
+    if move == "approve" and trade.flow.key == "tender" and opening_key(trade) is None:
+        create_opening_key(trade)
+
+
+def publish_fingerprint(trade: Trade, actor, record) -> None:
+    """Publishing a sealed-bid trade publishes its opening key's fingerprint with the notice, so
+    every bidder can check the key their envelope is sealed to (after_move consequence of publish)."""
+    from trading.notices.models import Notice, NoticeKind
+
+    key = opening_key(trade)
+    if key is None:
+        return
+    notice = db.session.scalar(sa.select(Notice).where(Notice.trade_id == trade.id,
+                                                       Notice.kind == NoticeKind.ANNOUNCEMENT)
+                               .order_by(Notice.id.desc()))
+    if notice is not None and key.fingerprint not in notice.body:
+        notice.body += f"\n开标公钥指纹（SHA-256）：{key.fingerprint}\n开标公钥：/api/v1/trades/{trade.id}/opening-key"
+
+
+def publish_sealed_tender(trade: Trade, *, clerk: User, decider: User, executing: list[User],
+                          supervising: list[User]) -> Trade:
+    """The road of a sealed-bid tender to market: the decision branch appoints the keyholders (who
+    must have enrolled), the clerk submits, the decision branch approves (which makes and splits
+    the opening key), the clerk publishes. Demo data, benchmarks and end-to-end tests share it."""
+    from trading.trades.services import move
+
+    appoint_keyholders(decider, trade, [u.id for u in executing], [u.id for u in supervising])
+    for name, actor in (("submit", clerk), ("approve", decider), ("publish", clerk)):
+        move(trade, name, actor)
+    return trade

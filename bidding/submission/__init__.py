@@ -1,0 +1,1 @@
+"""Submitting sealed bids: receiving envelopes, receipts, withdrawing, who bid."""

@@ -1,0 +1,64 @@
+"""Sealed-bid API (under /api/v1): submitting, listing and withdrawing bids; the receipt key."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from cryptography.hazmat.primitives import serialization
+from flask import jsonify, request
+from flask_login import current_user
+
+from bidding.blueprints import api_bp as bp, authenticated as _authenticated
+from bidding.crypto import receipt
+from bidding.submission import services
+from bidding.submission.models import Bid, BidState
+from bidding.submission.schemas import BidderBidSchema, BidSchema, ReceiptKeySchema
+from trading.api import trade_or_404 as _trade
+from trading.api.openapi import doc
+from trading.extensions import db
+from trading.permissions import can, require
+
+
+@bp.get("/receipt-key")
+@doc("The platform's receipt-signing public key (Ed25519)", None, ReceiptKeySchema, auth=False)
+def get_receipt_key():
+    public = services.receipt_private_key().public_key()
+    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    pem = public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return jsonify(ReceiptKeySchema().dump({"public_key": raw.hex(), "key_id": receipt.key_id(public), "pem": pem}))
+
+
+@bp.post("/trades/<int:trade_id>/bids")
+@doc("Submit (or replace) a sealed bid: the raw envelope as the body; answers with a signed receipt",
+     None, BidSchema, 201, binary="application/octet-stream")
+def submit_bid(trade_id: int):
+    trade = _trade(trade_id)
+    require("trade.bid", trade)
+    bid = services.submit_bid(current_user, trade, request.stream, request.headers.get("Content-Digest"))
+    body = BidSchema().dump(bid)  # before the commit expires the row: no reload to answer
+    db.session.commit()
+    return jsonify(body), 201
+
+
+@bp.get("/trades/<int:trade_id>/bids")
+@doc("Bids: a bidder sees their own; the tenderer and executing staff see who bid (never what)",
+     None, BidderBidSchema(many=True))
+def list_bids(trade_id: int):
+    trade = _trade(trade_id)
+    _authenticated()
+    if can(current_user, "trade.bidders", trade):
+        rows = db.session.scalars(sa.select(Bid).where(Bid.trade_id == trade.id, Bid.state == BidState.SUBMITTED)
+                                  .order_by(Bid.received_at)).all()
+        services.bidder_list_read(current_user, trade)
+        db.session.commit()
+        return jsonify(BidderBidSchema(many=True).dump(rows))
+    require("trade.bid", trade)
+    return jsonify(BidSchema(many=True).dump(services.own_bids(current_user, trade)))
+
+
+@bp.delete("/trades/<int:trade_id>/bids")
+@doc("Withdraw one's bid before the deadline", None, BidSchema)
+def withdraw_bid(trade_id: int):
+    trade = _trade(trade_id)
+    require("trade.bid", trade)
+    bid = services.withdraw_bid(current_user, trade)
+    db.session.commit()
+    return jsonify(BidSchema().dump(bid))

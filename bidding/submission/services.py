@@ -1,0 +1,212 @@
+"""Operations on sealed bids: receiving envelopes with signed receipts, withdrawing them, and who
+bid (the keyholders and the opening key are in bidding.keyholders.services)."""
+from __future__ import annotations
+
+import hmac
+from pathlib import Path
+from typing import BinaryIO
+
+import sqlalchemy as sa
+from blinker import Namespace
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from flask import current_app
+from flask_babel import gettext as _, lazy_gettext as _l
+
+from bidding.crypto import envelope, envelope_check, receipt
+from bidding.keyholders.services import opening_key
+from bidding.submission import intake
+from bidding.submission.models import Bid, BidState
+from trading.accounts.models import OrgKind, User
+from trading.accounts.roles import Role
+from trading.blobs import BlobRefused, blob_store
+from trading.clock import now
+from trading.errors import IllegalMove, InvalidInput, NotAllowed
+from trading.extensions import db
+from trading.keyfiles import ed25519_key
+from trading.signals import audit_index_of, sensitive_read
+from trading.trades.flows import TradeState
+from trading.trades.models import Trade
+
+_signals = Namespace()
+#: sender=Trade; kwargs: bid, actor  (the audit log of issue 4 listens)
+bid_submitted = _signals.signal("bid-submitted")
+#: sender=Trade; kwargs: bid, actor
+bid_withdrawn = _signals.signal("bid-withdrawn")
+#: sender=Trade; kwargs: received_at, organisation_id. The last byte of an upload is in and the
+#: envelope checked; the stage is read again and the bid stored next (races are ordered on it)
+upload_received = _signals.signal("bid-upload-received")
+
+
+def bidder_list_read(viewer: User, trade: Trade) -> None:
+    """Seeing who bid is a sensitive read: signalled for the audit log."""
+    sensitive_read.send(trade, viewer=viewer, what="bidders")
+
+
+# ---- receiving bids -----------------------------------------------------------------------------
+
+def receipt_private_key() -> Ed25519PrivateKey:
+    """The platform's receipt-signing key, made on first use under instance/ (or RECEIPT_KEY_PATH)."""
+    return ed25519_key(Path(current_app.config.get("RECEIPT_KEY_PATH")
+                            or Path(current_app.instance_path) / "receipt-key.pem"))
+
+
+def bidder_organisation(actor: User):
+    org = actor.organisation
+    if not actor.has_role(Role.BIDDER) or org is None or org.kind is not OrgKind.BIDDER or not org.credit_code:
+        raise NotAllowed(_("Only bidders of a registered company can submit bids."))
+    return org
+
+
+def next_version(trade: Trade, organisation_id: int) -> int:
+    last = latest_bid(trade, organisation_id)
+    return (last.version if last else 0) + 1
+
+
+def latest_bid(trade: Trade, organisation_id: int) -> Bid | None:
+    """The company's highest bid version for this trade (whatever its state)."""
+    return db.session.scalar(sa.select(Bid).where(Bid.trade_id == trade.id, Bid.organisation_id == organisation_id)
+                             .order_by(Bid.version.desc()).limit(1))
+
+
+def stored_envelopes() -> list[str]:
+    """Digests of the blobs bids refer to (the blob sweep spares them)."""
+    return list(db.session.scalars(sa.select(Bid.sha256).distinct()))
+
+
+def _open_for_bids(trade: Trade) -> None:
+    at = now()
+    if trade.bid_deadline is None or at >= trade.bid_deadline:
+        raise IllegalMove(_("The bid deadline has passed."), code="deadline_passed")
+    if trade.state is not TradeState.BIDDING:
+        raise IllegalMove(_("This trade is not open for bids."), code="not_open")
+
+
+def _still_takes(trade: Trade, state: TradeState, received_at) -> bool:
+    """After the upload: the time its last byte arrived decides, not the stage now. The closing
+    tick may have run while the envelope was being checked; suspended or cancelled meanwhile is no."""
+    return state is TradeState.BIDDING or (state is TradeState.CLOSED and received_at < trade.bid_deadline)
+
+
+def submit_bid(actor: User, trade: Trade, stream: BinaryIO, content_digest: str | None) -> Bid:
+    """Store an envelope after checking it is well formed for this trade and bidder and that it is
+    the one the sealer sent (its RFC 9530 `Content-Digest`); sign a receipt. One pass: the checks
+    run on the bytes as they are written to the blob store. Sending again an envelope already
+    stored (its answer was lost) answers with the bid and receipt already given."""
+    org = bidder_organisation(actor)
+    _open_for_bids(trade)
+    key = opening_key(trade)
+    if key is None:
+        raise IllegalMove(_("This trade has no opening key and does not take electronic bids."), code="no_key")
+    latest = latest_bid(trade, org.id)
+    version = (latest.version if latest else 0) + 1
+    resend = latest if latest is not None and latest.state is BidState.SUBMITTED else None
+    limit = current_app.config.get("MAX_BID_BYTES", current_app.config["MAX_CONTENT_LENGTH"])
+    try:
+        declared = intake.parse_content_digest(content_digest)
+    except InvalidInput:
+        intake.drain(stream, limit)  # answer only once the client has sent all: it then reads the reason
+        raise
+    check = envelope_check.ReceiptCheck(trade.ref, org.credit_code, version, key.fingerprint, limit,
+                                        resend_version=resend.version if resend else None)
+    received: list = []
+
+    def at_end(digest: str, size: int) -> None:
+        received.append(now())  # the last byte is in: this is when the platform received it
+        if received[0] >= trade.bid_deadline:  # finished after the deadline: withdrawn, nothing stored
+            raise IllegalMove(_("The upload finished after the bid deadline; it counts as withdrawn."),
+                              code="deadline_passed")
+        header = check.finish()
+        if not hmac.compare_digest(bytes.fromhex(digest), declared):
+            raise intake.DigestMismatch()
+        if header.version != version and digest != resend.sha256:  # the resend version, another envelope
+            raise envelope.EnvelopeError("wrong_version", "a stored version sealed again")
+
+    try:
+        digest, size = blob_store().put(stream, max_size=limit, min_size=1, check=at_end, observe=check.feed)
+    except BlobRefused as exc:
+        raise InvalidInput({"envelope": [_("the envelope is larger than the platform accepts")
+                                         if exc.reason == "too_large" else _("the upload is empty")]}) from None
+    except envelope.EnvelopeError as exc:
+        intake.drain(stream, limit)
+        raise InvalidInput({"envelope": [envelope_message(exc, version)]}, message=None) from None
+    upload_received.send(trade, received_at=received[0], organisation_id=org.id)
+    if resend is not None and digest == resend.sha256 and size == resend.size:
+        return resend  # the same envelope again: the same bid, the same receipt
+    # the upload may have taken a while: suspended, cancelled or closed meanwhile? (one column, not a refresh)
+    state = db.session.scalar(sa.select(Trade.state).where(Trade.id == trade.id))
+    if not _still_takes(trade, state, received[0]):
+        intake.discard_unless_referenced(digest)
+        raise IllegalMove(_("This trade is not open for bids."), code="not_open")
+    bid = Bid(trade_id=trade.id, organisation_id=org.id, submitted_by_id=actor.id, version=version,
+              sha256=digest, size=size, received_at=received[0], receipt="")
+    try:
+        with db.session.begin_nested():  # the replacement and the new row stand or fall together
+            db.session.execute(sa.update(Bid).where(Bid.trade_id == trade.id, Bid.organisation_id == org.id,
+                                                    Bid.state == BidState.SUBMITTED).values(state=BidState.REPLACED))
+            db.session.add(bid)
+            db.session.flush()
+    except sa.exc.IntegrityError:  # another upload of the same company stored this version first
+        winner = db.session.scalar(sa.select(Bid).where(Bid.trade_id == trade.id, Bid.organisation_id == org.id,
+                                                        Bid.version == version))
+        if winner is not None and winner.sha256 == digest and winner.size == size:
+            return winner  # the same envelope, sent twice at once: one bid, one receipt
+        intake.discard_unless_referenced(digest)
+        raise IllegalMove(_("Another upload of bid version %(v)d was stored first; reload the page and seal "
+                            "your bid again as version %(n)d.", v=version, n=version + 1),
+                          code="version_taken") from None
+    signed = receipt.sign_receipt({"trade": trade.ref, "bidder": org.credit_code, "version": version,
+                                   "sha256": digest, "size": size, "received_at": received[0],
+                                   "audit_index": audit_index_of(bid)}, receipt_private_key())
+    bid.receipt = receipt.receipt_json(signed)
+    bid_submitted.send(trade, bid=bid, actor=actor)
+    return bid
+
+
+def withdraw_bid(actor: User, trade: Trade) -> Bid:
+    org = bidder_organisation(actor)
+    _open_for_bids(trade)
+    bid = db.session.scalar(sa.select(Bid).where(Bid.trade_id == trade.id, Bid.organisation_id == org.id,
+                                                 Bid.state == BidState.SUBMITTED))
+    if bid is None:
+        raise IllegalMove(_("There is no bid to withdraw."), code="no_bid")
+    bid.state = BidState.WITHDRAWN
+    bid.withdrawn_at = now()
+    bid_withdrawn.send(trade, bid=bid, actor=actor)
+    return bid
+
+
+def own_bids(actor: User, trade: Trade) -> list[Bid]:
+    """Before opening a bidder sees only their own bids."""
+    org = bidder_organisation(actor)
+    return list(db.session.scalars(sa.select(Bid).where(Bid.trade_id == trade.id, Bid.organisation_id == org.id)
+                                   .order_by(Bid.version)))
+
+
+ENVELOPE_MESSAGES = {
+    "not_an_envelope": _l("this is not a sealed bid envelope: bids must be encrypted before they are uploaded "
+                          "(O20 Art. 26-28); use the bid page or python -m bidding.seal"),
+    "unsupported_version": _l("this envelope format version is not accepted: seal the bid again with the bid "
+                              "page or python -m bidding.seal (format 2 declares the body's length)"),
+    "unsupported_suite": _l("this envelope uses an encryption suite the platform does not accept"),
+    "bad_header": _l("the envelope header is damaged"),
+    "bad_sealed_key": _l("the envelope's sealed key is damaged"),
+    "bad_chunk_size": _l("the envelope's chunk size is out of range"),
+    "wrong_trade": _l("this envelope was sealed for another trade"),
+    "wrong_bidder": _l("this envelope was sealed for another bidder"),
+    "wrong_version": _l("this envelope carries the wrong bid version (expected %(v)d): seal it again"),
+    "wrong_key": _l("this envelope was sealed to another opening key"),
+    "truncated": _l("the envelope is incomplete: fewer bytes arrived than its header declares (the upload "
+                    "was cut short); send it again"),
+    "trailing_data": _l("the envelope has data after the end its header declares; send the sealed file "
+                        "unchanged"),
+    "too_large": _l("the envelope is larger than the platform accepts"),
+    "digest_mismatch": _l("the envelope received is not the one sent: its SHA-256 differs from the upload's "
+                          "Content-Digest header (damaged in transit); send it again"),
+}
+
+
+def envelope_message(exc, version: int) -> str:
+    message = ENVELOPE_MESSAGES.get(exc.code)
+    if message is None:
+        return str(exc.message)
+    return str(message) % {"v": version} if "%(v)d" in str(message) else str(message)
