@@ -24,6 +24,7 @@ Only the standard library and the project are used (no httpx).
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import http.client
 import json
@@ -358,7 +359,9 @@ def upload(port: int, path: str, data: bytes, token: str | None, timeout: float,
            index: int) -> Result:
     go.wait()
     headers = {"Content-Type": "application/octet-stream", "Content-Length": str(len(data)),
-               "Accept": "application/json"}
+               "Accept": "application/json",
+               # RFC 9530, as every sealer sends it (the bare app ignores it)
+               "Content-Digest": "sha-256=:" + base64.b64encode(hashlib.sha256(data).digest()).decode() + ":"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     t0 = time.perf_counter()

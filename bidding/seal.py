@@ -1,5 +1,9 @@
 """Offline sealer: python -m bidding.seal --key KEY --trade REF --bidder CODE --version N
 --price 4815000.00 [--field name=value ...] [--file path ...] -o bid.prsb
+[--submit https://PLATFORM/api/v1/trades/ID/bids --token-file TOKEN]
+
+With --submit it also uploads the envelope with its Content-Digest (RFC 9530), as the bid page
+does, and keeps the signed receipt beside it (bid.prsb.receipt.json).
 
 Why an offline tool: O20 lets bids be prepared offline; with this a bidder seals on their own
 machine and uploads only the envelope, exactly as the in-browser sealer does (same format).
@@ -9,14 +13,19 @@ failure never leaves a half-written envelope that looks finished.
 from __future__ import annotations
 
 import argparse
+import base64
 import hmac
+import json
 import os
 import sys
 import tempfile
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from bidding.crypto.envelope import (DEFAULT_CHUNK, MAX_CHUNK, MIN_CHUNK, BidFormatError, encode_bid,
-                       fingerprint_hex, load_public_key, seal, validate_price)
+                                     fingerprint_hex, load_public_key, seal, validate_price)
+from bidding.crypto.records import bid_size
 
 
 class UsageError(ValueError):
@@ -67,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="refuse to seal unless the key's SHA-256 fingerprint is this one (copy it from "
                              "the published notice, so a swapped key is caught before sealing)")
     parser.add_argument("-o", "--output", required=True, help="the envelope to write (.prsb)")
+    parser.add_argument("--submit", metavar="URL",
+                        help="then upload it: the trade's bids endpoint, https://.../api/v1/trades/ID/bids")
+    parser.add_argument("--token-file", metavar="PATH",
+                        help="with --submit: a file holding your API bearer token (POST /api/v1/tokens)")
     return parser
 
 
@@ -92,20 +105,55 @@ def run(args: argparse.Namespace) -> str:
             raise UsageError(f"--file {name}: another attached file has the same name")
         names.add(path.name)
         files.append((path.name, path))
+    if args.submit and not args.token_file:
+        raise UsageError("--submit needs --token-file")
     out_path = Path(args.output)
     fd, tmp = tempfile.mkstemp(dir=out_path.parent or Path("."), prefix=".sealing-")
     try:
         with os.fdopen(fd, "wb") as out:
             header = seal(encode_bid(form, files), public_key=key, trade_ref=args.trade,
                           bidder_id=args.bidder, version=args.version,
-                          chunk_size=args.chunk_size, out=out)
+                          chunk_size=args.chunk_size, out=out, plaintext_size=bid_size(form, files))
         os.replace(tmp, out_path)
     except BaseException:
         os.unlink(tmp)
         raise
-    return (f"sealed {out_path} ({header.size} bytes) for trade {args.trade}, bidder "
-            f"{args.bidder}, version {args.version}\nopening key fingerprint {fingerprint_hex(key)}"
-            f"\nenvelope sha256 {header.sha256.hex() if header.sha256 else '?'}")
+    digest = f"sha-256=:{base64.b64encode(header.sha256 or b'').decode()}:"
+    summary = (f"sealed {out_path} ({header.size} bytes) for trade {args.trade}, bidder "
+               f"{args.bidder}, version {args.version}\nopening key fingerprint {fingerprint_hex(key)}"
+               f"\nenvelope sha256 {header.sha256.hex() if header.sha256 else '?'}\nContent-Digest: {digest}")
+    if args.submit:
+        summary += "\n" + submit(out_path, digest, args.submit, Path(args.token_file))
+    return summary
+
+
+def submit(path: Path, digest: str, url: str, token_file: Path) -> str:
+    """POST the envelope with its Content-Digest; keep the receipt beside it. Returns a summary line."""
+    try:
+        token = token_file.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise UsageError(f"--token-file: {exc}") from None
+    with path.open("rb") as body:
+        request = urllib.request.Request(url, data=body, method="POST", headers={
+            "Authorization": f"Bearer {token}", "Content-Type": "application/octet-stream",
+            "Content-Length": str(path.stat().st_size), "Content-Digest": digest, "Accept": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=600) as response:
+                answer = json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            try:
+                reason = json.loads(exc.read()).get("message", "")
+            except ValueError:
+                reason = ""
+            raise UsageError(f"the platform refused the envelope (HTTP {exc.code}): {reason}") from None
+        except (urllib.error.URLError, OSError) as exc:
+            raise UsageError(f"could not upload: {exc}; the envelope is kept in {path}, send it again "
+                             "(the platform answers a resent stored envelope with the same receipt)") from None
+    receipt_path = path.with_name(path.name + ".receipt.json")
+    receipt_path.write_text(json.dumps(answer["receipt"], sort_keys=True, separators=(",", ":"),
+                                       ensure_ascii=False) + "\n", encoding="utf-8")
+    return (f"submitted: version {answer['version']} received {answer['receipt']['received_at']}; "
+            f"receipt saved to {receipt_path}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -173,11 +173,23 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(deposits_api_bp)
     csrf.exempt(deposits_api_bp)  # bearer tokens, never cookies
 
+    _register_blob_references(app)
     _register_monitor(app)  # the supervision plane: audit log, live streams, cards, supervisors
 
     from trading.views_common import register_error_handlers
 
     register_error_handlers(app)
+
+
+def _register_blob_references(app: Flask) -> None:
+    """Every package that keeps blobs names the ones in use, so the sweep spares them; the tick sweeps."""
+    from bidding.submission.services import stored_envelopes
+    from trading.blobs import register_references, sweep_tick
+    from trading.notices.services import stored_documents
+
+    register_references(app, stored_documents)
+    register_references(app, stored_envelopes)
+    app.extensions.setdefault("ticks", []).append(sweep_tick)
 
 
 _MONITOR_CONNECTED = False
@@ -234,11 +246,12 @@ def _register_monitor(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from trading.cli import centres_command, create_user_command, demo_command, tick_command
+    from trading.cli import blobs_group, centres_command, create_user_command, demo_command, tick_command
 
     from trading.platform_keys.cli import signing_keys_command
 
-    for command in (demo_command, tick_command, centres_command, create_user_command, signing_keys_command):
+    for command in (demo_command, tick_command, centres_command, create_user_command, signing_keys_command,
+                    blobs_group):
         app.cli.add_command(command)
 
 

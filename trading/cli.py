@@ -97,3 +97,26 @@ def tick_command() -> None:
     for ref, moves in done.items():
         click.echo(f"{ref}: {', '.join(moves)}")
     click.echo(f"{sum(len(m) for m in done.values())} moves applied")
+
+
+@click.group("blobs")
+def blobs_group() -> None:
+    """The blob store (uploaded documents and sealed bids)."""
+
+
+@blobs_group.command("sweep")
+@click.option("--grace", type=click.FloatRange(min=0), default=None,
+              help="seconds a leftover must be old (default BLOB_SWEEP_GRACE_SECONDS)")
+@with_appcontext
+def blobs_sweep_command(grace: float | None) -> None:
+    """Remove what killed uploads left: .incoming-* files and blobs no row refers to."""
+    from datetime import timedelta
+
+    from trading.blobs import sweep_orphans
+
+    done = sweep_orphans(None if grace is None else timedelta(seconds=grace))
+    for name in done.incoming:
+        click.echo(f"removed unfinished upload {name}")
+    for digest in done.orphans:
+        click.echo(f"removed unreferenced blob {digest}")
+    click.echo(f"{len(done.incoming)} unfinished uploads and {len(done.orphans)} unreferenced blobs removed")

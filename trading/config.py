@@ -47,6 +47,10 @@ class Config:
     SUBSCRIPTION_CONFIRM_HOURS = 72  # how long an e-mail subscription's confirmation link stays valid
     API_TOKEN_HOURS = 12
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
+    # Leftovers of killed uploads (.incoming-* files, blobs no row names) are removed once older
+    # than the grace period, by the tick (at most every BLOB_SWEEP_EVERY_SECONDS) or `flask blobs sweep`.
+    BLOB_SWEEP_GRACE_SECONDS = 6 * 3600.0
+    BLOB_SWEEP_EVERY_SECONDS = 3600.0
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
@@ -95,8 +99,9 @@ class Config:
                      "SUBSCRIPTION_CONFIRM_HOURS"):
             if env.get(name):
                 out[name] = int(env[name])
-        if env.get("SCHEDULER_SECONDS"):
-            out["SCHEDULER_SECONDS"] = float(env["SCHEDULER_SECONDS"])
+        for name in ("SCHEDULER_SECONDS", "BLOB_SWEEP_GRACE_SECONDS", "BLOB_SWEEP_EVERY_SECONDS"):
+            if env.get(name):
+                out[name] = float(env[name])
         for name in ("SMTP_HOST", "SMTP_USER", "SMTP_PASSWORD", "SMTP_TLS", "MAIL_FROM", "PUBLIC_BASE_URL",
                      *SIGNING_KEY_SETTINGS):
             if env.get(name):

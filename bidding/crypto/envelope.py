@@ -1,4 +1,4 @@
-"""The sealed-bid envelope, format version 1 (docs/sealed-bid-format.md is the authority).
+"""The sealed-bid envelope, format versions 2 (sealed now) and 1 (still opened): docs/sealed-bid-format.md.
 
 Everything here streams: a bid may carry large files, and neither the sealer, the platform's
 receipt check nor the opener ever holds more than a couple of chunks in memory. Only the standard
@@ -29,14 +29,17 @@ from .records import (
 # The bid records are part of the envelope spec: re-exported so callers need one import.
 __all__ = [
     "BidFormatError", "EnvelopeError", "EnvelopeHeader", "FileEntry", "OpenedEnvelope",
-    "body_length_ok", "build_bound_header", "canonical_form", "check_envelope", "decode_bid",
-    "decode_bid_to", "encode_bid", "fingerprint", "fingerprint_hex", "load_public_key",
-    "open_envelope", "open_envelope_digest", "parse_header", "public_key_bytes", "seal",
-    "validate_price", "write_envelope",
+    "body_layout", "build_bound_header", "canonical_form", "decode_bid", "decode_bid_to",
+    "encode_bid", "fingerprint", "fingerprint_hex", "load_public_key", "open_envelope",
+    "open_envelope_digest", "parse_header", "public_key_bytes", "seal", "validate_price",
+    "write_envelope",
 ]
 
 MAGIC = b"PRSB"
-FORMAT_VERSION = 1
+#: What sealers write and the platform accepts on upload. Version 1 (no declared body length) is
+#: still parsed and opened: bids received before version 2 stay openable.
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 KEM_ID, KDF_ID, AEAD_ID = 0x0010, 0x0001, 0x0002
 SUITE_IDS = struct.pack(">HHH", KEM_ID, KDF_ID, AEAD_ID)
 ENC_LEN = 65
@@ -46,6 +49,9 @@ MIN_CHUNK, MAX_CHUNK, DEFAULT_CHUNK = 1024, 16 * 1024 * 1024, 65536
 BODY_INFO = b"PRSB-v1 body"
 SUITE = hpke.Suite(hpke.KEM.P256, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
 _IO_BLOCK = 1024 * 1024
+#: The longest possible header (two 65 535-byte texts): a stream that has not finished its header
+#: by then is not an envelope of ours.
+MAX_HEADER = 4 + 1 + 6 + 2 * (2 + 0xFFFF) + 4 + 32 + 4 + 8 + 8 + 2 + SEALED_KEY_LEN
 
 Plaintext = Union[BinaryIO, Iterable[bytes]]
 
@@ -110,6 +116,10 @@ class EnvelopeHeader:
     header_hash: bytes
     size: int | None = None
     sha256: bytes | None = None
+    format_version: int = FORMAT_VERSION
+    #: version 2 declares the body's length in bytes and its number of chunks (None in version 1)
+    body_length: int | None = None
+    chunks: int | None = None
 
     @property
     def bound_header(self) -> bytes:
@@ -117,10 +127,32 @@ class EnvelopeHeader:
         return self.header_bytes[: len(self.header_bytes) - 2 - len(self.sealed_key)]
 
 
+def body_layout(plaintext_size: int, chunk_size: int) -> tuple[int, int]:
+    """(body length, chunk count) of a plaintext of this size: max(1, ceil(P / C)) chunks, each
+    with a 16-byte tag. What a version 2 header declares."""
+    if isinstance(plaintext_size, bool) or not isinstance(plaintext_size, int) or plaintext_size < 0:
+        raise ValueError("the plaintext size must be a non-negative integer")
+    chunks = max(1, -(-plaintext_size // chunk_size))
+    return plaintext_size + TAG_LEN * chunks, chunks
+
+
+def _declared_layout_ok(body_length: int, chunks: int, chunk_size: int) -> bool:
+    """A declared (length, count) pair is one body_layout() can give: the count follows from the
+    length, and only a single chunk may be empty."""
+    plain = body_length - TAG_LEN * chunks
+    return chunks >= 1 and plain >= 0 and body_layout(plain, chunk_size) == (body_length, chunks)
+
+
 def build_bound_header(trade_ref: str, bidder_id: str, version: int, key_fingerprint: bytes,
-                       chunk_size: int = DEFAULT_CHUNK) -> bytes:
-    """H for the given binding; validates every field so a sealer cannot write a bad header."""
-    parts = [MAGIC, bytes([FORMAT_VERSION]), SUITE_IDS]
+                       chunk_size: int = DEFAULT_CHUNK, *, plaintext_size: int | None = None,
+                       format_version: int = FORMAT_VERSION) -> bytes:
+    """H for the given binding; validates every field so a sealer cannot write a bad header.
+
+    Version 2 (the default) needs `plaintext_size`: H declares the body length and chunk count.
+    Version 1 is for the legacy test vector only."""
+    if format_version not in READABLE_VERSIONS:
+        raise ValueError(f"format version {format_version} does not exist")
+    parts = [MAGIC, bytes([format_version]), SUITE_IDS]
     for label, text in (("trade reference", trade_ref), ("bidder identifier", bidder_id)):
         raw = text.encode("utf-8") if isinstance(text, str) else b""
         if not raw or len(raw) > 0xFFFF:
@@ -133,6 +165,12 @@ def build_bound_header(trade_ref: str, bidder_id: str, version: int, key_fingerp
     if isinstance(chunk_size, bool) or not MIN_CHUNK <= chunk_size <= MAX_CHUNK:
         raise ValueError(f"chunk size must be from {MIN_CHUNK} to {MAX_CHUNK} bytes")
     parts += [struct.pack(">I", version), bytes(key_fingerprint), struct.pack(">I", chunk_size)]
+    if format_version >= 2:
+        if plaintext_size is None:
+            raise ValueError("a version 2 header declares the body: give the plaintext size")
+        parts.append(struct.pack(">QQ", *body_layout(plaintext_size, chunk_size)))
+    elif plaintext_size is not None:
+        raise ValueError("a version 1 header declares no body length")
     return b"".join(parts)
 
 
@@ -154,7 +192,7 @@ def parse_header(stream: BinaryIO) -> EnvelopeHeader:
         raise EnvelopeError("not_an_envelope", "this file is not a sealed bid (no PRSB magic): "
                             "bids must be sealed before upload")
     seen.append(head)
-    if (fmt := take(1, "format version")[0]) != FORMAT_VERSION:
+    if (fmt := take(1, "format version")[0]) not in READABLE_VERSIONS:
         raise EnvelopeError("unsupported_version", f"envelope format version {fmt} is not supported")
     if take(6, "suite ids") != SUITE_IDS:
         raise EnvelopeError("unsupported_suite", "the envelope uses another HPKE suite than "
@@ -175,6 +213,12 @@ def parse_header(stream: BinaryIO) -> EnvelopeHeader:
     chunk = struct.unpack(">I", take(4, "chunk size"))[0]
     if not MIN_CHUNK <= chunk <= MAX_CHUNK:
         raise EnvelopeError("bad_chunk_size", f"chunk size {chunk} is outside {MIN_CHUNK}..{MAX_CHUNK}")
+    body_length = chunks = None
+    if fmt >= 2:
+        body_length, chunks = struct.unpack(">QQ", take(16, "declared body length and chunk count"))
+        if not _declared_layout_ok(body_length, chunks, chunk):
+            raise EnvelopeError("bad_header", f"the declared body ({body_length} bytes in {chunks} "
+                                f"chunks of {chunk}) is not a possible body")
     le = struct.unpack(">H", take(2, "sealed key length"))[0]
     if le != SEALED_KEY_LEN:
         raise EnvelopeError("bad_sealed_key", f"sealed key length {le}, expected {SEALED_KEY_LEN}")
@@ -187,64 +231,8 @@ def parse_header(stream: BinaryIO) -> EnvelopeHeader:
         raise EnvelopeError("bad_sealed_key", "the sealed key's enc is not a P-256 point") from None
     header = b"".join(seen)
     return EnvelopeHeader(texts[0], texts[1], version, key_fp, chunk, sealed, header,
-                          hashlib.sha256(header).digest())
-
-
-class _Counting:
-    """Read-through wrapper that hashes and counts every byte (and can copy them to a sink)."""
-
-    def __init__(self, stream: BinaryIO, limit: int, copy_to: BinaryIO | None) -> None:
-        self.stream, self.limit, self.copy_to = stream, limit, copy_to
-        self.size, self.hash = 0, hashlib.sha256()
-
-    def read(self, n: int) -> bytes:
-        data = self.stream.read(n) or b""
-        self.size += len(data)
-        if self.size > self.limit:
-            raise EnvelopeError("too_large", f"the envelope is larger than {self.limit} bytes")
-        self.hash.update(data)
-        if self.copy_to is not None:
-            self.copy_to.write(data)
-        return data
-
-
-def body_length_ok(body_len: int, chunk_size: int) -> bool:
-    """Whole chunks of C+16, then a last chunk of 16..C+16 bytes (rem 0 means a full last one)."""
-    rem = body_len % (chunk_size + TAG_LEN)
-    return body_len >= TAG_LEN and (rem == 0 or rem >= TAG_LEN)
-
-
-def check_envelope(stream: BinaryIO, expected_trade_ref: str, expected_bidder_id: str,
-                   expected_version: int, expected_fingerprint: bytes | str, max_size: int,
-                   *, copy_to: BinaryIO | None = None) -> EnvelopeHeader:
-    """Every receipt check of the spec, without the opening key: reads the whole stream once.
-
-    Returns the header with `size` and `sha256` of the envelope (what the receipt signs);
-    `copy_to` receives every byte read, so the upload can be stored in the same pass.
-    """
-    counted = _Counting(stream, max_size, copy_to)
-    header = parse_header(counted)  # type: ignore[arg-type]
-    if header.trade_ref != expected_trade_ref:
-        raise EnvelopeError("wrong_trade", f"sealed for trade {header.trade_ref!r}, "
-                            f"not {expected_trade_ref!r}")
-    if header.bidder_id != expected_bidder_id:
-        raise EnvelopeError("wrong_bidder", f"sealed for bidder {header.bidder_id!r}, "
-                            f"not {expected_bidder_id!r}")
-    if header.version != expected_version:
-        raise EnvelopeError("wrong_version", f"bid version {header.version}, the platform expects "
-                            f"{expected_version}")
-    expected = (bytes.fromhex(expected_fingerprint) if isinstance(expected_fingerprint, str)
-                else bytes(expected_fingerprint))
-    if not hmac.compare_digest(header.fingerprint, expected):
-        raise EnvelopeError("wrong_key", "sealed to another opening key than this trade's "
-                            f"(fingerprint {header.fingerprint.hex()})")
-    while counted.read(_IO_BLOCK):
-        pass
-    body_len = counted.size - len(header.header_bytes)
-    if not body_length_ok(body_len, header.chunk_size):
-        raise EnvelopeError("truncated", f"the body ({body_len} bytes) does not end with a whole "
-                            "final chunk: the upload is incomplete or damaged")
-    return _with_totals(header, counted.size, counted.hash.digest())
+                          hashlib.sha256(header).digest(), format_version=fmt,
+                          body_length=body_length, chunks=chunks)
 
 
 def _with_totals(header: EnvelopeHeader, size: int, digest: bytes) -> EnvelopeHeader:
@@ -282,7 +270,9 @@ def _chunks(plaintext: Plaintext, size: int) -> Iterator[bytes]:
 
 def write_envelope(plaintext: Plaintext, *, bound_header: bytes, file_key: bytes,
                    sealed_key: bytes, out: BinaryIO) -> EnvelopeHeader:
-    """Write an envelope given an already sealed file key (test vectors, other HPKE code)."""
+    """Write an envelope given an already sealed file key (test vectors, other HPKE code).
+    A version 2 header must declare exactly the body this plaintext makes (ValueError if not:
+    the caller discards what was written)."""
     if len(file_key) != 32 or len(sealed_key) != SEALED_KEY_LEN:
         raise ValueError("need a 32-byte file key and a 113-byte sealed key")
     header_bytes = bound_header + struct.pack(">H", len(sealed_key)) + sealed_key
@@ -301,14 +291,44 @@ def write_envelope(plaintext: Plaintext, *, bound_header: bytes, file_key: bytes
     block = aead.encrypt(_nonce(index, True), pending or b"", h)
     out.write(block)
     digest.update(block)
-    return _with_totals(header, total + len(block), digest.digest())
+    total += len(block)
+    if header.body_length is not None and (total - len(header_bytes), index + 1) != (header.body_length,
+                                                                                    header.chunks):
+        raise ValueError(f"the plaintext made a body of {total - len(header_bytes)} bytes in {index + 1} "
+                         f"chunks, the header declares {header.body_length} in {header.chunks}")
+    return _with_totals(header, total, digest.digest())
+
+
+def _sized(plaintext: Plaintext) -> tuple[Plaintext, int]:
+    """The plaintext and its size in bytes: a version 2 header declares it before the body."""
+    if isinstance(plaintext, (bytes, bytearray, memoryview)):
+        return [bytes(plaintext)], len(plaintext)
+    if hasattr(plaintext, "read"):
+        try:
+            start = plaintext.tell()  # type: ignore[union-attr]
+            end = plaintext.seek(0, io.SEEK_END)  # type: ignore[union-attr]
+            plaintext.seek(start)  # type: ignore[union-attr]
+            return plaintext, end - start
+        except (OSError, AttributeError, ValueError):
+            pass
+        stream = plaintext
+        plaintext = iter(lambda: stream.read(_IO_BLOCK) or b"", b"")  # type: ignore[union-attr]
+    pieces = [bytes(p) for p in plaintext]  # type: ignore[union-attr]
+    return pieces, sum(len(p) for p in pieces)
 
 
 def seal(plaintext: Plaintext, *, public_key: ec.EllipticCurvePublicKey, trade_ref: str,
          bidder_id: str, version: int, chunk_size: int = DEFAULT_CHUNK,
-         out: BinaryIO) -> EnvelopeHeader:
-    """Seal a plaintext stream to the trade's opening key; returns the header, size and SHA-256."""
-    bound = build_bound_header(trade_ref, bidder_id, version, fingerprint(public_key), chunk_size)
+         out: BinaryIO, plaintext_size: int | None = None) -> EnvelopeHeader:
+    """Seal a plaintext stream to the trade's opening key; returns the header, size and SHA-256.
+
+    The header declares the body's length, so the plaintext's size must be known first: give
+    `plaintext_size` (records.bid_size) to stream a large bid; without it, a seekable stream is
+    measured and anything else is read into memory."""
+    if plaintext_size is None:
+        plaintext, plaintext_size = _sized(plaintext)
+    bound = build_bound_header(trade_ref, bidder_id, version, fingerprint(public_key), chunk_size,
+                               plaintext_size=plaintext_size)
     file_key = secrets.token_bytes(32)
     sealed = SUITE.encrypt(file_key, public_key, info=bound)
     return write_envelope(plaintext, bound_header=bound, file_key=file_key, sealed_key=sealed,
@@ -356,6 +376,11 @@ def open_envelope_digest(stream: BinaryIO, private_key: ec.EllipticCurvePrivateK
         if out is not None:
             out.write(plain)
         if last:
+            if header.chunks is not None and (index + 1, size + TAG_LEN * (index + 1)) != (
+                    header.chunks, header.body_length):
+                # unreachable unless a sealer declared wrongly: the header is authenticated
+                raise EnvelopeError("truncated", f"the body has {index + 1} chunks, its header "
+                                    f"declares {header.chunks}")
             return OpenedEnvelope(header, digest.digest(), size)
         current, index = following, index + 1
 

@@ -32,9 +32,10 @@ def get_receipt_key():
 def submit_bid(trade_id: int):
     trade = _trade(trade_id)
     require("trade.bid", trade)
-    bid = services.submit_bid(current_user, trade, request.stream)
+    bid = services.submit_bid(current_user, trade, request.stream, request.headers.get("Content-Digest"))
+    body = BidSchema().dump(bid)  # before the commit expires the row: no reload to answer
     db.session.commit()
-    return jsonify(BidSchema().dump(bid)), 201
+    return jsonify(body), 201
 
 
 @bp.get("/trades/<int:trade_id>/bids")

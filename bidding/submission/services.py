@@ -2,6 +2,7 @@
 bid (the keyholders and the opening key are in bidding.keyholders.services)."""
 from __future__ import annotations
 
+import hmac
 from pathlib import Path
 from typing import BinaryIO
 
@@ -11,8 +12,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from flask import current_app
 from flask_babel import gettext as _, lazy_gettext as _l
 
-from bidding.crypto import envelope, receipt
+from bidding.crypto import envelope, envelope_check, receipt
 from bidding.keyholders.services import opening_key
+from bidding.submission import intake
 from bidding.submission.models import Bid, BidState
 from trading.accounts.models import OrgKind, User
 from trading.accounts.roles import Role
@@ -30,6 +32,9 @@ _signals = Namespace()
 bid_submitted = _signals.signal("bid-submitted")
 #: sender=Trade; kwargs: bid, actor
 bid_withdrawn = _signals.signal("bid-withdrawn")
+#: sender=Trade; kwargs: received_at, organisation_id. The last byte of an upload is in and the
+#: envelope checked; the stage is read again and the bid stored next (races are ordered on it)
+upload_received = _signals.signal("bid-upload-received")
 
 
 def bidder_list_read(viewer: User, trade: Trade) -> None:
@@ -57,9 +62,19 @@ def bidder_organisation(actor: User):
 
 
 def next_version(trade: Trade, organisation_id: int) -> int:
-    last = db.session.scalar(sa.select(sa.func.max(Bid.version)).where(Bid.trade_id == trade.id,
-                                                                       Bid.organisation_id == organisation_id))
-    return (last or 0) + 1
+    last = latest_bid(trade, organisation_id)
+    return (last.version if last else 0) + 1
+
+
+def latest_bid(trade: Trade, organisation_id: int) -> Bid | None:
+    """The company's highest bid version for this trade (whatever its state)."""
+    return db.session.scalar(sa.select(Bid).where(Bid.trade_id == trade.id, Bid.organisation_id == organisation_id)
+                             .order_by(Bid.version.desc()).limit(1))
+
+
+def stored_envelopes() -> list[str]:
+    """Digests of the blobs bids refer to (the blob sweep spares them)."""
+    return list(db.session.scalars(sa.select(Bid.sha256).distinct()))
 
 
 def _open_for_bids(trade: Trade) -> None:
@@ -70,52 +85,81 @@ def _open_for_bids(trade: Trade) -> None:
         raise IllegalMove(_("This trade is not open for bids."), code="not_open")
 
 
-def submit_bid(actor: User, trade: Trade, stream: BinaryIO) -> Bid:
-    """Store an envelope after checking it is well formed for this trade and bidder; sign a receipt."""
+def _still_takes(trade: Trade, state: TradeState, received_at) -> bool:
+    """After the upload: the time its last byte arrived decides, not the stage now. The closing
+    tick may have run while the envelope was being checked; suspended or cancelled meanwhile is no."""
+    return state is TradeState.BIDDING or (state is TradeState.CLOSED and received_at < trade.bid_deadline)
+
+
+def submit_bid(actor: User, trade: Trade, stream: BinaryIO, content_digest: str | None) -> Bid:
+    """Store an envelope after checking it is well formed for this trade and bidder and that it is
+    the one the sealer sent (its RFC 9530 `Content-Digest`); sign a receipt. One pass: the checks
+    run on the bytes as they are written to the blob store. Sending again an envelope already
+    stored (its answer was lost) answers with the bid and receipt already given."""
     org = bidder_organisation(actor)
     _open_for_bids(trade)
     key = opening_key(trade)
     if key is None:
         raise IllegalMove(_("This trade has no opening key and does not take electronic bids."), code="no_key")
-    version = next_version(trade, org.id)
+    latest = latest_bid(trade, org.id)
+    version = (latest.version if latest else 0) + 1
+    resend = latest if latest is not None and latest.state is BidState.SUBMITTED else None
     limit = current_app.config.get("MAX_BID_BYTES", current_app.config["MAX_CONTENT_LENGTH"])
-
+    try:
+        declared = intake.parse_content_digest(content_digest)
+    except InvalidInput:
+        intake.drain(stream, limit)  # answer only once the client has sent all: it then reads the reason
+        raise
+    check = envelope_check.ReceiptCheck(trade.ref, org.credit_code, version, key.fingerprint, limit,
+                                        resend_version=resend.version if resend else None)
     received: list = []
 
-    def check(path: Path) -> None:
-        received.append(now())  # the upload is complete: this is when the platform received it
+    def at_end(digest: str, size: int) -> None:
+        received.append(now())  # the last byte is in: this is when the platform received it
         if received[0] >= trade.bid_deadline:  # finished after the deadline: withdrawn, nothing stored
             raise IllegalMove(_("The upload finished after the bid deadline; it counts as withdrawn."),
                               code="deadline_passed")
-        with path.open("rb") as fh:
-            envelope.check_envelope(fh, expected_trade_ref=trade.ref, expected_bidder_id=org.credit_code,
-                                    expected_version=version, expected_fingerprint=bytes.fromhex(key.fingerprint),
-                                    max_size=limit)
+        header = check.finish()
+        if not hmac.compare_digest(bytes.fromhex(digest), declared):
+            raise intake.DigestMismatch()
+        if header.version != version and digest != resend.sha256:  # the resend version, another envelope
+            raise envelope.EnvelopeError("wrong_version", "a stored version sealed again")
 
     try:
-        digest, size = blob_store().put(stream, max_size=limit, min_size=1, check=check)
+        digest, size = blob_store().put(stream, max_size=limit, min_size=1, check=at_end, observe=check.feed)
     except BlobRefused as exc:
         raise InvalidInput({"envelope": [_("the envelope is larger than the platform accepts")
                                          if exc.reason == "too_large" else _("the upload is empty")]}) from None
     except envelope.EnvelopeError as exc:
+        intake.drain(stream, limit)
         raise InvalidInput({"envelope": [envelope_message(exc, version)]}, message=None) from None
-    received = received[0]
-    db.session.refresh(trade)  # the upload may have taken a while: suspended or cancelled meanwhile?
-    if trade.state is not TradeState.BIDDING:
+    upload_received.send(trade, received_at=received[0], organisation_id=org.id)
+    if resend is not None and digest == resend.sha256 and size == resend.size:
+        return resend  # the same envelope again: the same bid, the same receipt
+    # the upload may have taken a while: suspended, cancelled or closed meanwhile? (one column, not a refresh)
+    state = db.session.scalar(sa.select(Trade.state).where(Trade.id == trade.id))
+    if not _still_takes(trade, state, received[0]):
+        intake.discard_unless_referenced(digest)
         raise IllegalMove(_("This trade is not open for bids."), code="not_open")
-    db.session.execute(sa.update(Bid).where(Bid.trade_id == trade.id, Bid.organisation_id == org.id,
-                                            Bid.state == BidState.SUBMITTED).values(state=BidState.REPLACED))
     bid = Bid(trade_id=trade.id, organisation_id=org.id, submitted_by_id=actor.id, version=version,
-              sha256=digest, size=size, received_at=received, receipt="")
-    db.session.add(bid)
+              sha256=digest, size=size, received_at=received[0], receipt="")
     try:
-        with db.session.begin_nested():
+        with db.session.begin_nested():  # the replacement and the new row stand or fall together
+            db.session.execute(sa.update(Bid).where(Bid.trade_id == trade.id, Bid.organisation_id == org.id,
+                                                    Bid.state == BidState.SUBMITTED).values(state=BidState.REPLACED))
+            db.session.add(bid)
             db.session.flush()
-    except sa.exc.IntegrityError:  # another upload of the same company took this version first
-        raise InvalidInput({"envelope": [envelope_message(envelope.EnvelopeError("wrong_version", ""),
-                                                          version + 1)]}) from None
+    except sa.exc.IntegrityError:  # another upload of the same company stored this version first
+        winner = db.session.scalar(sa.select(Bid).where(Bid.trade_id == trade.id, Bid.organisation_id == org.id,
+                                                        Bid.version == version))
+        if winner is not None and winner.sha256 == digest and winner.size == size:
+            return winner  # the same envelope, sent twice at once: one bid, one receipt
+        intake.discard_unless_referenced(digest)
+        raise IllegalMove(_("Another upload of bid version %(v)d was stored first; reload the page and seal "
+                            "your bid again as version %(n)d.", v=version, n=version + 1),
+                          code="version_taken") from None
     signed = receipt.sign_receipt({"trade": trade.ref, "bidder": org.credit_code, "version": version,
-                                   "sha256": digest, "size": size, "received_at": received,
+                                   "sha256": digest, "size": size, "received_at": received[0],
                                    "audit_index": audit_index_of(bid)}, receipt_private_key())
     bid.receipt = receipt.receipt_json(signed)
     bid_submitted.send(trade, bid=bid, actor=actor)
@@ -145,7 +189,8 @@ def own_bids(actor: User, trade: Trade) -> list[Bid]:
 ENVELOPE_MESSAGES = {
     "not_an_envelope": _l("this is not a sealed bid envelope: bids must be encrypted before they are uploaded "
                           "(O20 Art. 26-28); use the bid page or python -m bidding.seal"),
-    "unsupported_version": _l("this envelope format version is not supported"),
+    "unsupported_version": _l("this envelope format version is not accepted: seal the bid again with the bid "
+                              "page or python -m bidding.seal (format 2 declares the body's length)"),
     "unsupported_suite": _l("this envelope uses an encryption suite the platform does not accept"),
     "bad_header": _l("the envelope header is damaged"),
     "bad_sealed_key": _l("the envelope's sealed key is damaged"),
@@ -154,9 +199,13 @@ ENVELOPE_MESSAGES = {
     "wrong_bidder": _l("this envelope was sealed for another bidder"),
     "wrong_version": _l("this envelope carries the wrong bid version (expected %(v)d): seal it again"),
     "wrong_key": _l("this envelope was sealed to another opening key"),
-    "truncated": _l("the envelope is incomplete (truncated)"),
-    "trailing_data": _l("the envelope has data after its end"),
+    "truncated": _l("the envelope is incomplete: fewer bytes arrived than its header declares (the upload "
+                    "was cut short); send it again"),
+    "trailing_data": _l("the envelope has data after the end its header declares; send the sealed file "
+                        "unchanged"),
     "too_large": _l("the envelope is larger than the platform accepts"),
+    "digest_mismatch": _l("the envelope received is not the one sent: its SHA-256 differs from the upload's "
+                          "Content-Digest header (damaged in transit); send it again"),
 }
 
 

@@ -48,12 +48,12 @@ def bid_page(trade_id: int, obj: Trade):
 def submit_bid(trade_id: int, obj: Trade):
     """The page's upload: the raw envelope as the body (session + X-CSRFToken), answered in JSON."""
     try:
-        bid = services.submit_bid(current_user, obj, request.stream)
+        bid = services.submit_bid(current_user, obj, request.stream, request.headers.get("Content-Digest"))
+        body = BidSchema().dump(bid)  # before the commit expires the row: no reload to answer
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
         return jsonify(exc.to_dict()), exc.status
-    body = BidSchema().dump(bid)
     body["trade"] = obj.ref
     body["receipt_url"] = url_for("bidding.bid_receipt", trade_id=obj.id, version=bid.version)
     body["next_version"] = bid.version + 1

@@ -191,7 +191,11 @@ function setupBidForm(form) {
       try {
         response = await fetch(msg.uploadUrl, {
           method: "POST", body: sealed.envelope, credentials: "same-origin",
-          headers: { "Content-Type": "application/octet-stream", "X-CSRFToken": msg.csrf, Accept: "application/json" },
+          headers: {
+            "Content-Type": "application/octet-stream", "X-CSRFToken": msg.csrf, Accept: "application/json",
+            // RFC 9530: the platform signs a receipt only for exactly the bytes sealed here
+            "Content-Digest": sealed.contentDigest,
+          },
         });
       } catch (e) {
         showError(msg.msgNetwork);

@@ -1,12 +1,15 @@
 /*
- * The in-browser sealer: builds a sealed-bid envelope, format version 1 (docs/sealed-bid-format.md),
+ * The in-browser sealer: builds a sealed-bid envelope, format version 2 (docs/sealed-bid-format.md),
  * with WebCrypto only. The plaintext never leaves the page: it is read from File/Blob slices,
  * encrypted chunk by chunk, and the envelope comes back as a Blob.
  *
  *   import { sealBid, fingerprintHex } from "/static/js/sealer.js";
- *   const { envelope, sha256Hex, size, fingerprintHex } = await sealBid({
+ *   const { envelope, sha256Hex, size, fingerprintHex, contentDigest } = await sealBid({
  *     publicKeyHex, tradeRef, bidderId, version, form: { price: "4815000.00", duration_days: "360" },
  *     files: [file1, file2], onProgress: (done, total) => { ... } });
+ *
+ * Upload `envelope` with the header `Content-Digest: ${contentDigest}` (RFC 9530): the platform
+ * refuses an upload whose bytes differ from what was sealed.
  *
  * Loading it with <script type="module" src=".../sealer.js"> also sets window.PRSB (same API),
  * for page code that is not itself a module.
@@ -15,7 +18,7 @@
  * ECDH P-256, HMAC-SHA256 (HKDF-Extract/Expand with the exact labels) and AES-GCM.
  */
 
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 2; // 2: the bound header declares the body length and chunk count
 const KEM_ID = 0x0010; // DHKEM(P-256, HKDF-SHA256)
 const KDF_ID = 0x0001; // HKDF-SHA256
 const AEAD_ID = 0x0002; // AES-256-GCM
@@ -92,6 +95,12 @@ function toHex(bytes) {
   let s = "";
   for (const b of bytes) s += b.toString(16).padStart(2, "0");
   return s;
+}
+
+function toBase64(bytes) {
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s);
 }
 
 function isWellFormed(s) {
@@ -309,7 +318,7 @@ async function parsePublicKey(publicKeyHex) {
   return { bytes, key };
 }
 
-// The same rule as the platform's opener (bidding/records.py): digits, no leading zeros, at most
+// The same rule as the platform's opener (bidding/crypto/records.py): digits, no leading zeros, at most
 // 15 before the point and 2 after it, greater than zero. A bid it refused would be invalid at opening.
 const PRICE_RE = /^(0|[1-9][0-9]{0,14})(\.[0-9]{1,2})?$/;
 /** The opener refuses a form record larger than this. */
@@ -508,7 +517,8 @@ class Sink {
 
   finish() {
     this.fold();
-    return { envelope: new Blob(this.blobs, { type: "application/octet-stream" }), sha256Hex: toHex(this.hash.digest()), size: this.size };
+    const digest = this.hash.digest();
+    return { envelope: new Blob(this.blobs, { type: "application/octet-stream" }), sha256: digest, size: this.size };
   }
 }
 
@@ -531,10 +541,11 @@ export async function fingerprintHex(publicKeyHex) {
 }
 
 /**
- * Seal a bid. Resolves to {envelope: Blob, sha256Hex, size, fingerprintHex, plaintextSha256Hex}:
- * the envelope, the SHA-256 (hex) and size in bytes of the envelope (as on the platform's
- * receipt), the opening key fingerprint the envelope is bound to, and the SHA-256 of the plaintext
- * (the records) for the bidder's own records.
+ * Seal a bid. Resolves to {envelope: Blob, sha256Hex, contentDigest, size, fingerprintHex,
+ * plaintextSha256Hex}: the envelope, the SHA-256 (hex) and size in bytes of the envelope (as on the
+ * platform's receipt), the Content-Digest header value to upload it with (RFC 9530), the opening key
+ * fingerprint the envelope is bound to, and the SHA-256 of the plaintext (the records) for the
+ * bidder's own records.
  *
  * files: File objects (or a FileList), or {name, data: Blob | ArrayBuffer | typed array}.
  * onProgress(doneBytes, totalBytes) counts plaintext bytes; called at the start, about every
@@ -575,12 +586,15 @@ export async function sealBid({
   }
   if (!Number.isSafeInteger(total)) throw new PRSBError("the bid is too large", "too-large");
 
-  // -- the bound header H and the sealed file key
+  // -- the bound header H (declaring the body: its length and number of chunks) and the sealed file key
+  const nChunks = Math.max(1, Math.ceil(total / C));
+  const bodyLength = total + TAG_LEN * nChunks;
+  if (!Number.isSafeInteger(bodyLength)) throw new PRSBError("the bid is too large", "too-large");
   const fingerprint = await sha256(pkBytes);
   const H = concat(
     utf8.encode("PRSB"), new Uint8Array([FORMAT_VERSION]), u16(KEM_ID), u16(KDF_ID), u16(AEAD_ID),
     u16(tradeBytes.length), tradeBytes, u16(bidderBytes.length), bidderBytes,
-    u32(ver), fingerprint, u32(C),
+    u32(ver), fingerprint, u32(C), u64(bodyLength), u64(nChunks),
   );
   const fileKey = _unsafeFixed && _unsafeFixed.fileKey
     ? new Uint8Array(_unsafeFixed.fileKey) : crypto.getRandomValues(new Uint8Array(32));
@@ -612,7 +626,6 @@ export async function sealBid({
   sink.push(header);
   const ptHash = new Sha256();
   const reader = new PartReader(parts);
-  const nChunks = Math.max(1, Math.ceil(total / C));
   let done = 0;
   let reported = 0;
   if (onProgress) onProgress(0, total);
@@ -636,9 +649,11 @@ export async function sealBid({
   if ((await reader.read(1)).length !== 0) throw new PRSBError("a file grew while it was being sealed", "read-failed");
 
   const out = sink.finish();
+  if (out.size !== header.length + bodyLength) throw new PRSBError("the envelope is not the length its header declares", "internal");
   return {
     envelope: out.envelope,
-    sha256Hex: out.sha256Hex,
+    sha256Hex: toHex(out.sha256),
+    contentDigest: `sha-256=:${toBase64(out.sha256)}:`,
     size: out.size,
     fingerprintHex: toHex(fingerprint),
     plaintextSha256Hex: toHex(ptHash.digest()),

@@ -1,4 +1,4 @@
-"""An independent opener for the sealed-bid envelope v1, written from docs/sealed-bid-format.md only.
+"""An independent opener for the sealed-bid envelope (format 2, and 1), written from docs/sealed-bid-format.md only.
 
 It exists to check other sealers (the browser's) against the spec; it shares no code with them.
 """
@@ -34,6 +34,7 @@ class Opened:
     bound_header: bytes
     sealed_key: bytes
     body_offset: int
+    format_version: int
     n_chunks: int
     plaintext: bytes
     file_key: bytes
@@ -84,7 +85,8 @@ def open_envelope(data: bytes, private_key: ec.EllipticCurvePrivateKey) -> Opene
     r = _Reader(data)
     if r.take(4) != MAGIC:
         raise EnvelopeError("not a PRSB envelope")
-    if r.u(1) != 1:
+    fmt = r.u(1)
+    if fmt not in (1, 2):
         raise EnvelopeError("unknown format version")
     if (r.u(2), r.u(2), r.u(2)) != (0x0010, 0x0001, 0x0002):
         raise EnvelopeError("unknown suite")
@@ -95,6 +97,7 @@ def open_envelope(data: bytes, private_key: ec.EllipticCurvePrivateKey) -> Opene
     chunk = r.u(4)
     if not 1024 <= chunk <= 16_777_216:
         raise EnvelopeError("chunk size out of range")
+    declared = (r.u(8), r.u(8)) if fmt == 2 else None  # body length, chunk count
     bound = data[:r.pos]
     le = r.u(2)
     if le != 113:
@@ -135,6 +138,8 @@ def open_envelope(data: bytes, private_key: ec.EllipticCurvePrivateKey) -> Opene
             break
     if pos != len(body):
         raise EnvelopeError("data after the last chunk")
+    if declared is not None and declared != (len(body), i):
+        raise EnvelopeError(f"the header declares {declared}, the body is {(len(body), i)}")
     plaintext = b"".join(out)
-    return Opened(trade, bidder, version, fingerprint, chunk, bound, sealed_key, header_end, i, plaintext,
+    return Opened(trade, bidder, version, fingerprint, chunk, bound, sealed_key, header_end, fmt, i, plaintext,
                   file_key, parse_records(plaintext))

@@ -2,6 +2,7 @@
 envelope is uploaded, and the keyholders' shares open it to exactly what was typed and attached."""
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
@@ -116,10 +117,13 @@ def test_bidder_seals_in_the_page_and_only_the_envelope_is_uploaded(live_app, bi
     page.on("pageerror", lambda e: problems.append(str(e)))
     urls: list[tuple[str, str]] = []
     page.on("request", lambda r: urls.append((r.method, r.url)))
+    digests: list[str | None] = []
+    page.on("request", lambda r: digests.append(r.headers.get("content-digest")) if r.method == "POST" else None)
 
     sign_in(page, base, "bidder", target)
     recorder = live_app.wsgi_app = BodyRecorder(live_app.wsgi_app)
     urls.clear()
+    digests.clear()
     page.reload()
     with live_app.app_context():
         fingerprint = services.opening_key(db.session.get(Trade, trade_id)).fingerprint
@@ -155,6 +159,7 @@ def test_bidder_seals_in_the_page_and_only_the_envelope_is_uploaded(live_app, bi
         header = envelope.open_envelope(io.BytesIO(stored), private, plain)
         assert (header.trade_ref, header.bidder_id, header.version) == (bidding_trade["ref"],
                                                                          bidding_trade["bidder_code"], 1)
+        assert header.format_version == 2 and header.body_length == len(stored) - len(header.header_bytes)
         form, files = decode_bid(io.BytesIO(plain.getvalue()))
     assert form == {"price": PRICE, "duration_days": DAYS, "note": NOTE}
     assert files == [(attachment.name, content)]
@@ -173,6 +178,8 @@ def test_bidder_seals_in_the_page_and_only_the_envelope_is_uploaded(live_app, bi
     posts = [(path, body) for method, path, _q, body in recorder.seen if method == "POST"]
     assert [path for path, _b in posts] == [f"/bidding/trades/{trade_id}/bids"]
     assert posts[0][1] == stored
+    # sent with the RFC 9530 digest of exactly those bytes (the platform refuses an upload without it)
+    assert digests == ["sha-256=:" + base64.b64encode(hashlib.sha256(stored).digest()).decode() + ":"]
     assert [u for m, u in urls if m == "POST"] == [f"{base}/bidding/trades/{trade_id}/bids"]
     needles = [PRICE.encode(), NOTE.encode(), content[:64], content[FILE_SIZE // 2:FILE_SIZE // 2 + 64],
                content[-64:]]

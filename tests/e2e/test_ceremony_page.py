@@ -14,6 +14,7 @@ from bidding.crypto import envelope
 from bidding.keyholders import services
 from bidding.submission import services as submission
 from bidding.crypto.records import encode_bid
+from bidding.crypto.envelope_check import content_digest
 from tests.conftest import PASSWORD, START, tender_timeline
 from tests.e2e.conftest import shot
 from tests.e2e.test_bid_page import sign_in
@@ -76,7 +77,8 @@ def opening_trade(live_app, clock):
         db.session.commit()
         for username, (_company, price) in BIDDERS.items():
             user = bidders[username]
-            submission.submit_bid(user, trade, io.BytesIO(_seal(trade, user.organisation.credit_code, price)))
+            data = _seal(trade, user.organisation.credit_code, price)
+            submission.submit_bid(user, trade, io.BytesIO(data), content_digest(data))
         db.session.commit()
         assert trade.state is TradeState.BIDDING
         clock.freeze(trade.opening_at + timedelta(minutes=1))

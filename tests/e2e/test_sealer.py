@@ -1,13 +1,12 @@
 """The in-browser sealer (static/js/sealer.js) in real headless Chromium, checked by opening its envelopes
 in Python with an opener written independently from docs/sealed-bid-format.md (tests/e2e/prsb_open.py),
-and with bidding.crypto.envelope.open_envelope when that module exists."""
+and with the platform's own receipt check and opener (bidding.crypto.envelope_check, bidding.crypto.envelope)."""
 from __future__ import annotations
 
 import base64
 import functools
 import hashlib
 import http.server
-import importlib
 import io
 import json
 import math
@@ -18,6 +17,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from bidding.crypto import envelope as envelope_mod
+from bidding.crypto.envelope_check import check_envelope
+from bidding.crypto.records import decode_bid
 from tests.e2e.prsb_open import EnvelopeError, open_envelope
 
 pytestmark = pytest.mark.e2e
@@ -59,7 +61,8 @@ SEAL_JS = """async ({pk, trade, bidder, version, form, files, chunkSize}) => {
   const bytes = new Uint8Array(await r.envelope.arrayBuffer());
   const fileSha = [];
   for (const f of made) fileSha.push(hex(await crypto.subtle.digest("SHA-256", await f.arrayBuffer())));
-  return {b64: b64(bytes), sha256Hex: r.sha256Hex, size: r.size, fingerprintHex: r.fingerprintHex,
+  return {b64: b64(bytes), sha256Hex: r.sha256Hex, contentDigest: r.contentDigest, size: r.size,
+          fingerprintHex: r.fingerprintHex,
           plaintextSha256Hex: r.plaintextSha256Hex, blobType: r.envelope.type, blobSize: r.envelope.size,
           webcryptoSha: hex(await crypto.subtle.digest("SHA-256", bytes)), progress, fileSha};
 }"""
@@ -140,16 +143,6 @@ def flipped(data: bytes, index: int) -> bytes:
     return bytes(b)
 
 
-def project_envelope_module():
-    """bidding.crypto.envelope (the platform's Python sealer/opener), or None while it does not exist."""
-    try:
-        return importlib.import_module("bidding.crypto.envelope")
-    except ModuleNotFoundError as exc:
-        if exc.name in ("bidding", "bidding.crypto", "bidding.crypto.envelope"):
-            return None
-        raise
-
-
 def test_webcrypto_supports_everything_the_sealer_uses(page):
     support = page.evaluate("() => mod.checkSupport()")
     assert support == {"ok": True, "missing": []}
@@ -177,12 +170,14 @@ def test_browser_envelope_opens_in_python(page, opening_key, chunk_size):
     # what the page reports
     assert out["size"] == len(envelope) == out["blobSize"]
     assert out["sha256Hex"] == hashlib.sha256(envelope).hexdigest() == out["webcryptoSha"]
+    assert out["contentDigest"] == "sha-256=:" + base64.b64encode(hashlib.sha256(envelope).digest()).decode() + ":"
     assert out["fingerprintHex"] == hashlib.sha256(pk).hexdigest()
     assert out["blobType"] == "application/octet-stream"
 
     opened = open_envelope(envelope, sk)
     # the header
-    assert envelope[:11] == b"PRSB\x01\x00\x10\x00\x01\x00\x02"
+    assert envelope[:11] == b"PRSB\x02\x00\x10\x00\x01\x00\x02"
+    assert opened.format_version == 2
     assert (opened.trade_ref, opened.bidder_id, opened.version) == (TRADE, BIDDER, 2)
     assert opened.fingerprint == hashlib.sha256(pk).digest()
     assert opened.chunk_size == chunk_size
@@ -202,10 +197,14 @@ def test_browser_envelope_opens_in_python(page, opening_key, chunk_size):
     assert len(opened.plaintext) == total
     assert out["plaintextSha256Hex"] == hashlib.sha256(opened.plaintext).hexdigest()
 
-    # chunking: ceil(total / C) chunks, each C + 16 bytes but the last
+    # chunking: ceil(total / C) chunks, each C + 16 bytes but the last; the bound header ends with
+    # the body length and the chunk count it declares (8 bytes each)
     n = math.ceil(total / chunk_size)
     assert opened.n_chunks == n
     assert len(envelope) - opened.body_offset == total + 16 * n
+    bound = opened.bound_header
+    assert (int.from_bytes(bound[-16:-8], "big"), int.from_bytes(bound[-8:], "big")) == (total + 16 * n, n)
+    assert int.from_bytes(bound[-20:-16], "big") == chunk_size
 
     # progress: reported at the start, several times along the way, and at the end
     progress = out["progress"]
@@ -218,8 +217,9 @@ def test_browser_envelope_opens_in_python(page, opening_key, chunk_size):
     header_end = opened.body_offset
     step = chunk_size + 16
     positions = {
-        "magic": 0, "trade ref": 13, "bidder": 13 + len(TRADE) + 2, "fingerprint": len(opened.bound_header) - 10,
-        "chunk size": len(opened.bound_header) - 1, "sealed key enc": len(opened.bound_header) + 10,
+        "magic": 0, "trade ref": 13, "bidder": 13 + len(TRADE) + 2, "fingerprint": len(opened.bound_header) - 30,
+        "chunk size": len(opened.bound_header) - 17, "body length": len(opened.bound_header) - 9,
+        "chunk count": len(opened.bound_header) - 1, "sealed key enc": len(opened.bound_header) + 10,
         "sealed key ct": header_end - 1, "first chunk": header_end + 5, "middle chunk": header_end + step * (n // 2) + 7,
         "last tag": len(envelope) - 1,
     }
@@ -246,33 +246,32 @@ def test_browser_envelope_opens_in_python(page, opening_key, chunk_size):
 
 @pytest.mark.parametrize("chunk_size", [65536, 1024])
 def test_project_opener_reads_the_browser_envelope(page, opening_key, chunk_size):
-    """The platform's own Python code (bidding.crypto.envelope) accepts the browser's envelope on receipt and
-    opens it to the same plaintext as the independent opener."""
-    envelope_mod = project_envelope_module()
-    if envelope_mod is None or not hasattr(envelope_mod, "open_envelope"):
-        pytest.skip("bidding.crypto.envelope.open_envelope does not exist yet: the browser envelope was opened only "
-                    "by the independent opener in tests/e2e/prsb_open.py")
+    """The platform's own Python code accepts the browser's envelope on receipt (and refuses it cut
+    short anywhere) and opens it to the same plaintext as the independent opener."""
     sk, pk = opening_key
     files = [{"name": "技术标书.pdf", "seed": SEED, "size": BIG}, {"name": "empty.txt", "seed": 1, "size": 0}]
     out = seal(page, pk, files=files, chunk_size=chunk_size, version=3)
     envelope = out["envelope"]
     opened = open_envelope(envelope, sk)
 
-    if hasattr(envelope_mod, "check_envelope"):  # the receipt checks, without the key
-        checked = envelope_mod.check_envelope(io.BytesIO(envelope), TRADE, BIDDER, 3, out["fingerprintHex"],
-                                              len(envelope))
-        assert (checked.size, checked.sha256.hex()) == (out["size"], out["sha256Hex"])
+    checked = check_envelope(io.BytesIO(envelope), TRADE, BIDDER, 3, out["fingerprintHex"], len(envelope))
+    assert (checked.size, checked.sha256.hex()) == (out["size"], out["sha256Hex"])
+    assert (checked.format_version, checked.body_length) == (2, len(envelope) - opened.body_offset)
+    step = chunk_size + 16
+    for cut in (opened.body_offset, opened.body_offset + step, len(envelope) - 1):
+        with pytest.raises(envelope_mod.EnvelopeError) as refused:
+            check_envelope(io.BytesIO(envelope[:cut]), TRADE, BIDDER, 3, out["fingerprintHex"], len(envelope))
+        assert refused.value.code == "truncated"
 
     plaintext = io.BytesIO()
     header = envelope_mod.open_envelope(io.BytesIO(envelope), sk, plaintext)
     assert (header.trade_ref, header.bidder_id, header.version, header.chunk_size) == (TRADE, BIDDER, 3, chunk_size)
     assert header.fingerprint == hashlib.sha256(pk).digest()
     assert plaintext.getvalue() == opened.plaintext
-    if hasattr(envelope_mod, "decode_bid"):
-        form, got_files = envelope_mod.decode_bid(io.BytesIO(plaintext.getvalue()))
-        assert form == FORM
-        assert [(name, hashlib.sha256(data).hexdigest()) for name, data in got_files] == \
-            [(f["name"], hashlib.sha256(lcg_bytes(f["seed"], f["size"])).hexdigest()) for f in files]
+    form, got_files = decode_bid(io.BytesIO(plaintext.getvalue()))
+    assert form == FORM
+    assert [(name, hashlib.sha256(data).hexdigest()) for name, data in got_files] == \
+        [(f["name"], hashlib.sha256(lcg_bytes(f["seed"], f["size"])).hexdigest()) for f in files]
 
 
 def test_form_json_matches_python_byte_for_byte(page, opening_key):
@@ -378,8 +377,8 @@ def test_file_data_may_be_bytes_and_version_a_digit_string(page, opening_key):
 
 def test_fixed_randomness_gives_the_same_bytes_as_the_python_sealer(page, opening_key):
     """With the file key and HPKE ephemeral key fixed (the test-only hook a test vector needs), the
-    browser's envelope is deterministic, and bidding.crypto.envelope.write_envelope (when it exists) rebuilds
-    it byte for byte from the same header, sealed key and plaintext."""
+    browser's envelope is deterministic, and bidding.crypto.envelope.write_envelope rebuilds it byte for byte
+    from the same header, sealed key and plaintext."""
     sk, pk = opening_key
     file_key = bytes(range(1, 33))
     eph = ec.derive_private_key(0x1234567890ABCDEF, ec.SECP256R1())
@@ -404,22 +403,17 @@ def test_fixed_randomness_gives_the_same_bytes_as_the_python_sealer(page, openin
     assert opened.sealed_key[:65] == eph.public_key().public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
     assert opened.records[1] == (0x02, "a.bin", lcg_bytes(5, 5000))
 
-    envelope_mod = project_envelope_module()
-    if envelope_mod is None or not hasattr(envelope_mod, "write_envelope"):
-        pytest.skip("bidding.crypto.envelope.write_envelope does not exist yet: no byte-for-byte comparison")
     rebuilt = io.BytesIO()
     envelope_mod.write_envelope(io.BytesIO(opened.plaintext), bound_header=opened.bound_header, file_key=file_key,
                                 sealed_key=opened.sealed_key, out=rebuilt)
     assert rebuilt.getvalue() == first
 
 
-VECTOR_PATH = Path(__file__).resolve().parents[1] / "bidding" / "crypto" / "vectors" / "envelope-v1.json"
+VECTOR_PATH = Path(__file__).resolve().parents[1] / "bidding" / "crypto" / "vectors" / "envelope-v2.json"
 
 
 def test_browser_rebuilds_the_published_test_vector(page):
     """The spec's test vector, sealed in the browser from its fixed inputs, byte for byte."""
-    if not VECTOR_PATH.exists():
-        pytest.skip(f"{VECTOR_PATH.relative_to(VECTOR_PATH.parents[3])} does not exist yet")
     v = json.loads(VECTOR_PATH.read_text(encoding="utf-8"))
     eph = ec.derive_private_key(int(v["hpke_ephemeral_private_key"], 16), ec.SECP256R1())
     nums = eph.public_key().public_numbers()
@@ -432,10 +426,12 @@ def test_browser_rebuilds_the_published_test_vector(page):
             files: v.files.map((f) => new File([bytes(f.data)], f.name)),
             _unsafeFixed: {fileKey: bytes(v.file_key), ephemeralJwk: jwk}});
         return {hex: hex(await r.envelope.arrayBuffer()), sha256Hex: r.sha256Hex, size: r.size,
+                contentDigest: r.contentDigest,
                 fingerprintHex: r.fingerprintHex, plaintextSha256Hex: r.plaintextSha256Hex};
     }""", {"v": v, "jwk": jwk})
     assert out["fingerprintHex"] == v["fingerprint"]
     assert out["hex"] == v["envelope"]
     assert out["sha256Hex"] == v["envelope_sha256"]
+    assert out["contentDigest"] == v["content_digest"]
     assert out["size"] == len(v["envelope"]) // 2
     assert out["plaintextSha256Hex"] == hashlib.sha256(bytes.fromhex(v["plaintext"])).hexdigest()

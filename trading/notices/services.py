@@ -83,6 +83,11 @@ def upload_document(actor, trade: Trade, filename: str, content_type: str, strea
     return doc
 
 
+def stored_documents() -> list[str]:
+    """Digests of the blobs documents refer to (the blob sweep spares them)."""
+    return list(db.session.scalars(sa.select(Document.sha256).distinct()))
+
+
 def downloadable(trade: Trade) -> bool:
     return trade.is_public and trade.issue_at is not None and trade.issue_at <= now()
 

@@ -20,6 +20,7 @@ from bidding.ceremony.models import OpeningCeremony, OpeningEntry, ShareRelease
 from bidding.keyholders.models import Keyholder, OpeningKey, SealedShare
 from bidding.crypto.records import encode_bid
 from bidding.keyholders.services import active_personal_key, share_context
+from bidding.crypto.envelope_check import content_digest
 from tests.bidding.matrix_ceremony import COVERED
 from tests.conftest import START, api_headers, tender_timeline
 from trading.accounts.models import OrgKind
@@ -72,7 +73,8 @@ def _envelope(client, trade, code: str, price: str, *, foreign_key: bool = False
         envelope.seal(_plaintext(price), public_key=pk, trade_ref=trade.ref, bidder_id=code, version=1,
                       chunk_size=1024, out=out)
         return out.getvalue()
-    bound = envelope.build_bound_header(trade.ref, code, 1, envelope.fingerprint(pk), 1024)
+    bound = envelope.build_bound_header(trade.ref, code, 1, envelope.fingerprint(pk), 1024,
+                                        plaintext_size=len(b"".join(_plaintext(price))))
     file_key = os.urandom(32)
     sealed = envelope.SUITE.encrypt(file_key, keys.generate_opening_key().public_key(), info=bound)
     envelope.write_envelope(_plaintext(price), bound_header=bound, file_key=file_key, sealed_key=sealed, out=out)
@@ -80,8 +82,8 @@ def _envelope(client, trade, code: str, price: str, *, foreign_key: bool = False
 
 
 def _submit(client, trade, who: str, data: bytes):
-    response = client.post(f"/api/v1/trades/{trade.id}/bids", data=data, headers=api_headers(client, who),
-                           content_type="application/octet-stream")
+    response = client.post(f"/api/v1/trades/{trade.id}/bids", data=data, content_type="application/octet-stream",
+                           headers={**api_headers(client, who), "Content-Digest": content_digest(data)})
     assert response.status_code == 201, response.get_json()
     return response.get_json()
 

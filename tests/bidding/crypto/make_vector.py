@@ -1,11 +1,15 @@
-"""Build tests/bidding/crypto/vectors/envelope-v1.json from fixed inputs: `python -m tests.bidding.crypto.make_vector`.
+"""Build the envelope test vectors from fixed inputs: `python -m tests.bidding.crypto.make_vector`.
+
+tests/bidding/crypto/vectors/envelope-v2.json is the current format (what sealers write);
+envelope-v1.json the previous one, which the platform still opens (bids received before v2).
 
 Every input is derived from a fixed label, so running it again gives the same bytes. The
 envelope is built with the independent HPKE reference (it accepts a fixed ephemeral key) and the
-envelope module's body writer; test_vector.py rebuilds it and opens it with bidding.envelope.
+envelope module's body writer; test_vector.py rebuilds it and opens it with bidding.crypto.envelope.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
@@ -16,7 +20,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from bidding.crypto import envelope
 from tests.bidding.crypto import hpke_reference
 
-VECTOR_PATH = Path(__file__).parent / "vectors" / "envelope-v1.json"
+VECTOR_DIR = Path(__file__).parent / "vectors"
+VECTOR_PATH = VECTOR_DIR / "envelope-v2.json"
+VECTOR_PATHS = {1: VECTOR_DIR / "envelope-v1.json", 2: VECTOR_PATH}
 TRADE_REF = "GC-2026-0001"
 BIDDER_ID = "91350100MA2XYZ0123"
 VERSION = 1
@@ -40,22 +46,24 @@ def file_data() -> bytes:
     return text[:2500]
 
 
-def build_vector() -> dict:
+def build_vector(format_version: int = envelope.FORMAT_VERSION) -> dict:
     opening = _key("opening private key")
     ephemeral = _key("HPKE ephemeral private key")
     file_key = _label("file key")
     public = opening.public_key()
     plaintext = b"".join(envelope.encode_bid(FORM, [(FILE_NAME, file_data())]))
     bound = envelope.build_bound_header(TRADE_REF, BIDDER_ID, VERSION, envelope.fingerprint(public),
-                                        CHUNK_SIZE)
+                                        CHUNK_SIZE, format_version=format_version,
+                                        plaintext_size=len(plaintext) if format_version >= 2 else None)
     sealed_key = hpke_reference.seal(public, bound, b"", file_key, ephemeral)
     out = io.BytesIO()
     header = envelope.write_envelope([plaintext], bound_header=bound, file_key=file_key,
                                      sealed_key=sealed_key, out=out)
     env = out.getvalue()
-    return {
-        "description": "PRSB envelope format v1 test vector (docs/sealed-bid-format.md); "
+    out = {
+        "description": f"PRSB envelope format v{format_version} test vector (docs/sealed-bid-format.md); "
                        "all byte strings in lowercase hex",
+        "format_version": format_version,
         "suite": {"kem_id": 16, "kdf_id": 1, "aead_id": 2},
         "opening_private_key": opening.private_numbers().private_value.to_bytes(32, "big").hex(),
         "opening_public_key": envelope.public_key_bytes(public).hex(),
@@ -76,13 +84,18 @@ def build_vector() -> dict:
         "envelope": env.hex(),
         "envelope_sha256": hashlib.sha256(env).hexdigest(),
     }
+    if format_version >= 2:
+        out["body_length"] = header.body_length
+        out["content_digest"] = f"sha-256=:{base64.b64encode(hashlib.sha256(env).digest()).decode()}:"
+    return out
 
 
 def main() -> None:
-    VECTOR_PATH.parent.mkdir(exist_ok=True)
-    VECTOR_PATH.write_text(json.dumps(build_vector(), indent=2, ensure_ascii=False) + "\n",
-                           encoding="utf-8")
-    print(f"wrote {VECTOR_PATH}")
+    VECTOR_DIR.mkdir(exist_ok=True)
+    for version, path in VECTOR_PATHS.items():
+        path.write_text(json.dumps(build_vector(version), indent=2, ensure_ascii=False) + "\n",
+                        encoding="utf-8")
+        print(f"wrote {path}")
 
 
 if __name__ == "__main__":

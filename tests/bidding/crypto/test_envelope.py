@@ -11,6 +11,7 @@ import pytest
 
 from bidding.crypto import envelope as E
 from bidding.keyholders import keys
+from bidding.crypto.envelope_check import check_envelope
 from tests.bidding.conftest import BIDDER, TRADE
 
 C = 1024
@@ -23,7 +24,7 @@ def open_bytes(env: bytes, key) -> bytes:
 
 
 def check(env: bytes, key, *, trade=TRADE, bidder=BIDDER, version=1, max_size=10**9):
-    return E.check_envelope(io.BytesIO(env), trade, bidder, version, E.fingerprint(key.public_key()),
+    return check_envelope(io.BytesIO(env), trade, bidder, version, E.fingerprint(key.public_key()),
                             max_size)
 
 
@@ -134,11 +135,11 @@ def test_streaming_keeps_memory_flat(opening_key, tmp_path):
     try:
         with path.open("wb") as out:
             E.seal(_Pattern(size), public_key=opening_key.public_key(), trade_ref=TRADE,
-                   bidder_id=BIDDER, version=1, out=out)
+                   bidder_id=BIDDER, version=1, out=out, plaintext_size=size)
         _, peak_seal = tracemalloc.get_traced_memory()
         tracemalloc.reset_peak()
         with path.open("rb") as fh:
-            check_header = E.check_envelope(fh, TRADE, BIDDER, 1, E.fingerprint(opening_key.public_key()),
+            check_header = check_envelope(fh, TRADE, BIDDER, 1, E.fingerprint(opening_key.public_key()),
                                             10**10)
         sink = _Hashing()
         with path.open("rb") as fh:
@@ -158,15 +159,19 @@ def _header_fields(env: bytes):
     return h, env[len(h.header_bytes):]
 
 
-def rewrite(env: bytes, *, trade=None, bidder=None, version=None, fp=None, chunk=None) -> bytes:
-    """Same sealed key and body under a rewritten header."""
+def rewrite(env: bytes, *, trade=None, bidder=None, version=None, fp=None, chunk=None,
+            declared=None, fmt=2) -> bytes:
+    """Same sealed key and body under a rewritten header (`declared`: (body length, chunks))."""
     h, body = _header_fields(env)
-    bound = (E.MAGIC + b"\x01" + E.SUITE_IDS)
+    bound = (E.MAGIC + bytes([fmt]) + E.SUITE_IDS)
     for text in (trade or h.trade_ref, bidder or h.bidder_id):
         raw = text if isinstance(text, bytes) else text.encode()
         bound += struct.pack(">H", len(raw)) + raw
     bound += struct.pack(">I", version or h.version) + (fp or h.fingerprint)
     bound += struct.pack(">I", chunk or h.chunk_size)
+    if fmt >= 2:
+        plain = h.body_length - 16 * h.chunks  # a changed chunk size keeps a possible layout
+        bound += struct.pack(">QQ", *(declared or E.body_layout(plain, chunk or h.chunk_size)))
     return bound + struct.pack(">H", len(h.sealed_key)) + h.sealed_key + body
 
 
@@ -176,7 +181,7 @@ def test_every_receipt_error_code(opening_key, seal_bytes):
     other = keys.generate_opening_key()
     cases = {
         "not_an_envelope": b"%PDF-1.7\n" + b"0" * 500,
-        "unsupported_version": env[:4] + b"\x02" + env[5:],
+        "unsupported_version": env[:4] + b"\x03" + env[5:],
         "unsupported_suite": env[:5] + b"\x00\x20" + env[7:],
         "wrong_trade": rewrite(env, trade="GC-2026-0002"),
         "wrong_bidder": rewrite(env, bidder="91350100MA2XYZ0999"),
@@ -197,12 +202,33 @@ def test_every_receipt_error_code(opening_key, seal_bytes):
     assert code_of(check, b"PR", opening_key) == "truncated"
     bad_le = env[:hlen - 115] + b"\x00\x70" + env[hlen - 113:]
     assert code_of(check, bad_le, opening_key) == "bad_sealed_key"
+    # version 1 (no declared length) is still read, but no longer accepted on upload
+    assert code_of(check, rewrite(env, fmt=1), opening_key) == "unsupported_version"
+    assert E.parse_header(io.BytesIO(rewrite(env, fmt=1))).format_version == 1
+
+
+def test_upload_cut_anywhere_or_extended_is_refused(opening_key, seal_bytes):
+    """Version 2 declares the body, so the receipt check sees every cut, not only the ones that
+    break the chunk arithmetic (a cut at a chunk boundary, or inside the last chunk, passed in v1)."""
+    env = seal_bytes(os.urandom(3 * C + 100))
+    hlen, step = header_len(env), C + 16
+    assert E.parse_header(io.BytesIO(env)).body_length == len(env) - hlen
+    assert E.parse_header(io.BytesIO(env)).chunks == 4
+    for cut in [hlen, hlen + 1, hlen + step, hlen + 2 * step, hlen + 3 * step + 16, len(env) - 1,
+                *range(hlen, len(env), 97)]:
+        assert code_of(check, env[:cut], opening_key) == "truncated", cut
+    assert code_of(check, env + b"\x00", opening_key) == "trailing_data"
+    assert code_of(check, env + env[hlen:hlen + step], opening_key) == "trailing_data"
+    # a header that declares an impossible body is damaged
+    h = E.parse_header(io.BytesIO(env))
+    for declared in [(h.body_length, h.chunks + 1), (h.body_length + step, h.chunks), (15, 1), (2 * step + 16, 3)]:
+        assert code_of(check, rewrite(env, declared=declared), opening_key) == "bad_header", declared
 
 
 def test_check_copies_and_hashes(opening_key, seal_bytes):
     env = seal_bytes(b"y" * 5000)
     copy = io.BytesIO()
-    h = E.check_envelope(io.BytesIO(env), TRADE, BIDDER, 1, E.fingerprint_hex(opening_key.public_key()),
+    h = check_envelope(io.BytesIO(env), TRADE, BIDDER, 1, E.fingerprint_hex(opening_key.public_key()),
                          10**6, copy_to=copy)
     assert copy.getvalue() == env and h.sha256 == __import__("hashlib").sha256(env).digest()
 

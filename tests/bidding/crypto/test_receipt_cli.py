@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from bidding.crypto import envelope, receipt
+from bidding.crypto.envelope_check import check_envelope
 from tests.bidding.conftest import BIDDER, TRADE
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -93,7 +94,7 @@ def test_seal_cli_round_trip(tmp_path, opening_key, key_files):
         assert done.returncode == 0, done.stderr
         assert envelope.fingerprint_hex(opening_key.public_key()) in done.stdout
         with out.open("rb") as fh:
-            header = envelope.check_envelope(fh, TRADE, BIDDER, 2,
+            header = check_envelope(fh, TRADE, BIDDER, 2,
                                              envelope.fingerprint(opening_key.public_key()), 10**8)
         assert header.sha256.hex() in done.stdout
         plain = io.BytesIO()

@@ -1,17 +1,22 @@
 """The published test vector: rebuilt byte for byte, opened, and the HPKE reference checked."""
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import json
+
+import pytest
 
 from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from bidding.crypto import envelope
 from tests.bidding.crypto import hpke_reference as ref
-from tests.bidding.crypto.make_vector import VECTOR_PATH, build_vector
+from tests.bidding.crypto.make_vector import VECTOR_PATHS, build_vector
+from bidding.crypto.envelope_check import check_envelope
 
-VECTOR = json.loads(VECTOR_PATH.read_text(encoding="utf-8"))
+VECTORS = {v: json.loads(path.read_text(encoding="utf-8")) for v, path in VECTOR_PATHS.items()}
 
 
 def _private(hex_scalar: str) -> ec.EllipticCurvePrivateKey:
@@ -57,41 +62,64 @@ def test_hpke_reference_interoperates_with_cryptography():
         assert ref.open_(sk_r, info, b"", suite.encrypt(pt, sk_r.public_key(), info=info)) == pt
 
 
-def test_vector_file_is_what_the_generator_makes():
-    assert build_vector() == VECTOR
+@pytest.mark.parametrize("fmt", sorted(VECTORS))
+def test_vector_file_is_what_the_generator_makes(fmt):
+    assert build_vector(fmt) == VECTORS[fmt]
 
 
-def test_vector_rebuilt_from_its_own_fields():
-    opening = _private(VECTOR["opening_private_key"])
+@pytest.mark.parametrize("fmt", sorted(VECTORS))
+def test_vector_rebuilt_from_its_own_fields(fmt):
+    vector = VECTORS[fmt]
+    opening = _private(vector["opening_private_key"])
     public = opening.public_key()
-    assert envelope.public_key_bytes(public).hex() == VECTOR["opening_public_key"]
-    assert envelope.fingerprint_hex(public) == VECTOR["fingerprint"]
+    assert envelope.public_key_bytes(public).hex() == vector["opening_public_key"]
+    assert envelope.fingerprint_hex(public) == vector["fingerprint"]
     plaintext = b"".join(envelope.encode_bid(
-        VECTOR["form"], [(f["name"], bytes.fromhex(f["data"])) for f in VECTOR["files"]]))
-    assert plaintext.hex() == VECTOR["plaintext"]
-    bound = envelope.build_bound_header(VECTOR["trade_ref"], VECTOR["bidder_id"], VECTOR["version"],
-                                        bytes.fromhex(VECTOR["fingerprint"]), VECTOR["chunk_size"])
-    assert bound.hex() == VECTOR["bound_header"]
-    file_key = bytes.fromhex(VECTOR["file_key"])
-    sealed = ref.seal(public, bound, b"", file_key, _private(VECTOR["hpke_ephemeral_private_key"]))
-    assert sealed.hex() == VECTOR["sealed_key"]
+        vector["form"], [(f["name"], bytes.fromhex(f["data"])) for f in vector["files"]]))
+    assert plaintext.hex() == vector["plaintext"]
+    bound = envelope.build_bound_header(vector["trade_ref"], vector["bidder_id"], vector["version"],
+                                        bytes.fromhex(vector["fingerprint"]), vector["chunk_size"],
+                                        format_version=fmt, plaintext_size=len(plaintext) if fmt >= 2 else None)
+    assert bound.hex() == vector["bound_header"]
+    assert bound[4] == fmt
+    file_key = bytes.fromhex(vector["file_key"])
+    sealed = ref.seal(public, bound, b"", file_key, _private(vector["hpke_ephemeral_private_key"]))
+    assert sealed.hex() == vector["sealed_key"]
     out = io.BytesIO()
     envelope.write_envelope(io.BytesIO(plaintext), bound_header=bound, file_key=file_key,
                             sealed_key=sealed, out=out)
-    assert out.getvalue().hex() == VECTOR["envelope"]
+    assert out.getvalue().hex() == vector["envelope"]
 
 
-def test_vector_opens():
-    env = bytes.fromhex(VECTOR["envelope"])
-    opening = _private(VECTOR["opening_private_key"])
-    header = envelope.check_envelope(io.BytesIO(env), VECTOR["trade_ref"], VECTOR["bidder_id"],
-                                     VECTOR["version"], VECTOR["fingerprint"], len(env))
-    assert header.sha256.hex() == VECTOR["envelope_sha256"]
-    assert header.header_hash.hex() == VECTOR["header_hash"]
+def test_v2_vector_declares_its_body_and_digest():
+    """The bound header ends with the body length and chunk count (8 bytes each), right after C."""
+    vector = VECTORS[2]
+    env, bound = bytes.fromhex(vector["envelope"]), bytes.fromhex(vector["bound_header"])
+    header_len = len(bound) + 2 + 113
+    body_length, chunks = int.from_bytes(bound[-16:-8], "big"), int.from_bytes(bound[-8:], "big")
+    assert int.from_bytes(bound[-20:-16], "big") == vector["chunk_size"]
+    assert (body_length, chunks) == (len(env) - header_len, vector["chunks"]) == (vector["body_length"], 3)
+    assert body_length == len(bytes.fromhex(vector["plaintext"])) + 16 * chunks
+    assert vector["content_digest"] == "sha-256=:" + base64.b64encode(hashlib.sha256(env).digest()).decode() + ":"
+    header = check_envelope(io.BytesIO(env), vector["trade_ref"], vector["bidder_id"], vector["version"],
+                            vector["fingerprint"], len(env))
+    assert header.sha256.hex() == vector["envelope_sha256"]
+    assert header.header_hash.hex() == vector["header_hash"]
+
+
+@pytest.mark.parametrize("fmt", sorted(VECTORS))
+def test_vector_opens(fmt):
+    """Both formats open: bids stored as version 1 before version 2 existed stay openable."""
+    vector = VECTORS[fmt]
+    env = bytes.fromhex(vector["envelope"])
+    opening = _private(vector["opening_private_key"])
+    header = envelope.parse_header(io.BytesIO(env))
+    assert header.format_version == fmt
+    assert header.header_hash.hex() == vector["header_hash"]
     suite = hpke.Suite(hpke.KEM.P256, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
-    assert suite.decrypt(header.sealed_key, opening, info=header.bound_header).hex() == VECTOR["file_key"]
+    assert suite.decrypt(header.sealed_key, opening, info=header.bound_header).hex() == vector["file_key"]
     out = io.BytesIO()
     envelope.open_envelope(io.BytesIO(env), opening, out)
-    assert out.getvalue().hex() == VECTOR["plaintext"]
+    assert out.getvalue().hex() == vector["plaintext"]
     form, files = envelope.decode_bid(io.BytesIO(out.getvalue()))
-    assert form == VECTOR["form"] and files[0][0] == VECTOR["files"][0]["name"]
+    assert form == vector["form"] and files[0][0] == vector["files"][0]["name"]

@@ -20,6 +20,7 @@ from bidding.keyholders.services import active_personal_key, share_context
 from monitor.audit import log as audit
 from monitor.audit import merkle
 from monitor.audit.models import AuditEntry
+from bidding.crypto.envelope_check import content_digest
 from tests.conftest import api_headers
 from trading.accounts.roles import Role
 from trading.errors import IllegalMove
@@ -69,9 +70,10 @@ def _envelope(client, trade, bidder_code: str, version: int = 1, price: str = "4
     return out.getvalue()
 
 
-def _submit(client, trade, who: str, data: bytes):
-    return client.post(f"/api/v1/trades/{trade.id}/bids", data=data, headers=api_headers(client, who),
-                       content_type="application/octet-stream")
+def _submit(client, trade, who: str, data: bytes, digest: str | None = None):
+    """POST an envelope as a sealer does: with its RFC 9530 Content-Digest (or `digest` as given)."""
+    return client.post(f"/api/v1/trades/{trade.id}/bids", data=data, content_type="application/octet-stream",
+                       headers={**api_headers(client, who), "Content-Digest": digest or content_digest(data)})
 
 
 # ---- the opening key ----------------------------------------------------------------------------
@@ -206,6 +208,7 @@ def test_bad_envelopes_refused_and_nothing_stored(db, client, sealed_trade, user
 
 def test_plain_file_gets_a_clear_message_in_both_languages(client, sealed_trade, users):
     headers = api_headers(client, "bidder")
+    headers["Content-Digest"] = content_digest(b"just a price list")
     zh = client.post(f"/api/v1/trades/{sealed_trade.id}/bids", data=b"just a price list", headers=headers,
                      content_type="application/octet-stream").get_json()["message"]
     en = client.post(f"/api/v1/trades/{sealed_trade.id}/bids", data=b"just a price list",
@@ -312,7 +315,7 @@ def test_trade_not_open_refuses_bids(db, client, keyholding, make_trade):
         from bidding.submission.services import submit_bid
 
         trade.published_at = trade.created_at  # seen as public, but still not open for bids
-        submit_bid(keyholding["bidder"], trade, io.BytesIO(b"PRSB"))
+        submit_bid(keyholding["bidder"], trade, io.BytesIO(b"PRSB"), content_digest(b"PRSB"))
 
 
 def test_notice_publishes_the_opening_key_fingerprint(client, sealed_trade):
@@ -322,13 +325,28 @@ def test_notice_publishes_the_opening_key_fingerprint(client, sealed_trade):
     assert body["fingerprint"] in client.get(f"/trades/{sealed_trade.ref}").get_data(as_text=True)
 
 
-def test_replayed_envelope_refused(db, client, sealed_trade, users):
-    """The same envelope sent twice: the second carries a version the platform no longer expects."""
-    data = _envelope(client, sealed_trade, users["bidder"].organisation.credit_code)
-    assert _submit(client, sealed_trade, "bidder", data).status_code == 201
+def test_resent_envelope_gets_the_same_receipt(db, client, sealed_trade, users):
+    """A bid stored whose answer never reached the client: sent again as the same envelope, it gets
+    the same bid and receipt (idempotent), not wrong_version; nothing is stored twice."""
+    code = users["bidder"].organisation.credit_code
+    data = _envelope(client, sealed_trade, code)
+    first = _submit(client, sealed_trade, "bidder", data)
+    assert first.status_code == 201
     again = _submit(client, sealed_trade, "bidder", data)
-    assert again.status_code == 422 and again.get_json()["field"] == "envelope"
+    assert again.status_code == 201, again.get_json()
+    assert again.get_json() == first.get_json()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Bid)) == 1
+    inserts = [e for e in db.session.scalars(sa.select(AuditEntry)) if json.loads(e.body)["action"] == "bids.insert"]
+    assert len(inserts) == 1
+    # another envelope under the stored version is still a wrong version
+    other = _envelope(client, sealed_trade, code, price="4700000.00")
+    refused = _submit(client, sealed_trade, "bidder", other)
+    assert refused.status_code == 422 and "2" in refused.get_json()["message"]
+    # once replaced, the earlier envelope is no longer the standing bid: sending it again is refused
+    assert _submit(client, sealed_trade, "bidder", _envelope(client, sealed_trade, code, version=2)).status_code == 201
+    late_copy = _submit(client, sealed_trade, "bidder", data)
+    assert late_copy.status_code == 422 and late_copy.get_json()["field"] == "envelope"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Bid)) == 2
 
 
 def test_oversize_envelope_refused_and_nothing_stored(db, client, sealed_trade, users, app):

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from bidding.keyholders import keys
 from bidding.keyholders.models import Keyholder, PersonalKey
 from bidding.submission.models import Bid, BidState
+from bidding.crypto.envelope_check import content_digest
 from tests.bidding.matrix_pages import CEREMONY_PAGES, COVERED
 from tests.bidding.submission.test_bids_api import PASSPHRASES, _envelope, sealed_trade  # noqa: F401 (fixtures)
 from tests.conftest import START, csrf_token, login, tender_timeline
@@ -29,7 +30,7 @@ def login_en(client, username: str) -> None:
 
 def _post_envelope(client, trade, data: bytes, headers: dict | None = None):
     return client.post(f"/bidding/trades/{trade.id}/bids", data=data, content_type="application/octet-stream",
-                       headers={"Accept": "application/json", **(headers or {})})
+                       headers={"Accept": "application/json", "Content-Digest": content_digest(data), **(headers or {})})
 
 
 # ---- the caller matrix -----------------------------------------------------------------------------

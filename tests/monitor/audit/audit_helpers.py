@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from bidding.crypto import envelope
 from bidding.crypto.records import encode_bid
+from bidding.crypto.envelope_check import content_digest
 from tests.bidding.conftest import PASSPHRASES, keyholding  # noqa: F401  (a fixture the tests use)
 from tests.conftest import START, api_headers, tender_timeline
 from trading.accounts.models import OrgKind
@@ -102,9 +103,9 @@ def run_trade(db, client, runner, users, clock, *, ceremony: bool = True, counte
         response = client.get(f"/api/v1/trades/{trade_id}/documents/{doc_id}/content",
                               headers=headers(client, trip, who))
         assert response.status_code == 200, response.status_code
-        response = client.post(f"/api/v1/trades/{trade_id}/bids", headers=headers(client, trip, who),
-                               data=_envelope(client, trade_id, ref, user.organisation.credit_code, price),
-                               content_type="application/octet-stream")
+        data = _envelope(client, trade_id, ref, user.organisation.credit_code, price)
+        response = client.post(f"/api/v1/trades/{trade_id}/bids", data=data, content_type="application/octet-stream",
+                               headers={**headers(client, trip, who), "Content-Digest": content_digest(data)})
         assert response.status_code == 201, response.get_json()
         clock.advance(timedelta(minutes=7))
 
