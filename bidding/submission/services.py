@@ -101,6 +101,8 @@ def submit_bid(actor: User, trade: Trade, stream: BinaryIO, content_digest: str 
     key = opening_key(trade)
     if key is None:
         raise IllegalMove(_("This trade has no opening key and does not take electronic bids."), code="no_key")
+    # a host that may not sign refuses before it stores anything (no row, no blob to sweep)
+    signing_key = receipt_private_key()
     latest = latest_bid(trade, org.id)
     version = (latest.version if latest else 0) + 1
     resend = latest if latest is not None and latest.state is BidState.SUBMITTED else None
@@ -145,9 +147,15 @@ def submit_bid(actor: User, trade: Trade, stream: BinaryIO, content_digest: str 
               sha256=digest, size=size, received_at=received[0], receipt="")
     try:
         with db.session.begin_nested():  # the replacement and the new row stand or fall together
-            db.session.execute(sa.update(Bid).where(Bid.trade_id == trade.id, Bid.organisation_id == org.id,
-                                                    Bid.state == BidState.SUBMITTED).values(state=BidState.REPLACED))
+            # the INSERT first: on SQLite it takes the write lock before anything is read, so a second
+            # upload waits for it (busy timeout) instead of failing to upgrade a stale read snapshot
             db.session.add(bid)
+            db.session.flush()
+            earlier = db.session.scalars(sa.select(Bid).where(
+                Bid.trade_id == trade.id, Bid.organisation_id == org.id, Bid.state == BidState.SUBMITTED,
+                Bid.id != bid.id)).all()
+            for old in earlier:  # through the flush, so the audit log records each replacement
+                old.state = BidState.REPLACED
             db.session.flush()
     except sa.exc.IntegrityError:  # another upload of the same company stored this version first
         winner = db.session.scalar(sa.select(Bid).where(Bid.trade_id == trade.id, Bid.organisation_id == org.id,
@@ -160,7 +168,7 @@ def submit_bid(actor: User, trade: Trade, stream: BinaryIO, content_digest: str 
                           code="version_taken") from None
     signed = receipt.sign_receipt({"trade": trade.ref, "bidder": org.credit_code, "version": version,
                                    "sha256": digest, "size": size, "received_at": received[0],
-                                   "audit_index": audit_index_of(bid)}, receipt_private_key())
+                                   "audit_index": audit_index_of(bid)}, signing_key)
     bid.receipt = receipt.receipt_json(signed)
     bid_submitted.send(trade, bid=bid, actor=actor)
     return bid

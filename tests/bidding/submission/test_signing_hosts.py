@@ -11,6 +11,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from bidding.crypto import receipt
+from bidding.crypto.envelope_check import content_digest
 from bidding.submission.models import Bid
 from monitor.audit import log as audit
 from monitor.audit.models import Checkpoint
@@ -88,7 +89,8 @@ def test_a_second_host_with_its_own_keys_refuses_to_sign(db, app, client, make_a
     assert body["code"] == "signing_key_mismatch" and "签名密钥" in body["message"]
     assert any("refusing to sign receipt" in r.getMessage() for r in caplog.records)
     english = client_b.post(f"/api/v1/trades/{sealed_trade.id}/bids?lang=en", data=data,
-                            content_type="application/octet-stream", headers=api_headers(client_b, "bidder_b"))
+                            content_type="application/octet-stream",
+                            headers={**api_headers(client_b, "bidder_b"), "Content-Digest": content_digest(data)})
     assert english.status_code == 503 and "refuses to sign" in english.get_json()["message"]
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Bid).where(
