@@ -396,19 +396,20 @@ def run_ceremony(app, setup: Setup, profile: bool, breakdown: bool) -> CeremonyT
                                                                                      PASSPHRASES[name])))
                 for name in PASSPHRASES]
     profiler = cProfile.Profile() if profile else None
-    # looked up at call time: _open_bids, _record, canonical_json and move as ceremony/services.py's globals,
+    # looked up at call time: _open_bids, _record, canonical_json and move as ceremony/opening.py's globals,
     # open_one through ceremony.opener, open_envelope_digest and decode_bid_to through the modules
     # bidding/ceremony/opener.py imports
     from bidding.ceremony import opener
+    from bidding.ceremony import opening
 
     timers = Breakdown([
-        (ceremony, "_open_bids", "_open_bids"),
+        (opening, "_open_bids", "_open_bids"),
         (opener, "open_one", " open_one"),
         (opener.envelope, "open_envelope_digest", "  open_envelope_digest"),
         (opener.records, "decode_bid_to", "  decode_bid_to"),
-        (ceremony, "_record", "_record"),
-        (ceremony, "canonical_json", "canonical_json"),
-        (ceremony, "move", "move"),
+        (opening, "_record", "_record"),
+        (opening, "canonical_json", "canonical_json"),
+        (opening, "move", "move"),
     ]) if breakdown else None
 
     def complete(actor, trade):

@@ -35,7 +35,7 @@ def test_offline_draw_copy_gives_identical_bytes(obj):
 
 def test_platform_callers_use_the_one_function():
     """The receipt, the opening record, the bid form and the audit log all sign or hash these bytes."""
-    from bidding.ceremony import services as ceremony
+    from bidding.ceremony import opening as ceremony
     from bidding.crypto import receipt, records
     from monitor.audit import log as audit
 

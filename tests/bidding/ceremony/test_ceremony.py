@@ -26,6 +26,7 @@ from tests.conftest import START, api_headers, tender_timeline
 from trading.accounts.models import OrgKind
 from trading.accounts.roles import Role
 from trading.trades import services as trades
+from trading.canonical import canonical_json
 from trading.trades.flows import TradeState
 
 from tests.bidding.conftest import PASSPHRASES
@@ -231,7 +232,7 @@ def test_full_ceremony_opens_every_bid_and_publishes_the_record(db, client, seal
     # the record is public: anyone reads it and checks its hash
     body = client.get(f"/api/v1/trades/{sealed_trade.id}/opening-record").get_json()
     assert hashlib.sha256(body["canonical"].encode("utf-8")).hexdigest() == body["sha256"] == cer.record_sha256
-    assert ceremony.canonical_json(body["record"]) == body["canonical"].encode("utf-8")
+    assert canonical_json(body["record"]) == body["canonical"].encode("utf-8")
     record = body["record"]
     by_name = {b["bidder"]: b for b in record["bids"]}
     for who, price in PRICES.items():

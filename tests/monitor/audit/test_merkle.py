@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from monitor.audit import merkle
-from monitor.verify import verifier as verify
+from monitor.verify import tree as verify
 
 VECTORS = json.loads((Path(__file__).parent / "vectors" / "rfc6962.json").read_text())
 LEAVES = [bytes.fromhex(h) for h in VECTORS["leaves_hex"]]

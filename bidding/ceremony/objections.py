@@ -1,0 +1,59 @@
+"""During and after the opening: bidders' objections on the spot, the staff's answers, and the
+supervisors' signatures on the opening record."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from bidding.ceremony.models import Objection, RecordSignature
+from bidding.ceremony.state import _text, ceremony_of, record_signed
+from trading.accounts import policy
+from trading.accounts.models import User
+from trading.clock import now
+from trading.errors import IllegalMove
+from trading.extensions import db
+from trading.permissions import require
+from trading.trades.models import Trade
+
+
+def lodge_objection(bidder: User, trade: Trade, text: str) -> Objection:
+    """A bidder raises an objection on the spot (Reg 44): from the start of the opening until the
+    supervisors sign the record, so that objections to the results themselves are possible."""
+    require("ceremony.object", trade, user=bidder)
+    ceremony = ceremony_of(trade)
+    if ceremony is None or ceremony.started_at is None or ceremony.signatures:
+        raise IllegalMove(_("Objections are raised during the opening, until the supervisors sign the record."),
+                          code="not_open")
+    row = Objection(ceremony=ceremony, organisation_id=bidder.organisation_id, user_id=bidder.id,
+                    text=_text(text, "text"), at=now())
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def answer_objection(staff: User, objection: Objection, text: str) -> Objection:
+    """The executing staff answer an objection (once)."""
+    require("ceremony.answer", objection.ceremony.trade, user=staff)
+    if objection.answered_at is not None:
+        raise IllegalMove(_("This objection has already been answered."), code="already_answered")
+    objection.answer, objection.answered_by_id, objection.answered_at = _text(text, "text"), staff.id, now()
+    db.session.flush()
+    return objection
+
+
+def sign_record(actor: User, trade: Trade, dissent: str | None = None) -> RecordSignature:
+    """A supervisor signs the record's SHA-256, with their dissent if they have one."""
+    require("ceremony.sign", trade, user=actor)
+    ceremony = ceremony_of(trade)
+    if ceremony is None or ceremony.record_sha256 is None:
+        raise IllegalMove(_("There is no opening record to sign yet."), code="no_record")
+    policy.join(actor, trade, "supervisor")  # a supervisor tied to a bidder may not sign
+    if db.session.scalar(sa.select(RecordSignature).where(RecordSignature.ceremony_id == ceremony.id,
+                                                          RecordSignature.user_id == actor.id)):
+        raise IllegalMove(_("You have already signed this record."), code="already_signed")
+    row = RecordSignature(ceremony=ceremony, user_id=actor.id, record_sha256=ceremony.record_sha256,
+                          signed_at=now(), dissent=_text(dissent, "dissent", required=False))
+    db.session.add(row)
+    db.session.flush()
+    record_signed.send(trade, signature=row, actor=actor)
+    return row
