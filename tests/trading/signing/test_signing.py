@@ -80,7 +80,8 @@ def test_accept_refuses_other_keys_other_bytes_other_signers_and_stale_statement
     assert field_of(json.dumps(json.loads(text)), sign_text(sup, text))[0] == "statement"  # not canonical
     assert services.accept(sup, "checkpoint", expected, text, sign_text(sup, text)).key == key.fingerprint
     clock.advance(timedelta(minutes=16))
-    assert "expired" in field_of(text, sign_text(sup, text))[1]
+    field, message = field_of(text, sign_text(sup, text))
+    assert field == "statement" and json.loads(text)["at"] in message and "已过期" in message  # zh_CN first
 
 
 def test_the_cli_makes_keys_and_signatures_the_platform_accepts(db, users, tmp_path):
