@@ -84,8 +84,11 @@ def keyholders(trade: Trade) -> list[Keyholder]:
 
 
 def active_personal_key(user_id: int) -> PersonalKey | None:
+    """The key new shares are sealed to: the latest not retired, made on the holder's machine (a key the
+    platform made before 0013, having seen its passphrase, does not count: its holder re-enrols)."""
     return db.session.scalar(sa.select(PersonalKey).where(PersonalKey.user_id == user_id,
-                                                          PersonalKey.retired_at.is_(None))
+                                                          PersonalKey.retired_at.is_(None),
+                                                          PersonalKey.origin == KeyOrigin.CLIENT)
                              .order_by(PersonalKey.id.desc()))
 
 

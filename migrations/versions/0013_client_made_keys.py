@@ -1,17 +1,13 @@
 """client-made personal keys: origin, the wrapped key optional, share commitments and the fingerprint
-each share was sealed to; every platform-made personal key is retired (its holder re-enrols)
+each share was sealed to; platform-made personal keys no longer count as enrolled (their holders re-enrol)
 
 Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-05 08:00:00.000000
 
 """
-from datetime import datetime, timezone
-
 from alembic import op
 import sqlalchemy as sa
-
-import trading.types
 
 
 # revision identifiers, used by Alembic.
@@ -31,15 +27,15 @@ def upgrade():
     with op.batch_alter_table('sealed_shares', schema=None) as batch_op:
         batch_op.add_column(sa.Column('commitment', sa.LargeBinary(length=32), nullable=True))
         batch_op.add_column(sa.Column('holder_fingerprint', sa.String(length=64), nullable=True))
-    # keys made where the platform saw the passphrase are no longer trusted for new trades; shares
-    # already sealed to them stay openable with the offline tool (docs/key-custody.md)
-    keys = sa.table('personal_keys', sa.column('retired_at', trading.types.UTCDateTime(timezone=True)))
-    op.execute(keys.update().where(keys.c.retired_at.is_(None)).values(retired_at=datetime.now(timezone.utc)))
+    # every existing key was made where the platform saw the passphrase: origin PLATFORM (above), which
+    # no longer counts as enrolled for new trades (services.active_personal_key); shares already sealed
+    # to such a key stay openable with the offline tool (docs/key-custody.md). No row is rewritten here:
+    # the audit log sees every change to this table.
 
 
 def downgrade():
-    with op.batch_alter_table('sealed_shares', schema=None) as batch_op:
-        batch_op.drop_column('holder_fingerprint')
-        batch_op.drop_column('commitment')
-    with op.batch_alter_table('personal_keys', schema=None) as batch_op:
-        batch_op.drop_column('origin')
+    # plain ALTER TABLE ... DROP COLUMN (no table rebuild: personal_keys is referenced by sealed_shares);
+    # protected_key stays nullable
+    op.drop_column('sealed_shares', 'holder_fingerprint')
+    op.drop_column('sealed_shares', 'commitment')
+    op.drop_column('personal_keys', 'origin')
