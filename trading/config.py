@@ -148,7 +148,7 @@ def check_config(config: dict) -> None:
             raise ConfigError("production SECRET_KEY must be at least 32 characters")
         if config.get("SANDBOX_ENABLED"):
             raise ConfigError("production config refuses sandbox trades (SANDBOX_ENABLED)")
-        if int(config.get("PERSONAL_KEY_ITERATIONS") or 0) < 600_000:
+        if int(config.get("PERSONAL_KEY_ITERATIONS", 600_000)) < 600_000:
             raise ConfigError("production PERSONAL_KEY_ITERATIONS must be at least 600000 (PBKDF2-HMAC-SHA256)")
         from trading.platform_keys.services import check_configured
 
