@@ -16,7 +16,7 @@ from bidding.keyholders import client as holder_side, keys, services
 from bidding.keyholders.models import Keyholder, OpeningKey, PersonalKey, SealedShare, Side
 from bidding.submission.models import Bid, BidState
 from bidding.crypto.records import decode_bid
-from tests.conftest import PASSWORD, START, tender_timeline
+from tests.conftest import PASSWORD, START, BodyRecorder, tender_timeline
 from tests.e2e.conftest import shot
 from trading.accounts.models import OrgKind
 from trading.accounts.roles import Role
@@ -64,23 +64,6 @@ def bidding_trade(live_app):
         db.session.commit()
         assert trade.state is TradeState.BIDDING and services.opening_key(trade) is not None
         return {"id": trade.id, "ref": trade.ref, "bidder_code": company.credit_code}
-
-
-class BodyRecorder:
-    """WSGI middleware: keeps every request body exactly as it reached the server.
-
-    (Chromium does not show Playwright the body of a fetch() whose body is a Blob, so the
-    bodies are recorded where they arrive.)"""
-
-    def __init__(self, app):
-        self.app, self.seen = app, []
-
-    def __call__(self, environ, start_response):
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if length else b""
-        environ["wsgi.input"] = io.BytesIO(body)
-        self.seen.append((environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), body))
-        return self.app(environ, start_response)
 
 
 def sign_in(page, base: str, username: str, target: str) -> None:

@@ -20,8 +20,9 @@ from bidding.submission import services as submission
 from bidding.crypto.envelope_check import content_digest
 from tests.conftest import PASSWORD, START, tender_timeline
 from tests.e2e.conftest import shot
-from tests.e2e.test_bid_page import BodyRecorder, sign_in
-from tests.e2e.test_ceremony_page import BIDDERS, _seal
+from tests.conftest import BodyRecorder
+from tests.e2e.test_bid_page import sign_in
+from tests.e2e.test_ceremony_page import BIDDERS, _seal, _watch_errors
 from trading.accounts.models import Organisation, OrgKind, User
 from trading.accounts.roles import Role
 from trading.accounts.services import create_organisation, create_user
@@ -77,12 +78,6 @@ def _publish_and_bid(live_app, clock) -> dict:
         notice = db.session.scalar(sa.select(Notice).where(Notice.trade_id == trade.id))
         clock.freeze(trade.opening_at + timedelta(minutes=1))
         return {"id": trade.id, "ref": trade.ref, "notice": notice.body}
-
-
-def _watch_errors(page, problems: list[str]) -> None:
-    page.on("console", lambda m: problems.append(f"{m.type}: {m.text}")
-            if m.type == "error" and "favicon" not in (m.location or {}).get("url", "") else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
 
 
 def test_keyholders_enrol_and_release_from_the_browser(live_app, new_page, clock):

@@ -20,23 +20,22 @@ from bidding.keyholders.models import Keyholder, PersonalKey, SealedShare
 from bidding.keyholders.services import active_personal_key
 from tests.bidding.ceremony.test_ceremony import _bid_all, _complete, _start, _url, bidders, sealed_trade  # noqa: F401
 from tests.bidding.conftest import PASSPHRASES, enrol, release
-from tests.conftest import START, api_headers, tender_timeline
+from tests.conftest import START, BodyRecorder, api_headers, tender_timeline
 from trading.notices.models import Notice
 from trading.trades import services as trades
 
 
-class BodyRecorder:
-    """WSGI middleware: every request as it reached the platform (path, query, body)."""
-
-    def __init__(self, app):
-        self.app, self.seen = app, []
-
-    def __call__(self, environ, start_response):
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if length else b""
-        environ["wsgi.input"] = io.BytesIO(body)
-        self.seen.append((environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), body))
-        return self.app(environ, start_response)
+def _published(db, client, users, make_trade):
+    """A works tender with staff and staff2 (executing) and supervisor (supervising) as keyholders,
+    approved (the opening key made and sealed to their active keys) and published."""
+    trade = make_trade(**tender_timeline(START))
+    response = client.post(f"/api/v1/trades/{trade.id}/keyholders", headers=api_headers(client, "decider"),
+                           json={"execute": [users["staff"].id, users["staff2"].id], "supervise": [users["supervisor"].id]})
+    assert response.status_code == 201, response.get_json()
+    for name, who in (("submit", "staff"), ("approve", "decider"), ("publish", "staff")):
+        trades.move(trade, name, users[who])
+    db.session.commit()
+    return trade
 
 
 def _held(db) -> int:
@@ -52,12 +51,7 @@ def test_the_platform_never_receives_a_passphrase(db, app, client, users, make_u
     users["staff2"] = make_user("staff2", (Role.CENTRE_STAFF, "WORKS"))
     for name in PASSPHRASES:
         enrol(client, name)
-    trade = make_trade(**tender_timeline(START))
-    client.post(f"/api/v1/trades/{trade.id}/keyholders", headers=api_headers(client, "decider"),
-                json={"execute": [users["staff"].id, users["staff2"].id], "supervise": [users["supervisor"].id]})
-    for name, who in (("submit", "staff"), ("approve", "decider"), ("publish", "staff")):
-        trades.move(trade, name, users[who])
-    db.session.commit()
+    trade = _published(db, client, users, make_trade)
     clock.freeze(trade.opening_at)
     assert _start(client, trade).status_code == 201
     for who in PASSPHRASES:
@@ -136,13 +130,7 @@ def test_fingerprints_published_and_a_swapped_key_refused(db, client, keyholding
     a key replaced afterwards does not change what the shares were sealed to, and a key row swapped
     under a sealed share is refused at the opening."""
     made = {name: enrol(client, name) for name in PASSPHRASES}  # the keys the holders noted
-    trade = make_trade(**tender_timeline(START))
-    client.post(f"/api/v1/trades/{trade.id}/keyholders", headers=api_headers(client, "decider"),
-                json={"execute": [keyholding["staff"].id, keyholding["staff2"].id],
-                      "supervise": [keyholding["supervisor"].id]})
-    for name, who in (("submit", "staff"), ("approve", "decider"), ("publish", "staff")):
-        trades.move(trade, name, keyholding[who])
-    db.session.commit()
+    trade = _published(db, client, keyholding, make_trade)
     notice = db.session.scalar(sa.select(Notice).where(Notice.trade_id == trade.id)).body
     published = client.get(f"/api/v1/trades/{trade.id}/opening-key").get_json()["keyholder_keys"]
     assert sorted(p["fingerprint"] for p in published) == sorted(m.fingerprint for m in made.values())
@@ -194,13 +182,7 @@ def test_offline_tool_round_trip(db, client, keyholding, make_trade, clock, tmp_
     assert enrolled.status_code == 201 and enrolled.get_json()["wrapped_key_kept"] is False
     assert _cli(["fingerprint", "--key", str(key_file)]) == (0, enrolled.get_json()["fingerprint"] + "\n")
 
-    trade = make_trade(**tender_timeline(START))
-    client.post(f"/api/v1/trades/{trade.id}/keyholders", headers=api_headers(client, "decider"),
-                json={"execute": [keyholding["staff"].id, keyholding["staff2"].id],
-                      "supervise": [keyholding["supervisor"].id]})
-    for name, who in (("submit", "staff"), ("approve", "decider"), ("publish", "staff")):
-        trades.move(trade, name, keyholding[who])
-    db.session.commit()
+    trade = _published(db, client, keyholding, make_trade)
     clock.freeze(trade.opening_at + timedelta(minutes=1))
     assert _start(client, trade).status_code == 201
     material = client.get(_url(trade, "/share"), headers=api_headers(client, "staff")).get_json()
