@@ -32,6 +32,8 @@ function hidden(form, name, value) {
 }
 
 async function signForm(form) {
+  const stored = await loadStored(cfg.user); // no key here: say so before asking the platform anything
+  if (!stored) throw new Error(cfg.msgNoKey);
   const data = new FormData(form);
   const request = { kind: form.dataset.signKind, ...JSON.parse(form.dataset.signParams || "{}") };
   if (form.dataset.signDecision) request.decision = data.get(form.dataset.signDecision) || null;
@@ -43,8 +45,7 @@ async function signForm(form) {
   });
   const body = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(body.message || response.statusText);
-  const stored = await loadStored(cfg.user);
-  if (!stored || stored.fingerprint !== body.fingerprint) throw new Error(cfg.msgNoKey);
+  if (stored.fingerprint !== body.fingerprint) throw new Error(cfg.msgNoKey);
   hidden(form, "statement", body.statement);
   hidden(form, "signature", await sign(stored.privateKey, body.statement));
 }
