@@ -61,9 +61,9 @@ def public_der(text_or_bytes: str | bytes) -> bytes:
             key = serialization.load_pem_public_key(data)
         else:
             try:
-                der = base64.b64decode(data, validate=True) if not data.startswith(b"\x30") else data
+                der = base64.b64decode(data.strip(), validate=True)
             except (binascii.Error, ValueError):
-                der = data
+                der = data  # the DER itself
             key = serialization.load_der_public_key(der)
     except (ValueError, TypeError, binascii.Error) as exc:
         raise BadKey(str(exc)) from None
