@@ -207,7 +207,7 @@ def _register_monitor(app: Flask) -> None:
     from monitor.audit import api as audit_api, cli as audit_cli, log as audit, views as audit_views
     from monitor.cards import api as card_api, esupervision, views as card_views
     from monitor.live import streams as live, views as dashboard
-    from monitor.supervisors import api as supervisor_api, draws, registry, signoffs, views as supervisor_views
+    from monitor.supervisors import api as supervisor_api, draws, registry, rounds, signoffs, views as supervisor_views
     from trading.mail import services as outbox
 
     live.configure(app)
@@ -220,7 +220,8 @@ def _register_monitor(app: Flask) -> None:
         audit.SKIP_TABLES.add("mail_outbox")  # derived messages, like notifications (create_app installs the sender)
         draws.connect_listeners()
         signoffs.connect_listeners()
-        for tick in (audit.scheduled_checkpoint, esupervision.tick, outbox.deliver_due, registry.expire_terms):
+        for tick in (audit.scheduled_checkpoint, esupervision.tick, outbox.deliver_due, registry.expire_terms,
+                     rounds.run_due):
             ticks.on_tick(tick)
         _MONITOR_CONNECTED = True
     with app.app_context():  # writes the log would not see never reach this app's database
