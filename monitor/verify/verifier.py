@@ -9,7 +9,9 @@ What it checks (docs/audit-log.md):
   * every consistency proof between consecutive checkpoints (RFC 9162 §2.1.4.2);
   * every leaf hash, recomputed from the exact bytes of each line of entries.jsonl, and the tree
     root at every checkpoint size, compared with the signed root;
-  * that each countersignature is recorded by an entry naming the checkpoint's size and root.
+  * that each countersignature is recorded by an entry naming the checkpoint's size and root;
+  * every draw of social supervisors and every replacement, replayed from the log (draws.py,
+    docs/draws.md): fixed before its beacon, the beacon a signed checkpoint, reveals after it.
 
 The fast path hashes lines and tree levels without parsing any JSON. Only when a signed root does
 not match does it parse entries, to say which entry is the first bad one and what happened to it
@@ -21,7 +23,7 @@ attacker could rewrite.
 Exit status: 0 intact, 1 tampered (or not verifiable as signed), 2 unusable input.
 With monitor/audit/merkle.py, the monitor/verify package is all a supervisor copies to verify offline:
 tree.py recomputes the tree, checkpoints.py reads the key and checks the checkpoints, localise.py
-names the first bad entry, report.py holds the findings; this module runs them in order.
+names the first bad entry, draws.py replays the draws, report.py holds the findings; this module runs them in order.
 """
 from __future__ import annotations
 
@@ -36,6 +38,7 @@ from pathlib import Path
 from monitor.verify.checkpoints import (Checkpoint, Key, _check_consistency, _check_countersignatures,
                                         _check_signatures, _json_file, _load_checkpoints, _raw_key, key_id,
                                         pinned_key)
+from monitor.verify import draws
 from monitor.verify.localise import Localiser
 from monitor.verify.report import KINDS, Finding, Report, Unusable
 from monitor.verify.tree import (Tree, build_tree, decomposition, fold, hash_entries, hash_lines, lines_at,
@@ -181,6 +184,8 @@ def _verify(root: Path, key_arg: str | None, report: Report, jobs: int, checkpoi
                                                        "are not the ones that were signed"))
 
     _check_countersignatures(cps, entries_path, count, report, bool(mismatched))
+    if not mismatched and count == expected:  # entries as signed: replay every draw of social supervisors
+        draws.check(entries_path, signed, report)
 
     if report.findings:
         first = report.first_bad_entry
