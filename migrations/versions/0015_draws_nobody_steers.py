@@ -18,7 +18,16 @@ branch_labels = None
 depends_on = None
 
 
+def _foreign_keys(on: bool) -> None:
+    """SQLite rebuilds supervisor_draws to change its columns' nullability: drawn_supervisors rows point at
+    it, so its foreign keys are off meanwhile (a pragma that only takes effect outside a transaction)."""
+    if op.get_bind().dialect.name == 'sqlite':
+        with op.get_context().autocommit_block():
+            op.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+
+
 def upgrade():
+    _foreign_keys(False)
     with op.batch_alter_table('supervisor_draws', schema=None) as batch_op:
         batch_op.add_column(sa.Column('status', sa.String(length=16), nullable=False, server_default='drawn'))
         batch_op.add_column(sa.Column('fixed_entry_seq', sa.Integer(), nullable=True))
@@ -33,6 +42,7 @@ def upgrade():
         batch_op.alter_column('entry_seq', existing_type=sa.Integer(), nullable=True)
     with op.batch_alter_table('supervisor_draws', schema=None) as batch_op:
         batch_op.alter_column('status', existing_type=sa.String(length=16), server_default=None)
+    _foreign_keys(True)
 
     with op.batch_alter_table('drawn_supervisors', schema=None) as batch_op:
         batch_op.add_column(sa.Column('position', sa.Integer(), nullable=True))
@@ -64,6 +74,7 @@ def downgrade():
     with op.batch_alter_table('drawn_supervisors', schema=None) as batch_op:
         batch_op.drop_column('entry_seq')
         batch_op.drop_column('position')
+    _foreign_keys(False)
     with op.batch_alter_table('supervisor_draws', schema=None) as batch_op:
         batch_op.drop_column('order')
         batch_op.drop_column('sealed_entry_seq')
@@ -71,3 +82,4 @@ def downgrade():
         batch_op.drop_column('commit_until')
         batch_op.drop_column('fixed_entry_seq')
         batch_op.drop_column('status')
+    _foreign_keys(True)
