@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from bidding.ceremony.models import Objection, RecordSignature
-from bidding.ceremony.state import _text, ceremony_of, record_signed
+from bidding.ceremony.state import _text, ceremony_of, check_signer, record_signed
 from trading.accounts import policy
 from trading.accounts.models import User
 from trading.clock import now
@@ -47,6 +47,7 @@ def sign_record(actor: User, trade: Trade, dissent: str | None = None) -> Record
     ceremony = ceremony_of(trade)
     if ceremony is None or ceremony.record_sha256 is None:
         raise IllegalMove(_("There is no opening record to sign yet."), code="no_record")
+    check_signer(actor, trade)  # drawn and serving, or an appointed keyholder; no tie to a bidder now
     policy.join(actor, trade, "supervisor")  # a supervisor tied to a bidder may not sign
     if db.session.scalar(sa.select(RecordSignature).where(RecordSignature.ceremony_id == ceremony.id,
                                                           RecordSignature.user_id == actor.id)):

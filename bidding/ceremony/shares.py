@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 
 from bidding.ceremony.models import OpeningCeremony, ShareRelease
 from bidding.ceremony.permissions import keyholder_of
-from bidding.ceremony.state import _closed_at_deadline, ceremony_of
+from bidding.ceremony.state import _closed_at_deadline, ceremony_of, check_release
 from bidding.keyholders import keys
 from bidding.keyholders.models import PersonalKey, SealedShare
 from bidding.keyholders.services import opening_key, share_context
@@ -133,6 +133,7 @@ def release_share(actor: User, trade: Trade, passphrase: str) -> ShareRelease:
         raise IllegalMove(_("The bids have already been opened."), code="finished")
     if holder.id in held_keyholders(ceremony.id):
         raise IllegalMove(_("You have already released your share."), code="already_released")
+    check_release(actor, trade, holder)  # ties checked again now; a timed-out ceremony takes no share
     personal = db.session.get(PersonalKey, sealed.personal_key_id)  # the key it was sealed to
     _passphrase_throttle(actor, trade)
     try:
