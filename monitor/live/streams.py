@@ -7,15 +7,11 @@ or repeated. A viewer receives only the entries `monitor.audit.visibility.visibl
 rule; the backlog query uses its SQL twin `visible_clause`), for the whole platform, one centre or
 one trade.
 
-One hub per app and process. Its fetcher thread reads each new entry from the database once and
-puts a ready-made frame in the queue of every stream that may see it: no stream queries the database
-per event. The hub learns that the log grew from a publisher (one interface, `Publisher`):
-
-- in the committing process, at once (`audit.AFTER_COMMIT_HOOKS`), whatever the database;
-- `LocalPublisher` (SQLite, the embedded default): each process also checks the head's size every
-  LIVE_POLL_SECONDS, so worker processes sharing one file deliver each other's events;
-- `PostgresPublisher`: `pg_notify` inside the appending transaction (`audit.IN_TRANSACTION_HOOKS`),
-  heard by one LISTEN thread per process on a connection of its own; a slow poll stays as a net.
+This module is the HTTP side (the /live routes, the settings, each stream's body). The parts:
+monitor/live/events.py (viewers, scopes, an entry as an event and its frames), subscribers.py (a
+stream's queue and filter), hub.py (one per app and process: the tail reader and the fan-out) and
+publishers.py (how the hub learns that the log grew: after the commit in this process, a poll of the
+head for SQLite, LISTEN/NOTIFY for PostgreSQL).
 
 Bounds. A stream holds one server thread (WSGI); a process serves at most LIVE_MAX_STREAMS of them
 (more are told to retry later), so a thread pool larger than that keeps room for pages. A stream
@@ -27,29 +23,23 @@ LIVE_IDLE_SECONDS without a stream and starts again with the next one.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import queue
 import socket
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, Response, abort, current_app, has_app_context, jsonify, request
+from flask import Blueprint, Flask, Response, abort, current_app, jsonify, request
 from flask_login import current_user
 
-from monitor.audit import log as audit
-from monitor.audit.models import AuditEntry, AuditHead
-from monitor.audit.visibility import audience_of, audience_sees, visible_clause, visible_to
+from monitor.audit.models import AuditEntry
+from monitor.audit.visibility import visible_clause, visible_to
+from monitor.live.events import COLUMNS, Scope, Viewer, event_data, frame, trade_refs
+from monitor.live.hub import Hub, connect_hooks, head_size, hub_for  # noqa: F401 (connect_hooks: the app factory calls it here)
+from monitor.live.subscribers import Subscriber
 from trading.extensions import db
 from trading.params import MAX_INT
-
-log = logging.getLogger(__name__)
-
-#: the PostgreSQL channel that carries "the log grew to <size>"
-CHANNEL = "audit_log"
 
 #: settings (app config, or the environment variable of the same name), with their defaults
 DEFAULTS: dict[str, float | int] = {
@@ -72,443 +62,6 @@ DEFAULTS: dict[str, float | int] = {
 }
 
 bp = Blueprint("live", __name__, url_prefix="/live")
-
-
-# ---- who is watching, and what -------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class _Grant:
-    role: object  # trading.accounts.roles.Role
-    centre_id: int | None
-
-
-class Viewer:
-    """What `visible_to` and `visible_clause` read of a user, frozen when the stream opens.
-
-    The fetcher thread has no session to load users with, and a stream's rights do not change
-    under it: it ends after LIVE_MAX_SECONDS and the reconnection reads them again.
-    """
-
-    __slots__ = ("is_authenticated", "id", "grants")
-
-    def __init__(self, user=None) -> None:
-        self.is_authenticated = bool(getattr(user, "is_authenticated", False))
-        self.id = user.id if self.is_authenticated else None
-        self.grants = tuple(_Grant(gr.role, gr.centre_id) for gr in user.grants) if self.is_authenticated else ()
-
-    def branches(self) -> set:
-        return {gr.role.branch for gr in self.grants}
-
-
-@dataclass(frozen=True)
-class Scope:
-    """The whole platform, one centre or one trade."""
-
-    centre_id: int | None = None
-    trade_id: int | None = None
-
-    def matches(self, centre_id: int | None, trade_id: int | None) -> bool:
-        return ((self.centre_id is None or centre_id == self.centre_id)
-                and (self.trade_id is None or trade_id == self.trade_id))
-
-    def clause(self):
-        parts = []
-        if self.centre_id is not None:
-            parts.append(AuditEntry.centre_id == self.centre_id)
-        if self.trade_id is not None:
-            parts.append(AuditEntry.trade_id == self.trade_id)
-        return sa.and_(sa.true(), *parts)
-
-
-# ---- events --------------------------------------------------------------------------------------
-
-#: the columns an event is made from
-COLUMNS = (AuditEntry.seq, AuditEntry.body, AuditEntry.audience, AuditEntry.centre_id, AuditEntry.trade_id,
-           AuditEntry.actor_id)
-#: body fields a stream leaves out: the request's address and the hash chain say nothing to a watcher
-OMITTED = ("origin", "prev", "v")
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    """One entry, read once, with its SSE frame for signed-in viewers and for anonymous ones."""
-
-    index: int
-    audience: str
-    centre_id: int | None
-    trade_id: int | None
-    actor_id: int | None
-    frames: tuple[bytes, bytes]
-
-
-def event_data(body: dict, audience: str, ref: str | None, signed_in: bool) -> dict:
-    """An event's JSON: the entry as logged (index, at, action, trade, centre, object, role, branch,
-    before, after...) plus its audience and the trade's reference; anonymous viewers are not told
-    who acted, only in which role."""
-    data = {k: v for k, v in body.items() if k not in OMITTED}
-    data["audience"] = audience
-    data["ref"] = ref
-    if not signed_in:
-        data["actor"] = None
-    return data
-
-
-def frame(index: int, data: dict) -> bytes:
-    # json.dumps escapes line breaks inside strings, so the data is one SSE line
-    return f"id: {index}\ndata: {json.dumps(data, ensure_ascii=False, separators=(',', ':'))}\n\n".encode()
-
-
-def make_event(row, refs: dict[int, str]) -> Event:
-    body = json.loads(row.body)
-    ref = refs.get(row.trade_id) if row.trade_id is not None else None
-    return Event(row.seq, row.audience, row.centre_id, row.trade_id, row.actor_id,
-                 (frame(row.seq, event_data(body, row.audience, ref, True)),
-                  frame(row.seq, event_data(body, row.audience, ref, False))))
-
-
-def trade_refs(trade_ids, cache: dict[int, str] | None = None) -> dict[int, str]:
-    """References of the trades named by a batch of entries: one query per batch, not per event."""
-    from trading.trades.models import Trade
-
-    cache = {} if cache is None else cache
-    wanted = {t for t in trade_ids if t is not None and t not in cache}
-    if wanted:
-        if len(cache) > 50_000:
-            cache.clear()
-        cache.update({tid: ref for tid, ref in db.session.execute(sa.select(Trade.id, Trade.ref)
-                                                                  .where(Trade.id.in_(wanted)))})
-    return cache
-
-
-@dataclass(frozen=True, slots=True)
-class Batch:
-    """The events of one read a group of streams may see, as the bytes they write: made once per
-    audience, put in the queue of every stream of that audience."""
-
-    first: int
-    index: int  # the last event's
-    data: bytes
-    events: tuple[Event, ...]
-
-    @classmethod
-    def of(cls, events: list[Event], variant: int) -> Batch:
-        return cls(events[0].index, events[-1].index, b"".join(ev.frames[variant] for ev in events), tuple(events))
-
-
-class Subscriber:
-    """One open stream: its viewer, scope and queue of batches ready to write."""
-
-    __slots__ = ("viewer", "scope", "variant", "queue", "cut", "limit", "group")
-
-    def __init__(self, viewer: Viewer, scope: Scope, limit: int = 5000) -> None:
-        self.viewer, self.scope, self.limit = viewer, scope, limit
-        self.variant = 0 if viewer.is_authenticated else 1
-        #: streams with equal groups get the same batches (the viewer's own entries aside)
-        self.group = (self.variant, audience_of(viewer), scope)
-        self.queue: queue.SimpleQueue = queue.SimpleQueue()
-        self.cut = False
-
-    def wants(self, ev: Event) -> bool:
-        return (self.scope.matches(ev.centre_id, ev.trade_id)
-                and visible_to(self.viewer, ev.audience, ev.centre_id, ev.actor_id))
-
-    def offer(self, ev: Event) -> None:
-        """One event, filtered for this stream alone."""
-        if self.wants(ev):
-            self.put(Batch.of([ev], self.variant))
-
-    def put(self, batch: Batch) -> None:
-        if self.cut:
-            return
-        if self.queue.qsize() >= self.limit:
-            # too far behind: end the stream after what it holds; the client resumes from the database
-            self.cut = True
-            self.queue.put(None)
-            return
-        self.queue.put(batch)
-
-    def end(self) -> None:
-        self.queue.put(None)
-
-
-# ---- publishers ----------------------------------------------------------------------------------
-
-class Publisher:
-    """How "the log grew" travels from the appending transaction to every process's fetcher.
-
-    `announce(connection, size)` runs inside the appending transaction; `listen(hub, stop)` runs
-    on a thread of its own per hub and calls `hub.wake()` when another process appended (None:
-    nothing to listen to); the fetcher also checks the head every `poll_seconds`. In the committing
-    process the hub is woken after the commit whatever the publisher.
-    """
-
-    name = "base"
-    listens = False
-
-    def __init__(self, poll_seconds: float) -> None:
-        self.poll_seconds = poll_seconds
-
-    def announce(self, connection: sa.Connection, size: int) -> None:
-        """Nothing to do: other processes find out by checking the head."""
-
-    def listen(self, hub: "Hub", stop: threading.Event) -> None:
-        """Nothing to listen to."""
-
-
-class LocalPublisher(Publisher):
-    """In-process fan-out, plus a cheap periodic check of the head for other processes (SQLite)."""
-
-    name = "local"
-
-
-class PostgresPublisher(Publisher):
-    """PostgreSQL LISTEN/NOTIFY: the NOTIFY is sent when the appending transaction commits."""
-
-    name = "postgres"
-    listens = True
-
-    def __init__(self, poll_seconds: float, connect_args: dict) -> None:
-        super().__init__(poll_seconds)
-        self.connect_args = connect_args
-
-    def announce(self, connection: sa.Connection, size: int) -> None:
-        pg_notify(connection, size)
-
-    def listen(self, hub: "Hub", stop: threading.Event) -> None:
-        import psycopg
-
-        while not stop.is_set():
-            try:
-                with psycopg.connect(**self.connect_args, autocommit=True) as conn:
-                    conn.execute(f"LISTEN {CHANNEL}")
-                    hub.wake()  # whatever was committed before LISTEN took effect
-                    while not stop.is_set():
-                        for _note in conn.notifies(timeout=1.0):
-                            hub.wake()
-                            if stop.is_set():
-                                break
-            except Exception:  # the server restarted or the network broke: listen again
-                if not stop.is_set():
-                    log.warning("live: LISTEN %s failed; retrying", CHANNEL, exc_info=True)
-                    hub.wake()
-                    stop.wait(1.0)
-
-
-def pg_notify(connection: sa.Connection, size: int) -> None:
-    """Delivered to every LISTEN-ing process when (and only if) the transaction commits."""
-    connection.execute(sa.select(sa.func.pg_notify(CHANNEL, str(size))))
-
-
-def _psycopg_args(url: sa.URL) -> dict:
-    args = {"host": url.host, "port": url.port, "user": url.username, "password": url.password,
-            "dbname": url.database}
-    args.update({k: v for k, v in url.query.items() if isinstance(v, str)})
-    return {k: v for k, v in args.items() if v is not None}
-
-
-def publisher_for(app: Flask) -> Publisher:
-    """PostgreSQL LISTEN/NOTIFY when the app's database is PostgreSQL, else the local publisher."""
-    with app.app_context():
-        url = db.engine.url
-    if url.get_backend_name() == "postgresql":
-        return PostgresPublisher(float(app.config["LIVE_PG_POLL_SECONDS"]), _psycopg_args(url))
-    return LocalPublisher(float(app.config["LIVE_POLL_SECONDS"]))
-
-
-# ---- the hub -------------------------------------------------------------------------------------
-
-def _head_size() -> int:
-    return int(db.session.scalar(sa.select(AuditHead.size).where(AuditHead.id == 1)) or 0)
-
-
-class Hub:
-    """One per app and process: the subscribers, the fetcher thread and the publisher's listener."""
-
-    def __init__(self, app: Flask) -> None:
-        self.app = app
-        self.publisher = publisher_for(app)
-        self.lock = threading.Lock()
-        self.subscribers: set[Subscriber] = set()
-        self.groups: dict[tuple, set[Subscriber]] = {}  # streams by Subscriber.group
-        self.watching: dict[int, set[Subscriber]] = {}  # signed-in streams by viewer id
-        self.size: int | None = None  # entries [0, size) have been fanned out
-        self.wakeup = threading.Event()
-        self.thread: threading.Thread | None = None
-        self.stop_event: threading.Event | None = None
-        self.refs: dict[int, str] = {}
-        self.fetches = 0  # database reads of new entries (tests and the bench look)
-
-    # -- subscribers --
-
-    def subscribe(self, sub: Subscriber) -> bool:
-        """Add a stream; False when the process already serves LIVE_MAX_STREAMS. Call with an app
-        context: the first stream reads the head, so entries from here on reach its queue."""
-        with self.lock:
-            if len(self.subscribers) >= int(self.app.config["LIVE_MAX_STREAMS"]):
-                return False
-            if self.thread is None:
-                self.size = _head_size()
-                self._start()
-            self.subscribers.add(sub)
-            self.groups.setdefault(sub.group, set()).add(sub)
-            if sub.viewer.id is not None:
-                self.watching.setdefault(sub.viewer.id, set()).add(sub)
-        return True
-
-    def unsubscribe(self, sub: Subscriber) -> None:
-        with self.lock:
-            self.subscribers.discard(sub)
-            for index, key in ((self.groups, sub.group), (self.watching, sub.viewer.id)):
-                subs = index.get(key)
-                if subs is not None:
-                    subs.discard(sub)
-                    if not subs:
-                        del index[key]
-
-    def count(self) -> int:
-        with self.lock:
-            return len(self.subscribers)
-
-    def wake(self) -> None:
-        self.wakeup.set()
-
-    # -- threads --
-
-    def _start(self) -> None:
-        stop = threading.Event()
-        self.stop_event = stop
-        self.thread = threading.Thread(target=self._run, args=(stop,), name="live-fetcher", daemon=True)
-        self.thread.start()
-        if self.publisher.listens:
-            threading.Thread(target=self.publisher.listen, args=(self, stop), name="live-listener",
-                             daemon=True).start()
-
-    def stop(self) -> None:
-        """End every stream and the threads (app teardown, tests)."""
-        with self.lock:
-            subs, self.subscribers = list(self.subscribers), set()
-            self.groups, self.watching = {}, {}
-            if self.stop_event is not None:
-                self.stop_event.set()
-            thread, self.thread, self.stop_event, self.size = self.thread, None, None, None
-        for sub in subs:
-            sub.end()
-        self.wake()
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=5)
-
-    def _run(self, stop: threading.Event) -> None:
-        poll = self.publisher.poll_seconds
-        idle_after = float(self.app.config["LIVE_IDLE_SECONDS"])
-        idle_since: float | None = None
-        while not stop.is_set():
-            woken = self.wakeup.wait(poll)
-            self.wakeup.clear()  # a commit after this line sets it again; one before is read below
-            if stop.is_set():
-                break
-            try:
-                self._fetch(stop, check_head=not woken)
-            except Exception:
-                log.exception("live: reading new audit entries failed; retrying")
-                stop.wait(min(poll, 1.0))
-            with self.lock:
-                if stop.is_set():
-                    break
-                if self.subscribers:
-                    idle_since = None
-                    continue
-                idle_since = idle_since or time.monotonic()
-                if time.monotonic() - idle_since >= idle_after:
-                    stop.set()
-                    self.thread, self.stop_event, self.size = None, None, None
-                    break
-
-    def _fetch(self, stop: threading.Event, check_head: bool) -> None:
-        batch = int(self.app.config["LIVE_BACKLOG_BATCH"])
-        with self.app.app_context():
-            if check_head and _head_size() <= (self.size or 0):
-                return
-            while True:
-                start = self.size
-                if start is None:
-                    return
-                rows = db.session.execute(sa.select(*COLUMNS).where(AuditEntry.seq >= start)
-                                          .order_by(AuditEntry.seq).limit(batch)).all()
-                if not rows:
-                    return
-                refs = trade_refs((r.trade_id for r in rows), self.refs)
-                events = [make_event(r, refs) for r in rows]
-                db.session.rollback()  # end the read transaction before fanning out
-                with self.lock:
-                    if stop.is_set() or self.size != start:  # stopped (and perhaps restarted) meanwhile
-                        return
-                    self._fan_out(events)
-                    self.size = rows[-1].seq + 1
-                    self.fetches += 1
-                if len(rows) < batch:
-                    return
-
-
-    def _fan_out(self, events: list[Event]) -> None:
-        """Filter and join the events once per group of streams, and hand each stream its batch.
-
-        The work per stream is one queue put: 1,000 streams are served before the threads woken
-        first take the interpreter back (their wake-ups are what costs; see bench/README.md).
-        A stream whose viewer made one of these entries also gets that one: it is served alone.
-        """
-        alone: set[Subscriber] = set()
-        for ev in events:
-            if ev.actor_id is not None and ev.actor_id in self.watching:
-                alone |= self.watching[ev.actor_id]
-        for (variant, audience, scope), subs in self.groups.items():
-            picked = [ev for ev in events if scope.matches(ev.centre_id, ev.trade_id)
-                      and audience_sees(audience, ev.audience, ev.centre_id)]
-            if not picked:
-                continue
-            batch = Batch.of(picked, variant)
-            for sub in subs:
-                if sub not in alone:
-                    sub.put(batch)
-        for sub in alone:
-            picked = [ev for ev in events if sub.wants(ev)]
-            if picked:
-                sub.put(Batch.of(picked, sub.variant))
-
-
-_HUB_LOCK = threading.Lock()
-
-
-def hub_for(app: Flask) -> Hub:
-    hub = app.extensions.get("live_hub")
-    if hub is None:
-        with _HUB_LOCK:
-            hub = app.extensions.get("live_hub")
-            if hub is None:
-                hub = app.extensions["live_hub"] = Hub(app)
-    return hub
-
-
-# ---- process-wide hooks (connected once) ---------------------------------------------------------
-
-def _wake_after_commit(_size: int) -> None:
-    """The committing app's hub reads at once; other apps and processes find out by their publisher."""
-    if has_app_context():
-        hub = current_app.extensions.get("live_hub")
-        if hub is not None:
-            hub.wake()
-
-
-def _announce(connection: sa.Connection, size: int) -> None:
-    if connection.dialect.name == "postgresql":
-        pg_notify(connection, size)
-
-
-def connect_hooks() -> None:
-    if _wake_after_commit not in audit.AFTER_COMMIT_HOOKS:
-        audit.AFTER_COMMIT_HOOKS.append(_wake_after_commit)
-    if _announce not in audit.IN_TRANSACTION_HOOKS:
-        audit.IN_TRANSACTION_HOOKS.append(_announce)
-
 
 # ---- the streams ---------------------------------------------------------------------------------
 
@@ -625,7 +178,7 @@ def _stream(user, scope: Scope):
     app = current_app._get_current_object()
     hub = hub_for(app)
     if after is None:
-        after = _head_size() - 1
+        after = head_size() - 1
     sub = Subscriber(Viewer(user), scope, int(app.config["LIVE_QUEUE_MAX"]))
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     if not hub.subscribe(sub):
@@ -703,5 +256,5 @@ def stream_url_after(endpoint: str = "live.platform", **values) -> str:
     the stream continues exactly from there."""
     from flask import url_for
 
-    return url_for(endpoint, after=_head_size() - 1, **values)
+    return url_for(endpoint, after=head_size() - 1, **values)
 

@@ -258,7 +258,7 @@ def panels_context(user) -> dict:
 
 def feed(user, size: int, words: dict) -> list[dict]:
     """The newest entries the user may see, newest first, among the first `size` of the log."""
-    from monitor.live.streams import event_data, trade_refs
+    from monitor.live.events import event_data, trade_refs
 
     rows = db.session.execute(sa.select(AuditEntry.seq, AuditEntry.body, AuditEntry.audience, AuditEntry.trade_id)
                               .where(AuditEntry.seq < size, visible_clause(user))
@@ -281,10 +281,10 @@ def audit_url() -> str:
 @login_required
 @requires("monitor.dashboard")
 def dashboard():
-    from monitor.live.streams import _head_size
+    from monitor.live.hub import head_size
 
     words = labels()
-    size = _head_size()  # the page shows entries [0, size); the stream continues after size - 1
+    size = head_size()  # the page shows entries [0, size); the stream continues after size - 1
     return render_template("monitor/dashboard.html", feed=feed(current_user, size, words), words=words,
                            stream_url=url_for("live.platform", after=size - 1), audit_url=audit_url(),
                            **panels_context(current_user))

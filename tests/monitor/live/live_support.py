@@ -24,7 +24,7 @@ class Server:
         self.thread.start()
 
     def stop(self) -> None:
-        from monitor.live.streams import hub_for
+        from monitor.live.hub import hub_for
 
         hub_for(self.app).stop()
         self.httpd.shutdown()

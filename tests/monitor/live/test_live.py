@@ -18,7 +18,10 @@ import pytest
 import sqlalchemy as sa
 
 from monitor.audit import log as audit
-from monitor.live.streams import Event, Scope, Subscriber, Viewer, events, hub_for
+from monitor.live.events import Event, Scope, Viewer
+from monitor.live.hub import hub_for
+from monitor.live.streams import events
+from monitor.live.subscribers import Subscriber
 from monitor.audit.models import AuditEntry
 from monitor.audit.visibility import visible_clause, visible_to
 from tests.conftest import START, api_headers, tender_timeline
@@ -415,7 +418,7 @@ def test_the_fan_out_filters_once_per_audience_and_keeps_each_viewers_own_entrie
                                                                                  make_org, centres):
     """Streams of one audience share one batch per read; a viewer's own entry reaches that viewer alone,
     in order with the rest."""
-    from monitor.live.streams import Hub
+    from monitor.live.hub import Hub
     from trading.accounts.models import OrgKind
     from trading.accounts.roles import Role
 

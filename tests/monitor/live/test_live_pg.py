@@ -10,7 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from monitor.audit import log as audit
-from monitor.live.streams import PostgresPublisher, hub_for
+from monitor.live.hub import hub_for
+from monitor.live.publishers import PostgresPublisher
 from monitor.audit.models import AuditEntry
 from monitor.audit.visibility import visible_clause
 from tests.monitor.live.live_support import SSE, Server
