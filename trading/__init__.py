@@ -130,7 +130,7 @@ def _register_listeners() -> None:
     global _LISTENERS_CONNECTED
     if _LISTENERS_CONNECTED:
         return
-    from bidding import bidders
+    from bidding import conflicts
     from bidding.ceremony.services import on_trade_moved as ceremony_on_trade_moved
     from bidding.ceremony.state import reserved_to_ceremony
     from bidding.keyholders.services import on_trade_moved, publish_fingerprint
@@ -142,7 +142,7 @@ def _register_listeners() -> None:
     trade_moved.connect(ceremony_on_trade_moved)
     after_move("publish")(publish_fingerprint)
     reserve(reserved_to_ceremony)  # a sealed trade enters and leaves the opening only by its ceremony
-    bidders.install()  # companies that bid or paid a deposit are bidders for the conflict policy
+    conflicts.install()  # companies that bid or paid a deposit are bidders for the conflict policy
     _LISTENERS_CONNECTED = True
 
 
