@@ -220,12 +220,17 @@ def _demo_trades(centres, orgs, users) -> None:
 def _publish_with_demo_keyholders(trade, users) -> None:
     """Sealed-bid trades need enrolled keyholders before approval; approval then makes the opening key.
 
-    The demo is composition-level code (like the app factory), so it may use the bidding package."""
-    from bidding.keyholders import services as bidding
+    The demo is composition-level code (like the app factory), so it may use the bidding package. Its
+    keyholders' keys are made by the keyholder's-side code (what the browser and the offline tool do),
+    and the platform receives only the public and wrapped keys, as for real keyholders."""
+    from flask import current_app
+
+    from bidding.keyholders import client, services as bidding
 
     for name in DEMO_KEYHOLDERS:
         if bidding.active_personal_key(users[name].id) is None:
-            bidding.enrol_personal_key(users[name], DEMO_PASSPHRASE)
+            made = client.enrol(DEMO_PASSPHRASE, current_app.config["PERSONAL_KEY_ITERATIONS"])
+            bidding.enrol_personal_key(users[name], made.public_key, made.wrapped_key)
     bidding.publish_sealed_tender(trade, clerk=users["staff.works"], decider=users["decider"],
                                   executing=[users["staff.works"], users["staff.works2"]],
                                   supervising=[users["supervisor"]])

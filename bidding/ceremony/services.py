@@ -15,7 +15,8 @@ from bidding.ceremony.models import OpeningCeremony
 from bidding.ceremony.objections import answer_objection, lodge_objection, sign_record  # noqa: F401
 from bidding.ceremony.opening import complete_ceremony, opening_record  # noqa: F401
 from bidding.ceremony.permissions import keyholder_of  # noqa: F401
-from bidding.ceremony.shares import held_keyholders, on_trade_moved, release_share, wipe_shares  # noqa: F401
+from bidding.ceremony.shares import (held_keyholders, on_trade_moved, release_share, sealed_share_for,  # noqa: F401
+                                     wipe_shares)
 from bidding.ceremony.exits import fail_opening, postpone_opening, restart_ceremony, time_out_due, timeout  # noqa: F401
 from bidding.ceremony.state import (CEREMONY, MAX_TEXT, _closed_at_deadline, _when, ceremony_completed,  # noqa: F401
                                     ceremony_exited, ceremony_of, eligible_signer, record_signed)

@@ -297,6 +297,9 @@ def test_who_bid_stays_with_the_tenderer_and_executing_staff_until_the_opening_r
     assert len(watched) == 3 and all(PSEUDONYM.match(label) for label in watched), watched
     assert all(d["organisation_id"] is None for d in watched.values())
     assert len(set(watched) | set(_deposits(client, trade, "decider"))) == 3  # one pseudonym per company
+    card = client.get(f"/api/v1/cards/{scene['card']}", headers=api_headers(client, "supervisor")).get_json()
+    alias = next(label for label, d in watched.items() if f"deposit:{d['id']}" == card["subject"])
+    assert alias in card["detail"], (alias, card["detail"])  # the card names the deposit as the deposits page does
 
     # the opening has begun and a marker company objects: still no record, still nobody else knows
     platform_clock.freeze(trade.opening_at)

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from bidding.crypto import envelope
-from bidding.keyholders import services
+from bidding.keyholders import client as holder_side, services
 from bidding.submission import services as submission
 from bidding.crypto.records import encode_bid
 from bidding.crypto.envelope_check import content_digest
@@ -65,8 +65,9 @@ def opening_trade(live_app, clock):
         for n, (username, (company, _price)) in enumerate(BIDDERS.items(), start=2):
             org = create_organisation(company, OrgKind.BIDDER, make_uscc(f"91330100MA2C0000{n}"))
             bidders[username] = create_user(username, PASSWORD, f"{company}投标员", org, [(Role.BIDDER, None)])
-        for name, user in people.items():
-            services.enrol_personal_key(user, PASSPHRASES[name])
+        for name, user in people.items():  # made on the keyholders' side, as their browsers do
+            made = holder_side.enrol(PASSPHRASES[name], live_app.config["PERSONAL_KEY_ITERATIONS"])
+            services.enrol_personal_key(user, made.public_key, made.wrapped_key)
         trade = trades.create_trade(people["staff"], {
             "centre_id": works.id, "method": "works_open_tender", "tenderer_id": tenderer.id,
             "title": "滨江大道综合管廊工程施工招标", "description": "管廊全长3.2公里。",

@@ -41,6 +41,14 @@ def _trade_json(users, centres) -> dict:
             "estimated_price": "1000000.00", **{k: v.isoformat() for k, v in tl.items()}}
 
 
+def _enrolment_json() -> dict:
+    """A personal key as the keyholder's machine sends it (bidding/keyholders/client.py)."""
+    from bidding.keyholders import client as holder_side
+
+    made = holder_side.enrol("correct horse battery staple", 1_000)
+    return {"public_key": made.public_key.hex(), "wrapped_key": made.wrapped_key.hex()}
+
+
 def _keyholders_json(users, centres) -> dict:
     # one executing keyholder is enough when the centre's threshold is one (the users cast has one WORKS clerk)
     centres["WORKS"].keyholders_execute = 1
@@ -134,7 +142,7 @@ ROUTES = [
     Route("bidding_api.list_keyholders", "GET", "/api/v1/trades/{id}/keyholders", right="staff", trade="draft",
           wrong="bidder", other_centre="staff_proc"),
     Route("bidding_api.enrol_personal_key", "POST", "/api/v1/me/personal-key", right="staff", wrong="bidder",
-          other_org=None, json=lambda u, c: {"passphrase": "correct horse battery staple"}),
+          other_org=None, json=lambda u, c: _enrolment_json()),
 ]
 
 #: protected routes whose caller matrix needs a sealed envelope or a ceremony; it lives in tests/bidding/
