@@ -1,6 +1,7 @@
 """Opening-ceremony API routes (registered on the sealed-bid API blueprint)."""
 from __future__ import annotations
 
+import base64
 from datetime import datetime
 
 from flask import Response, abort, jsonify
@@ -17,13 +18,17 @@ from trading.api.openapi import doc
 from trading.extensions import db
 from trading.permissions import require
 from trading.schemas import LoadSchema, field
+from trading.signing.schemas import SignedFieldsSchema
 
 
 class TextSchema(LoadSchema):
     text = field(fields.String, required=True, validate=validate.Length(min=1, max=services.MAX_TEXT))
 
 
-class SignSchema(LoadSchema):
+class SignSchema(SignedFieldsSchema):
+    """The dissent, and the statement (POST /api/v1/signing/statements, kind opening-record) with the
+    supervisor's own signature over it."""
+
     dissent = field(fields.String, allow_none=True, load_default=None, validate=validate.Length(max=services.MAX_TEXT))
 
 
@@ -67,6 +72,10 @@ class SignatureSchema(Schema):
     record_sha256 = fields.String()
     signed_at = fields.AwareDateTime()
     dissent = fields.String(allow_none=True)
+    statement = fields.String(allow_none=True, metadata={"description": "the exact statement signed"})
+    signature = fields.Function(lambda s: base64.b64encode(s.signature).decode() if s.signature else None,
+                                metadata={"description": "ECDSA P-256 r || s over the statement, base64"})
+    key_fingerprint = fields.String(allow_none=True)
     #: only a drawn, non-recused supervisor's or an appointed keyholder's signature counts
     counts = fields.Function(lambda s: services.eligible_signer(s.ceremony.trade, s.user_id))
 
@@ -231,7 +240,7 @@ def sign_record(trade_id: int):
     trade = _trade(trade_id)
     require("ceremony.sign", trade)
     data = SignSchema().load(_json())
-    row = services.sign_record(current_user, trade, data.get("dissent"))
+    row = services.sign_record(current_user, trade, data.get("dissent"), data.get("statement"), data.get("signature"))
     db.session.commit()
     return jsonify(SignatureSchema().dump(row)), 201
 

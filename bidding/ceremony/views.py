@@ -62,7 +62,7 @@ def _ceremony_flash_error(exc: DomainError) -> None:
     errors = exc.errors if isinstance(exc, InvalidInput) else None
     if errors:
         labels = {"share": _("Share"), "text": _("Text"), "dissent": _("Dissent"), "reason": _("Reason"),
-                  "opening_at": _("New opening time")}
+                  "opening_at": _("New opening time"), "statement": _("Signed statement"), "signature": _("Signature")}
         for name, messages in errors.items():
             flash(_("%(field)s: %(message)s", field=labels.get(name, name), message="; ".join(map(str, messages))),
                   "error")
@@ -200,7 +200,9 @@ def ceremony_answer(trade_id: int, objection_id: int, obj: Trade):
 @requires("ceremony.sign", load=load_trade)
 def ceremony_sign(trade_id: int, obj: Trade):
     dissent = request.form.get("dissent") or None
-    return _ceremony_action(obj, lambda: ceremony_services.sign_record(current_user, obj, dissent),
+    statement, signature = request.form.get("statement"), request.form.get("signature")
+    return _ceremony_action(obj, lambda: ceremony_services.sign_record(current_user, obj, dissent, statement,
+                                                                       signature),
                             _("You have signed the opening record."), "signatures")
 
 

@@ -9,7 +9,9 @@ What it checks (docs/audit-log.md):
   * every consistency proof between consecutive checkpoints (RFC 9162 §2.1.4.2);
   * every leaf hash, recomputed from the exact bytes of each line of entries.jsonl, and the tree
     root at every checkpoint size, compared with the signed root;
-  * that each countersignature is recorded by an entry naming the checkpoint's size and root.
+  * that each countersignature is recorded by an entry naming the checkpoint's size and root;
+  * every person's signature (opening records, sign-offs, countersignatures) against their published
+    key and the log (signatures.py, docs/signatures.md): forged, altered or missing ones fail.
 
 The fast path hashes lines and tree levels without parsing any JSON. Only when a signed root does
 not match does it parse entries, to say which entry is the first bad one and what happened to it
@@ -38,6 +40,7 @@ from monitor.verify.checkpoints import (Checkpoint, Key, _check_consistency, _ch
                                         pinned_key)
 from monitor.verify.localise import Localiser
 from monitor.verify.report import KINDS, Finding, Report, Unusable
+from monitor.verify.signatures import check as check_signatures
 from monitor.verify.tree import (Tree, build_tree, decomposition, fold, hash_entries, hash_lines, lines_at,
                                  read_lines, root_from_levels, roots_at, tree_levels)
 
@@ -181,6 +184,7 @@ def _verify(root: Path, key_arg: str | None, report: Report, jobs: int, checkpoi
                                                        "are not the ones that were signed"))
 
     _check_countersignatures(cps, entries_path, count, report, bool(mismatched))
+    check_signatures(root, entries_path, report, bool(mismatched) or count != expected)
 
     if report.findings:
         first = report.first_bad_entry

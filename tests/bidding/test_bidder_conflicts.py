@@ -12,6 +12,7 @@ from tests.bidding.ceremony.test_ceremony import (PASSPHRASES, PRICES, _bid_all,
                                                   _url, bidders, sealed_trade)
 from tests.monitor.supervisors.supervisor_helpers import pdftotext, registry  # noqa: F401
 from tests.conftest import api_headers
+from tests.signing_helpers import api_signed
 from trading.accounts import policy
 from trading.accounts.models import DeclaredRelation
 from trading.accounts.roles import Role
@@ -88,7 +89,10 @@ def _opened(client, trade, clock):
 
 
 def _sign(client, trade, who, dissent=None):
-    return client.post(_url(trade, "/signatures"), json={"dissent": dissent}, headers=api_headers(client, who))
+    """Signed with the supervisor's own key over the statement the platform issues (tests/signing_helpers.py)."""
+    headers = api_headers(client, who)
+    signed = api_signed(client, headers, "opening-record", trade_id=trade.id, dissent=dissent)
+    return client.post(_url(trade, "/signatures"), json={"dissent": dissent, **signed}, headers=headers)
 
 
 def test_a_supervisor_conflicted_after_the_draw_is_refused_at_sign(db, client, supervised, bidders, clock):

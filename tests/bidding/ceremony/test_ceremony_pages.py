@@ -17,6 +17,7 @@ from tests.bidding.ceremony.test_ceremony import (PASSPHRASES, PRICES, _bid_all,
 from bidding.keyholders import client as holder_side
 from tests.bidding.conftest import opened_share
 from tests.bidding.submission.test_pages import login_en
+from tests.signing_helpers import page_signed
 from tests.conftest import api_headers, login
 from trading.trades.flows import TradeState
 
@@ -67,7 +68,8 @@ def _request(client, route: tuple[str, str], scene):
     if endpoint == "bidding.ceremony_answer":
         return client.post(f"{base}/objections/{scene['objection']}/answer", data={"text": "符合招标文件规定"})
     if endpoint == "bidding.ceremony_sign":
-        return client.post(f"{base}/signatures", data={"dissent": ""})
+        return client.post(f"{base}/signatures", data={"dissent": "", **page_signed(
+            client, "opening-record", trade_id=scene["trade"].id)})
     if endpoint == "bidding.ceremony_restart":
         return client.post(f"{base}/restart", data={"reason": "执行方密钥持有人未到场"})
     if endpoint == "bidding.ceremony_fail":
@@ -241,7 +243,10 @@ def test_full_opening_through_the_pages(db, client, sealed_trade, bidders, clock
     login_en(client, "supervisor")
     html = _text(client.get(base))
     assert "Sign the record" in html and 'id="dissent"' in html
-    signed = _post(client, f"{base}/signatures", data={"dissent": "第3家报价单位未当场宣读"})
+    unsigned = _post(client, f"{base}/signatures", data={"dissent": "第3家报价单位未当场宣读"})
+    assert _flashes(unsigned, "error")[0].startswith("Signed statement: is required")
+    signed = _post(client, f"{base}/signatures", data={"dissent": "第3家报价单位未当场宣读", **page_signed(
+        client, "opening-record", trade_id=trade.id, dissent="第3家报价单位未当场宣读")})
     assert _flashes(signed, "success") == ["You have signed the opening record."]
     assert "第3家报价单位未当场宣读" in signed and "You have signed this record." in signed
     assert 'id="dissent"' not in signed
