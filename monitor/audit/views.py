@@ -20,6 +20,7 @@ from monitor.audit.visibility import platform_watcher
 from trading.errors import DomainError, InvalidInput
 from trading.extensions import db
 from trading.permissions import can, permission, requires
+from trading.signing.services import key_in_force
 from trading.views_common import field_label
 
 bp = Blueprint("monitor_audit", __name__, url_prefix="/monitor/audit")
@@ -62,6 +63,7 @@ def index():
     return render_template("monitor/audit.html", size=size, root=root.hex(), checkpoints=checkpoints,
                            latest=rows[0] if rows else None, key=audit.public_key_info(),
                            may_countersign=can(current_user, "audit.countersign"),
+                           my_key=key_in_force(current_user.id),
                            may_export=can(current_user, "audit.export"))
 
 

@@ -125,9 +125,12 @@ def logged(entries: Path) -> tuple[dict[tuple[str, str], int], dict[str, tuple[i
     return acts, keys
 
 
-def check(root: Path, entries: Path, report: Report, entries_bad: bool) -> None:
-    """Check every signed act of the export; append findings to `report`."""
+def check(root: Path, entries: Path, report: Report, entries_bad: bool, pinned: list[str] | None = None) -> None:
+    """Check every signed act of the export; append findings to `report`. `pinned`: fingerprints a signer
+    knows to be all of their own keys (--signer)."""
     keys = read_keys(root / "signing-keys.json", report)
+    if pinned:
+        _check_pinned(keys, [p.strip().lower() for p in pinned], report)
     path = root / "signatures.jsonl"
     rows = []
     if path.is_file():
@@ -198,3 +201,20 @@ def _check_row(row, keys: dict, acts: dict, report: Report, entries_bad: bool) -
         report.findings.append(Finding("signature", f"{label}: {problem}"))
         return False, pair
     return True, pair
+
+
+def _check_pinned(keys: dict, pinned: list[str], report: Report) -> None:
+    """A supervisor pins their own keys: each must be published, and no other key may be listed in their name
+    (a key the platform registered for them would let it sign as them)."""
+    owners = set()
+    for fp in pinned:
+        if fp not in keys:
+            report.findings.append(Finding("signing-key", f"the pinned key {fp[:16]}… is not in signing-keys.json"))
+        else:
+            owners.add(keys[fp].get("user_id"))
+    for fp, key in keys.items():
+        if key.get("user_id") in owners and fp not in pinned:
+            report.findings.append(Finding("signing-key", f"signing-keys.json lists key {fp[:16]}… under user "
+                                                          f"{key.get('user_id')}, which was not pinned with --signer: "
+                                                          "a key that person did not make was published in their name"))
+    report.say(f"Pinned signing keys: {len(pinned)} given, of user(s) {sorted(o for o in owners if o is not None)}")

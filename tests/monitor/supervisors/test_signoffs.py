@@ -3,6 +3,7 @@ report, contract the award - by every social supervisor drawn for the trade and 
 signing or recording a dissent. Each sign-off is an audit entry. Service level and over HTTP."""
 from __future__ import annotations
 
+import base64
 from decimal import Decimal
 
 import pytest
@@ -21,6 +22,7 @@ from trading.errors import IllegalMove, InvalidInput, NotAllowed
 from trading.trades import services as trades
 from trading.trades.flows import TradeState as S
 from tests.signing_helpers import api_signed, page_signed, sign_off
+from trading.signing import statements as st
 
 GATES = [(S.OPENED, "start_evaluation", SignOffStage.OPENING_RECORD),
          (S.EVALUATING, "publicize", SignOffStage.EVALUATION_REPORT),
@@ -185,6 +187,14 @@ def test_gates_over_http_pages_and_api(db, client, users, make_trade, registry, 
     bad = client.post(f"/api/v1/trades/{trade.id}/supervision/signoffs",
                       json={"stage": "opening_record", "decision": "dissent"}, headers=headers)
     assert bad.status_code == 422 and bad.get_json()["field"] == "reason"
+    # signed with a key that is not theirs (here: a fresh one, never published): refused, nothing stored
+    good = api_signed(client, headers, "sign-off", trade_id=trade.id, stage="opening_record", decision="dissent",
+                      dissent="唱标顺序有误")
+    forged = dict(good, signature=base64.b64encode(st.sign(st.generate(), good["statement"].encode())).decode())
+    refused = client.post(f"/api/v1/trades/{trade.id}/supervision/signoffs", headers=headers,
+                          json={"stage": "opening_record", "decision": "dissent", "reason": "唱标顺序有误", **forged})
+    assert refused.status_code == 422 and refused.get_json()["field"] == "signature"
+    assert [s.user_id for s in signoffs.signoffs(trade)] == [first.id]
     response = client.post(f"/api/v1/trades/{trade.id}/supervision/signoffs",
                            json={"stage": "opening_record", "decision": "dissent", "reason": "唱标顺序有误",
                                  **api_signed(client, headers, "sign-off", trade_id=trade.id, stage="opening_record",

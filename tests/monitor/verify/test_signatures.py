@@ -120,3 +120,22 @@ def _export_copy(where, tmp_path, name):
     from tests.monitor.verify.test_verify import Export
 
     return Export(where, "", where / "platform-key.json", [])
+
+
+def test_a_key_published_in_a_supervisors_name_is_caught_by_their_pinned_fingerprint(db, runner, signed_trip,
+                                                                                     keyholding, tmp_path):
+    """The platform could register a key of its own for a supervisor (it is logged and listed, so nothing
+    else flags it); the supervisor who pins their fingerprint with --signer sees it."""
+    from trading.signing import services as signing
+
+    mine = signing.key_in_force(keyholding["supervisor"].id).fingerprint
+    where = _export(runner, tmp_path / "before")
+    assert verify_cli(where, "--key", signed_trip, "--signer", mine).returncode == 0
+    done = verify_cli(where, "--key", signed_trip, "--signer", "ab" * 32)
+    assert done.returncode == 1 and "is not in signing-keys.json" in done.stdout
+    planted = signing.register_key(keyholding["supervisor"], base64.b64encode(st.public_of(st.generate())).decode())
+    db.session.commit()
+    where = _export(runner, tmp_path / "after")
+    assert verify_cli(where, "--key", signed_trip).returncode == 0  # a logged registration: nothing else says so
+    done = verify_cli(where, "--key", signed_trip, "--signer", mine)
+    assert done.returncode == 1 and f"lists key {planted.fingerprint[:16]}" in done.stdout, done.stdout
