@@ -1,7 +1,7 @@
 """draws nobody can steer: rounds fixed before their seed, contributions committed and revealed, the order
 
 Revision ID: 0015
-Revises: 0017
+Revises: 0014
 Create Date: 2026-12-05 08:00:00.000000
 
 """
@@ -13,7 +13,7 @@ import trading.types
 
 # revision identifiers, used by Alembic.
 revision = '0015'
-down_revision = '0017'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
