@@ -224,7 +224,8 @@ def _register_monitor(app: Flask) -> None:
     from monitor.audit import api as audit_api, cli as audit_cli, log as audit, views as audit_views
     from monitor.cards import api as card_api, esupervision, views as card_views
     from monitor.live import streams as live, views as dashboard
-    from monitor.supervisors import api as supervisor_api, draws, registry, signers, signoffs, views as supervisor_views
+    from monitor.supervisors import (api as supervisor_api, draws, registry, rounds, signers, signoffs,
+                                     views as supervisor_views)
     from trading.mail import services as outbox
 
     live.configure(app)
@@ -238,7 +239,8 @@ def _register_monitor(app: Flask) -> None:
         draws.connect_listeners()
         signoffs.connect_listeners()
         signers.install()  # the ceremony counts record signatures of drawn, non-recused supervisors
-        for tick in (audit.scheduled_checkpoint, esupervision.tick, outbox.deliver_due, registry.expire_terms):
+        for tick in (audit.scheduled_checkpoint, esupervision.tick, outbox.deliver_due, registry.expire_terms,
+                     rounds.run_due):
             ticks.on_tick(tick)
         _MONITOR_CONNECTED = True
     with app.app_context():  # writes the log would not see never reach this app's database

@@ -1,7 +1,7 @@
 """ceremony exits: restart, fail, postpone and time-out of a stalled opening
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0017
 Create Date: 2026-12-05 08:00:00.000000
 
 """
@@ -13,7 +13,7 @@ import trading.types
 
 # revision identifiers, used by Alembic.
 revision = '0014'
-down_revision = '0012'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 

@@ -10,7 +10,7 @@ from bidding.ceremony.models import ShareRelease
 from monitor.supervisors.models import DrawnSupervisor
 from tests.bidding.ceremony.test_ceremony import (PASSPHRASES, PRICES, _bid_all, _complete, _release, _start,  # noqa: F401
                                                   _url, bidders, sealed_trade)
-from tests.monitor.supervisors.supervisor_helpers import pdftotext, registry  # noqa: F401
+from tests.monitor.supervisors.supervisor_helpers import pdftotext, registry, run_draw  # noqa: F401
 from tests.conftest import api_headers
 from tests.signing_helpers import api_signed
 from trading.accounts import policy
@@ -73,6 +73,7 @@ def test_a_keyholder_conflicted_later_is_refused_at_release(db, client, sealed_t
 @pytest.fixture
 def supervised(db, registry, sealed_trade, bidders):  # noqa: F811
     """The sealed trade, published while WORKS keeps a registry: one social supervisor drawn."""
+    run_draw(db, sealed_trade)  # the round fixed at publication, drawn by the tick after its commitment window
     drawn = db.session.scalars(sa.select(DrawnSupervisor).where(DrawnSupervisor.trade_id == sealed_trade.id)).all()
     assert len(drawn) == 1
     names = {u.id: name for name, u in bidders.items()}
