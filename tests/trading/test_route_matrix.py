@@ -17,6 +17,7 @@ from tests.monitor.audit import matrix_audit
 from tests.monitor.cards import matrix_cards
 from tests.monitor.live import matrix_live
 from tests.monitor.supervisors import matrix_supervisors
+from tests.trading.signing import matrix_signing
 from tests.conftest import START, api_headers, login, tender_timeline
 
 ISSUE = START + timedelta(days=1)
@@ -148,8 +149,8 @@ ROUTES = [
 #: protected routes whose caller matrix needs a sealed envelope or a ceremony; it lives in tests/bidding/
 ELSEWHERE = {("bidding_api.submit_bid", "POST"), ("bidding_api.list_bids", "GET"),
              ("bidding_api.withdraw_bid", "DELETE")} | CEREMONY_COVERED | PAGES_COVERED
-MONITOR = (matrix_audit, matrix_cards, matrix_live, matrix_supervisors)
-#: the supervision plane's routes are tested in tests/monitor/ (their matrices name them)
+MONITOR = (matrix_audit, matrix_cards, matrix_live, matrix_supervisors, matrix_signing)
+#: the supervision plane's routes are tested in tests/monitor/, the signing routes in tests/trading/signing/
 ELSEWHERE |= set().union(*(m.COVERED for m in MONITOR))
 
 #: routes anyone may call without logging in (each still has its own tests elsewhere)

@@ -21,6 +21,7 @@ from tests.bidding.conftest import PASSPHRASES, keyholding  # noqa: F401  (a fix
 from tests.conftest import START, api_headers, tender_timeline
 from trading.accounts.models import OrgKind
 from trading.accounts.roles import Role
+from tests.signing_helpers import api_signed
 
 #: distinctive names, so a leak into the log is found by a plain substring search
 BIDDERS = {"bidder": None, "bidder_x": "Zhuque Secret Bidder Construction Co.",
@@ -136,13 +137,16 @@ def run_trade(db, client, runner, users, clock, *, ceremony: bool = True, counte
             assert response.status_code == 201, response.get_json()
         response = client.post(url + "/complete", headers=headers(client, trip, "staff"))
         assert response.status_code == 200, response.get_json()
-        response = client.post(url + "/signatures", json={}, headers=headers(client, trip, "supervisor"))
+        sup = headers(client, trip, "supervisor")
+        response = client.post(url + "/signatures", headers=sup,
+                               json=api_signed(client, sup, "opening-record", trade_id=trade_id))
         assert response.status_code == 201, response.get_json()
 
     if countersign:
         cp = _db.session.scalar(sa.select(Checkpoint).order_by(Checkpoint.id.desc()).limit(1))
-        response = client.post(f"/api/v1/audit/checkpoints/{cp.id}/countersign",
-                               headers=headers(client, trip, "supervisor"))
+        sup = headers(client, trip, "supervisor")
+        response = client.post(f"/api/v1/audit/checkpoints/{cp.id}/countersign", headers=sup,
+                               json=api_signed(client, sup, "checkpoint", checkpoint_id=cp.id))
         assert response.status_code == 201, response.get_json()
 
     # the scheduled checkpoint, after AUDIT_CHECKPOINT_SECONDS

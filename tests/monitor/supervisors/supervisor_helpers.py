@@ -16,6 +16,7 @@ from monitor.audit.models import AuditEntry
 from trading.accounts.roles import Role
 from trading.trades import services as trades
 from trading.trades.flows import TradeState as S
+from tests.signing_helpers import sign_off
 
 WORKS_SOCIAL = ("social", "social2", "social3", "social4")
 #: display names that are not substrings of each other (messages name people)
@@ -56,7 +57,23 @@ def publish(db, make_trade, users, price: str = "3000000.00", **overrides):
     trades.move(trade, "approve", users["decider"])
     trades.move(trade, "publish", users["staff"])
     db.session.commit()
+    run_draw(db, trade)
     return trade
+
+
+def run_draw(db, trade) -> None:
+    """Let the trade's pending round run as the tick would: the clock moves to the end of its commitment
+    window (nobody commits) and the tick seals and draws it."""
+    from monitor.supervisors import draws, rounds
+    from trading.clock import clock, now
+
+    row = draws.pending(trade)
+    if row is None:
+        return
+    if now() < row.commit_until:
+        clock.freeze(row.commit_until)
+    rounds.run_due()
+    db.session.commit()
 
 
 def walk(db, trade, users, clock, to: S, *, sign: bool = True) -> None:
@@ -76,7 +93,7 @@ def walk(db, trade, users, clock, to: S, *, sign: bool = True) -> None:
         if sign and trade.state in gate:
             stage = gate[trade.state]
             for d in signoffs.missing(trade, stage):
-                signoffs.sign_off(d.user, trade, stage, "signed")
+                sign_off(d.user, trade, stage, "signed")
         trades.move(trade, path[trade.state], users["staff"])
         db.session.commit()
 
