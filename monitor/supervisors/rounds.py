@@ -26,7 +26,7 @@ from monitor.verify import draw as drawing
 from trading.accounts.models import User
 from trading.clock import now
 from trading.errors import IllegalMove, InvalidInput
-from trading.extensions import db
+from trading.extensions import begin_write, db
 from trading.permissions import require
 from trading.trades.models import Trade
 
@@ -34,8 +34,11 @@ HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 def _round(trade: Trade, round_no: int) -> SupervisorDraw:
+    """The round, locked against the tick sealing or drawing it meanwhile (SQLite: the write lock first)."""
+    begin_write()
     row = db.session.scalar(sa.select(SupervisorDraw).where(SupervisorDraw.trade_id == trade.id,
-                                                            SupervisorDraw.round == round_no).with_for_update())
+                                                            SupervisorDraw.round == round_no).with_for_update()
+                            .execution_options(populate_existing=True))
     if row is None:
         raise InvalidInput({"round": [_("no such round of the draw for this trade")]})
     return row
@@ -159,11 +162,16 @@ def run_due() -> int:
                sa.and_(SupervisorDraw.status == SEALED, SupervisorDraw.reveal_until <= at)))
         .order_by(SupervisorDraw.id)).all()
     for draw_id in due:
-        row = db.session.get(SupervisorDraw, draw_id)
-        if row.status == FIXED:
+        begin_write()  # a commitment or reveal racing the tick waits, then sees the round's new state
+        row = db.session.scalar(sa.select(SupervisorDraw).where(SupervisorDraw.id == draw_id).with_for_update()
+                               .execution_options(populate_existing=True))
+        if row.status == FIXED and row.commit_until <= at:
             seal(row)
-        elif row.status == SEALED:
+        elif row.status == SEALED and row.reveal_until <= at:
             execute(row)
+        else:  # a reveal drew it meanwhile
+            db.session.rollback()
+            continue
         db.session.commit()
         moved += 1
     return moved

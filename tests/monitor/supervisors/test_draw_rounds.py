@@ -164,3 +164,73 @@ def test_a_pick_no_longer_eligible_at_the_draw_steps_aside_at_once(db, users, ma
         assert d.supervisor_id == keep.id or d.recusal_kind == "ineligible"
     for replacement in entries(db, "supervisors.replacement", trade):
         assert all(s["why"] == "registry status suspended" for s in replacement["after"]["skipped"])
+
+
+# ---- races over a real HTTP server: 409 or success, never 500, and one draw ------------------------
+
+@pytest.fixture
+def server(app):
+    import threading
+
+    from werkzeug.serving import make_server
+
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd.server_port
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _race(port: int, calls: list[tuple[str, dict, dict]]) -> list[int]:
+    """POST every call at once (a barrier releases them together); the status codes, in call order."""
+    import http.client
+    import json
+    import threading
+
+    barrier, out = threading.Barrier(len(calls)), [0] * len(calls)
+
+    def post(i, path, body, headers):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        data = json.dumps(body).encode()
+        barrier.wait()
+        conn.request("POST", path, body=data, headers={**headers, "Content-Type": "application/json"})
+        out[i] = conn.getresponse().status
+        conn.close()
+
+    threads = [threading.Thread(target=post, args=(i, *c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return out
+
+
+def test_racing_commitments_and_reveals_never_fail_and_draw_once(db, client, server, users, make_trade, registry,
+                                                                  clock):  # noqa: F811
+    trade = fixed_trade(db, make_trade, users)
+    url = f"/api/v1/trades/{trade.id}/supervision/draws/1"
+    sup, social = api_headers(client, "supervisor"), api_headers(client, "social")
+    twice = _race(server, [(f"{url}/commitments", {"commitment": hashlib.sha256(A).hexdigest()}, sup)] * 2)
+    assert sorted(twice) == [201, 409], twice  # the same person twice: one stands
+    assert client.post(f"{url}/commitments", json={"commitment": hashlib.sha256(B).hexdigest()},
+                       headers=social).status_code == 201
+    clock.freeze(supervisor_draws.pending(trade).commit_until)
+    run_ticks()
+    both = _race(server, [(f"{url}/reveals", {"reveal": A.hex()}, sup), (f"{url}/reveals", {"reveal": B.hex()}, social)])
+    assert both == [201, 201], both
+    db.session.expire_all()
+    assert len(entries(db, "supervisors.draw", trade)) == 1 and len(supervisor_draws.serving(trade)) == 2
+
+
+def test_the_supervision_page_shows_a_round_waiting_for_its_seed(db, client, users, make_trade, registry,
+                                                                 clock):  # noqa: F811
+    from tests.conftest import login
+
+    trade = fixed_trade(db, make_trade, users)
+    login(client, "supervisor")
+    page = client.get(f"/monitor/trades/{trade.id}/supervision?lang=en").get_data(as_text=True)
+    assert "fixed: commitments accepted until" in page and "No draw yet." not in page
+    run_draw(db, trade)
+    page = client.get(f"/monitor/trades/{trade.id}/supervision?lang=en").get_data(as_text=True)
+    assert "replays identically" in page and "Replacements, in order" in page
