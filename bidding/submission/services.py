@@ -151,12 +151,15 @@ def submit_bid(actor: User, trade: Trade, stream: BinaryIO, content_digest: str 
             # upload waits for it (busy timeout) instead of failing to upgrade a stale read snapshot
             db.session.add(bid)
             db.session.flush()
-            earlier = db.session.scalars(sa.select(Bid).where(
-                Bid.trade_id == trade.id, Bid.organisation_id == org.id, Bid.state == BidState.SUBMITTED,
-                Bid.id != bid.id)).all()
-            for old in earlier:  # through the flush, so the audit log records each replacement
-                old.state = BidState.REPLACED
-            db.session.flush()
+            # versions go 1, 2, 3... each read from the last one stored: with none before, this
+            # version 1 (its insert did not collide) is the company's only row, nothing to replace
+            if latest is not None:
+                earlier = db.session.scalars(sa.select(Bid).where(
+                    Bid.trade_id == trade.id, Bid.organisation_id == org.id, Bid.state == BidState.SUBMITTED,
+                    Bid.id != bid.id)).all()
+                for old in earlier:  # through the flush, so the audit log records each replacement
+                    old.state = BidState.REPLACED
+                db.session.flush()
     except sa.exc.IntegrityError:  # another upload of the same company stored this version first
         winner = db.session.scalar(sa.select(Bid).where(Bid.trade_id == trade.id, Bid.organisation_id == org.id,
                                                         Bid.version == version))
