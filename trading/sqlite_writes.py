@@ -86,20 +86,18 @@ def _is_write(sql: str) -> bool:
 
 class GatedCursor(sqlite3.Cursor):
     def execute(self, sql, parameters=(), /):
-        gated = self.connection._enter(sql)
+        self.connection._enter(sql)
         try:
             return super().execute(sql, parameters)
         finally:
-            if gated:
-                self.connection._settle()
+            self.connection._settle()
 
     def executemany(self, sql, seq_of_parameters, /):
-        gated = self.connection._enter(sql)
+        self.connection._enter(sql)
         try:
             return super().executemany(sql, seq_of_parameters)
         finally:
-            if gated:
-                self.connection._settle()
+            self.connection._settle()
 
 
 class GatedConnection(sqlite3.Connection):
@@ -139,7 +137,8 @@ class GatedConnection(sqlite3.Connection):
         return self._held
 
     def _settle(self) -> None:
-        """After the first write: an autocommitted statement (no transaction left) gives the gate back."""
+        """After each statement: when no transaction is left (an autocommitted write, or `RELEASE` of a
+        savepoint that opened the transaction, which commits it) the gate goes back."""
         if self._held and not self.in_transaction:
             self._leave()
             self._sync()
