@@ -15,7 +15,7 @@ servers. Anything else keeps the thread-per-stream path (monitor/live/streams.py
 
 A client that reads slowly gets what does not fit in its socket buffer when the socket is writable
 again (epoll); one that falls LIVE_QUEUE_MAX reads behind is cut, as a queue would be. Heartbeats
-and noticing a departed client are the writer's job too. When the stream ends (lifetime, cut,
+and noticing a departed client (at once: epoll reports the hang-up) are the writer's job too. When the stream ends (lifetime, cut,
 client gone, hub stopped) its thread takes the socket back with whatever was not sent yet, sends
 that itself, and lets the server end the response.
 """
@@ -30,6 +30,8 @@ import time
 log = logging.getLogger(__name__)
 
 HEARTBEAT = b": heartbeat\n\n"
+#: what epoll reports when a client hangs up or its connection breaks
+_HANGUP = getattr(select, "EPOLLRDHUP", 0x2000) | getattr(select, "EPOLLHUP", 0x10) | getattr(select, "EPOLLERR", 0x8)
 
 
 def framing(environ: dict, sock) -> bool | None:
@@ -105,6 +107,12 @@ class Writer:
     # -- called by the hub and the streams' threads --
 
     def attach(self, outlet: Outlet) -> None:
+        with outlet.lock:  # the client hanging up is heard at once, not at the next heartbeat
+            try:
+                self.epoll.register(outlet.fd, _HANGUP)
+            except (OSError, ValueError):  # the writer stopped meanwhile (the hub stops): the stream ends
+                outlet.done.set()
+                return
         with self.lock:
             self.outlets[outlet.fd] = outlet
             if outlet.buf:
@@ -123,12 +131,11 @@ class Writer:
             outlet.detached = True
             rest = bytes(outlet.buf)
             outlet.buf.clear()
-            if outlet.watched:
-                outlet.watched = False
-                try:
-                    self.epoll.unregister(outlet.fd)
-                except OSError:
-                    pass
+            outlet.watched = False
+            try:
+                self.epoll.unregister(outlet.fd)
+            except (OSError, ValueError):  # never registered (the writer stopped first)
+                pass
         with self.lock:
             if self.outlets.get(outlet.fd) is outlet:
                 del self.outlets[outlet.fd]
@@ -166,9 +173,13 @@ class Writer:
                     if self.stopping:
                         return
                     dirty, self.dirty = self.dirty, set()
-                    for fd, _mask in ready:
+                    for fd, mask in ready:
                         outlet = self.outlets.get(fd)
-                        if outlet is not None:
+                        if outlet is None:
+                            continue
+                        if mask & _HANGUP:  # the client left: its thread ends the stream
+                            outlet.done.set()
+                        else:
                             dirty.add(outlet)
                 for fd, _mask in ready:
                     if fd == self._wake_r.fileno():
@@ -214,13 +225,13 @@ class Writer:
                     del outlet.buf[:sent]
                     outlet.wrote_at = time.monotonic()
             if outlet.buf and not outlet.watched and not outlet.done.is_set():
-                self.epoll.register(outlet.fd, select.EPOLLOUT)
+                self.epoll.modify(outlet.fd, _HANGUP | select.EPOLLOUT)
                 outlet.watched = True
             elif not outlet.buf:
                 outlet.lag = 0
                 if outlet.watched:
                     outlet.watched = False
-                    self.epoll.unregister(outlet.fd)
+                    self.epoll.modify(outlet.fd, _HANGUP)
 
     def _beat(self, now: float) -> None:
         """A heartbeat to every outlet idle for LIVE_HEARTBEAT_SECONDS; a departed client ends its stream."""
