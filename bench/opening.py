@@ -28,6 +28,7 @@ the bench itself failed (setup, not enough disk space).
 from __future__ import annotations
 
 import argparse
+import base64
 import cProfile
 import hashlib
 import io
@@ -254,9 +255,10 @@ def submit_bids(app, trade_id: int, n: int, size: int) -> tuple[list[Sealed], in
                       version=1, out=buf)
         record = Sealed(org.id, org.credit_code, price, hashlib.sha256(data).hexdigest())
         del data, plaintext
+        digest = "sha-256=:" + base64.b64encode(hashlib.sha256(buf.getvalue()).digest()).decode() + ":"
         buf.seek(0)
         clock.advance(timedelta(milliseconds=10))  # received one after another, as uploads are
-        bid = bidding.submit_bid(user, trade, buf)
+        bid = bidding.submit_bid(user, trade, buf, digest)  # with the Content-Digest every sealer sends
         db.session.commit()
         record.envelope_sha256 = bid.sha256
         total += bid.size
