@@ -1,6 +1,7 @@
 """Layered fixtures: a frozen movable clock, an app on its own real SQLite file, a client, and factories."""
 from __future__ import annotations
 
+import io
 import re
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -203,3 +204,21 @@ def write_key(path, key=None):
     path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                        serialization.NoEncryption()))
     return path
+
+
+class BodyRecorder:
+    """WSGI middleware: keeps every request body exactly as it reached the server (method, path,
+    query, body), for tests that prove what the platform never receives.
+
+    (Chromium does not show Playwright the body of a fetch() whose body is a Blob, so the
+    bodies are recorded where they arrive.)"""
+
+    def __init__(self, app):
+        self.app, self.seen = app, []
+
+    def __call__(self, environ, start_response):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        self.seen.append((environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), body))
+        return self.app(environ, start_response)

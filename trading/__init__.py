@@ -103,6 +103,8 @@ def _register_models() -> None:
     import trading.mail.models  # noqa: F401
     import trading.rules.days  # noqa: F401
     import trading.platform_keys.models  # noqa: F401
+    import trading.signing.models  # noqa: F401
+    import trading.signing.permissions  # noqa: F401
     import trading.trades.models  # noqa: F401
     import trading.trades.permissions  # noqa: F401
     import bidding.keyholders.models  # noqa: F401
@@ -155,6 +157,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(workspace_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never cookies
+    from trading.signing.api import bp as signing_api_bp
+    from trading.signing.views import bp as signing_bp
+
+    app.register_blueprint(signing_bp)
+    app.register_blueprint(signing_api_bp)
+    csrf.exempt(signing_api_bp)
 
     # bidding's sub-packages attach their pages and API routes to two shared blueprints (so the
     # endpoint names stay bidding.* and bidding_api.*); importing each module registers its routes,
@@ -245,6 +253,7 @@ def _register_monitor(app: Flask) -> None:
         ("monitor.dashboard", _l("Supervision"), "monitor.dashboard"),
         ("cards.card_list", _l("Cards"), "cards.list"),
         ("supervisors.mine", _l("My supervision"), "supervisors.mine"),
+        ("signing.keys", _l("My signing key"), "signing.register"),
     ])
 
 

@@ -51,6 +51,9 @@ class Config:
     # than the grace period, by the tick (at most every BLOB_SWEEP_EVERY_SECONDS) or `flask blobs sweep`.
     BLOB_SWEEP_GRACE_SECONDS = 6 * 3600.0
     BLOB_SWEEP_EVERY_SECONDS = 3600.0
+    # PBKDF2-HMAC-SHA256 iterations a keyholder's machine wraps a personal key with, and the fewest
+    # the platform accepts (docs/key-custody.md)
+    PERSONAL_KEY_ITERATIONS = 600_000
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None
@@ -132,7 +135,8 @@ class TestConfig(Config):
     SERVER_NAME = None
     # Real Argon2id, at a cost that keeps a suite creating hundreds of users fast.
     PASSWORD_HASH_PARAMS = {"time_cost": 1, "memory_cost": 8 * 1024, "parallelism": 1}
-    PERSONAL_KEY_ARGON2 = {"memory_kib": 8 * 1024, "iterations": 1, "lanes": 1}
+    # Real PBKDF2 for personal keys, cheap enough for a suite that enrols keyholders in most tests
+    PERSONAL_KEY_ITERATIONS = 1_000
 
 
 def check_config(config: dict) -> None:
@@ -144,6 +148,8 @@ def check_config(config: dict) -> None:
             raise ConfigError("production SECRET_KEY must be at least 32 characters")
         if config.get("SANDBOX_ENABLED"):
             raise ConfigError("production config refuses sandbox trades (SANDBOX_ENABLED)")
+        if int(config.get("PERSONAL_KEY_ITERATIONS", 600_000)) < 600_000:
+            raise ConfigError("production PERSONAL_KEY_ITERATIONS must be at least 600000 (PBKDF2-HMAC-SHA256)")
         from trading.platform_keys.services import check_configured
 
         check_configured(config)

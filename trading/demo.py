@@ -1,11 +1,15 @@
 """Demo data: the five centres, a user for every role, organisations, trades in several stages."""
 from __future__ import annotations
 
+import base64
+
 import io
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import sqlalchemy as sa
+from flask import current_app
 
 from trading.accounts.models import Organisation, OrgKind, User
 from trading.accounts.roles import Role
@@ -126,15 +130,49 @@ def _demo_social_supervisors(centres, users) -> None:
                                  "应当保守秘密、遇利害关系主动回避、对签署意见负责。"})
 
 
+#: supervisors given a signing key by the demo; its private half is written where the demo's users can
+#: load it into their browser ("My signing key" > Load a backup file) or sign with python -m trading.signing
+DEMO_SIGNERS = ("supervisor", "social", "social2")
+
+
+def demo_key_dir() -> Path:
+    return Path(current_app.instance_path) / "demo-signing-keys"
+
+
+def _demo_signing_keys(users) -> dict:
+    """Each demo supervisor's key, made as `python -m trading.signing keygen` makes it (on their machine, in
+    real life: the platform only ever receives the public half) and published."""
+    from trading.signing import services as signing, statements as st
+
+    keys = {}
+    out = demo_key_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    for name in DEMO_SIGNERS:
+        key = st.generate()
+        signing.register_key(users[name], base64.b64encode(st.public_of(key)).decode(), label="demo")
+        path = out / f"{name}.pem"
+        path.write_bytes(st.private_pem(key))
+        path.chmod(0o600)
+        keys[name] = key
+    db.session.commit()
+    return keys
+
+
 def _demo_supervision(users) -> None:
-    """A signed checkpoint countersigned by the administrative supervisor, and one round of e-supervision."""
+    """A signed checkpoint countersigned by the administrative supervisor with their own key, and one round of
+    e-supervision."""
     from monitor.audit import log as audit
     from monitor.audit import services
     from monitor.ticks import run_ticks
+    from trading.signing import services as signing, statements as st
 
+    keys = _demo_signing_keys(users)
     with audit.acting_as(users["supervisor"]):
         checkpoint = audit.sign_checkpoint("demo")
-        services.countersign(users["supervisor"], checkpoint)
+        db.session.commit()
+        statement = signing.issue(users["supervisor"], "checkpoint", {"checkpoint_id": checkpoint.id})
+        services.countersign(users["supervisor"], checkpoint, statement.decode("utf-8"),
+                             st.sign(keys["supervisor"], statement))
         db.session.commit()
     run_ticks()
     db.session.commit()
@@ -220,12 +258,17 @@ def _demo_trades(centres, orgs, users) -> None:
 def _publish_with_demo_keyholders(trade, users) -> None:
     """Sealed-bid trades need enrolled keyholders before approval; approval then makes the opening key.
 
-    The demo is composition-level code (like the app factory), so it may use the bidding package."""
-    from bidding.keyholders import services as bidding
+    The demo is composition-level code (like the app factory), so it may use the bidding package. Its
+    keyholders' keys are made by the keyholder's-side code (what the browser and the offline tool do),
+    and the platform receives only the public and wrapped keys, as for real keyholders."""
+    from flask import current_app
+
+    from bidding.keyholders import client, services as bidding
 
     for name in DEMO_KEYHOLDERS:
         if bidding.active_personal_key(users[name].id) is None:
-            bidding.enrol_personal_key(users[name], DEMO_PASSPHRASE)
+            made = client.enrol(DEMO_PASSPHRASE, current_app.config["PERSONAL_KEY_ITERATIONS"])
+            bidding.enrol_personal_key(users[name], made.public_key, made.wrapped_key)
     bidding.publish_sealed_tender(trade, clerk=users["staff.works"], decider=users["decider"],
                                   executing=[users["staff.works"], users["staff.works2"]],
                                   supervising=[users["supervisor"]])
@@ -238,6 +281,8 @@ def bidding_doc(trade):
 
 
 def print_logins(echo) -> None:
+    echo(f"Signing keys of {', '.join(DEMO_SIGNERS)}: {demo_key_dir()}/<username>.pem (load one on the page "
+         "\"My signing key\", or sign with python -m trading.signing sign --key FILE)")
     echo(f"Keyholders of the works tenders: {', '.join(DEMO_KEYHOLDERS)} (personal-key passphrase: "
          f"{DEMO_PASSPHRASE})")
     echo("Demo logins (username / role / centre):")

@@ -28,3 +28,19 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+
+
+def begin_write() -> None:
+    """Open the session's write transaction now, so that a `begin_nested()` that follows nests in it.
+
+    Python's sqlite3 driver opens a transaction only before an INSERT, UPDATE or DELETE. A SAVEPOINT
+    issued before any of those starts a transaction of its own, and releasing it COMMITS: the rows
+    of a savepoint that comes first in a request would be visible (and durable) before the request
+    ends, e.g. a bid row before its receipt is written. On SQLite this takes the write lock with
+    BEGIN IMMEDIATE (waiting for it as an INSERT would); other databases need nothing."""
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    dbapi_conn = connection.connection.dbapi_connection
+    if not dbapi_conn.in_transaction:
+        dbapi_conn.execute("BEGIN IMMEDIATE")

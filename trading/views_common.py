@@ -62,6 +62,7 @@ OTHER_FIELD_LABELS = {
     "credit_code": _l("unified social credit code"), "name": _l("name"), "day": _l("date"), "kind": _l("kind"),
     "document": _l("document"), "password": _l("password"), "_schema": _l("request"), "envelope": _l("envelope"),
     "passphrase": _l("passphrase"), "execute": _l("executing keyholders"), "supervise": _l("supervising keyholders"),
+    "statement": _l("signed statement"), "signature": _l("signature"),
 }
 
 

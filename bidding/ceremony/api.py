@@ -1,6 +1,7 @@
 """Opening-ceremony API routes (registered on the sealed-bid API blueprint)."""
 from __future__ import annotations
 
+import base64
 from datetime import datetime
 
 from flask import Response, abort, jsonify
@@ -10,22 +11,24 @@ from marshmallow import Schema, fields, validate
 from bidding.blueprints import api_bp as bp
 from bidding.ceremony import services
 from bidding.ceremony.models import Objection
+from bidding.keyholders.schemas import ReleaseSchema, SealedShareSchema, hex_bytes
+from bidding.keyholders.services import refuse_passphrase
 from trading.api import json_body as _json, trade_or_404 as _trade
 from trading.api.openapi import doc
 from trading.extensions import db
 from trading.permissions import require
 from trading.schemas import LoadSchema, field
-
-
-class ReleaseSchema(LoadSchema):
-    passphrase = field(fields.String, required=True, load_only=True, validate=validate.Length(max=1024))
+from trading.signing.schemas import SignedFieldsSchema
 
 
 class TextSchema(LoadSchema):
     text = field(fields.String, required=True, validate=validate.Length(min=1, max=services.MAX_TEXT))
 
 
-class SignSchema(LoadSchema):
+class SignSchema(SignedFieldsSchema):
+    """The dissent, and the statement (POST /api/v1/signing/statements, kind opening-record) with the
+    supervisor's own signature over it."""
+
     dissent = field(fields.String, allow_none=True, load_default=None, validate=validate.Length(max=services.MAX_TEXT))
 
 
@@ -66,6 +69,10 @@ class SignatureSchema(Schema):
     record_sha256 = fields.String()
     signed_at = fields.AwareDateTime()
     dissent = fields.String(allow_none=True)
+    statement = fields.String(allow_none=True, metadata={"description": "the exact statement signed"})
+    signature = fields.Function(lambda s: base64.b64encode(s.signature).decode() if s.signature else None,
+                                metadata={"description": "ECDSA P-256 r || s over the statement, base64"})
+    key_fingerprint = fields.String(allow_none=True)
 
 
 class OpeningRecordSchema(Schema):
@@ -109,14 +116,27 @@ def get_ceremony(trade_id: int):
     return _state(trade)
 
 
+@bp.get("/trades/<int:trade_id>/ceremony/share")
+@doc("Your sealed share, its context and your wrapped key, for your own machine to open (keyholders, "
+     "once the opening has started)", None, SealedShareSchema)
+def get_sealed_share(trade_id: int):
+    trade = _trade(trade_id)
+    require("ceremony.release", trade)
+    response = jsonify(SealedShareSchema().dump(services.sealed_share_for(current_user, trade)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.post("/trades/<int:trade_id>/ceremony/shares")
-@doc("Release your share of the opening key with your passphrase (keyholders)", ReleaseSchema,
-     ReleaseOutSchema, 201)
+@doc("Release your share of the opening key: the share your own machine opened (keyholders; a request "
+     "with a passphrase is 410)", ReleaseSchema, ReleaseOutSchema, 201)
 def release_share(trade_id: int):
     trade = _trade(trade_id)
     require("ceremony.release", trade)
-    data = ReleaseSchema().load(_json())
-    row = services.release_share(current_user, trade, data["passphrase"])
+    body = _json()
+    refuse_passphrase(body)
+    data = ReleaseSchema().load(body)
+    row = services.release_share(current_user, trade, hex_bytes(data["share"]))
     db.session.commit()
     return jsonify(ReleaseOutSchema().dump(row)), 201
 
@@ -162,7 +182,7 @@ def sign_record(trade_id: int):
     trade = _trade(trade_id)
     require("ceremony.sign", trade)
     data = SignSchema().load(_json())
-    row = services.sign_record(current_user, trade, data.get("dissent"))
+    row = services.sign_record(current_user, trade, data.get("dissent"), data.get("statement"), data.get("signature"))
     db.session.commit()
     return jsonify(SignatureSchema().dump(row)), 201
 

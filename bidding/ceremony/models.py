@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from trading.clock import now
 from trading.extensions import db
+from trading.signing.models import SignedAct
 from trading.types import Money, UTCDateTime
 
 
@@ -126,7 +127,7 @@ class Objection(db.Model):
     answered_by = relationship("User", foreign_keys=[answered_by_id])
 
 
-class RecordSignature(db.Model):
+class RecordSignature(SignedAct, db.Model):
     """A supervisor's signature on the opening record (the hash they signed), with any dissent."""
 
     __tablename__ = "record_signatures"

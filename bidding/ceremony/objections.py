@@ -10,9 +10,10 @@ from bidding.ceremony.state import _text, ceremony_of, record_signed
 from trading.accounts import policy
 from trading.accounts.models import User
 from trading.clock import now
-from trading.errors import IllegalMove
+from trading.errors import IllegalMove, InvalidInput
 from trading.extensions import db
 from trading.permissions import require
+from trading.signing.services import STATEMENTS, Expected, accept
 from trading.trades.models import Trade
 
 
@@ -41,18 +42,42 @@ def answer_objection(staff: User, objection: Objection, text: str) -> Objection:
     return objection
 
 
-def sign_record(actor: User, trade: Trade, dissent: str | None = None) -> RecordSignature:
-    """A supervisor signs the record's SHA-256, with their dissent if they have one."""
+def _record_expectation(actor: User, trade: Trade, dissent: str | None) -> Expected:
+    """What a supervisor's signature on the record says: this trade, this record's SHA-256, their dissent."""
     require("ceremony.sign", trade, user=actor)
     ceremony = ceremony_of(trade)
     if ceremony is None or ceremony.record_sha256 is None:
         raise IllegalMove(_("There is no opening record to sign yet."), code="no_record")
+    dissent = _text(dissent, "dissent", required=False)
+    return Expected({"trade": trade.ref, "trade_id": trade.id, "record_sha256": ceremony.record_sha256},
+                    "dissent" if dissent else "signed", dissent)
+
+
+def record_statement(actor: User, params: dict) -> Expected:
+    """trading.signing.STATEMENTS["opening-record"]: the statement a supervisor signs for the record."""
+    trade = db.session.get(Trade, params.get("trade_id") or 0)
+    if trade is None:
+        raise InvalidInput({"trade_id": [_("is not a trade")]})
+    dissent = None if params.get("decision") == "signed" else params.get("dissent")  # the sign-off page's form
+    return _record_expectation(actor, trade, dissent)
+
+
+STATEMENTS["opening-record"] = record_statement
+
+
+def sign_record(actor: User, trade: Trade, dissent: str | None = None, statement: str | None = None,
+                signature=None) -> RecordSignature:
+    """A supervisor signs the record's SHA-256, with their dissent if they have one: with their own key,
+    over the statement the platform issued (trading.signing), checked against their published key."""
+    expected = _record_expectation(actor, trade, dissent)
+    ceremony = ceremony_of(trade)
     policy.join(actor, trade, "supervisor")  # a supervisor tied to a bidder may not sign
     if db.session.scalar(sa.select(RecordSignature).where(RecordSignature.ceremony_id == ceremony.id,
                                                           RecordSignature.user_id == actor.id)):
         raise IllegalMove(_("You have already signed this record."), code="already_signed")
+    signed = accept(actor, "opening-record", expected, statement, signature)
     row = RecordSignature(ceremony=ceremony, user_id=actor.id, record_sha256=ceremony.record_sha256,
-                          signed_at=now(), dissent=_text(dissent, "dissent", required=False))
+                          signed_at=now(), dissent=expected.dissent, **signed.as_columns())
     db.session.add(row)
     db.session.flush()
     record_signed.send(trade, signature=row, actor=actor)

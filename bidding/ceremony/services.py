@@ -14,7 +14,8 @@ from bidding.ceremony.models import OpeningCeremony
 from bidding.ceremony.objections import answer_objection, lodge_objection, sign_record  # noqa: F401
 from bidding.ceremony.opening import complete_ceremony, opening_record  # noqa: F401
 from bidding.ceremony.permissions import keyholder_of  # noqa: F401
-from bidding.ceremony.shares import held_keyholders, on_trade_moved, release_share, wipe_shares  # noqa: F401
+from bidding.ceremony.shares import (held_keyholders, on_trade_moved, release_share, sealed_share_for,  # noqa: F401
+                                     wipe_shares)
 from bidding.ceremony.state import (MAX_TEXT, _closed_at_deadline, _when, ceremony_completed, ceremony_of,  # noqa: F401
                                     record_signed)
 from bidding.keyholders.models import Side

@@ -8,8 +8,8 @@ and the held copies are erased in the transaction that opens the bids.
 """
 from __future__ import annotations
 
+import hmac
 import os
-from datetime import timedelta
 
 import sqlalchemy as sa
 from cryptography.exceptions import InvalidTag
@@ -25,8 +25,7 @@ from bidding.ceremony.state import _closed_at_deadline, ceremony_of
 from bidding.keyholders import keys
 from bidding.keyholders.models import PersonalKey, SealedShare
 from bidding.keyholders.services import opening_key, share_context
-from trading.accounts.models import LoginAttempt, User
-from trading.accounts.services import Throttled
+from trading.accounts.models import User
 from trading.clock import now
 from trading.errors import IllegalMove, InvalidInput
 from trading.extensions import db
@@ -93,66 +92,74 @@ def on_trade_moved(trade: Trade, new_state=None, **_kw) -> None:
             wipe_shares(ceremony.id)
 
 
-def _passphrase_throttle(actor: User, trade: Trade) -> None:
-    """A keyholder's session may not guess passphrases: after LOGIN_MAX_FAILURES wrong ones within
-    LOGIN_WINDOW_SECONDS the release is refused for the rest of the window."""
-    window = now() - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
-    failures = db.session.scalar(sa.select(sa.func.count()).select_from(LoginAttempt).where(
-        LoginAttempt.username == f"passphrase:{actor.id}"[:64], LoginAttempt.remote_addr == f"trade:{trade.id}",
-        LoginAttempt.at >= window)) or 0
-    if failures >= current_app.config["LOGIN_MAX_FAILURES"]:
-        raise Throttled(_("Too many wrong passphrases. Try again in %(m)d minutes.",
-                          m=current_app.config["LOGIN_WINDOW_SECONDS"] // 60))
-
-
-def release_share(actor: User, trade: Trade, passphrase: str) -> ShareRelease:
-    """A keyholder unlocks their personal key and opens their share, held (sealed) until the bids open.
-
-    Allowed only once the ceremony has started, which itself is refused before the opening time:
-    no share exists outside its holder's passphrase before the legal moment of opening.
-    """
+def _releasable(actor: User, trade: Trade):
+    """The keyholder and their sealed share, once the ceremony has started (never before the opening
+    time) and until the bids are opened; otherwise a clear refusal."""
     require("ceremony.release", trade, user=actor)
     holder = keyholder_of(actor, trade)
     _closed_at_deadline(trade)
-    started = ceremony_of(trade)
-    if (trade.state is not TradeState.OPENING or started is None or started.started_at is None
+    ceremony = ceremony_of(trade)
+    if (trade.state is not TradeState.OPENING or ceremony is None or ceremony.started_at is None
             or trade.opening_at is None or now() < trade.opening_at):
         raise IllegalMove(_("Shares are released once the opening has started and until the bids are opened."),
                           code="not_releasable")
+    if ceremony.finished_at is not None:
+        raise IllegalMove(_("The bids have already been opened."), code="finished")
     key = opening_key(trade)
     sealed = key and db.session.scalar(sa.select(SealedShare).where(SealedShare.opening_key_id == key.id,
                                                                     SealedShare.keyholder_id == holder.id))
     if sealed is None:
         raise IllegalMove(_("No share of this trade's opening key was sealed to you."), code="no_share")
-    ceremony = ceremony_of(trade)
-    if ceremony is None:
-        ceremony = OpeningCeremony(trade_id=trade.id, created_at=now())
-        db.session.add(ceremony)
-        db.session.flush()
-    if ceremony.finished_at is not None:
-        raise IllegalMove(_("The bids have already been opened."), code="finished")
+    personal = db.session.get(PersonalKey, sealed.personal_key_id)  # the key it was sealed to
+    if sealed.holder_fingerprint and keys.personal_fingerprint(personal.public_key) != sealed.holder_fingerprint:
+        raise IllegalMove(_("The personal key on record is not the one your share was sealed to and whose "
+                            "fingerprint the notice published: the share is not handed out. Tell the "
+                            "supervisors."), code="key_swapped")
+    return holder, ceremony, key, sealed, personal
+
+
+def sealed_share_for(actor: User, trade: Trade) -> dict:
+    """What the keyholder's machine needs to open its share: the sealed share, the context it was
+    sealed for, the public key (and fingerprint, as published) it was sealed to, and the wrapped
+    private key if the holder keeps it here. Nothing in it opens without the holder's passphrase."""
+    holder, _ceremony, key, sealed, personal = _releasable(actor, trade)
+    return {"trade_ref": trade.ref, "side": holder.side.value, "opening_key_fingerprint": key.fingerprint,
+            "context": share_context(trade, holder).decode(), "sealed_share": sealed.sealed.hex(),
+            "holder_public_key": personal.public_key.hex(),
+            "holder_fingerprint": keys.personal_fingerprint(personal.public_key),
+            "wrapped_key": personal.protected_key.hex() if personal.protected_key else None,
+            "key_origin": personal.origin.value}
+
+
+def _share_from(raw: bytes, trade: Trade, holder, key, sealed: SealedShare) -> keys.KeyShare:
+    """The released bytes as a share of this trade's key, this holder's side, and (where a commitment
+    was stored when it was sealed) exactly the share sealed to this holder: never someone else's
+    share or a made-up point."""
+    try:
+        share = keys.KeyShare.from_bytes(raw)
+    except (keys.KeyCustodyError, ValueError):
+        raise InvalidInput({"share": [_("is not an opening-key share (PRKS version 1, 72 bytes)")]}) from None
+    if share.key_fingerprint.hex() != key.fingerprint:
+        raise InvalidInput({"share": [_("belongs to another trade's opening key")]})
+    if share.side != holder.side.value:
+        raise InvalidInput({"share": [_("is a share of the other side of the key")]})
+    if sealed.commitment is not None and not hmac.compare_digest(
+            keys.share_commitment(share, share_context(trade, holder)), sealed.commitment):
+        raise InvalidInput({"share": [_("is not the share sealed to you for this trade")]})
+    return share
+
+
+def release_share(actor: User, trade: Trade, share_bytes: bytes) -> ShareRelease:
+    """A keyholder's machine opened their share and sends it; it is checked against the commitment
+    stored when it was sealed and held (sealed) until the bids open.
+
+    Allowed only once the ceremony has started, which itself is refused before the opening time.
+    The platform never sees the passphrase or the personal private key (docs/key-custody.md).
+    """
+    holder, ceremony, key, sealed, _personal = _releasable(actor, trade)
     if holder.id in held_keyholders(ceremony.id):
         raise IllegalMove(_("You have already released your share."), code="already_released")
-    personal = db.session.get(PersonalKey, sealed.personal_key_id)  # the key it was sealed to
-    _passphrase_throttle(actor, trade)
-    try:
-        unlocked = keys.unlock_personal_key(personal.protected_key, passphrase or "")
-    except keys.WrongPassphrase:
-        # kept even though the request fails: guesses are counted across requests and workers
-        db.session.rollback()
-        db.session.add(LoginAttempt(username=f"passphrase:{actor.id}"[:64], remote_addr=f"trade:{trade.id}",
-                                    at=now()))
-        db.session.commit()
-        raise InvalidInput({"passphrase": [_("this passphrase does not unlock your personal key")]}) from None
-    try:
-        share = keys.open_share(sealed.sealed, unlocked, share_context(trade, holder))
-    except keys.KeyCustodyError as exc:
-        raise IllegalMove(_("Your share cannot be opened (%(code)s); please contact the centre.", code=exc.code),
-                          code=exc.code) from None
-    finally:
-        del unlocked
-    if share.side != holder.side.value or share.key_fingerprint.hex() != key.fingerprint:
-        raise IllegalMove(_("Your share belongs to another key or side."), code="share_mismatch")
+    share = _share_from(bytes(share_bytes), trade, holder, key, sealed)
     row = db.session.scalar(sa.select(ShareRelease).where(ShareRelease.ceremony_id == ceremony.id,
                                                           ShareRelease.keyholder_id == holder.id))
     if row is None:

@@ -13,6 +13,7 @@ from bidding.ceremony import services as ceremony_services
 from bidding.ceremony.models import EntryStatus, Objection
 from bidding.keyholders import services
 from bidding.keyholders.models import Side
+from bidding.keyholders.services import refuse_passphrase
 from trading.clock import now
 from trading.errors import DomainError, InvalidInput
 from trading.extensions import db
@@ -56,7 +57,8 @@ def _ceremony_money(price: str | None) -> str:
 def _ceremony_flash_error(exc: DomainError) -> None:
     errors = exc.errors if isinstance(exc, InvalidInput) else None
     if errors:
-        labels = {"passphrase": _("Passphrase"), "text": _("Text"), "dissent": _("Dissent")}
+        labels = {"share": _("Share"), "text": _("Text"), "dissent": _("Dissent"),
+                  "statement": _("Signed statement"), "signature": _("Signature")}
         for name, messages in errors.items():
             flash(_("%(field)s: %(message)s", field=labels.get(name, name), message="; ".join(map(str, messages))),
                   "error")
@@ -91,9 +93,12 @@ def ceremony_page(trade_id: int, obj: Trade):
     holder = ceremony_services.keyholder_of(current_user, trade)
     cer = ceremony_services.ceremony_of(trade)
     signed = bool(cer and any(s.user_id == current_user.id for s in cer.signatures))
+    key = services.opening_key(trade)
+    holder_fp = next((s.holder_fingerprint for s in key.shares if s.keyholder_id == holder.id), None) \
+        if key is not None and holder is not None else None
     return render_template(
         "bidding/ceremony.html", trade=trade, state=state, phase=_ceremony_phase(state), now=now(),
-        key=services.opening_key(trade), holder=holder, signed=signed, labels=_ceremony_labels(),
+        key=key, holder=holder, holder_fp=holder_fp, signed=signed, labels=_ceremony_labels(),
         when=_ceremony_when, money=_ceremony_money,
         may={"run": can(current_user, "ceremony.run", trade), "release": holder is not None,
              "object": can(current_user, "ceremony.object", trade),
@@ -122,17 +127,36 @@ def ceremony_start(trade_id: int, obj: Trade):
                             _("The opening has started. The keyholders may now release their shares."))
 
 
+@bp.route("/trades/<int:trade_id>/ceremony/share")
+@login_required
+@requires("ceremony.release", load=load_trade)
+def ceremony_share(trade_id: int, obj: Trade):
+    """The keyholder's sealed share for the page script to open in the browser (session + same
+    permission): the same body as GET /api/v1/trades/<id>/ceremony/share."""
+    from bidding.ceremony.api import get_sealed_share
+
+    return get_sealed_share(trade_id)
+
+
 @bp.route("/trades/<int:trade_id>/ceremony/shares", methods=["POST"])
 @login_required
 @requires("ceremony.release", load=load_trade)
 def ceremony_release(trade_id: int, obj: Trade):
-    passphrase = request.form.get("passphrase", "")
-    if len(passphrase) > 1024:
-        flash(_("%(field)s: %(message)s", field=_("Passphrase"),
-                message=_("this passphrase does not unlock your personal key")), "error")
-        return _back(obj, "release")
-    return _ceremony_action(obj, lambda: ceremony_services.release_share(current_user, obj, passphrase),
-                            _("Your share is released."), "release")
+    """The share the page script opened in the browser (the passphrase field has no name: it is never
+    posted); a form that still carries a passphrase is turned away unread."""
+    share = request.form.get("share", "").strip()
+
+    def release():
+        refuse_passphrase(request.form)
+        try:
+            raw = bytes.fromhex(share) if share else None
+        except ValueError:
+            raw = None
+        if not raw or len(raw) > 512:
+            raise InvalidInput({"share": [_("is not an opening-key share (PRKS version 1, 72 bytes)")]})
+        ceremony_services.release_share(current_user, obj, raw)
+
+    return _ceremony_action(obj, release, _("Your share is released."), "release")
 
 
 @bp.route("/trades/<int:trade_id>/ceremony/complete", methods=["POST"])
@@ -169,5 +193,7 @@ def ceremony_answer(trade_id: int, objection_id: int, obj: Trade):
 @requires("ceremony.sign", load=load_trade)
 def ceremony_sign(trade_id: int, obj: Trade):
     dissent = request.form.get("dissent") or None
-    return _ceremony_action(obj, lambda: ceremony_services.sign_record(current_user, obj, dissent),
+    statement, signature = request.form.get("statement"), request.form.get("signature")
+    return _ceremony_action(obj, lambda: ceremony_services.sign_record(current_user, obj, dissent, statement,
+                                                                       signature),
                             _("You have signed the opening record."), "signatures")

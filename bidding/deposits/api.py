@@ -17,12 +17,13 @@ api_bp.after_request(no_store)
 
 
 @api_bp.get("/trades/<int:trade_id>/deposits")
-@doc("The trade's bid-security deposits (staff, supervisors, deciders of the centre)", None,
+@doc("The trade's bid-security deposits (staff, supervisors, deciders of the centre; before the opening "
+     "only the tenderer and executing staff see which company paid, others a pseudonym)", None,
      DepositSchema(many=True))
 def list_deposits(trade_id: int):
     trade = trade_or_404(trade_id)
     require("deposits.view", trade)
-    return jsonify(DepositSchema(many=True).dump(services.deposits_of(trade)))
+    return jsonify(DepositSchema(many=True).dump(services.deposits_for(current_user, trade)))
 
 
 @api_bp.post("/trades/<int:trade_id>/deposits")
@@ -34,7 +35,7 @@ def record_deposit_api(trade_id: int):
     deposit = services.record_deposit(current_user, trade, data["organisation_id"], data["amount"], data["paid_at"],
                              data["note"])
     db.session.commit()
-    return jsonify(DepositSchema().dump(deposit)), 201
+    return jsonify(DepositSchema().dump(services.shown(current_user, [deposit], trade)[0])), 201
 
 
 @api_bp.post("/trades/<int:trade_id>/deposits/<int:deposit_id>/settle")
@@ -48,4 +49,4 @@ def settle_deposit_api(trade_id: int, deposit_id: int):
     data = DepositSettleSchema().load(json_body())
     services.settle_deposit(current_user, deposit, data["how"], data["note"])
     db.session.commit()
-    return jsonify(DepositSchema().dump(deposit))
+    return jsonify(DepositSchema().dump(services.shown(current_user, [deposit], trade)[0]))

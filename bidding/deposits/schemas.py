@@ -20,10 +20,13 @@ class DepositSettleSchema(LoadSchema):
 
 
 class DepositSchema(Schema):
+    """A deposit as its viewer may see it (bidding.deposits.services.DepositView): before the opening
+    only the tenderer and the executing staff learn which company paid; others read a pseudonym."""
+
     id = fields.Integer()
     trade_id = fields.Integer()
-    organisation_id = fields.Integer()
-    organisation = fields.Function(lambda d: d.organisation.name)
+    organisation_id = fields.Integer(allow_none=True)
+    organisation = fields.String()
     amount = fields.Decimal(as_string=True)
     paid_at = fields.AwareDateTime()
     refunded_at = fields.AwareDateTime(allow_none=True)

@@ -6,13 +6,16 @@ listens. Amounts are exact (Decimal) and may not exceed the trade's stated bid s
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from blinker import Namespace
 from flask_babel import gettext as _
 
 import bidding.deposits.permissions  # noqa: F401  (registers deposits.view and deposits.manage)
+from bidding.bidders import Naming
 from bidding.deposits.models import MAX_NOTE, BidDeposit
 from trading.accounts.models import Organisation, OrgKind
 from trading.clock import now
@@ -30,6 +33,42 @@ deposit_changed = _signals.signal("deposit-changed")
 def deposits_of(trade: Trade) -> list[BidDeposit]:
     return list(db.session.scalars(sa.select(BidDeposit).where(BidDeposit.trade_id == trade.id)
                                    .order_by(BidDeposit.id)))
+
+
+@dataclass(frozen=True)
+class DepositView:
+    """A deposit as one viewer may see it. Who paid is as confidential as who bid (bidding.bidders):
+    the company is named, or a pseudonym with no id; the staff's note, which may name it, goes with
+    the name."""
+
+    id: int
+    trade_id: int
+    organisation_id: int | None
+    organisation: str
+    amount: Decimal
+    paid_at: datetime
+    refunded_at: datetime | None
+    retained_at: datetime | None
+    note: str | None
+
+    @property
+    def settled_at(self) -> datetime | None:
+        return self.refunded_at or self.retained_at
+
+
+def shown(viewer, deposits: list[BidDeposit], trade: Trade) -> list[DepositView]:
+    naming = Naming(viewer, trade)
+    out = []
+    for d in deposits:
+        named = naming.may_name(d.organisation_id)
+        out.append(DepositView(d.id, d.trade_id, d.organisation_id if named else None, naming.label(d.organisation),
+                               d.amount, d.paid_at, d.refunded_at, d.retained_at, d.note if named else None))
+    return out
+
+
+def deposits_for(viewer, trade: Trade) -> list[DepositView]:
+    """The trade's deposits as `viewer` may see them (names or pseudonyms)."""
+    return shown(viewer, deposits_of(trade), trade)
 
 
 def record_deposit(actor, trade: Trade, organisation_id: int, amount, paid_at: datetime | None = None,

@@ -43,7 +43,7 @@ def deposits_page(trade_id: int, obj: Trade):
             except InvalidInput as exc:
                 db.session.rollback()
                 errors = exc.errors
-    return render_template("bidding/deposits.html", trade=trade, deposits=services.deposits_of(trade),
+    return render_template("bidding/deposits.html", trade=trade, deposits=services.deposits_for(current_user, trade),
                            bidders=services.bidder_companies(),
                            errors=errors, values=values), (422 if errors else 200)
 
@@ -57,5 +57,6 @@ def settle_page(trade_id: int, deposit_id: int, obj: Trade):
         abort(404)
     services.settle_deposit(current_user, deposit, request.form.get("how", ""), request.form.get("note"))
     db.session.commit()
-    flash(_("Deposit of %(org)s settled.", org=deposit.organisation.name), "success")
+    flash(_("Deposit of %(org)s settled.", org=services.shown(current_user, [deposit], obj)[0].organisation),
+          "success")
     return redirect(url_for("deposits.deposits_page", trade_id=obj.id))

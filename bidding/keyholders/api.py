@@ -7,7 +7,7 @@ from flask_login import current_user
 from bidding.blueprints import api_bp as bp, authenticated as _authenticated
 from bidding.keyholders import services
 from bidding.keyholders.schemas import (AppointKeyholdersSchema, EnrolSchema, KeyholderSchema, OpeningKeySchema,
-                                        PersonalKeySchema)
+                                        PersonalKeySchema, hex_bytes)
 from trading.api import json_body as _json, trade_or_404 as _trade
 from trading.api.openapi import doc
 from trading.extensions import db
@@ -35,12 +35,16 @@ def list_keyholders(trade_id: int):
 
 
 @bp.post("/me/personal-key")
-@doc("Enrol a personal key protected by a passphrase only you know (keyholders)", EnrolSchema,
-     PersonalKeySchema, 201)
+@doc("Enrol a personal key made on your own machine: its public key and, if you keep it here, the "
+     "private key wrapped there under your passphrase (never the passphrase; a request with one is 410)",
+     EnrolSchema, PersonalKeySchema, 201)
 def enrol_personal_key():
     _authenticated()
-    data = EnrolSchema().load(_json())
-    row = services.enrol_personal_key(current_user, data["passphrase"])
+    require("keys.enrol", None)
+    body = _json()
+    services.refuse_passphrase(body)
+    data = EnrolSchema().load(body)
+    row = services.enrol_personal_key(current_user, hex_bytes(data["public_key"]), hex_bytes(data["wrapped_key"]))
     db.session.commit()
     return jsonify(PersonalKeySchema().dump(row)), 201
 

@@ -13,29 +13,36 @@ Sealed share: 0x01 ‖ HPKE base-mode Seal (same suite as envelopes) of the shar
     info = "PRKS-v1 share" ‖ len(context) (2) ‖ context ‖ SHA-256(holder's SEC1 public key)
 so a share opens only for the trade/holder context it was sealed for and only with that key.
 
-Personal key blob (`protect_private_key`), 159 bytes, integers big-endian:
-    0   4   magic "PRPK"             4   1   blob version 0x01
-    5   1   KDF 0x01 = Argon2id (RFC 9106, version 0x13)
-    6   4   memory cost m in KiB     10  4   iterations t          14  4   lanes p
-    18  16  salt                     34  65  public key, uncompressed SEC1 P-256
-    99  12  AES-GCM nonce
-    111 48  AES-256-GCM(key = Argon2id(UTF-8(NFC(passphrase)), salt, m, t, p, 32 bytes), nonce,
-            aad = bytes 0..110).encrypt(the 32-byte private scalar)
-The parameters travel with the blob (they can be raised later without breaking old blobs) and
-are bound by the AAD; the public key is readable without the passphrase.
+Personal keys are made, wrapped and used only on the keyholder's own machine (the browser,
+static/js/keyholder-keys.js, or the offline `python -m bidding.keyholders.cli`, which share
+bidding/keyholders/client.py's format); the platform stores the public key and, if the holder
+sends it, the wrapped key below, and checks only what it can check without the passphrase
+(docs/key-custody.md). At release the holder's machine opens its share and sends the share
+encoding; the platform compares it with `share_commitment`, stored when the share was sealed.
+
+Personal key blob, version 2 (made on the holder's machine), 151 bytes, integers big-endian:
+    0   4   magic "PRPK"             4   1   blob version 0x02
+    5   1   KDF 0x02 = PBKDF2-HMAC-SHA256 (RFC 8018)
+    6   4   iterations (600,000 by default; the platform refuses fewer than it is configured for)
+    10  16  salt                     26  65  public key, uncompressed SEC1 P-256
+    91  12  AES-GCM nonce
+    103 48  AES-256-GCM(key = PBKDF2-HMAC-SHA256(UTF-8(NFC(passphrase)), salt, iterations, 32 bytes),
+            nonce, aad = bytes 0..102).encrypt(the 32-byte private scalar)
+Version 1 (159 bytes: KDF 0x01 = Argon2id with m, t, p as three 4-byte fields, then salt, public
+key, nonce, ciphertext, aad = bytes 0..110) was made on the platform from a passphrase it received;
+it is no longer accepted for enrolment, and only the offline tool still opens one (for shares
+sealed to such a key before re-enrolment).
 """
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 import struct
 import unicodedata
 from dataclasses import dataclass
 
-from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
 from bidding.crypto import shamir
 from bidding.crypto.envelope import SUITE, fingerprint, public_key_bytes
@@ -51,10 +58,6 @@ class WeakPassphrase(ValueError):
     def __init__(self, minimum: int = MIN_PASSPHRASE) -> None:
         super().__init__(f"the passphrase must be at least {minimum} characters long")
         self.minimum = minimum
-
-
-class WrongPassphrase(ValueError):
-    """The passphrase does not unlock this personal key."""
 
 
 class KeyCustodyError(ValueError):
@@ -173,111 +176,99 @@ def rebuild_opening_key(exec_shares: list[KeyShare], sup_shares: list[KeyShare],
     return private
 
 
-# --- personal keys ----------------------------------------------------------------------------
+# --- personal keys: what the platform may check without the passphrase -------------------------
 
 @dataclass(frozen=True)
-class Argon2Params:
-    """Argon2id cost; the default is RFC 9106's second recommended option (64 MiB, t=3, p=4)."""
-    memory_kib: int = 64 * 1024
-    iterations: int = 3
-    lanes: int = 4
-
-    def check(self) -> None:
-        if not (1 <= self.lanes <= 64 and 8 * self.lanes <= self.memory_kib <= 4 * 1024 * 1024
-                and 1 <= self.iterations <= 32):
-            raise KeyCustodyError("bad_key_blob", f"unreasonable Argon2id parameters {self}")
-
-
-DEFAULT_ARGON2 = Argon2Params()
-_BLOB_HEAD = struct.Struct(">4sBBIII16s65s12s")  # up to the ciphertext: 111 bytes
-BLOB_LEN = _BLOB_HEAD.size + 48
+class KeyBlob:
+    """A parsed personal key blob (either version); `head` is the AAD of `sealed`."""
+    version: int
+    kdf: int
+    params: tuple[int, ...]  # v1: (memory KiB, iterations, lanes); v2: (iterations,)
+    salt: bytes
+    public_key: bytes
+    nonce: bytes
+    head: bytes
+    sealed: bytes
 
 
-def _normalise(passphrase: str) -> bytes:
-    """NFC first, so the same passphrase typed with another input method gives the same bytes."""
-    return unicodedata.normalize("NFC", passphrase).encode("utf-8")
+_BLOB_V1 = struct.Struct(">4sBBIII16s65s12s")  # up to the ciphertext: 111 bytes
+_BLOB_V2 = struct.Struct(">4sBBI16s65s12s")    # up to the ciphertext: 103 bytes
+BLOB_V1_LEN = _BLOB_V1.size + 48
+BLOB_V2_LEN = _BLOB_V2.size + 48
+KDF_ARGON2ID, KDF_PBKDF2_SHA256 = 1, 2
+#: the fewest PBKDF2 iterations a client-made blob may use (OWASP 2023 for PBKDF2-HMAC-SHA256)
+MIN_PBKDF2_ITERATIONS = 600_000
+MAX_PBKDF2_ITERATIONS = 50_000_000
 
 
-def _kdf(passphrase: str, salt: bytes, params: Argon2Params) -> bytes:
-    params.check()
-    return Argon2id(salt=salt, length=32, iterations=params.iterations, lanes=params.lanes,
-                    memory_cost=params.memory_kib).derive(_normalise(passphrase))
-
-
-@dataclass(frozen=True)
-class PersonalKey:
-    """A keyholder's unlocked P-256 key pair (lives only for one ceremony step)."""
-    private_key: ec.EllipticCurvePrivateKey
-
-    @property
-    def public_key(self) -> ec.EllipticCurvePublicKey:
-        return self.private_key.public_key()
-
-    @property
-    def public_bytes(self) -> bytes:
-        return public_key_bytes(self.public_key)
-
-
-def check_passphrase(passphrase: str) -> None:
-    if not isinstance(passphrase, str) or len(unicodedata.normalize("NFC", passphrase)) < MIN_PASSPHRASE:
-        raise WeakPassphrase(MIN_PASSPHRASE)
-
-
-def protect_private_key(private_key: ec.EllipticCurvePrivateKey, passphrase: str,
-                        params: Argon2Params = DEFAULT_ARGON2) -> bytes:
-    """The blob described in the module docstring."""
-    check_passphrase(passphrase)
-    salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
-    head = _BLOB_HEAD.pack(b"PRPK", 1, 1, params.memory_kib, params.iterations, params.lanes,
-                           salt, public_key_bytes(private_key.public_key()), nonce)
-    key = _kdf(passphrase, salt, params)
-    return head + AESGCM(key).encrypt(nonce, _scalar(private_key), head)
-
-
-def enrol_personal_key(passphrase: str, *, params: Argon2Params = DEFAULT_ARGON2
-                       ) -> tuple[bytes, bytes]:
-    """A new personal key: (65-byte SEC1 public key, protected blob). Nothing else survives."""
-    check_passphrase(passphrase)
-    private = ec.generate_private_key(ec.SECP256R1())
-    return public_key_bytes(private.public_key()), protect_private_key(private, passphrase, params)
-
-
-def _parse_blob(blob: bytes) -> tuple[Argon2Params, bytes, bytes, bytes, bytes, bytes]:
-    if len(blob) != BLOB_LEN:
-        raise KeyCustodyError("bad_key_blob", f"a personal key blob is {BLOB_LEN} bytes")
-    magic, version, kdf, m, t, p, salt, public, nonce = _BLOB_HEAD.unpack(blob[:_BLOB_HEAD.size])
-    if magic != b"PRPK" or version != 1 or kdf != 1:
-        raise KeyCustodyError("bad_key_blob", "not a version 1 Argon2id personal key blob")
-    return Argon2Params(m, t, p), salt, public, nonce, blob[:_BLOB_HEAD.size], blob[_BLOB_HEAD.size:]
+def parse_key_blob(blob: bytes) -> KeyBlob:
+    """Parse either version of the blob; nothing is decrypted (that happens on the holder's machine)."""
+    blob = bytes(blob)
+    if blob[:5] == b"PRPK\x02" and len(blob) == BLOB_V2_LEN:
+        _m, version, kdf, iterations, salt, public, nonce = _BLOB_V2.unpack(blob[:_BLOB_V2.size])
+        if kdf != KDF_PBKDF2_SHA256 or not 1 <= iterations <= MAX_PBKDF2_ITERATIONS:
+            raise KeyCustodyError("bad_key_blob", "a version 2 blob uses PBKDF2-HMAC-SHA256 with a sane "
+                                  "iteration count")
+        return KeyBlob(2, kdf, (iterations,), salt, public, nonce, blob[:_BLOB_V2.size], blob[_BLOB_V2.size:])
+    if blob[:5] == b"PRPK\x01" and len(blob) == BLOB_V1_LEN:
+        _m, version, kdf, m, t, p, salt, public, nonce = _BLOB_V1.unpack(blob[:_BLOB_V1.size])
+        if kdf != KDF_ARGON2ID:
+            raise KeyCustodyError("bad_key_blob", "a version 1 blob uses Argon2id")
+        return KeyBlob(1, kdf, (m, t, p), salt, public, nonce, blob[:_BLOB_V1.size], blob[_BLOB_V1.size:])
+    raise KeyCustodyError("bad_key_blob", f"not a personal key blob (version 2 is {BLOB_V2_LEN} bytes, "
+                          f"version 1 {BLOB_V1_LEN})")
 
 
 def personal_public_key(blob: bytes) -> bytes:
     """The SEC1 public key stored in a blob (no passphrase needed)."""
-    return _parse_blob(blob)[2]
+    return parse_key_blob(blob).public_key
 
 
-def unlock_personal_key(blob: bytes, passphrase: str) -> PersonalKey:
-    """Decrypt the private key; WrongPassphrase if the passphrase (or the blob) is wrong."""
-    params, salt, public, nonce, head, sealed = _parse_blob(blob)
+def personal_fingerprint(public: bytes) -> str:
+    """SHA-256 of the 65-byte SEC1 public key, hex: what the notice publishes for each keyholder."""
+    return hashlib.sha256(bytes(public)).hexdigest()
+
+
+def check_public_key(raw: bytes) -> ec.EllipticCurvePublicKey:
+    """A 65-byte uncompressed SEC1 P-256 point on the curve (the point at infinity cannot be
+    encoded so), or KeyCustodyError("bad_public_key")."""
+    raw = bytes(raw)
+    if len(raw) != 65 or raw[0] != 4:
+        raise KeyCustodyError("bad_public_key", "a personal public key is a 65-byte uncompressed P-256 point "
+                              "(04 ‖ X ‖ Y)")
     try:
-        raw = AESGCM(_kdf(passphrase, salt, params)).decrypt(nonce, sealed, head)
-    except InvalidTag:
-        raise WrongPassphrase("wrong passphrase for this personal key") from None
-    key = PersonalKey(_from_scalar(raw))
-    if not hmac.compare_digest(key.public_bytes, public):
-        raise KeyCustodyError("bad_key_blob", "the blob's public key does not match its private key")
-    return key
+        return ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), raw)
+    except ValueError:
+        raise KeyCustodyError("bad_public_key", "the personal public key is not a point on P-256") from None
 
 
-def change_passphrase(blob: bytes, old: str, new: str,
-                      params: Argon2Params = DEFAULT_ARGON2) -> bytes:
-    """Re-protect the same key under a new passphrase (the shares sealed to it stay valid)."""
-    return protect_private_key(unlock_personal_key(blob, old).private_key, new, params)
+def check_client_blob(public: bytes, blob: bytes | None, min_iterations: int = MIN_PBKDF2_ITERATIONS) -> None:
+    """What the platform checks of a key enrolled from the holder's machine: the public key is a
+    P-256 point; the wrapped key, if sent, is a version 2 blob of that same public key with at least
+    `min_iterations` of PBKDF2. (Whether the passphrase is good, only the holder can know.)"""
+    check_public_key(public)
+    if blob is None:
+        return
+    parsed = parse_key_blob(blob)
+    if parsed.version != 2:
+        raise KeyCustodyError("bad_key_blob", "enrol a version 2 blob, wrapped on your own machine")
+    if parsed.params[0] < min_iterations:
+        raise KeyCustodyError("weak_key_blob", f"the wrapped key uses {parsed.params[0]} PBKDF2 iterations, "
+                              f"at least {min_iterations} are needed")
+    if not hmac.compare_digest(parsed.public_key, bytes(public)):
+        raise KeyCustodyError("bad_key_blob", "the wrapped key belongs to another public key")
+
+
+def check_passphrase(passphrase: str) -> None:
+    """At least MIN_PASSPHRASE characters (code points) after NFC, as the browser counts them."""
+    if not isinstance(passphrase, str) or len(unicodedata.normalize("NFC", passphrase)) < MIN_PASSPHRASE:
+        raise WeakPassphrase(MIN_PASSPHRASE)
 
 
 # --- shares sealed to keyholders --------------------------------------------------------------
 
-def _share_info(holder_public: ec.EllipticCurvePublicKey, context: bytes) -> bytes:
+def share_info(holder_public: ec.EllipticCurvePublicKey, context: bytes) -> bytes:
+    """The HPKE info a share is sealed with (module docstring): binds it to its context and holder key."""
     if len(context) > 0xFFFF:
         raise ValueError("the share context is too long")
     return (b"PRKS-v1 share" + struct.pack(">H", len(context)) + bytes(context)
@@ -288,20 +279,12 @@ def seal_share(share: KeyShare, holder_public_key: ec.EllipticCurvePublicKey | b
                context: bytes) -> bytes:
     """Seal one share to a keyholder; `context` should name the trade and the holder."""
     public = _public(holder_public_key)
-    return b"\x01" + SUITE.encrypt(share.to_bytes(), public, info=_share_info(public, context))
+    return b"\x01" + SUITE.encrypt(share.to_bytes(), public, info=share_info(public, context))
 
 
-def open_share(sealed: bytes, holder_private_key: ec.EllipticCurvePrivateKey | PersonalKey,
-               context: bytes) -> KeyShare:
-    """Open a sealed share with the holder's unlocked key and the same context."""
-    private = (holder_private_key.private_key if isinstance(holder_private_key, PersonalKey)
-               else holder_private_key)
-    if not sealed or sealed[0] != 1:
-        raise KeyCustodyError("bad_share", "not a version 1 sealed share")
-    try:
-        raw = SUITE.decrypt(bytes(sealed[1:]), private,
-                            info=_share_info(private.public_key(), context))
-    except (InvalidTag, ValueError):
-        raise KeyCustodyError("share_unopenable", "this share was not sealed to this key for "
-                              "this trade and holder") from None
-    return KeyShare.from_bytes(raw)
+def share_commitment(share: KeyShare | bytes, context: bytes) -> bytes:
+    """SHA-256("PRKS-v1 commitment" ‖ len(context) (2) ‖ context ‖ share encoding): stored beside the
+    sealed share, so at release the platform can tell the holder's own share from any other bytes
+    without being able to open it (the share is 32 bytes of field values: its hash gives nothing away)."""
+    raw = share.to_bytes() if isinstance(share, KeyShare) else bytes(share)
+    return hashlib.sha256(b"PRKS-v1 commitment" + struct.pack(">H", len(context)) + bytes(context) + raw).digest()

@@ -19,15 +19,26 @@ class Side(str, enum.Enum):
     SUPERVISE = "supervise"
 
 
+class KeyOrigin(str, enum.Enum):
+    """Where a personal key was made: on the holder's machine, or (before 0013) by the platform."""
+
+    CLIENT = "client"
+    PLATFORM = "platform"
+
+
 class PersonalKey(db.Model):
-    """A keyholder's own key pair; the private half is stored only under their passphrase (Argon2id)."""
+    """A keyholder's own key pair, made on their machine: the public key, and the private half only
+    if they chose to keep it here wrapped under their passphrase (which the platform never sees)."""
 
     __tablename__ = "personal_keys"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     public_key: Mapped[bytes] = mapped_column(sa.LargeBinary)
-    protected_key: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    #: the version 2 blob (keys.py), wrapped on the holder's machine; None if kept offline
+    protected_key: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    origin: Mapped[KeyOrigin] = mapped_column(sa.Enum(KeyOrigin, native_enum=False, length=16),
+                                              default=KeyOrigin.CLIENT)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -65,7 +76,9 @@ class OpeningKey(db.Model):
 
 
 class SealedShare(db.Model):
-    """One keyholder's share, sealed to their personal key: useless without their passphrase."""
+    """One keyholder's share, sealed to their personal key: useless without their passphrase. The
+    commitment (keys.share_commitment) lets the release check the share without opening it; the
+    holder fingerprint is the key it was sealed to, as published with the notice."""
 
     __tablename__ = "sealed_shares"
 
@@ -75,6 +88,8 @@ class SealedShare(db.Model):
     personal_key_id: Mapped[int] = mapped_column(sa.ForeignKey("personal_keys.id"))
     side: Mapped[Side] = mapped_column(sa.Enum(Side, native_enum=False, length=16))
     sealed: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    commitment: Mapped[bytes | None] = mapped_column(sa.LargeBinary(32))
+    holder_fingerprint: Mapped[str | None] = mapped_column(sa.String(64))
 
     opening_key: Mapped[OpeningKey] = relationship(back_populates="shares")
     keyholder: Mapped[Keyholder] = relationship()

@@ -8,16 +8,32 @@ from flask_babel import gettext as _
 
 from bidding.crypto import envelope
 from bidding.keyholders import keys
-from bidding.keyholders.models import Keyholder, OpeningKey, PersonalKey, SealedShare, Side
+from bidding.keyholders.models import Keyholder, KeyOrigin, OpeningKey, PersonalKey, SealedShare, Side
 from trading.accounts import policy
 from trading.accounts.models import User
 from trading.accounts.roles import Role
 from trading.clock import now
-from trading.errors import IllegalMove, InvalidInput, NotAllowed
+from trading.errors import DomainError, IllegalMove, InvalidInput, NotAllowed
 from trading.extensions import db
 from trading.permissions import require
 from trading.trades.flows import TradeState
 from trading.trades.models import Trade
+
+class PassphraseNotAccepted(DomainError):
+    """A client still sends a passphrase: the platform no longer takes one (docs/key-custody.md)."""
+
+    status = 410
+    code = "passphrase_not_accepted"
+
+
+def refuse_passphrase(data: dict) -> None:
+    """Turn away a request that carries a passphrase, before anything reads it, with the way forward."""
+    if "passphrase" in data:
+        raise PassphraseNotAccepted(_(
+            "The platform no longer accepts passphrases. Your personal key is made and opened on your own "
+            "machine: use the page in your browser, or the offline tool `python -m bidding.keyholders.cli`, "
+            "and send only the public key (enrolment) or your opened share (opening)."))
+
 
 DUTY = {Side.EXECUTE: "executing_keyholder", Side.SUPERVISE: "supervising_keyholder"}
 
@@ -68,25 +84,41 @@ def keyholders(trade: Trade) -> list[Keyholder]:
 
 
 def active_personal_key(user_id: int) -> PersonalKey | None:
+    """The key new shares are sealed to: the latest not retired, made on the holder's machine (a key the
+    platform made before 0013, having seen its passphrase, does not count: its holder re-enrols)."""
     return db.session.scalar(sa.select(PersonalKey).where(PersonalKey.user_id == user_id,
-                                                          PersonalKey.retired_at.is_(None))
+                                                          PersonalKey.retired_at.is_(None),
+                                                          PersonalKey.origin == KeyOrigin.CLIENT)
                              .order_by(PersonalKey.id.desc()))
 
 
-def enrol_personal_key(user: User, passphrase: str) -> PersonalKey:
-    """A new personal key under a passphrase only the holder knows; the previous one is retired."""
+def enrol_personal_key(user: User, public_key: bytes, wrapped_key: bytes | None = None) -> PersonalKey:
+    """Record a personal key made on the holder's machine; the previous one is retired.
+
+    The platform receives the public key and, if the holder keeps it here, the private key wrapped
+    under their passphrase on their machine. It never receives the passphrase, so all it can check
+    is that the public key is a P-256 point and the wrapped key is a version 2 blob of that key
+    with at least the configured PBKDF2 cost."""
     if not (user.centres_for(Role.CENTRE_STAFF) or user.centres_for(Role.ADMIN_SUPERVISOR)
             or user.centres_for(Role.SOCIAL_SUPERVISOR)):
         raise NotAllowed(_("Only executing staff and supervisors hold opening keys."))
-    cost = current_app.config.get("PERSONAL_KEY_ARGON2") or {}
     try:
-        public, protected = keys.enrol_personal_key(passphrase or "", params=keys.Argon2Params(**cost))
-    except keys.WeakPassphrase as exc:
-        raise InvalidInput({"passphrase": [_("at least %(n)d characters", n=exc.minimum)]}) from None
+        keys.check_client_blob(public_key, wrapped_key, current_app.config["PERSONAL_KEY_ITERATIONS"])
+    except keys.KeyCustodyError as exc:
+        field = "public_key" if exc.code == "bad_public_key" else "wrapped_key"
+        message = {
+            "bad_public_key": _("must be a 65-byte uncompressed P-256 point (04 ‖ X ‖ Y), in hex"),
+            "weak_key_blob": _("must use at least %(n)d PBKDF2 iterations",
+                               n=current_app.config["PERSONAL_KEY_ITERATIONS"]),
+        }.get(exc.code, _("must be a version 2 personal key blob of the same public key, wrapped on your "
+                          "own machine"))
+        raise InvalidInput({field: [message]}) from None
     old = active_personal_key(user.id)
     if old is not None:
         old.retired_at = now()
-    row = PersonalKey(user_id=user.id, public_key=public, protected_key=protected, created_at=now())
+    row = PersonalKey(user_id=user.id, public_key=bytes(public_key),
+                      protected_key=bytes(wrapped_key) if wrapped_key is not None else None,
+                      origin=KeyOrigin.CLIENT, created_at=now())
     db.session.add(row)
     db.session.flush()
     return row
@@ -95,6 +127,7 @@ def enrol_personal_key(user: User, passphrase: str) -> PersonalKey:
 # ---- the opening key ----------------------------------------------------------------------------
 
 def share_context(trade: Trade, holder: Keyholder) -> bytes:
+    """What a share is sealed for: the trade and the holder (the holder's machine needs it to open it)."""
     return f"PRSB-v1 share|{trade.ref}|{holder.user_id}|{holder.side.value}".encode()
 
 
@@ -124,9 +157,12 @@ def create_opening_key(trade: Trade) -> OpeningKey | None:
     db.session.add(row)
     for side, shares in ((Side.EXECUTE, exec_shares), (Side.SUPERVISE, sup_shares)):
         for holder, share in zip(by_side[side], shares):
-            pk = personal[holder.id]
-            sealed = keys.seal_share(share, pk.public_key, share_context(trade, holder))
-            row.shares.append(SealedShare(keyholder_id=holder.id, personal_key_id=pk.id, side=side, sealed=sealed))
+            pk, context = personal[holder.id], share_context(trade, holder)
+            row.shares.append(SealedShare(
+                keyholder_id=holder.id, personal_key_id=pk.id, side=side,
+                sealed=keys.seal_share(share, pk.public_key, context),
+                commitment=keys.share_commitment(share, context),
+                holder_fingerprint=keys.personal_fingerprint(pk.public_key)))
     db.session.flush()
     return row
 
@@ -143,8 +179,12 @@ def on_trade_moved(trade: Trade, move: str, **_kw) -> None:
 
 def publish_fingerprint(trade: Trade, actor, record) -> None:
     """Publishing a sealed-bid trade publishes its opening key's fingerprint with the notice, so
-    every bidder can check the key their envelope is sealed to (after_move consequence of publish)."""
+    every bidder can check the key their envelope is sealed to, and the fingerprint of each
+    keyholder's personal key the shares were sealed to, so a keyholder whose key was swapped sees it
+    before any bid is sealed (after_move consequence of publish)."""
     from trading.notices.models import Notice, NoticeKind
+
+    from bidding.keyholders.schemas import published_holder_keys
 
     key = opening_key(trade)
     if key is None:
@@ -152,8 +192,15 @@ def publish_fingerprint(trade: Trade, actor, record) -> None:
     notice = db.session.scalar(sa.select(Notice).where(Notice.trade_id == trade.id,
                                                        Notice.kind == NoticeKind.ANNOUNCEMENT)
                                .order_by(Notice.id.desc()))
-    if notice is not None and key.fingerprint not in notice.body:
-        notice.body += f"\n开标公钥指纹（SHA-256）：{key.fingerprint}\n开标公钥：/api/v1/trades/{trade.id}/opening-key"
+    if notice is None or key.fingerprint in notice.body:
+        return
+    lines = [f"开标公钥指纹（SHA-256）：{key.fingerprint}", f"开标公钥：/api/v1/trades/{trade.id}/opening-key"]
+    counts = {"execute": 0, "supervise": 0}
+    for entry in published_holder_keys(key):
+        counts[entry["side"]] += 1
+        who = "执行方持钥人" if entry["side"] == "execute" else "监督方持钥人"
+        lines.append(f"{who}{counts[entry['side']]} 个人公钥指纹（SHA-256）：{entry['fingerprint']}")
+    notice.body += "\n" + "\n".join(lines)
 
 
 def publish_sealed_tender(trade: Trade, *, clerk: User, decider: User, executing: list[User],

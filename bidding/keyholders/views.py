@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -33,25 +33,45 @@ def _my_appointments() -> list[Keyholder]:
 @login_required
 @requires("keys.enrol")
 def personal_key():
-    """Enrol (or replace) the personal key that opening-key shares are sealed to."""
+    """Enrol (or replace) the personal key that opening-key shares are sealed to. The page script
+    makes the key pair and wraps it in the browser (static/js/personal-key-page.js): the form posts
+    the public key and the wrapped key, never the passphrase (its fields have no name)."""
     errors: dict = {}
+    status = 200
     if request.method == "POST":
-        phrase, again = request.form.get("passphrase", ""), request.form.get("passphrase_confirm", "")
-        if phrase != again:
-            errors["passphrase_confirm"] = [_("the two passphrases differ: type the same passphrase twice")]
-        else:
+        try:
+            services.refuse_passphrase(request.form)
+            public, wrapped = request.form.get("public_key", "").strip(), request.form.get("wrapped_key", "").strip()
+            if not public:
+                raise InvalidInput({"public_key": [_("is required: enrol with the page script or the offline tool")]})
             try:
-                services.enrol_personal_key(current_user, phrase)
-                db.session.commit()
-                flash(_("Your personal key is enrolled. Remember the passphrase: nobody can recover it."), "success")
-                return redirect(url_for("bidding.personal_key"))
-            except InvalidInput as exc:
-                db.session.rollback()
-                errors = exc.errors
+                public_raw, wrapped_raw = bytes.fromhex(public), bytes.fromhex(wrapped) if wrapped else None
+            except ValueError:
+                raise InvalidInput({"public_key" if not _is_hex(public) else "wrapped_key":
+                                    [_("must be hexadecimal bytes")]}) from None
+            row = services.enrol_personal_key(current_user, public_raw, wrapped_raw)
+            db.session.commit()
+            flash(_("Your personal key is enrolled, fingerprint %(fp)s. Remember the passphrase: nobody can "
+                    "recover it.", fp=keys.personal_fingerprint(row.public_key)), "success")
+            return redirect(url_for("bidding.personal_key"))
+        except DomainError as exc:
+            db.session.rollback()
+            errors = exc.errors if isinstance(exc, InvalidInput) else {"public_key": [exc.message]}
+            status = exc.status
     active = services.active_personal_key(current_user.id)
     appointments = [(k, db.session.get(Trade, k.trade_id)) for k in _my_appointments()]
     return render_template("bidding/personal_key.html", errors=errors, active=active,
-                           appointments=appointments, minimum=keys.MIN_PASSPHRASE), 422 if errors else 200
+                           fingerprint=keys.personal_fingerprint(active.public_key) if active else None,
+                           appointments=appointments, minimum=keys.MIN_PASSPHRASE,
+                           iterations=current_app.config["PERSONAL_KEY_ITERATIONS"]), status
+
+
+def _is_hex(text: str) -> bool:
+    try:
+        bytes.fromhex(text)
+        return True
+    except ValueError:
+        return False
 
 
 def _candidates(centre_id: int, roles: tuple[Role, ...]) -> list[User]:

@@ -13,5 +13,7 @@ def _bid(user, trade) -> bool:
 
 @permission("trade.bidders")
 def _bidders(user, trade) -> bool:
-    """Before opening, the list and number of bidders are for the tenderer and executing staff only."""
+    """Who may know every company that bid or paid a deposit, and how many: the tenderer and the
+    executing staff only (O20 Art 20-21, Law 22). bidding/bidders.py applies it to each company, with
+    the names the opening record makes public; everyone else reads pseudonyms."""
     return is_tenderer_member(user, trade) or is_staff_at(user, trade.centre_id)

@@ -21,7 +21,7 @@ from trading.accounts.roles import Role
 from trading.blobs import BlobRefused, blob_store
 from trading.clock import now
 from trading.errors import IllegalMove, InvalidInput, NotAllowed
-from trading.extensions import db
+from trading.extensions import begin_write, db
 from trading.platform_keys import services as platform_keys
 from trading.signals import audit_index_of, sensitive_read
 from trading.trades.flows import TradeState
@@ -145,6 +145,7 @@ def submit_bid(actor: User, trade: Trade, stream: BinaryIO, content_digest: str 
         raise IllegalMove(_("This trade is not open for bids."), code="not_open")
     bid = Bid(trade_id=trade.id, organisation_id=org.id, submitted_by_id=actor.id, version=version,
               sha256=digest, size=size, received_at=received[0], receipt="")
+    begin_write()  # the savepoint below nests in the request's transaction: the bid commits with its receipt
     try:
         with db.session.begin_nested():  # the replacement and the new row stand or fall together
             # the INSERT first: on SQLite it takes the write lock before anything is read, so a second

@@ -14,9 +14,9 @@ from monitor.audit import log as audit
 from monitor.audit import services
 from monitor.audit.models import AuditEntry, Checkpoint
 from monitor.audit.schemas import (AuditEntrySchema, AuditKeySchema, CheckpointSchema, ConsistencyProofSchema,
-                             InclusionProofSchema)
+                                   CountersignSchema, InclusionProofSchema)
 from monitor.audit.visibility import visible_clause
-from trading.api import bearer_only, no_store, ok
+from trading.api import bearer_only, json_body, no_store, ok
 from trading.api.openapi import doc
 from trading.errors import InvalidInput
 from trading.extensions import db
@@ -102,14 +102,15 @@ def list_entries():
 
 
 @bp.post("/checkpoints/<int:checkpoint_id>/countersign")
-@doc("Countersign a checkpoint (supervisors): the act is itself an audit entry", None, CheckpointSchema(), 201,
-     bodyless=True)
+@doc("Countersign a checkpoint (supervisors) with your own key: the statement (POST /api/v1/signing/statements, "
+     "kind checkpoint) and your signature; the act is itself an audit entry", CountersignSchema, CheckpointSchema(), 201)
 def countersign_checkpoint(checkpoint_id: int):
     cp = db.session.get(Checkpoint, checkpoint_id)
     if cp is None:
         return ok({"message": _("No such checkpoint.")}, 404)
     require("audit.countersign", cp)
-    services.countersign(current_user, cp)
+    data = CountersignSchema().load(json_body())
+    services.countersign(current_user, cp, data.get("statement"), data.get("signature"))
     db.session.commit()
     return ok(services.checkpoint_view(cp), 201)
 

@@ -45,7 +45,8 @@ SEALED = {
     "email_subscriptions": {"email": "email"},
     "opening_entries": {"organisation_id": "org"},
     "ceremony_objections": {"organisation_id": "org", "user_id": "user"},
-    "bid_deposits": {"organisation_id": "org"},
+    # the staff's note on a deposit says who paid, as a bank transfer reads ("XX公司 转账")
+    "bid_deposits": {"organisation_id": "org", "note": "note"},
 }
 #: roles whose people act on a trade under a pseudonym: who bids, or may bid, stays unnamed in the log
 UNNAMED_ROLES = {Role.BIDDER.value, Role.PUBLIC.value}

@@ -5,10 +5,14 @@ Format `trading-audit-export/1` (docs/audit-log.md): a directory with
   checkpoints.jsonl  one signed checkpoint per line, oldest first, each with the consistency proof
                      from the one before it and the supervisors' countersignatures
   platform-key.json  the Ed25519 key that signs checkpoints
+  signing-keys.json  the people's published signing keys (GET /api/v1/signing/keys)
+  signatures.jsonl   every act a person signed (opening records, sign-offs, countersignatures): the row,
+                     its statement and signature, for `verify` to check against signing-keys.json
   manifest.json      counts and the export time
 """
 from __future__ import annotations
 
+import base64
 import json
 import zipfile
 from pathlib import Path
@@ -21,6 +25,8 @@ from monitor.audit import services
 from monitor.audit.models import AuditEntry, Checkpoint
 from trading.clock import now
 from trading.extensions import db
+from trading.signing.models import SignedAct
+from trading.signing.services import key_json, published_keys
 
 FORMAT = "trading-audit-export/1"
 
@@ -44,10 +50,31 @@ def files() -> dict[str, bytes | list]:
         previous = cp.size or previous
     manifest = {"format": FORMAT, "origin": audit.log_origin(), "entries": checkpoints[-1].size,
                 "checkpoints": len(checkpoints), "exported_at": audit.iso(now())}
+    signed = signed_acts()
+    manifest["signatures"] = len(signed)
     return {"manifest.json": json.dumps(manifest, indent=2, ensure_ascii=False).encode() + b"\n",
             "platform-key.json": json.dumps(audit.public_key_info(), indent=2).encode() + b"\n",
+            "signing-keys.json": json.dumps([key_json(k) for k in published_keys()], indent=2,
+                                            ensure_ascii=False).encode() + b"\n",
+            "signatures.jsonl": "".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n"
+                                        for r in signed).encode("utf-8"),
             "checkpoints.jsonl": ("\n".join(lines) + "\n").encode("utf-8"),
             "_entries_upto": checkpoints[-1].size}
+
+
+def signed_acts() -> list[dict]:
+    """Every row of every table that holds people's signatures (the models with trading.signing's SignedAct
+    columns), as stored: an empty signature stays empty, for `verify` to report."""
+    out = []
+    for mapper in sorted(db.Model.registry.mappers, key=lambda m: m.local_table.name):
+        cls = mapper.class_
+        if not issubclass(cls, SignedAct):
+            continue
+        for row in db.session.scalars(sa.select(cls).order_by(*mapper.primary_key)):
+            out.append({"table": mapper.local_table.name, "id": row.id, "user_id": row.user_id,
+                        "statement": row.statement, "key": row.key_fingerprint,
+                        "signature": base64.b64encode(bytes(row.signature)).decode() if row.signature else None})
+    return out
 
 
 def entry_lines(upto: int, batch: int = 5000):

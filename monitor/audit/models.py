@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from trading.clock import now
 from trading.extensions import db
+from trading.signing.models import SignedAct
 from trading.types import UTCDateTime
 
 
@@ -67,7 +68,7 @@ class Checkpoint(db.Model):
     signature: Mapped[bytes] = mapped_column(sa.LargeBinary(64))
 
 
-class Countersignature(db.Model):
+class Countersignature(SignedAct, db.Model):
     """A supervisor vouching for a checkpoint; the act itself is an audit entry (`entry_seq`)."""
 
     __tablename__ = "audit_countersignatures"

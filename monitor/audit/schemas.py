@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
+from trading.signing.schemas import SignedFieldsSchema
+
 
 class CheckpointSchema(Schema):
     id = fields.Integer()
@@ -43,3 +45,7 @@ class AuditEntrySchema(Schema):
     leaf_hash = fields.String()
     entry = fields.Dict(metadata={"description": "the canonical entry, parsed"})
     body = fields.String(metadata={"description": "the exact hashed bytes"})
+
+
+class CountersignSchema(SignedFieldsSchema):
+    """A countersignature: the statement and the supervisor's own signature over it."""

@@ -7,7 +7,7 @@ the entries themselves are read through /api/v1/audit/entries or the dashboard, 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -17,9 +17,11 @@ from monitor.audit import log as audit
 from monitor.audit import services
 from monitor.audit.models import Checkpoint
 from monitor.audit.visibility import platform_watcher
-from trading.errors import DomainError
+from trading.errors import DomainError, InvalidInput
 from trading.extensions import db
 from trading.permissions import can, permission, requires
+from trading.signing.services import key_in_force
+from trading.views_common import field_label
 
 bp = Blueprint("monitor_audit", __name__, url_prefix="/monitor/audit")
 
@@ -61,6 +63,7 @@ def index():
     return render_template("monitor/audit.html", size=size, root=root.hex(), checkpoints=checkpoints,
                            latest=rows[0] if rows else None, key=audit.public_key_info(),
                            may_countersign=can(current_user, "audit.countersign"),
+                           my_key=key_in_force(current_user.id),
                            may_export=can(current_user, "audit.export"))
 
 
@@ -69,10 +72,13 @@ def index():
 @requires("audit.countersign", load=_checkpoint)
 def countersign(checkpoint_id: int, obj: Checkpoint):
     try:
-        services.countersign(current_user, obj)
+        services.countersign(current_user, obj, request.form.get("statement"), request.form.get("signature"))
     except DomainError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        message = exc.message
+        if isinstance(exc, InvalidInput) and exc.field:
+            message = _("%(field)s: %(message)s", field=field_label(exc.field), message=exc.message)
+        flash(message, "error")
         return redirect(url_for("monitor_audit.index"))
     db.session.commit()
     flash(_("You countersigned checkpoint %(id)d (size %(size)d).", id=obj.id, size=obj.size), "success")

@@ -52,7 +52,7 @@ class CardSchema(Schema):
     state = fields.Function(lambda c: c.state.value)
     condition = fields.String()
     title = fields.String()
-    detail = fields.String()
+    detail = fields.Function(lambda c: c.detail_for(current_user))
     source = fields.String()
     due_at = fields.AwareDateTime(allow_none=True)
     issued_at = fields.AwareDateTime()

@@ -5,6 +5,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from trading.clock import now
@@ -21,9 +22,15 @@ class CardState(str, enum.Enum):
 
     @property
     def label(self) -> str:
-        from monitor.cards.services import STATE_LABELS
-
         return str(STATE_LABELS[self])
+
+
+STATE_LABELS = {
+    CardState.ISSUED: _l("Issued"),
+    CardState.ASSIGNED: _l("Assigned"),
+    CardState.ANSWERED: _l("Answered"),
+    CardState.CLOSED: _l("Closed"),
+}
 
 
 class Card(db.Model):
@@ -69,19 +76,24 @@ class Card(db.Model):
 
     @property
     def title(self) -> str:
-        from monitor.cards.services import card_title
+        from monitor.cards.texts import card_title
 
         return card_title(self)
 
     @property
     def detail(self) -> str:
-        from monitor.cards.services import card_detail
+        """What was found, for a reader not known to the card: a deposit's company by its pseudonym."""
+        return self.detail_for(None)
 
-        return card_detail(self)
+    def detail_for(self, viewer) -> str:
+        """What was found, as `viewer` may read it (the company named only to those who may know it)."""
+        from monitor.cards.texts import card_detail
+
+        return card_detail(self, viewer)
 
     @property
     def citation(self) -> dict:
-        from monitor.cards.services import card_citation
+        from monitor.cards.texts import card_citation
 
         return card_citation(self)
 

@@ -18,10 +18,11 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, request
-from flask_babel import force_locale, format_datetime, gettext as _, lazy_gettext as _l
+from flask import current_app
+from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 
 from monitor.cards.models import Card, CardEvent, CardState
+from monitor.cards.texts import card_message
 from trading.accounts import policy
 from trading.accounts.models import RoleGrant, User
 from trading.accounts.roles import Branch, Role
@@ -30,17 +31,10 @@ from trading.errors import IllegalMove, InvalidInput, NotAllowed
 from trading.extensions import db
 from trading.notices.models import Notification
 from trading.permissions import require
-from trading.rules.norms import Finding, Level, condition_label, event_label
+from trading.rules.norms import Finding, Level
 from trading.trades.models import Trade, TradeParticipant
 
 MAX_TEXT = 4000
-
-STATE_LABELS = {
-    CardState.ISSUED: _l("Issued"),
-    CardState.ASSIGNED: _l("Assigned"),
-    CardState.ANSWERED: _l("Answered"),
-    CardState.CLOSED: _l("Closed"),
-}
 
 
 @dataclass(frozen=True)
@@ -118,136 +112,6 @@ def cards_for_trade(trade) -> list[Card]:
                                    .order_by(Card.issued_at, Card.id)))
 
 
-# ---- texts, in the reader's language --------------------------------------------------------------
-
-def _when(value: str | None) -> str:
-    if not value:
-        return "—"
-    return format_datetime(datetime.fromisoformat(value), "yyyy-MM-dd HH:mm")
-
-
-def norm_of(card: Card):
-    trade = card.trade
-    if trade is None:
-        return None
-    try:
-        return trade.rule_set.norm(card.norm)
-    except KeyError:
-        return None
-
-
-def card_title(card: Card) -> str:
-    norm = norm_of(card)
-    what = norm.describe() if norm is not None else card.norm
-    return _("%(condition)s: %(what)s", condition=condition_label(card.condition), what=what)
-
-
-def card_citation(card: Card) -> dict:
-    """The legal source in the reader's language, with its certainty (RULES.md: ✓ ~ ?) and note;
-    the citation stored on the card when the norm is no longer in the rule set."""
-    norm = norm_of(card)
-    if norm is None:
-        return {"text": card.source, "certainty": "", "note": ""}
-    return {"text": str(norm.source), "certainty": norm.source.certainty, "note": norm.source.note}
-
-
-def _deposit_owner(deposit_id) -> str:
-    from bidding.deposits.models import BidDeposit
-
-    deposit = db.session.get(BidDeposit, deposit_id) if deposit_id else None
-    return deposit.organisation.name if deposit is not None else "—"
-
-
-PROBLEMS = {
-    "chain": _l("the move %(move)s (%(at)s) starts from %(found)s, but the trade was %(expected)s: "
-                "a step is missing or was inserted"),
-    "backwards": _l("the move %(move)s is dated %(at)s, before the step recorded ahead of it (%(previous)s)"),
-    "future": _l("the move %(move)s is dated %(at)s, in the future"),
-    "not_allowed": _l("the flow does not allow the move %(move)s (%(at)s) from %(state)s"),
-    "wrong_stage": _l("the move %(move)s (%(at)s) led to %(found)s instead of %(expected)s"),
-    "before_milestone": _l("the move %(move)s was made at %(at)s, before the %(milestone)s (%(milestone_at)s)"),
-    "no_creation": _l("the history does not begin with the creation of the trade (%(move)s, %(at)s)"),
-    "state": _l("the trade is %(found)s but its last recorded move led to %(expected)s: its stage was changed "
-                "without a recorded move"),
-}
-
-
-def _state_label(value: str | None) -> str:
-    from trading.trades.flows import TradeState
-
-    try:
-        return TradeState(value).label
-    except ValueError:
-        return str(value)
-
-
-def card_detail(card: Card) -> str:
-    """What happened, with the times that matter, in the reader's language."""
-    p = card.params or {}
-    norm = norm_of(card)
-    start, end, starts = norm.endpoints() if norm is not None else (None, None, ())
-    if card.condition == "out_of_order":
-        text = PROBLEMS.get(p.get("problem"), p.get("problem", ""))
-        from trading.rules.model import milestone_label
-
-        args = {"move": p.get("move", ""), "at": _when(p.get("at")), "previous": _when(p.get("previous")),
-                "state": _state_label(p.get("state")), "found": _state_label(p.get("found")),
-                "expected": _state_label(p.get("expected")),
-                "milestone": milestone_label(p.get("milestone", "")), "milestone_at": _when(p.get("milestone_at"))}
-        return str(text) % args
-    if card.condition == "too_fast":
-        return _("%(end)s came %(n)d minutes after %(start)s (%(at)s); not before %(earliest)s is plausible.",
-                 end=event_label(end or ""), n=p.get("took_minutes", 0), start=event_label(start or ""),
-                 at=_when(p.get("start")), earliest=_when(p.get("earliest")))
-    lead = ""
-    start_text = event_label(start) if start else ""
-    if card.subject.startswith("deposit:"):
-        lead = _("Bid security of %(org)s. ", org=_deposit_owner(p.get("deposit")))
-        start_text = _(" or ").join(event_label(s) for s in starts)
-    if card.condition == "due":
-        return lead + _("Counted from %(start)s (%(at)s); the period runs out at %(due)s.",
-                        start=start_text, at=_when(p.get("start")), due=_when(p.get("due")))
-    if card.condition == "overdue":
-        return lead + _("Counted from %(start)s (%(at)s); the period ran out at %(due)s with nothing recorded.",
-                        start=start_text, at=_when(p.get("start")), due=_when(p.get("due")))
-    if card.condition == "late":
-        return lead + _("Recorded at %(end)s, after the period ran out at %(due)s (counted from %(at)s).",
-                        end=_when(p.get("end")), due=_when(p.get("due")), at=_when(p.get("start")))
-    if card.condition == "missing":
-        return _("Required since %(due)s (counted from %(start)s at %(at)s) and still missing.",
-                 due=_when(p.get("due")), start=start_text, at=_when(p.get("start")))
-    return ""
-
-
-def _link(card: Card) -> str:
-    base = (current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
-    if not base and has_request_context():
-        base = request.host_url.rstrip("/")
-    return f"{base}/monitor/cards/{card.id}"
-
-
-def _message(card: Card, step: str, actor, text: str | None) -> tuple[str, str]:
-    """Subject and body of the notice of one step, in the current locale."""
-    trade = card.trade
-    who = actor.display_name if actor is not None else _("The platform")
-    subject = _("[%(level)s] %(ref)s: %(title)s", level=card.level.label, ref=trade.ref, title=card.title)
-    lines = {
-        "issue": _("A %(level)s was issued on trade %(ref)s (%(trade)s).", level=card.level.label.lower(),
-                   ref=trade.ref, trade=trade.title),
-        "escalate": _("The card on trade %(ref)s (%(trade)s) is now a red card.", ref=trade.ref, trade=trade.title),
-        "assign": _("%(who)s assigned this card to you; please answer it.", who=who),
-        "answer": _("%(who)s answered the card.", who=who),
-        "return": _("%(who)s sent the card back for a better answer.", who=who),
-        "close": _("%(who)s closed the card.", who=who),
-        "resolve": _("The condition cleared; the platform closed the card."),
-    }
-    body = [lines[step], "", card.title, card.detail]
-    if text:
-        body += ["", text]
-    body += ["", _("Source: %(source)s", source=card.source), _("Card: %(link)s", link=_link(card))]
-    return subject[:250], "\n".join(body)
-
-
 def _supervisors_at(centre_id: int) -> list[User]:
     return list(db.session.scalars(sa.select(User).join(RoleGrant, RoleGrant.user_id == User.id).where(
         RoleGrant.role == Role.ADMIN_SUPERVISOR, RoleGrant.centre_id == centre_id, User.active.is_(True))
@@ -298,7 +162,7 @@ def notify(card: Card, step: str, actor, text: str | None) -> int:
             continue
         locale = person.locale or default
         with force_locale(locale):
-            subject, body = _message(card, step, actor, text)
+            subject, body = card_message(card, step, actor, text, person)
         db.session.add(Notification(user_id=person.id, trade_id=card.trade_id, kind=f"card.{step}"[:32],
                                     subject=subject, body=body, created_at=now()))
         if person.email:

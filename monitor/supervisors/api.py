@@ -182,7 +182,8 @@ def create_supervisor_signoff(trade_id: int):
     trade = trade_or_404(trade_id)
     require("supervisors.trade.sign", trade)
     data = SupervisorSignOffCreateSchema().load(json_body())
-    row = signoffs.sign_off(current_user, trade, data["stage"], data["decision"], data.get("reason"))
+    row = signoffs.sign_off(current_user, trade, data["stage"], data["decision"], data.get("reason"),
+                            data.get("statement"), data.get("signature"))
     db.session.commit()
     return ok(_dump(SupervisorSignOffSchema(), row), 201)
 

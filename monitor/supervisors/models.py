@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from trading.clock import now
 from trading.extensions import db
+from trading.signing.models import SignedAct
 from trading.types import UTCDateTime
 
 
@@ -172,7 +173,7 @@ class DrawnSupervisor(db.Model):
         return self.recused_at is None
 
 
-class SignOff(db.Model):
+class SignOff(SignedAct, db.Model):
     """A drawn supervisor's signature (or dissent) on one stage of a trade, once per supervisor and
     stage, bound to the hash of what they signed; `entry_seq` is its audit entry."""
 

@@ -1,9 +1,12 @@
 """Load and dump schemas of the social supervisor API (the registry, a trade's supervision)."""
 from __future__ import annotations
 
+import base64
+
 from marshmallow import Schema, fields, validate
 
 from trading.schemas import LoadSchema, field
+from trading.signing.schemas import SignedFieldsSchema
 
 
 class SupervisorCreateSchema(LoadSchema):
@@ -35,7 +38,10 @@ class SupervisorRecusalSchema(LoadSchema):
     reason = field(fields.String, required=True, validate=validate.Length(min=1, max=2000))
 
 
-class SupervisorSignOffCreateSchema(LoadSchema):
+class SupervisorSignOffCreateSchema(SignedFieldsSchema):
+    """The decision, and the statement (POST /api/v1/signing/statements: kind sign-off, or opening-record for
+    an electronic opening's record) with the supervisor's own signature over it."""
+
     stage = field(fields.String, required=True,
                   validate=validate.OneOf(["opening_record", "evaluation_report", "award"]))
     decision = field(fields.String, required=True, validate=validate.OneOf(["signed", "dissent"]))
@@ -117,6 +123,9 @@ class SupervisorSignOffSchema(Schema):
     subject_index = fields.Integer(allow_none=True)
     at = fields.AwareDateTime()
     entry_seq = fields.Integer()
+    statement = fields.String(allow_none=True)
+    signature = fields.Function(lambda s: base64.b64encode(s.signature).decode() if s.signature else None)
+    key_fingerprint = fields.String(allow_none=True)
 
 
 class SignOffStageSchema(Schema):

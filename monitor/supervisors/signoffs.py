@@ -36,6 +36,7 @@ from trading.clock import now
 from trading.errors import IllegalMove, InvalidInput, NotAllowed
 from trading.extensions import db
 from trading.permissions import require
+from trading.signing.services import STATEMENTS, Expected, Signed, accept
 from trading.trades.flows import TradeState
 from trading.trades.models import Trade
 
@@ -128,15 +129,17 @@ def stage_open(trade: Trade, stage: SignOffStage) -> bool:
 
 
 def _record(trade: Trade, stage: SignOffStage, d: DrawnSupervisor, actor: User, decision: SignOffDecision,
-            reason: str | None, subject: Subject) -> SignOff:
-    """The audit entry first (its index goes on the row), then the row; both in the caller's transaction."""
+            reason: str | None, subject: Subject, signed: Signed) -> SignOff:
+    """The audit entry first (its index goes on the row), then the row; both in the caller's transaction.
+    The entry carries the statement's SHA-256 and the signature, so the log vouches for what was signed."""
     seq = audit.record(f"signoff.{stage.value}", obj={"type": "trade", "id": trade.id}, trade=trade, actor=actor,
                        after={"trade": trade.ref, "stage": stage.value, "decision": decision.value, "reason": reason,
                               "subject": subject.as_json(), "supervisor": d.supervisor_id,
-                              "certificate": d.supervisor.certificate_no, "state": trade.state.value})
+                              "certificate": d.supervisor.certificate_no, "state": trade.state.value,
+                              **signed.as_entry()})
     row = SignOff(trade_id=trade.id, stage=stage, user_id=actor.id, supervisor_id=d.supervisor_id, decision=decision,
                   reason=reason, subject_kind=subject.kind, subject_hash=subject.sha256, subject_index=subject.index,
-                  at=now(), entry_seq=seq)
+                  at=now(), entry_seq=seq, **signed.as_columns())
     db.session.add(row)
     db.session.flush()
     return row
@@ -147,8 +150,9 @@ def _existing(trade: Trade, stage: SignOffStage, user_id: int) -> SignOff | None
                                                       SignOff.user_id == user_id))
 
 
-def sign_off(actor: User, trade: Trade, stage, decision, reason: str | None = None) -> SignOff:
-    """A drawn supervisor signs `stage` or records a dissent (with its reason), once."""
+def _checked(actor: User, trade: Trade, stage, decision, reason: str | None
+             ) -> tuple[SignOffStage, SignOffDecision, str | None, DrawnSupervisor]:
+    """The sign-off's checks, before anything is signed or stored."""
     require("supervisors.trade.sign", trade, user=actor)
     stage = parse_stage(stage) if not isinstance(stage, SignOffStage) else stage
     try:
@@ -173,14 +177,61 @@ def sign_off(actor: User, trade: Trade, stage, decision, reason: str | None = No
         raise IllegalMove(_("The %(stage)s is signed while the trade is %(state)s; this trade is %(now)s.",
                             stage=stage.label.lower(), state=STAGE_STATE[stage].label, now=trade.state.label),
                           code="wrong_stage")
+    return stage, decision, reason, d
+
+
+def _statement_subject(trade: Trade, stage: SignOffStage, subject: Subject) -> dict:
+    return {"trade": trade.ref, "trade_id": trade.id, "stage": stage.value, "subject": subject.as_json()}
+
+
+def _subject_signed(trade: Trade, stage: SignOffStage, given: dict) -> Subject:
+    """The subject a statement names, if it is right: the stage's document, or an entry of this trade's
+    log (the trade's latest when the statement was issued; later entries may have come since)."""
+    inner = given.get("subject") if isinstance(given.get("subject"), dict) else {}
+    if inner.get("kind") == "audit_entry" and isinstance(inner.get("index"), int):
+        row = db.session.execute(sa.select(AuditEntry.trade_id, AuditEntry.leaf_hash)
+                                 .where(AuditEntry.seq == inner["index"])).first()
+        if row is not None and row.trade_id == trade.id and bytes(row.leaf_hash).hex() == inner.get("sha256"):
+            return Subject("audit_entry", inner["sha256"], inner["index"])
+    return subject_for(trade, stage)
+
+
+def signoff_statement(actor: User, params: dict) -> Expected:
+    """trading.signing.STATEMENTS["sign-off"]: what a drawn supervisor signs for a stage."""
+    trade = db.session.get(Trade, params.get("trade_id") or 0)
+    if trade is None:
+        raise InvalidInput({"trade_id": [_("is not a trade")]})
+    stage, decision, reason, _d = _checked(actor, trade, params.get("stage"), params.get("decision"),
+                                           params.get("dissent"))
+    if stage is SignOffStage.OPENING_RECORD and opening_record_subject(trade) is not None:
+        raise InvalidInput({"kind": [_("the opening record of an electronic opening is signed as kind "
+                                       "opening-record")]})
+    return Expected(_statement_subject(trade, stage, subject_for(trade, stage)), decision.value, reason)
+
+
+STATEMENTS["sign-off"] = signoff_statement
+
+
+def sign_off(actor: User, trade: Trade, stage, decision, reason: str | None = None, statement: str | None = None,
+             signature=None) -> SignOff:
+    """A drawn supervisor signs `stage` or records a dissent (with its reason), once, with their own key
+    over the statement the platform issued (for the opening record: the ceremony's statement)."""
+    stage, decision, reason, d = _checked(actor, trade, stage, decision, reason)
     policy.check_participation(actor, trade, "supervisor")  # a tie learnt since the draw: step aside instead
     if stage is SignOffStage.OPENING_RECORD and opening_record_subject(trade) is not None:
-        return _sign_opening_record(actor, trade, d, decision, reason)
-    return _record(trade, stage, d, actor, decision, reason, subject_for(trade, stage))
+        return _sign_opening_record(actor, trade, d, decision, reason, statement, signature)
+    chosen: list[Subject] = []
+
+    def expected(given: dict) -> Expected:
+        chosen.append(_subject_signed(trade, stage, given))
+        return Expected(_statement_subject(trade, stage, chosen[0]), decision.value, reason)
+
+    signed = accept(actor, "sign-off", expected, statement, signature)
+    return _record(trade, stage, d, actor, decision, reason, chosen[0], signed)
 
 
 def _sign_opening_record(actor: User, trade: Trade, d: DrawnSupervisor, decision: SignOffDecision,
-                         reason: str | None) -> SignOff:
+                         reason: str | None, statement: str | None, signature) -> SignOff:
     """One path for the opening record: the ceremony's signature (the listener makes the sign-off).
     A signature made on the ceremony page before this supervisor was drawn counts as it stands."""
     from bidding.ceremony import services as ceremony
@@ -190,7 +241,8 @@ def _sign_opening_record(actor: User, trade: Trade, d: DrawnSupervisor, decision
     earlier = db.session.scalar(sa.select(RecordSignature).where(RecordSignature.ceremony_id == cer.id,
                                                                  RecordSignature.user_id == actor.id))
     if earlier is None:
-        ceremony.sign_record(actor, trade, reason if decision is SignOffDecision.DISSENT else None)
+        ceremony.sign_record(actor, trade, reason if decision is SignOffDecision.DISSENT else None, statement,
+                             signature)
     else:
         on_record_signed(trade, signature=earlier, actor=actor)
     row = _existing(trade, SignOffStage.OPENING_RECORD, actor.id)
@@ -199,7 +251,8 @@ def _sign_opening_record(actor: User, trade: Trade, d: DrawnSupervisor, decision
 
 
 def on_record_signed(trade: Trade, signature=None, actor=None, **_kw) -> None:
-    """bidding.ceremony.record_signed: a drawn supervisor's signature on the opening record is their sign-off."""
+    """bidding.ceremony.record_signed: a drawn supervisor's signature on the opening record is their sign-off
+    (the same statement and signature)."""
     if actor is None or signature is None:
         return
     d = db.session.scalar(sa.select(DrawnSupervisor).where(DrawnSupervisor.trade_id == trade.id,
@@ -208,8 +261,9 @@ def on_record_signed(trade: Trade, signature=None, actor=None, **_kw) -> None:
     if d is None or _existing(trade, SignOffStage.OPENING_RECORD, actor.id) is not None:
         return
     decision = SignOffDecision.DISSENT if signature.dissent else SignOffDecision.SIGNED
+    signed = Signed(signature.statement or "", bytes(signature.signature or b""), signature.key_fingerprint or "")
     _record(trade, SignOffStage.OPENING_RECORD, d, actor, decision, signature.dissent,
-            Subject("opening_record", signature.record_sha256))
+            Subject("opening_record", signature.record_sha256), signed)
 
 
 # ---- the guards -------------------------------------------------------------------------------------

@@ -268,7 +268,8 @@ def trade_recuse(trade_id: int, obj: Trade):
 def trade_signoff(trade_id: int, obj: Trade):
     stage = request.form.get("stage", "")
     return _act(lambda: signoffs.sign_off(current_user, obj, stage, request.form.get("decision", ""),
-                                          request.form.get("reason")),
+                                          request.form.get("reason"), request.form.get("statement"),
+                                          request.form.get("signature")),
                 _("Your sign-off is recorded."), _back(obj, f"stage-{stage}"))
 
 

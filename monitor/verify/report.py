@@ -11,7 +11,8 @@ KINDS = ("edited", "deleted", "inserted", "reordered")
 
 
 class Finding:
-    """`what`: an entry kind (KINDS), or checkpoint, consistency, key, countersignature, manifest, coverage;
+    """`what`: an entry kind (KINDS), or checkpoint, consistency, key, countersignature, manifest, coverage,
+    signature, signing-key;
     `index`: the entry concerned, for entry findings."""
 
     def __init__(self, what: str, message: str, index: int | None = None) -> None:

@@ -9,7 +9,9 @@ What it checks (docs/audit-log.md):
   * every consistency proof between consecutive checkpoints (RFC 9162 §2.1.4.2);
   * every leaf hash, recomputed from the exact bytes of each line of entries.jsonl, and the tree
     root at every checkpoint size, compared with the signed root;
-  * that each countersignature is recorded by an entry naming the checkpoint's size and root.
+  * that each countersignature is recorded by an entry naming the checkpoint's size and root;
+  * every person's signature (opening records, sign-offs, countersignatures) against their published
+    key and the log (signatures.py, docs/signatures.md): forged, altered or missing ones fail.
 
 The fast path hashes lines and tree levels without parsing any JSON. Only when a signed root does
 not match does it parse entries, to say which entry is the first bad one and what happened to it
@@ -38,6 +40,7 @@ from monitor.verify.checkpoints import (Checkpoint, Key, _check_consistency, _ch
                                         pinned_key)
 from monitor.verify.localise import Localiser
 from monitor.verify.report import KINDS, Finding, Report, Unusable
+from monitor.verify.signatures import check as check_signatures
 from monitor.verify.tree import (Tree, build_tree, decomposition, fold, hash_entries, hash_lines, lines_at,
                                  read_lines, root_from_levels, roots_at, tree_levels)
 
@@ -72,21 +75,24 @@ def pinned_checkpoint(value: str) -> tuple[int, bytes, dict | None]:
                        "GET /api/v1/audit/checkpoints/latest") from None
 
 
-def verify(directory: str | Path, key: str | None = None, jobs: int = 1, checkpoint: str | None = None) -> Report:
+def verify(directory: str | Path, key: str | None = None, jobs: int = 1, checkpoint: str | None = None,
+           signers: list[str] | None = None) -> Report:
     """Verify the export in `directory`; the report's lines say what was checked and what failed.
 
     `jobs` > 1 hashes a large log in that many processes (where the platform can fork); `checkpoint`
-    pins a checkpoint seen before (SIZE:ROOT or a file), which the export must contain."""
+    pins a checkpoint seen before (SIZE:ROOT or a file), which the export must contain; `signers` pins
+    signing-key fingerprints that are all of their owner's keys."""
     report = Report()
     try:
-        _verify(Path(directory), key, report, jobs, checkpoint)
+        _verify(Path(directory), key, report, jobs, checkpoint, signers)
     except Unusable as exc:
         report.unusable = str(exc)
         report.say(f"UNUSABLE: {exc}")
     return report
 
 
-def _verify(root: Path, key_arg: str | None, report: Report, jobs: int, checkpoint_arg: str | None = None) -> None:
+def _verify(root: Path, key_arg: str | None, report: Report, jobs: int, checkpoint_arg: str | None = None,
+            signers: list[str] | None = None) -> None:
     if not root.is_dir():
         raise Unusable(f"{root} is not a directory (unzip the export first)")
     manifest = _json_file(root / "manifest.json")
@@ -181,6 +187,7 @@ def _verify(root: Path, key_arg: str | None, report: Report, jobs: int, checkpoi
                                                        "are not the ones that were signed"))
 
     _check_countersignatures(cps, entries_path, count, report, bool(mismatched))
+    check_signatures(root, entries_path, report, bool(mismatched) or count != expected, signers)
 
     if report.findings:
         first = report.first_bad_entry
@@ -208,12 +215,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--checkpoint", help="a checkpoint seen before, which the export must contain: SIZE:ROOT, "
                                              "or a file with the JSON of GET /api/v1/audit/checkpoints/latest "
                                              "(catches an export cut short together with its last checkpoints)")
+    parser.add_argument("--signer", action="append", metavar="FINGERPRINT",
+                        help="a signing key of yours (repeat for each): the export must list it and no other key in "
+                             "your name (see /signing/keys)")
     parser.add_argument("--jobs", type=int, default=default_jobs(),
                         help=f"processes that hash a large log in parallel (default: the CPUs, here {default_jobs()})")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
-    report = verify(args.export, args.key, args.jobs, args.checkpoint)
+    report = verify(args.export, args.key, args.jobs, args.checkpoint, args.signer)
     sys.stdout.write(report.text())
     sys.stdout.flush()
     return report.status

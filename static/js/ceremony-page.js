@@ -305,8 +305,57 @@ function setupLive() {
   });
 }
 
+// ---- releasing my share (keyholders) ---------------------------------------------------------------
+
+/*
+ * The keyholder's browser fetches the sealed share and the wrapped key, unlocks the key with the
+ * passphrase and opens the share here (keyholder-keys.js), then posts the form with the share
+ * only: the passphrase input has no name, so no form post can carry it. A share pasted from the
+ * offline tool is posted as it is. A wrong passphrase is found here and nothing is sent.
+ */
+function setupRelease(form) {
+  const msg = form.dataset;
+  const phrase = $("passphrase");
+  const share = $("share");
+  const error = $("release-error");
+  const status = $("release-status");
+  const button = $("release-button");
+  const explain = {
+    "wrong-passphrase": msg.msgWrong, "no-wrapped-key": msg.msgOffline, "key-mismatch": msg.msgMismatch,
+    "legacy-key": msg.msgLegacy,
+  };
+
+  form.addEventListener("submit", async (event) => {
+    if (share.value.trim() && !phrase.value) return; // a share from the offline tool: post it as it is
+    event.preventDefault();
+    error.textContent = "";
+    button.disabled = true;
+    try {
+      status.textContent = msg.msgFetching;
+      const response = await fetch(msg.shareUrl, {
+        credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" },
+      });
+      const body = await response.json().catch(() => ({}));
+      if (!response.ok) throw Object.assign(new Error(body.message || String(response.status)), { code: "server" });
+      status.textContent = msg.msgOpening;
+      const { openShare } = await import("./keyholder-keys.js");
+      const opened = await openShare({ passphrase: phrase.value, material: body });
+      share.value = opened.shareHex;
+      phrase.value = "";
+      form.submit();
+    } catch (e) {
+      error.textContent = explain[e.code] || `${msg.msgFailed} ${e.message}`;
+      status.textContent = "";
+      button.disabled = false;
+      if (e.code === "wrong-passphrase") phrase.select();
+    }
+  });
+}
+
 // ---- start ----------------------------------------------------------------------------------------
 
 const countdown = $("countdown");
 if (countdown) startCountdown(countdown);
 if (root) setupLive();
+const releaseForm = $("release-form");
+if (releaseForm) setupRelease(releaseForm);

@@ -257,6 +257,26 @@ function labeledExpand(suiteId, prk, label, info, length) {
   return hkdfExpand(prk, concat(u16(length), HPKE_V1, suiteId, utf8.encode(label), info), length);
 }
 
+/** DHKEM(P-256) ExtractAndExpand: the KEM shared secret from the DH output and enc ‖ pkR. */
+async function kemSharedSecret(dh, enc, pkRBytes) {
+  const eaePrk = await labeledExtract(KEM_SUITE_ID, EMPTY, "eae_prk", dh);
+  return labeledExpand(KEM_SUITE_ID, eaePrk, "shared_secret", concat(enc, pkRBytes), 32);
+}
+
+/** HPKE KeySchedule, mode_base (0x00), psk = psk_id = "": the AES-256-GCM key (a CryptoKey) and base nonce. */
+async function keyScheduleBase(sharedSecret, info, usage) {
+  const pskIdHash = await labeledExtract(HPKE_SUITE_ID, EMPTY, "psk_id_hash", EMPTY);
+  const infoHash = await labeledExtract(HPKE_SUITE_ID, EMPTY, "info_hash", info);
+  const context = concat(new Uint8Array([0x00]), pskIdHash, infoHash);
+  const secret = await labeledExtract(HPKE_SUITE_ID, sharedSecret, "secret", EMPTY);
+  const key = await labeledExpand(HPKE_SUITE_ID, secret, "key", context, 32);
+  const baseNonce = await labeledExpand(HPKE_SUITE_ID, secret, "base_nonce", context, 12);
+  secret.fill(0);
+  const aesKey = await subtle().importKey("raw", key, { name: "AES-GCM" }, false, [usage]);
+  key.fill(0);
+  return { aesKey, baseNonce };
+}
+
 /**
  * HPKE base mode single-shot Seal, DHKEM(P-256, HKDF-SHA256) / HKDF-SHA256 / AES-256-GCM, aad empty.
  * Returns enc (65 bytes) ‖ ct. `ephemeral` (a CryptoKeyPair) is for test vectors only.
@@ -268,25 +288,42 @@ async function hpkeSealBase(pkRBytes, pkR, info, plaintext, ephemeral) {
   const enc = new Uint8Array(await s.exportKey("raw", kp.publicKey));
   if (enc.length !== 65 || enc[0] !== 0x04) throw new PRSBError("unexpected ephemeral key encoding", "internal");
   const dh = new Uint8Array(await s.deriveBits({ name: "ECDH", public: pkR }, kp.privateKey, 256));
-  const kemContext = concat(enc, pkRBytes);
-  const eaePrk = await labeledExtract(KEM_SUITE_ID, EMPTY, "eae_prk", dh);
-  const sharedSecret = await labeledExpand(KEM_SUITE_ID, eaePrk, "shared_secret", kemContext, 32);
+  const sharedSecret = await kemSharedSecret(dh, enc, pkRBytes);
   dh.fill(0);
-  // KeySchedule, mode_base (0x00), psk = psk_id = ""
-  const pskIdHash = await labeledExtract(HPKE_SUITE_ID, EMPTY, "psk_id_hash", EMPTY);
-  const infoHash = await labeledExtract(HPKE_SUITE_ID, EMPTY, "info_hash", info);
-  const context = concat(new Uint8Array([0x00]), pskIdHash, infoHash);
-  const secret = await labeledExtract(HPKE_SUITE_ID, sharedSecret, "secret", EMPTY);
-  const key = await labeledExpand(HPKE_SUITE_ID, secret, "key", context, 32);
-  const baseNonce = await labeledExpand(HPKE_SUITE_ID, secret, "base_nonce", context, 12);
+  const { aesKey, baseNonce } = await keyScheduleBase(sharedSecret, info, "encrypt");
   sharedSecret.fill(0);
-  secret.fill(0);
   // Seal with sequence number 0: nonce = base_nonce xor 0 = base_nonce
-  const aesKey = await s.importKey("raw", key, { name: "AES-GCM" }, false, ["encrypt"]);
-  key.fill(0);
   const ct = new Uint8Array(await s.encrypt({ name: "AES-GCM", iv: baseNonce, additionalData: EMPTY, tagLength: 128 },
     aesKey, plaintext));
   return concat(enc, ct);
+}
+
+/**
+ * HPKE base mode single-shot Open (the same suite): `sealed` is enc (65 bytes) ‖ ct, `skR` the
+ * recipient's ECDH P-256 private CryptoKey, `pkRBytes` its 65-byte public key. Rejects (PRSBError
+ * "hpke-open") if the ciphertext was not sealed to this key with this info.
+ */
+export async function hpkeOpenBase(skR, pkRBytes, info, sealed) {
+  const s = subtle();
+  if (sealed.length < 65 + TAG_LEN || sealed[0] !== 0x04) throw new PRSBError("not an HPKE P-256 ciphertext", "hpke-open");
+  const enc = sealed.subarray(0, 65);
+  let pkE;
+  try {
+    pkE = await s.importKey("raw", enc, { name: "ECDH", namedCurve: "P-256" }, false, []);
+  } catch (e) {
+    throw new PRSBError("the HPKE encapsulated key is not a P-256 point", "hpke-open");
+  }
+  const dh = new Uint8Array(await s.deriveBits({ name: "ECDH", public: pkE }, skR, 256));
+  const sharedSecret = await kemSharedSecret(dh, enc, pkRBytes);
+  dh.fill(0);
+  const { aesKey, baseNonce } = await keyScheduleBase(sharedSecret, info, "decrypt");
+  sharedSecret.fill(0);
+  try {
+    return new Uint8Array(await s.decrypt({ name: "AES-GCM", iv: baseNonce, additionalData: EMPTY, tagLength: 128 },
+      aesKey, sealed.subarray(65)));
+  } catch (e) {
+    throw new PRSBError("this ciphertext was not sealed to this key with this context", "hpke-open");
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -696,6 +733,9 @@ export async function checkSupport() {
   if (typeof Blob === "undefined" || typeof Blob.prototype.arrayBuffer !== "function") missing.push("Blob.arrayBuffer");
   return { ok: missing.length === 0, missing };
 }
+
+/** Byte helpers shared with the keyholder's key tools (keyholder-keys.js). */
+export const bytes = Object.freeze({ concat, toHex, u16, u32, sha256 });
 
 export const constants = Object.freeze({
   FORMAT_VERSION, KEM_ID, KDF_ID, AEAD_ID, MIN_CHUNK, MAX_CHUNK, DEFAULT_CHUNK, SEALED_KEY_LEN,

@@ -3,6 +3,7 @@
 COVERED: set[tuple[str, str]] = {
     ("bidding_api.start_ceremony", "POST"),
     ("bidding_api.get_ceremony", "GET"),
+    ("bidding_api.get_sealed_share", "GET"),
     ("bidding_api.release_share", "POST"),
     ("bidding_api.complete_ceremony", "POST"),
     ("bidding_api.lodge_objection", "POST"),

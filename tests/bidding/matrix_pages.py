@@ -6,6 +6,7 @@ CEREMONY_PAGES: set[tuple[str, str]] = {
     ("bidding.ceremony_page", "GET"),
     ("bidding.ceremony_state", "GET"),
     ("bidding.ceremony_start", "POST"),
+    ("bidding.ceremony_share", "GET"),
     ("bidding.ceremony_release", "POST"),
     ("bidding.ceremony_complete", "POST"),
     ("bidding.ceremony_object", "POST"),

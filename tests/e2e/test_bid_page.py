@@ -12,11 +12,11 @@ import pytest
 import sqlalchemy as sa
 
 from bidding.crypto import envelope, receipt
-from bidding.keyholders import keys, services
+from bidding.keyholders import client as holder_side, keys, services
 from bidding.keyholders.models import Keyholder, OpeningKey, PersonalKey, SealedShare, Side
 from bidding.submission.models import Bid, BidState
 from bidding.crypto.records import decode_bid
-from tests.conftest import PASSWORD, START, tender_timeline
+from tests.conftest import PASSWORD, START, BodyRecorder, tender_timeline
 from tests.e2e.conftest import shot
 from trading.accounts.models import OrgKind
 from trading.accounts.roles import Role
@@ -51,8 +51,9 @@ def bidding_trade(live_app):
         create_user("supervisor2", PASSWORD, "吴监督", None, [(Role.SOCIAL_SUPERVISOR, works.id)])
         decider = create_user("decider", PASSWORD, "王决策", None, [(Role.DECISION_MAKER, works.id)])
         create_user("bidder", PASSWORD, "孙投标", company, [(Role.BIDDER, None)])
-        for name, user in people.items():
-            services.enrol_personal_key(user, PASSPHRASES[name])
+        for name, user in people.items():  # made on the keyholders' side, as their browsers do
+            made = holder_side.enrol(PASSPHRASES[name], live_app.config["PERSONAL_KEY_ITERATIONS"])
+            services.enrol_personal_key(user, made.public_key, made.wrapped_key)
         trade = trades.create_trade(people["staff"], {
             "centre_id": works.id, "method": "works_open_tender", "tenderer_id": tenderer.id,
             "title": "滨江大道综合管廊工程施工招标", "description": "管廊全长3.2公里。",
@@ -65,23 +66,6 @@ def bidding_trade(live_app):
         return {"id": trade.id, "ref": trade.ref, "bidder_code": company.credit_code}
 
 
-class BodyRecorder:
-    """WSGI middleware: keeps every request body exactly as it reached the server.
-
-    (Chromium does not show Playwright the body of a fetch() whose body is a Blob, so the
-    bodies are recorded where they arrive.)"""
-
-    def __init__(self, app):
-        self.app, self.seen = app, []
-
-    def __call__(self, environ, start_response):
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-        body = environ["wsgi.input"].read(length) if length else b""
-        environ["wsgi.input"] = io.BytesIO(body)
-        self.seen.append((environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""), environ.get("QUERY_STRING", ""), body))
-        return self.app(environ, start_response)
-
-
 def sign_in(page, base: str, username: str, target: str) -> None:
     page.goto(f"{base}/login?next={target}")
     page.fill("#username", username)
@@ -91,15 +75,15 @@ def sign_in(page, base: str, username: str, target: str) -> None:
 
 
 def rebuild_opening_key(trade_id: int):
-    """What the opening ceremony does: each keyholder unlocks their share with their passphrase."""
+    """What the keyholders' machines and the opening do: each opens their share with their passphrase."""
     trade = db.session.get(Trade, trade_id)
     key = db.session.scalar(sa.select(OpeningKey).where(OpeningKey.trade_id == trade_id))
     opened = {Side.EXECUTE: [], Side.SUPERVISE: []}
     for share in db.session.scalars(sa.select(SealedShare).where(SealedShare.opening_key_id == key.id)):
         holder = db.session.get(Keyholder, share.keyholder_id)
         personal = db.session.get(PersonalKey, share.personal_key_id)
-        unlocked = keys.unlock_personal_key(personal.protected_key, PASSPHRASES[holder.user.username])
-        opened[share.side].append(keys.open_share(share.sealed, unlocked, services.share_context(trade, holder)))
+        unlocked = holder_side.unwrap(personal.protected_key, PASSPHRASES[holder.user.username])
+        opened[share.side].append(holder_side.open_share(share.sealed, unlocked, services.share_context(trade, holder)))
     return keys.rebuild_opening_key(opened[Side.EXECUTE], opened[Side.SUPERVISE], key.public_key)
 
 
@@ -197,20 +181,27 @@ def test_bidder_seals_in_the_page_and_only_the_envelope_is_uploaded(live_app, bi
 
 
 def test_keyholder_enrols_a_personal_key(live_app, bidding_trade, new_page):
+    """The key pair is made and wrapped in the page; the form posts the public and wrapped keys only."""
     base = live_app.base_url
+    recorder = live_app.wsgi_app = BodyRecorder(live_app.wsgi_app)
     page = new_page()
     sign_in(page, base, "supervisor2", "/bidding/personal-key")
     page.fill("#passphrase", "a long new passphrase")
     page.fill("#passphrase_confirm", "a long new passphrase, typo")
-    page.click("main form.form button[type=submit]")
-    assert page.locator("#passphrase_confirm-error").is_visible()
+    page.click("#enrol-button")
+    page.wait_for_selector("#enrol-error:not(:empty)")
     page.fill("#passphrase", "a long new passphrase")
     page.fill("#passphrase_confirm", "a long new passphrase")
-    page.click("main form.form button[type=submit]")
+    page.click("#enrol-button")
     page.wait_for_selector(".flash.success")
+    fingerprint = page.inner_text("#key-fingerprint")
     shot(page, "personal-key")
+    posted = [body for method, path, _q, body in recorder.seen if method == "POST" and path == "/bidding/personal-key"]
+    assert len(posted) == 1 and b"passphrase" not in posted[0] and b"a+long+new" not in posted[0]
     with live_app.app_context():
         from trading.accounts.models import User
 
         user = db.session.scalar(sa.select(User).where(User.username == "supervisor2"))
-        assert keys.unlock_personal_key(services.active_personal_key(user.id).protected_key, "a long new passphrase")
+        row = services.active_personal_key(user.id)
+        assert keys.personal_fingerprint(row.public_key) == fingerprint
+        assert holder_side.unwrap(row.protected_key, "a long new passphrase")  # opens on the holder's side

@@ -1,17 +1,20 @@
 """The opening ceremony in real headless Chromium, with CSRF on: a bidder watches from before the start;
 staff start; the two executing keyholders and the supervising keyholder release their shares each in
 their own browser; an objection is raised and answered while it runs; staff open all bids; the
-bidder's page, never reloaded, shows the prices (it polls); a supervisor signs the record."""
+bidder's page, never reloaded, shows the prices (it polls); a supervisor makes their signing key in the
+browser and signs the record with it."""
 from __future__ import annotations
 
 import io
+import json
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from bidding.ceremony.models import RecordSignature
 from bidding.crypto import envelope
-from bidding.keyholders import services
+from bidding.keyholders import client as holder_side, services
 from bidding.submission import services as submission
 from bidding.crypto.records import encode_bid
 from bidding.crypto.envelope_check import content_digest
@@ -24,6 +27,8 @@ from trading.accounts.services import create_organisation, create_user
 from trading.accounts.uscc import make_uscc
 from trading.centres.models import Centre
 from trading.extensions import db
+from trading.signing import statements as st
+from trading.signing.models import SigningKey
 from trading.trades import services as trades
 from trading.trades.flows import TradeState
 from trading.trades.models import Trade
@@ -65,8 +70,9 @@ def opening_trade(live_app, clock):
         for n, (username, (company, _price)) in enumerate(BIDDERS.items(), start=2):
             org = create_organisation(company, OrgKind.BIDDER, make_uscc(f"91330100MA2C0000{n}"))
             bidders[username] = create_user(username, PASSWORD, f"{company}投标员", org, [(Role.BIDDER, None)])
-        for name, user in people.items():
-            services.enrol_personal_key(user, PASSPHRASES[name])
+        for name, user in people.items():  # made on the keyholders' side, as their browsers do
+            made = holder_side.enrol(PASSPHRASES[name], live_app.config["PERSONAL_KEY_ITERATIONS"])
+            services.enrol_personal_key(user, made.public_key, made.wrapped_key)
         trade = trades.create_trade(people["staff"], {
             "centre_id": works.id, "method": "works_open_tender", "tenderer_id": tenderer.id,
             "title": "滨江大道综合管廊工程施工招标", "description": "管廊全长3.2公里。",
@@ -172,8 +178,22 @@ def test_opening_ceremony_in_the_browser(live_app, opening_trade, new_page):
     assert watch.request.get(base + pdf).body().startswith(b"%PDF")
     shot(watch, "ceremony-bidder")
 
-    # a supervisor signs the record (the form appeared by polling), with a dissent
+    # a supervisor signs the record (the form appeared by polling), with a dissent: without a key in this
+    # browser the page says so and nothing is sent
     sup = pages["supervisor"]
+    sup.wait_for_selector(".sign-form:not([hidden])")
+    sup.fill("#dissent", "第二家报价宣读迟延，已记录在案。")
+    sup.click("#sign-button")
+    sup.wait_for_selector("#signer-message:not([hidden])")
+    assert "我的签名密钥" in sup.inner_text("#signer-message")
+    # they make their key in this browser (WebCrypto, P-256): only its public half reaches the server
+    sup.goto(base + "/signing/keys")
+    sup.click("#make-key")
+    sup.wait_for_selector("#browser-fp")
+    fingerprint = sup.inner_text("#browser-fp")
+    assert sup.inner_text("#published-fp") == fingerprint
+    assert sup.get_attribute("#backup-link", "href").startswith("blob:")
+    sup.goto(base + target)
     sup.wait_for_selector(".sign-form:not([hidden])")
     sup.fill("#dissent", "第二家报价宣读迟延，已记录在案。")
     sup.click("#sign-button")
@@ -184,6 +204,12 @@ def test_opening_ceremony_in_the_browser(live_app, opening_trade, new_page):
 
     with live_app.app_context():
         assert db.session.get(Trade, trade_id).state is TradeState.OPENED
+        # the stored signature is the supervisor's own: it verifies with the key the browser made
+        row = db.session.scalar(sa.select(RecordSignature))
+        key = db.session.scalar(sa.select(SigningKey).where(SigningKey.fingerprint == fingerprint))
+        assert row.key_fingerprint == fingerprint and key.user_id == row.user_id
+        assert st.verify(bytes(key.public_key), row.statement.encode(), bytes(row.signature))
+        assert json.loads(row.statement)["dissent"] == "第二家报价宣读迟延，已记录在案。"
 
     # usable on a phone: nothing wider than the screen
     watch.set_viewport_size({"width": 390, "height": 844})

@@ -340,7 +340,7 @@ def test_check_config_directly():
     check_config(base)  # fine (the files are read when the app starts)
     for bad in ({"SECRET_KEY": DEFAULT_SECRET}, {"SECRET_KEY": ""}, {"SECRET_KEY": None},
                 {"SECRET_KEY": "x" * 31}, {"SANDBOX_ENABLED": True}, {"RECEIPT_SIGNING_KEY_FILE": None},
-                {"AUDIT_SIGNING_KEY": ""}):
+                {"AUDIT_SIGNING_KEY": ""}, {"PERSONAL_KEY_ITERATIONS": 1_000}):
         with pytest.raises(ConfigError):
             check_config({**base, **bad})
     check_config({"PRODUCTION": False, "SECRET_KEY": DEFAULT_SECRET, "SANDBOX_ENABLED": True})

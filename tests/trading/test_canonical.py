@@ -33,6 +33,13 @@ def test_offline_draw_copy_gives_identical_bytes(obj):
     assert json.loads(canonical_json(obj)) == obj
 
 
+@pytest.mark.parametrize("obj", CASES)
+def test_offline_signature_checker_copy_gives_identical_bytes(obj):
+    from monitor.verify import signatures
+
+    assert signatures.canonical(obj) == canonical_json(obj)
+
+
 def test_platform_callers_use_the_one_function():
     """The receipt, the opening record, the bid form and the audit log all sign or hash these bytes."""
     from bidding.ceremony import opening as ceremony

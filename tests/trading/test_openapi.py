@@ -209,7 +209,12 @@ def test_request_bodies_reference_schemas(spec):
                 ("post", "/api/v1/supervisors/{supervisor_id}/status"): "SupervisorStatusAction",
                 ("post", "/api/v1/trades/{trade_id}/supervision/conflicts"): "SupervisorReason",
                 ("post", "/api/v1/trades/{trade_id}/supervision/recusals"): "SupervisorRecusal",
-                ("post", "/api/v1/trades/{trade_id}/supervision/signoffs"): "SupervisorSignOffCreate"}
+                ("post", "/api/v1/trades/{trade_id}/supervision/signoffs"): "SupervisorSignOffCreate",
+                # people's own signatures (trading/signing/api.py, monitor/audit/api.py)
+                ("post", "/api/v1/signing/keys"): "KeyCreate",
+                ("post", "/api/v1/signing/keys/{fingerprint}/revoke"): "KeyRevoke",
+                ("post", "/api/v1/signing/statements"): "StatementRequest",
+                ("post", "/api/v1/audit/checkpoints/{checkpoint_id}/countersign"): "Countersign"}
     #: commands without a body: the path says everything (start and complete the ceremony)
     bodyless = {("post", "/api/v1/trades/{trade_id}/ceremony"), ("post", "/api/v1/trades/{trade_id}/ceremony/complete")}
     for key, name in expected.items():

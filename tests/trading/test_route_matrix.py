@@ -17,6 +17,7 @@ from tests.monitor.audit import matrix_audit
 from tests.monitor.cards import matrix_cards
 from tests.monitor.live import matrix_live
 from tests.monitor.supervisors import matrix_supervisors
+from tests.trading.signing import matrix_signing
 from tests.conftest import START, api_headers, login, tender_timeline
 
 ISSUE = START + timedelta(days=1)
@@ -39,6 +40,14 @@ def _trade_json(users, centres) -> dict:
     return {"centre_id": centres["WORKS"].id, "method": "works_open_tender",
             "tenderer_id": users["tenderer"].organisation_id, "title": "Matrix trade",
             "estimated_price": "1000000.00", **{k: v.isoformat() for k, v in tl.items()}}
+
+
+def _enrolment_json() -> dict:
+    """A personal key as the keyholder's machine sends it (bidding/keyholders/client.py)."""
+    from bidding.keyholders import client as holder_side
+
+    made = holder_side.enrol("correct horse battery staple", 1_000)
+    return {"public_key": made.public_key.hex(), "wrapped_key": made.wrapped_key.hex()}
 
 
 def _keyholders_json(users, centres) -> dict:
@@ -134,14 +143,14 @@ ROUTES = [
     Route("bidding_api.list_keyholders", "GET", "/api/v1/trades/{id}/keyholders", right="staff", trade="draft",
           wrong="bidder", other_centre="staff_proc"),
     Route("bidding_api.enrol_personal_key", "POST", "/api/v1/me/personal-key", right="staff", wrong="bidder",
-          other_org=None, json=lambda u, c: {"passphrase": "correct horse battery staple"}),
+          other_org=None, json=lambda u, c: _enrolment_json()),
 ]
 
 #: protected routes whose caller matrix needs a sealed envelope or a ceremony; it lives in tests/bidding/
 ELSEWHERE = {("bidding_api.submit_bid", "POST"), ("bidding_api.list_bids", "GET"),
              ("bidding_api.withdraw_bid", "DELETE")} | CEREMONY_COVERED | PAGES_COVERED
-MONITOR = (matrix_audit, matrix_cards, matrix_live, matrix_supervisors)
-#: the supervision plane's routes are tested in tests/monitor/ (their matrices name them)
+MONITOR = (matrix_audit, matrix_cards, matrix_live, matrix_supervisors, matrix_signing)
+#: the supervision plane's routes are tested in tests/monitor/, the signing routes in tests/trading/signing/
 ELSEWHERE |= set().union(*(m.COVERED for m in MONITOR))
 
 #: routes anyone may call without logging in (each still has its own tests elsewhere)

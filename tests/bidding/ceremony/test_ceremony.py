@@ -2,6 +2,7 @@
 with O20 Art 31 applied, the record hashed, published as JSON and PDF, objected to and signed."""
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import os
@@ -23,13 +24,16 @@ from bidding.keyholders.services import active_personal_key, share_context
 from bidding.crypto.envelope_check import content_digest
 from tests.bidding.matrix_ceremony import COVERED
 from tests.conftest import START, api_headers, tender_timeline
+from tests.signing_helpers import api_signed
 from trading.accounts.models import OrgKind
 from trading.accounts.roles import Role
 from trading.trades import services as trades
 from trading.canonical import canonical_json
+from trading.signing import statements as st
 from trading.trades.flows import TradeState
 
-from tests.bidding.conftest import PASSPHRASES
+from bidding.keyholders import client as holder_side
+from tests.bidding.conftest import PASSPHRASES, release
 PRICES = {"bidder": "4815000.00", "bidder_b": "4700000.50", "bidder_c": "4999999.99"}
 
 
@@ -103,8 +107,8 @@ def _url(trade, tail: str = "") -> str:
 
 
 def _release(client, trade, who: str, passphrase: str | None = None):
-    return client.post(_url(trade, "/shares"), json={"passphrase": passphrase or PASSPHRASES[who]},
-                       headers=api_headers(client, who))
+    """The keyholder's machine opens the share and sends only the share (tests/bidding/conftest.py)."""
+    return release(client, trade, who, passphrase)
 
 
 def _start(client, trade):
@@ -181,16 +185,16 @@ def test_refused_with_fewer_shares_than_either_threshold(db, client, sealed_trad
 def test_wrong_passphrase_and_non_keyholders(db, client, sealed_trade, bidders, clock):
     clock.freeze(sealed_trade.opening_at)
     assert _start(client, sealed_trade).status_code == 201
-    wrong = _release(client, sealed_trade, "staff", "not my passphrase at all")
-    assert wrong.status_code == 422 and wrong.get_json()["field"] == "passphrase"
+    with pytest.raises(holder_side.WrongPassphrase):  # found on the keyholder's machine: nothing is sent
+        _release(client, sealed_trade, "staff", "not my passphrase at all")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ShareRelease)) == 0
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(ShareRelease)
-                             .where(ShareRelease.held_share.is_not(None))) == 0
     for outsider in ("social", "staff_proc", "bidder", "decider"):  # not keyholders of this trade
-        response = client.post(_url(sealed_trade, "/shares"), json={"passphrase": "whatever passphrase"},
+        response = client.post(_url(sealed_trade, "/shares"), json={"share": "00" * 72},
                                headers=api_headers(client, outsider))
         assert response.status_code == 403, outsider
-    assert client.post(_url(sealed_trade, "/shares"), json={"passphrase": "x"}).status_code == 401
+        assert client.get(_url(sealed_trade, "/share"), headers=api_headers(client, outsider)).status_code == 403
+    assert client.post(_url(sealed_trade, "/shares"), json={"share": "00" * 72}).status_code == 401
+    assert client.get(_url(sealed_trade, "/share")).status_code == 401
     assert _release(client, sealed_trade, "staff").status_code == 201
     again = _release(client, sealed_trade, "staff")
     assert again.status_code == 409 and again.get_json()["code"] == "already_released"
@@ -205,9 +209,9 @@ def _scalar_of(db, trade) -> bytes:
     opened = {"execute": [], "supervise": []}
     for share in db.session.scalars(sa.select(SealedShare).where(SealedShare.opening_key_id == key.id)):
         holder = db.session.get(Keyholder, share.keyholder_id)
-        personal = keys.unlock_personal_key(active_personal_key(holder.user_id).protected_key,
-                                            PASSPHRASES[holder.user.username])
-        opened[share.side.value].append(keys.open_share(share.sealed, personal, share_context(trade, holder)))
+        personal = holder_side.unwrap(active_personal_key(holder.user_id).protected_key,
+                                      PASSPHRASES[holder.user.username])
+        opened[share.side.value].append(holder_side.open_share(share.sealed, personal, share_context(trade, holder)))
     private = keys.rebuild_opening_key(opened["execute"], opened["supervise"], key.public_key)
     return private.private_numbers().private_value.to_bytes(32, "big")
 
@@ -314,8 +318,9 @@ def test_objections_during_the_ceremony(db, client, sealed_trade, bidders, clock
     # the results are out: objections to them are still heard until the supervisors sign
     on_results = client.post(url, json={"text": "报价宣读有误"}, headers=api_headers(client, "bidder"))
     assert on_results.status_code == 201
-    assert client.post(_url(sealed_trade, "/signatures"), json={},
-                       headers=api_headers(client, "supervisor")).status_code == 201
+    sup = api_headers(client, "supervisor")
+    assert client.post(_url(sealed_trade, "/signatures"), headers=sup,
+                       json=api_signed(client, sup, "opening-record", trade_id=sealed_trade.id)).status_code == 201
     late = client.post(url, json={"text": "late"}, headers=api_headers(client, "bidder"))
     assert late.status_code == 409
 
@@ -332,13 +337,27 @@ def test_supervisors_sign_the_record(db, client, sealed_trade, bidders, clock):
     assert client.post(url, json={}).status_code == 401
     for wrong in ("bidder", "staff", "decider", "tenderer", "expert"):
         assert client.post(url, json={}, headers=api_headers(client, wrong)).status_code == 403, wrong
-    signed = client.post(url, json={}, headers=api_headers(client, "supervisor"))
+    sup, social = api_headers(client, "supervisor"), api_headers(client, "social")
+    # unsigned, or signed with a key that is not the supervisor's published one: refused, nothing stored
+    unsigned = client.post(url, json={}, headers=sup)
+    assert unsigned.status_code == 422 and unsigned.get_json()["field"] == "statement"
+    good = api_signed(client, sup, "opening-record", trade_id=sealed_trade.id)
+    forged = dict(good, signature=base64.b64encode(st.sign(st.generate(), good["statement"].encode())).decode())
+    refused = client.post(url, json=forged, headers=sup)
+    assert refused.status_code == 422 and refused.get_json()["field"] == "signature"
+    altered = dict(good, statement=good["statement"].replace('"decision":"signed"', '"decision":"dissent"'))
+    assert client.post(url, json=altered, headers=sup).get_json()["field"] == "statement"
+    assert client.get(f"/api/v1/trades/{sealed_trade.id}/opening-record").get_json()["signatures"] == []
+    signed = client.post(url, json=good, headers=sup)
     assert signed.status_code == 201 and signed.get_json()["dissent"] is None
-    dissent = client.post(url, json={"dissent": "第3家报价单位未当场宣读"}, headers=api_headers(client, "social"))
+    assert signed.get_json()["statement"] == good["statement"] and signed.get_json()["signature"] == good["signature"]
+    reason = "第3家报价单位未当场宣读"
+    dissent = client.post(url, headers=social, json={"dissent": reason, **api_signed(
+        client, social, "opening-record", trade_id=sealed_trade.id, dissent=reason)})
     assert dissent.status_code == 201
     record = client.get(f"/api/v1/trades/{sealed_trade.id}/opening-record").get_json()
     assert {s["record_sha256"] for s in record["signatures"]} == {record["sha256"]}
-    assert client.post(url, json={}, headers=api_headers(client, "supervisor")).status_code == 409
+    assert client.post(url, json=good, headers=sup).status_code == 409
 
 
 # ---- the caller matrix -----------------------------------------------------------------------------
@@ -360,12 +379,13 @@ def test_ceremony_route_matrix(db, client, sealed_trade, bidders, app):
         assert call(urls[endpoint], headers=decider, **kwargs).status_code == 403, endpoint
     # the right roles get past the permission check (the lifecycle may still refuse: 409, not 403)
     right = {"bidding_api.start_ceremony": "staff", "bidding_api.get_ceremony": "supervisor",
-             "bidding_api.release_share": "staff2", "bidding_api.complete_ceremony": "staff",
+             "bidding_api.release_share": "staff2", "bidding_api.get_sealed_share": "staff2",
+             "bidding_api.complete_ceremony": "staff",
              "bidding_api.sign_record": "social", "bidding_api.answer_objection": "staff"}
     for endpoint, who in right.items():
         method = next(m for e, m in COVERED if e == endpoint)
         kwargs = {"json": {"text": "x"} if "objection" in endpoint else
-                  {"passphrase": PASSPHRASES.get(who, "")} if "share" in endpoint else {}}
+                  {"share": "00" * 72} if "share" in endpoint else {}}
         response = getattr(client, method.lower())(urls[endpoint], headers=api_headers(client, who),
                                                    **(kwargs if method == "POST" else {}))
         assert response.status_code in (200, 404, 409), (endpoint, response.get_json())
@@ -389,8 +409,9 @@ def _pdftotext(data: bytes, tmp_path) -> str:
 def test_opening_record_pdf(db, client, sealed_trade, bidders, clock, tmp_path):
     _bid_all(client, sealed_trade, bidders)
     _open(client, sealed_trade, clock)
-    assert client.post(_url(sealed_trade, "/signatures"), json={},
-                       headers=api_headers(client, "supervisor")).status_code == 201
+    sup = api_headers(client, "supervisor")
+    assert client.post(_url(sealed_trade, "/signatures"), headers=sup,
+                       json=api_signed(client, sup, "opening-record", trade_id=sealed_trade.id)).status_code == 201
     response = client.get(f"/api/v1/trades/{sealed_trade.id}/opening-record.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF")
@@ -448,7 +469,6 @@ def test_releases_and_opening_on_different_workers(db, app, client, sealed_trade
 
 def test_held_shares_are_not_the_shares(db, client, sealed_trade, bidders, clock):
     """What the database holds between release and opening is sealed, not the share itself."""
-    from bidding.keyholders import keys as custody
     from bidding.keyholders.models import Keyholder, SealedShare
     from bidding.keyholders.services import active_personal_key, share_context
 
@@ -458,18 +478,6 @@ def test_held_shares_are_not_the_shares(db, client, sealed_trade, bidders, clock
     row = db.session.scalar(sa.select(ShareRelease))
     holder = db.session.get(Keyholder, row.keyholder_id)
     sealed = db.session.scalar(sa.select(SealedShare).where(SealedShare.keyholder_id == holder.id))
-    personal = custody.unlock_personal_key(active_personal_key(holder.user_id).protected_key, PASSPHRASES["staff"])
-    share = custody.open_share(sealed.sealed, personal, share_context(sealed_trade, holder)).to_bytes()
+    personal = holder_side.unwrap(active_personal_key(holder.user_id).protected_key, PASSPHRASES["staff"])
+    share = holder_side.open_share(sealed.sealed, personal, share_context(sealed_trade, holder)).to_bytes()
     assert row.held_share and share not in row.held_share
-
-
-def test_passphrase_guessing_is_throttled(db, app, client, sealed_trade, bidders, clock):
-    clock.freeze(sealed_trade.opening_at)
-    assert _start(client, sealed_trade).status_code == 201
-    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
-        assert _release(client, sealed_trade, "staff", "a wrong passphrase guess").status_code == 422
-    blocked = _release(client, sealed_trade, "staff")  # even the right one, for the rest of the window
-    assert blocked.status_code == 429 and blocked.get_json()["code"] == "throttled"
-    assert _release(client, sealed_trade, "supervisor").status_code == 201  # other keyholders unaffected
-    clock.advance(timedelta(seconds=app.config["LOGIN_WINDOW_SECONDS"] + 1))
-    assert _release(client, sealed_trade, "staff").status_code == 201

@@ -14,7 +14,10 @@ from bidding.ceremony.models import Objection, RecordSignature
 from tests.bidding.matrix_pages import CEREMONY_PAGES
 from tests.bidding.ceremony.test_ceremony import (PASSPHRASES, PRICES, _bid_all, bidders,  # noqa: F401
                                          sealed_trade)
+from bidding.keyholders import client as holder_side
+from tests.bidding.conftest import opened_share
 from tests.bidding.submission.test_pages import login_en
+from tests.signing_helpers import page_signed
 from tests.conftest import api_headers, login
 from trading.trades.flows import TradeState
 
@@ -54,8 +57,10 @@ def _request(client, route: tuple[str, str], scene):
         return client.get(f"{base}/state")
     if endpoint == "bidding.ceremony_start":
         return client.post(f"{base}/start")
+    if endpoint == "bidding.ceremony_share":
+        return client.get(f"{base}/share")
     if endpoint == "bidding.ceremony_release":
-        return client.post(f"{base}/shares", data={"passphrase": PASSPHRASES["staff2"]})
+        return client.post(f"{base}/shares", data={"share": "00" * 72})
     if endpoint == "bidding.ceremony_complete":
         return client.post(f"{base}/complete")
     if endpoint == "bidding.ceremony_object":
@@ -63,7 +68,8 @@ def _request(client, route: tuple[str, str], scene):
     if endpoint == "bidding.ceremony_answer":
         return client.post(f"{base}/objections/{scene['objection']}/answer", data={"text": "符合招标文件规定"})
     if endpoint == "bidding.ceremony_sign":
-        return client.post(f"{base}/signatures", data={"dissent": ""})
+        return client.post(f"{base}/signatures", data={"dissent": "", **page_signed(
+            client, "opening-record", trade_id=scene["trade"].id)})
     raise AssertionError(route)
 
 
@@ -72,6 +78,7 @@ MATRIX = {
     ("bidding.ceremony_page", "GET"): ("tenderer", "other_tenderer"),
     ("bidding.ceremony_state", "GET"): ("bidder", "bidder_d"),  # bidder_d did not bid
     ("bidding.ceremony_start", "POST"): ("staff", "supervisor"),
+    ("bidding.ceremony_share", "GET"): ("staff2", "social"),
     ("bidding.ceremony_release", "POST"): ("staff2", "social"),  # social supervises but holds no share
     ("bidding.ceremony_complete", "POST"): ("staff", "decider"),
     ("bidding.ceremony_object", "POST"): ("bidder", "staff"),
@@ -123,6 +130,15 @@ def _post(client, url: str, data: dict | None = None) -> str:
     return _text(response)
 
 
+def _release_from_page(client, trade, who: str) -> str:
+    """What the page script does: fetch the sealed share with the session, open it on the keyholder's
+    side, post only the share (the passphrase field has no name)."""
+    material = client.get(f"{_page(trade)}/share").get_json()
+    share = holder_side.release(bytes.fromhex(material["wrapped_key"]), PASSPHRASES[who],
+                                bytes.fromhex(material["sealed_share"]), material["context"].encode())
+    return _post(client, f"{_page(trade)}/shares", data={"share": share.hex()})
+
+
 def test_full_opening_through_the_pages(db, client, sealed_trade, bidders, clock):
     trade, base = sealed_trade, _page(sealed_trade)
     _bid_all(client, trade, bidders)
@@ -143,6 +159,7 @@ def test_full_opening_through_the_pages(db, client, sealed_trade, bidders, clock
     login_en(client, "staff")
     html = _text(client.get(base))
     assert "Start the opening" in html and "Open all bids" in html and 'id="passphrase"' in html
+    assert 'name="passphrase"' not in html  # the field exists for the page script; no form posts it
     early = _post(client, f"{base}/start")
     assert any("Not yet: the opening starts at" in m for m in _flashes(early, "error")), _flashes(early, "error")
     db.session.expire_all()
@@ -156,19 +173,21 @@ def test_full_opening_through_the_pages(db, client, sealed_trade, bidders, clock
     db.session.expire_all()
     assert trade.state is TradeState.OPENING
 
-    # a wrong passphrase is said plainly and releases nothing; the passphrase is never echoed
-    wrong = _post(client, f"{base}/shares", data={"passphrase": "not my passphrase at all"})
-    assert _flashes(wrong, "error") == ["Passphrase: this passphrase does not unlock your personal key"]
-    assert "not my passphrase at all" not in wrong
+    # a form that still posts a passphrase is turned away unread; bytes that are no share are said plainly
+    old_form = _post(client, f"{base}/shares", data={"passphrase": "not my passphrase at all"})
+    assert any("no longer accepts passphrases" in m for m in _flashes(old_form, "error"))
+    assert "not my passphrase at all" not in old_form
+    garbage = _post(client, f"{base}/shares", data={"share": "zz"})
+    assert _flashes(garbage, "error") == ["Share: is not an opening-key share (PRKS version 1, 72 bytes)"]
     too_soon = _post(client, f"{base}/complete")
     assert any("Not enough shares released: 2 more executing and 1 more supervising" in m
                for m in _flashes(too_soon, "error"))
     for who in ("staff", "staff2", "supervisor"):
         login_en(client, who)
-        done = _post(client, f"{base}/shares", data={"passphrase": PASSPHRASES[who]})
+        done = _release_from_page(client, trade, who)
         assert _flashes(done, "success") == ["Your share is released."], who
         assert PASSPHRASES[who] not in done
-    again = _post(client, f"{base}/shares", data={"passphrase": PASSPHRASES["supervisor"]})
+    again = _post(client, f"{base}/shares", data={"share": opened_share(bidders["supervisor"], trade).hex()})
     assert _flashes(again, "error") == ["You have already released your share."]
 
     # an objection while it is under way, and its answer
@@ -209,7 +228,10 @@ def test_full_opening_through_the_pages(db, client, sealed_trade, bidders, clock
     login_en(client, "social")
     html = _text(client.get(base))
     assert "Sign the record" in html and 'id="dissent"' in html
-    signed = _post(client, f"{base}/signatures", data={"dissent": "第3家报价单位未当场宣读"})
+    unsigned = _post(client, f"{base}/signatures", data={"dissent": "第3家报价单位未当场宣读"})
+    assert _flashes(unsigned, "error")[0].startswith("Signed statement: is required")
+    signed = _post(client, f"{base}/signatures", data={"dissent": "第3家报价单位未当场宣读", **page_signed(
+        client, "opening-record", trade_id=trade.id, dissent="第3家报价单位未当场宣读")})
     assert _flashes(signed, "success") == ["You have signed the opening record."]
     assert "第3家报价单位未当场宣读" in signed and "You have signed this record." in signed
     assert 'id="dissent"' not in signed
@@ -219,7 +241,8 @@ def test_full_opening_through_the_pages(db, client, sealed_trade, bidders, clock
     login_en(client, "social")
     assert _flashes(_post(client, f"{base}/signatures"), "error") == ["You have already signed this record."]
     login_en(client, "supervisor")
-    plain = _post(client, f"{base}/signatures", data={"dissent": ""})
+    plain = _post(client, f"{base}/signatures", data={"dissent": "", **page_signed(
+        client, "opening-record", trade_id=trade.id)})
     assert _flashes(plain, "success") and "No dissent" in plain
     rows = db.session.scalars(sa.select(RecordSignature).order_by(RecordSignature.id)).all()
     assert [r.dissent for r in rows] == ["第3家报价单位未当场宣读", None]
@@ -243,7 +266,7 @@ def test_state_endpoint_returns_what_the_api_returns(db, client, sealed_trade, b
     ceremony.start_ceremony(bidders["staff"], trade)
     ceremony.lodge_objection(bidders["bidder"], trade, "异议")
     for who in PASSPHRASES:
-        ceremony.release_share(bidders[who], trade, PASSPHRASES[who])
+        ceremony.release_share(bidders[who], trade, opened_share(bidders[who], trade))
     db.session.commit()
     for who in ("staff", "bidder", "bidder_b", "tenderer"):  # bidder_b sees the objection, not who raised it
         page, api = both(who)

@@ -1,15 +1,17 @@
 """Shamir sharing, the opening-key split, personal keys and sealed shares."""
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
+import struct
 
 import pytest
 
 from bidding.crypto import envelope, shamir
-from bidding.keyholders import keys
+from bidding.keyholders import client as holder_side, keys
 
-FAST = keys.Argon2Params(memory_kib=1024, iterations=1, lanes=1)
+FAST = 1_000  # PBKDF2 iterations: real, cheap
 PASS = "correct horse battery staple"
 
 
@@ -109,62 +111,110 @@ def test_rebuild_refusals():
 
 # --- personal keys and sealed shares ----------------------------------------------------------
 
-def test_enrol_unlock_and_wrong_passphrase():
-    public, blob = keys.enrol_personal_key(PASS, params=FAST)
-    assert len(public) == 65 and len(blob) == keys.BLOB_LEN == 159 and blob[:4] == b"PRPK"
+def _legacy_blob(private, passphrase: str) -> bytes:
+    """A version 1 blob as the platform made it before 0013 (Argon2id, server side), for the
+    re-enrolment path: only the keyholder's tools still open it."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+
+    salt, nonce = os.urandom(16), os.urandom(12)
+    head = struct.pack(">4sBBIII16s65s12s", b"PRPK", 1, 1, 1024, 1, 1, salt,
+                       envelope.public_key_bytes(private.public_key()), nonce)
+    key = Argon2id(salt=salt, length=32, iterations=1, lanes=1, memory_cost=1024).derive(passphrase.encode())
+    return head + AESGCM(key).encrypt(nonce, private.private_numbers().private_value.to_bytes(32, "big"), head)
+
+
+def test_enrol_unwrap_and_wrong_passphrase():
+    made = holder_side.enrol(PASS, FAST)
+    public, blob = made.public_key, made.wrapped_key
+    assert len(public) == 65 and len(blob) == keys.BLOB_V2_LEN == 151 and blob[:6] == b"PRPK\x02\x02"
+    assert blob[6:10] == FAST.to_bytes(4, "big")
     assert keys.personal_public_key(blob) == public
-    assert keys.unlock_personal_key(blob, PASS).public_bytes == public
-    with pytest.raises(keys.WrongPassphrase):
-        keys.unlock_personal_key(blob, PASS + "!")
-    tampered = blob[:14] + b"\x00\x00\x00\x02" + blob[18:]  # lanes 1 -> 2: AAD mismatch
-    with pytest.raises(keys.WrongPassphrase):
-        keys.unlock_personal_key(tampered, PASS)
+    assert made.fingerprint == hashlib.sha256(public).hexdigest()
+    assert envelope.public_key_bytes(holder_side.unwrap(blob, PASS).public_key()) == public
+    with pytest.raises(holder_side.WrongPassphrase):
+        holder_side.unwrap(blob, PASS + "!")
+    tampered = blob[:6] + (FAST + 1).to_bytes(4, "big") + blob[10:]  # iterations changed: AAD mismatch
+    with pytest.raises(holder_side.WrongPassphrase):
+        holder_side.unwrap(tampered, PASS)
     with pytest.raises(keys.KeyCustodyError):
-        keys.unlock_personal_key(blob[:-1], PASS)
+        holder_side.unwrap(blob[:-1], PASS)
 
 
 def test_passphrase_rules():
     with pytest.raises(keys.WeakPassphrase, match="at least 12") as info:
-        keys.enrol_personal_key("short pass1", params=FAST)
+        holder_side.enrol("short pass1", FAST)
     assert info.value.minimum == 12
     composed, decomposed = "caf\u00e9 au lait!!", "cafe\u0301 au lait!!"
-    _, blob = keys.enrol_personal_key(composed, params=FAST)
-    keys.unlock_personal_key(blob, decomposed)
-    new = keys.change_passphrase(blob, composed, "another long passphrase", FAST)
+    blob = holder_side.enrol(composed, FAST).wrapped_key
+    holder_side.unwrap(blob, decomposed)
+    new = holder_side.change_passphrase(blob, composed, "another long passphrase", FAST)
     assert keys.personal_public_key(new) == keys.personal_public_key(blob)
-    keys.unlock_personal_key(new, "another long passphrase")
+    holder_side.unwrap(new, "another long passphrase")
 
 
-def test_default_argon2_parameters_work():
-    _, blob = keys.enrol_personal_key(PASS)
-    assert blob[6:18] == bytes.fromhex("00010000" "00000003" "00000004")
-    keys.unlock_personal_key(blob, PASS)
+def test_default_pbkdf2_iterations():
+    blob = holder_side.enrol(PASS).wrapped_key
+    assert blob[6:10] == (600_000).to_bytes(4, "big") == keys.MIN_PBKDF2_ITERATIONS.to_bytes(4, "big")
+    holder_side.unwrap(blob, PASS)
+
+
+def test_what_the_platform_checks_without_the_passphrase():
+    made = holder_side.enrol(PASS, FAST)
+    keys.check_client_blob(made.public_key, made.wrapped_key, FAST)
+    keys.check_client_blob(made.public_key, None, FAST)  # the wrapped key kept offline
+    other = holder_side.enrol(PASS, FAST)
+
+    def refused(public, blob, minimum=FAST):
+        with pytest.raises(keys.KeyCustodyError) as info:
+            keys.check_client_blob(public, blob, minimum)
+        return info.value.code
+
+    assert refused(made.public_key, other.wrapped_key) == "bad_key_blob"  # another key's blob
+    assert refused(made.public_key, made.wrapped_key, FAST + 1) == "weak_key_blob"
+    assert refused(b"\x04" + bytes(64), None) == "bad_public_key"  # not on the curve
+    assert refused(made.public_key[:33], None) == "bad_public_key"
+    legacy = _legacy_blob(holder_side.unwrap(made.wrapped_key, PASS), PASS)
+    assert refused(made.public_key, legacy) == "bad_key_blob"  # made where the platform saw the passphrase
+
+
+def test_legacy_blob_opens_on_the_holders_side_and_rewraps():
+    private = keys.generate_opening_key()
+    legacy = _legacy_blob(private, PASS)
+    assert keys.parse_key_blob(legacy).version == 1
+    assert holder_side.unwrap(legacy, PASS).private_numbers() == private.private_numbers()
+    fresh = holder_side.change_passphrase(legacy, PASS, "a new long passphrase", FAST)
+    assert keys.parse_key_blob(fresh).version == 2
+    assert holder_side.unwrap(fresh, "a new long passphrase").private_numbers() == private.private_numbers()
 
 
 def test_sealed_share_opens_only_for_its_holder_and_context():
     sk = keys.generate_opening_key()
     _, ex, _ = keys.split_opening_key(sk, execute=(1, 1), supervise=(1, 1))
-    public, blob = keys.enrol_personal_key(PASS, params=FAST)
-    holder = keys.unlock_personal_key(blob, PASS)
+    made = holder_side.enrol(PASS, FAST)
+    holder = holder_side.unwrap(made.wrapped_key, PASS)
     ctx = b"PRSB-v1 share|GC-2026-0001|7|execute"
-    sealed = keys.seal_share(ex[0], public, ctx)
-    assert keys.open_share(sealed, holder, ctx) == ex[0]
-    assert keys.open_share(sealed, holder.private_key, ctx) == ex[0]
-    assert code(keys.open_share, sealed, holder, ctx + b"x") == "share_unopenable"
-    stranger = keys.unlock_personal_key(keys.enrol_personal_key(PASS, params=FAST)[1], PASS)
-    assert code(keys.open_share, sealed, stranger, ctx) == "share_unopenable"
-    assert code(keys.open_share, b"\x02" + sealed[1:], holder, ctx) == "bad_share"
+    sealed = keys.seal_share(ex[0], made.public_key, ctx)
+    assert holder_side.open_share(sealed, holder, ctx) == ex[0]
+    assert holder_side.release(made.wrapped_key, PASS, sealed, ctx) == ex[0].to_bytes()
+    assert code(holder_side.open_share, sealed, holder, ctx + b"x") == "share_unopenable"
+    stranger = holder_side.unwrap(holder_side.enrol(PASS, FAST).wrapped_key, PASS)
+    assert code(holder_side.open_share, sealed, stranger, ctx) == "share_unopenable"
+    assert code(holder_side.open_share, b"\x02" + sealed[1:], holder, ctx) == "bad_share"
+    # the commitment tells this share from any other bytes, without opening anything
+    commitment = keys.share_commitment(ex[0], ctx)
+    assert keys.share_commitment(ex[0].to_bytes(), ctx) == commitment
+    assert keys.share_commitment(ex[0], ctx + b"x") != commitment
 
 
 def test_full_ceremony(opening_key):
-    """Split, seal to holders, unlock with passphrases, rebuild, open a bid."""
+    """Split, seal to holders, unlock with passphrases on the holders' side, rebuild, open a bid."""
     import io
     public, ex, sup = keys.create_opening_key(execute=(2, 3), supervise=(1, 2))
-    holders = [keys.enrol_personal_key(f"passphrase of holder {i}", params=FAST) for i in range(5)]
-    sealed = [keys.seal_share(s, holders[i][0], b"ctx%d" % i) for i, s in enumerate(ex + sup)]
-    opened = [keys.open_share(sealed[i], keys.unlock_personal_key(holders[i][1],
-                                                                 f"passphrase of holder {i}"),
-                              b"ctx%d" % i) for i in (0, 2, 4)]
+    holders = [holder_side.enrol(f"passphrase of holder {i}", FAST) for i in range(5)]
+    sealed = [keys.seal_share(s, holders[i].public_key, b"ctx%d" % i) for i, s in enumerate(ex + sup)]
+    opened = [keys.KeyShare.from_bytes(holder_side.release(holders[i].wrapped_key, f"passphrase of holder {i}",
+                                                           sealed[i], b"ctx%d" % i)) for i in (0, 2, 4)]
     sk = keys.rebuild_opening_key(opened[:2], opened[2:], public)
     out = io.BytesIO()
     envelope.seal([b"bid"], public_key=public, trade_ref="T", bidder_id="B", version=1, out=out)

@@ -27,6 +27,7 @@ from trading.errors import IllegalMove
 from trading.trades import services as trades
 from trading.trades.flows import TradeState
 
+from bidding.keyholders import client as holder_side
 from tests.bidding.conftest import PASSPHRASES
 MARKER = "MARKER-7f3a9c-绝密标价"
 
@@ -91,8 +92,8 @@ def test_approval_makes_the_opening_key_and_only_shares_are_stored(db, client, s
     for share in shares:
         holder = db.session.get(Keyholder, share.keyholder_id)
         name = holder.user.username
-        personal = keys.unlock_personal_key(active_personal_key(holder.user_id).protected_key, PASSPHRASES[name])
-        opened[share.side].append(keys.open_share(share.sealed, personal, share_context(sealed_trade, holder)))
+        personal = holder_side.unwrap(active_personal_key(holder.user_id).protected_key, PASSPHRASES[name])
+        opened[share.side].append(holder_side.open_share(share.sealed, personal, share_context(sealed_trade, holder)))
     private = keys.rebuild_opening_key(opened[Side.EXECUTE], opened[Side.SUPERVISE], key.public_key)
     scalar = private.private_numbers().private_value.to_bytes(32, "big")
     der = private.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
@@ -108,8 +109,8 @@ def test_approval_makes_the_opening_key_and_only_shares_are_stored(db, client, s
 
     with pytest.raises(keys.KeyCustodyError):
         keys.rebuild_opening_key(opened[Side.EXECUTE][:1], opened[Side.SUPERVISE], key.public_key)
-    with pytest.raises(keys.WrongPassphrase):
-        keys.unlock_personal_key(active_personal_key(keyholding["staff"].id).protected_key, "not the passphrase")
+    with pytest.raises(holder_side.WrongPassphrase):
+        holder_side.unwrap(active_personal_key(keyholding["staff"].id).protected_key, "not the passphrase")
 
 
 def test_approval_refused_until_every_keyholder_has_enrolled(db, client, users, make_user, make_trade):
@@ -144,11 +145,15 @@ def test_keyholder_appointment_rules(db, client, keyholding, make_trade):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Keyholder)) == 0
 
 
-def test_weak_passphrase_refused(client, users):
-    response = client.post("/api/v1/me/personal-key", json={"passphrase": "short"},
+def test_enrolment_takes_keys_not_passphrases(client, users):
+    response = client.post("/api/v1/me/personal-key", json={"passphrase": "long enough passphrase"},
                            headers=api_headers(client, "staff"))
-    assert response.status_code == 422 and "passphrase" in response.get_json()["errors"]
-    bidder = client.post("/api/v1/me/personal-key", json={"passphrase": "long enough passphrase"},
+    assert response.status_code == 410 and response.get_json()["code"] == "passphrase_not_accepted"
+    bad = client.post("/api/v1/me/personal-key", json={"public_key": "04" + "00" * 64},
+                      headers=api_headers(client, "staff"))
+    assert bad.status_code == 422 and bad.get_json()["field"] == "public_key"
+    made = holder_side.enrol("long enough passphrase", 1_000)
+    bidder = client.post("/api/v1/me/personal-key", json={"public_key": made.public_key.hex()},
                          headers=api_headers(client, "bidder"))
     assert bidder.status_code == 403
 

@@ -6,7 +6,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from bidding.keyholders import keys
+from bidding.keyholders import client as holder_side, keys
 from bidding.keyholders.models import Keyholder, PersonalKey
 from bidding.submission.models import Bid, BidState
 from bidding.crypto.envelope_check import content_digest
@@ -48,8 +48,9 @@ def _request(client, route: str, trade, users):
     if route == "bidding.personal_key GET":
         return client.get("/bidding/personal-key")
     if route == "bidding.personal_key POST":
-        return client.post("/bidding/personal-key", data={"passphrase": "a brand new passphrase",
-                                                         "passphrase_confirm": "a brand new passphrase"})
+        made = holder_side.enrol("a brand new passphrase", 1_000)
+        return client.post("/bidding/personal-key", data={"public_key": made.public_key.hex(),
+                                                         "wrapped_key": made.wrapped_key.hex()})
     if route == "bidding.keyholders GET":
         return client.get(f"/bidding/trades/{trade.id}/keyholders")
     if route == "bidding.keyholders POST":
@@ -217,7 +218,8 @@ def test_upload_needs_the_csrf_token(make_app, clock):
         from bidding.keyholders import services
 
         for person in (staff, sup):
-            services.enrol_personal_key(person, PASSPHRASES["staff"])
+            made = holder_side.enrol(PASSPHRASES["staff"], 1_000)
+            services.enrol_personal_key(person, made.public_key, made.wrapped_key)
         trade = trades.create_trade(staff, {"centre_id": works.id, "method": "works_open_tender",
                                             "tenderer_id": tenderer.id, "title": "CSRF trade", "description": "",
                                             "estimated_price": 1000000, **tender_timeline(START)})
@@ -245,22 +247,36 @@ def test_upload_needs_the_csrf_token(make_app, clock):
 # ---- personal keys ---------------------------------------------------------------------------------
 
 def test_personal_key_enrolment(db, client, users):
+    """The page's form posts the public and wrapped keys the page script made in the browser; the
+    passphrase fields have no name, and a post that still carries a passphrase is turned away unread."""
     login_en(client, "supervisor")
     page = client.get("/bidding/personal-key").get_data(as_text=True)
     assert "cannot recover" in page and f'minlength="{keys.MIN_PASSPHRASE}"' in page
     assert '<label for="passphrase">' in page and '<label for="passphrase_confirm">' in page
-    differ = client.post("/bidding/personal-key", data={"passphrase": "one long passphrase",
-                                                        "passphrase_confirm": "another long passphrase"})
-    assert differ.status_code == 422 and "differ" in differ.get_data(as_text=True)
-    short = client.post("/bidding/personal-key", data={"passphrase": "short", "passphrase_confirm": "short"})
-    assert short.status_code == 422 and f"at least {keys.MIN_PASSPHRASE} characters" in short.get_data(as_text=True)
+    assert 'name="passphrase' not in page and "/static/js/personal-key-page.js" in page
+    assert 'data-iterations="1000"' in page  # the browser wraps with the configured PBKDF2 cost
+    old_form = client.post("/bidding/personal-key", data={"passphrase": "one long passphrase",
+                                                          "passphrase_confirm": "one long passphrase"})
+    assert old_form.status_code == 410 and "no longer accepts passphrases" in old_form.get_data(as_text=True)
+    assert "one long passphrase" not in old_form.get_data(as_text=True)
+    made, other = holder_side.enrol("one long passphrase", 1_000), holder_side.enrol("one long passphrase", 1_000)
+    for bad, field, rule in (
+            ({"public_key": "04" + "00" * 64}, "public_key", "65-byte uncompressed P-256 point"),
+            ({"public_key": made.public_key.hex(), "wrapped_key": other.wrapped_key.hex()}, "wrapped_key",
+             "version 2 personal key blob of the same public key"),
+            ({"public_key": made.public_key.hex(), "wrapped_key": "xyz"}, "wrapped_key", "hexadecimal"),
+            ({}, "public_key", "is required")):
+        refused = client.post("/bidding/personal-key", data=bad)
+        assert refused.status_code == 422 and rule in refused.get_data(as_text=True), (field, bad)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PersonalKey)) == 0
-    ok = client.post("/bidding/personal-key", data={"passphrase": "one long passphrase",
-                                                    "passphrase_confirm": "one long passphrase"})
+    ok = client.post("/bidding/personal-key", data={"public_key": made.public_key.hex(),
+                                                    "wrapped_key": made.wrapped_key.hex()})
     assert ok.status_code == 302
     row = db.session.scalar(sa.select(PersonalKey).where(PersonalKey.user_id == users["supervisor"].id))
-    assert keys.unlock_personal_key(row.protected_key, "one long passphrase")
-    assert "one long passphrase" not in client.get("/bidding/personal-key").get_data(as_text=True)
+    assert row.public_key == made.public_key and row.protected_key == made.wrapped_key
+    assert holder_side.unwrap(row.protected_key, "one long passphrase")  # opens on the holder's side only
+    after = client.get("/bidding/personal-key").get_data(as_text=True)
+    assert made.fingerprint in after and "one long passphrase" not in after
 
 
 # ---- keyholders ----------------------------------------------------------------------------------

@@ -218,3 +218,27 @@ def test_seal_cli_submits_with_its_content_digest(db, app, client, sealed_trade,
     assert again.returncode == 0, again.stderr
     assert json.loads((tmp_path / "bid.prsb.receipt.json").read_text()) == saved
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Bid)) == 1
+
+
+def test_a_bid_is_stored_only_with_its_receipt(db, app, client, sealed_trade, users, server):  # noqa: F811
+    """The bid row becomes visible to others only in the commit that writes its receipt: a reader
+    between the two (here: at the moment the bid is announced, before the request commits) sees no
+    bid, so a crash there leaves neither a bid without a receipt nor a receipt without a bid."""
+    data = _envelope(client, sealed_trade, users["bidder"].organisation.credit_code)
+    seen = []
+
+    def peek(_trade, bid=None, **_kw):
+        with db.engine.connect() as other:
+            seen.append(other.execute(sa.select(sa.func.count()).select_from(Bid)).scalar())
+
+    services.bid_submitted.connect(peek)
+    try:
+        upload = Upload(server, sealed_trade, api_headers(client, "bidder"), data)
+        upload.send(data)
+        status, body = upload.answer()
+    finally:
+        services.bid_submitted.disconnect(peek)
+    assert status == 201 and body["receipt"]["sha256"] == body["sha256"], body
+    assert seen == [0]
+    stored = db.session.scalars(sa.select(Bid)).all()
+    assert [(b.sha256, bool(b.receipt)) for b in stored] == [(body["sha256"], True)]

@@ -16,10 +16,12 @@ import sqlalchemy as sa
 from bidding.crypto import envelope
 from bidding.crypto.records import encode_bid
 from bidding.crypto.envelope_check import content_digest
+from bidding.keyholders import client as holder_side
 from tests.bidding.conftest import PASSPHRASES, keyholding  # noqa: F401  (a fixture the tests use)
 from tests.conftest import START, api_headers, tender_timeline
 from trading.accounts.models import OrgKind
 from trading.accounts.roles import Role
+from tests.signing_helpers import api_signed
 
 #: distinctive names, so a leak into the log is found by a plain substring search
 BIDDERS = {"bidder": None, "bidder_x": "Zhuque Secret Bidder Construction Co.",
@@ -127,19 +129,24 @@ def run_trade(db, client, runner, users, clock, *, ceremony: bool = True, counte
     if ceremony:
         url = f"/api/v1/trades/{trade_id}/ceremony"
         assert client.post(url, headers=headers(client, trip, "staff")).status_code == 201
-        for who in PASSPHRASES:
-            response = client.post(url + "/shares", json={"passphrase": PASSPHRASES[who]},
-                                   headers=headers(client, trip, who))
+        for who in PASSPHRASES:  # each keyholder's machine opens its share; only the share is sent
+            material = client.get(url + "/share", headers=headers(client, trip, who)).get_json()
+            share = holder_side.release(bytes.fromhex(material["wrapped_key"]), PASSPHRASES[who],
+                                        bytes.fromhex(material["sealed_share"]), material["context"].encode())
+            response = client.post(url + "/shares", json={"share": share.hex()}, headers=headers(client, trip, who))
             assert response.status_code == 201, response.get_json()
         response = client.post(url + "/complete", headers=headers(client, trip, "staff"))
         assert response.status_code == 200, response.get_json()
-        response = client.post(url + "/signatures", json={}, headers=headers(client, trip, "supervisor"))
+        sup = headers(client, trip, "supervisor")
+        response = client.post(url + "/signatures", headers=sup,
+                               json=api_signed(client, sup, "opening-record", trade_id=trade_id))
         assert response.status_code == 201, response.get_json()
 
     if countersign:
         cp = _db.session.scalar(sa.select(Checkpoint).order_by(Checkpoint.id.desc()).limit(1))
-        response = client.post(f"/api/v1/audit/checkpoints/{cp.id}/countersign",
-                               headers=headers(client, trip, "supervisor"))
+        sup = headers(client, trip, "supervisor")
+        response = client.post(f"/api/v1/audit/checkpoints/{cp.id}/countersign", headers=sup,
+                               json=api_signed(client, sup, "checkpoint", checkpoint_id=cp.id))
         assert response.status_code == 201, response.get_json()
 
     # the scheduled checkpoint, after AUDIT_CHECKPOINT_SECONDS

@@ -2,6 +2,8 @@
 field, the caller matrix of every protected audit route, and entries filtered by who may see them."""
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import json
 import subprocess
@@ -18,6 +20,8 @@ from monitor.audit.models import AuditEntry, Checkpoint, Countersignature
 from tests.conftest import PASSWORD, api_headers, csrf_token, login
 from tests.monitor.audit.audit_helpers import add_bidders, keyholding, run_trade  # noqa: F401  (fixture)
 from tests.monitor.audit.matrix_audit import COVERED, PUBLIC
+from tests.signing_helpers import PRIVATE, api_signed, give_key, page_signed
+from trading.signing import statements as st
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -136,19 +140,29 @@ def test_countersign_api_matrix(db, client, trip, users):
     response = client.post(url)
     assert response.status_code == 401 and response.get_json()["code"] == "unauthenticated"
     for wrong in ("bidder", "staff", "decider", "tenderer"):
-        response = client.post(url, headers=api_headers(client, wrong))
+        response = client.post(url, headers=api_headers(client, wrong), json={})
         assert response.status_code == 403 and response.get_json()["code"] == "forbidden", wrong
     before = audit.head()[0]
-    response = client.post(url, headers=api_headers(client, "social"))  # a social supervisor may countersign
+    social = api_headers(client, "social")
+    unsigned = client.post(url, headers=social, json={})
+    assert unsigned.status_code == 422 and unsigned.get_json()["field"] == "statement"
+    good = api_signed(client, social, "checkpoint", checkpoint_id=cp.id)
+    forged = dict(good, signature=base64.b64encode(st.sign(st.generate(), good["statement"].encode())).decode())
+    refused = client.post(url, headers=social, json=forged)
+    assert refused.status_code == 422 and refused.get_json()["field"] == "signature"
+    assert not db.session.scalar(sa.select(Countersignature).where(Countersignature.checkpoint_id == cp.id))
+    response = client.post(url, headers=social, json=good)  # a social supervisor may countersign
     assert response.status_code == 201, response.get_json()
     signed = response.get_json()["countersignatures"]
     assert [s["user"] for s in signed] == ["social"]
     entry = json.loads(db.session.scalar(sa.select(AuditEntry.body).where(AuditEntry.seq == signed[0]["entry"])))
     assert entry["action"] == "audit.countersign" and entry["after"]["root"] == bytes(cp.root).hex()
     assert entry["after"]["size"] == cp.size and entry["actor"]["username"] == "social" and signed[0]["entry"] >= before
-    response = client.post(url, headers=api_headers(client, "social"))
+    assert entry["after"]["countersignature"]["statement_sha256"] == hashlib.sha256(good["statement"].encode()).hexdigest()
+    assert signed[0]["statement"] == good["statement"] and signed[0]["key"] == json.loads(good["statement"])["signer"]["key"]
+    response = client.post(url, headers=social, json=good)
     assert response.status_code == 409 and response.get_json()["code"] == "already_countersigned"
-    assert client.post("/api/v1/audit/checkpoints/99999/countersign",
+    assert client.post("/api/v1/audit/checkpoints/99999/countersign", json={},
                        headers=api_headers(client, "supervisor")).status_code == 404
 
 
@@ -241,7 +255,8 @@ def test_audit_page_matrix(db, client, trip, users):
     assert f"--checkpoint {cp.size}:{bytes(cp.root).hex()}" in html
     assert audit.public_key_info()["public_key"] in html
     assert f'data-checkpoint="{cp.id}"' in html and "Countersign</button>" in html
-    response = client.post(f"/monitor/audit/checkpoints/{cp.id}/countersign?lang=en")  # the flash in English
+    response = client.post(f"/monitor/audit/checkpoints/{cp.id}/countersign?lang=en",  # the flash in English
+                           data=page_signed(client, "checkpoint", checkpoint_id=cp.id))
     assert response.status_code == 302
     assert db.session.scalar(sa.select(Countersignature).where(Countersignature.checkpoint_id == cp.id,
                                                                Countersignature.user_id == users["social"].id))
@@ -256,7 +271,8 @@ def test_audit_page_matrix(db, client, trip, users):
     assert download.status_code == 200 and download.mimetype == "application/zip"
     names = zipfile.ZipFile(io.BytesIO(download.data)).namelist()
     assert sorted(names) == ["audit-export/checkpoints.jsonl", "audit-export/entries.jsonl",
-                             "audit-export/manifest.json", "audit-export/platform-key.json"]
+                             "audit-export/manifest.json", "audit-export/platform-key.json",
+                             "audit-export/signatures.jsonl", "audit-export/signing-keys.json"]
 
 
 def test_the_countersign_form_needs_its_csrf_token(make_app, clock):
@@ -268,7 +284,8 @@ def test_the_countersign_form_needs_its_csrf_token(make_app, clock):
     app = make_app(WTF_CSRF_ENABLED=True)
     with app.app_context():
         works = _db.session.scalar(sa.select(Centre).where(Centre.code == "WORKS"))
-        create_user("watcher", PASSWORD, "Watcher", None, [(Role.ADMIN_SUPERVISOR, works.id)])
+        watcher = create_user("watcher", PASSWORD, "Watcher", None, [(Role.ADMIN_SUPERVISOR, works.id)])
+        give_key(watcher)
         _db.session.commit()
         cp_id = audit.sign_checkpoint("manual").id
         _db.session.commit()
@@ -277,7 +294,14 @@ def test_the_countersign_form_needs_its_csrf_token(make_app, clock):
     assert client.post("/login", data={"username": "watcher", "password": PASSWORD, "csrf_token": token}).status_code == 302
     page = client.get("/monitor/audit/").get_data(as_text=True)
     assert client.post(f"/monitor/audit/checkpoints/{cp_id}/countersign").status_code == 400
-    response = client.post(f"/monitor/audit/checkpoints/{cp_id}/countersign", data={"csrf_token": csrf_token(page)})
+    token = csrf_token(page)
+    statement = client.post("/signing/statements", json={"kind": "checkpoint", "checkpoint_id": cp_id},
+                            headers={"X-CSRFToken": token})
+    assert statement.status_code == 200, statement.get_json()
+    text = statement.get_json()["statement"]
+    signature = base64.b64encode(st.sign(PRIVATE[statement.get_json()["fingerprint"]], text.encode())).decode()
+    response = client.post(f"/monitor/audit/checkpoints/{cp_id}/countersign",
+                           data={"csrf_token": token, "statement": text, "signature": signature})
     assert response.status_code == 302
     with app.app_context():
         assert _db.session.scalar(sa.select(sa.func.count()).select_from(Countersignature)) == 1

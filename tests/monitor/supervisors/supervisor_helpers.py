@@ -16,6 +16,7 @@ from monitor.audit.models import AuditEntry
 from trading.accounts.roles import Role
 from trading.trades import services as trades
 from trading.trades.flows import TradeState as S
+from tests.signing_helpers import sign_off
 
 WORKS_SOCIAL = ("social", "social2", "social3", "social4")
 #: display names that are not substrings of each other (messages name people)
@@ -76,7 +77,7 @@ def walk(db, trade, users, clock, to: S, *, sign: bool = True) -> None:
         if sign and trade.state in gate:
             stage = gate[trade.state]
             for d in signoffs.missing(trade, stage):
-                signoffs.sign_off(d.user, trade, stage, "signed")
+                sign_off(d.user, trade, stage, "signed")
         trades.move(trade, path[trade.state], users["staff"])
         db.session.commit()
 

@@ -3,6 +3,7 @@ report, contract the award - by every social supervisor drawn for the trade and 
 signing or recording a dissent. Each sign-off is an audit entry. Service level and over HTTP."""
 from __future__ import annotations
 
+import base64
 from decimal import Decimal
 
 import pytest
@@ -20,6 +21,8 @@ from trading.accounts.roles import Role
 from trading.errors import IllegalMove, InvalidInput, NotAllowed
 from trading.trades import services as trades
 from trading.trades.flows import TradeState as S
+from tests.signing_helpers import api_signed, page_signed, sign_off
+from trading.signing import statements as st
 
 GATES = [(S.OPENED, "start_evaluation", SignOffStage.OPENING_RECORD),
          (S.EVALUATING, "publicize", SignOffStage.EVALUATION_REPORT),
@@ -49,11 +52,11 @@ def test_each_gated_move_waits_for_every_drawn_supervisor(db, users, make_trade,
     error = refused(db, trade, move, users)
     assert error.code == "signoff_missing"
     assert first.display_name in error.message and second.display_name in error.message
-    signoffs.sign_off(first, trade, stage, "signed")
+    sign_off(first, trade, stage, "signed")
     db.session.commit()
     error = refused(db, trade, move, users)
     assert second.display_name in error.message and first.display_name not in error.message
-    signoffs.sign_off(second, trade, stage, "dissent", "评标报告未说明第二名扣分理由")
+    sign_off(second, trade, stage, "dissent", "评标报告未说明第二名扣分理由")
     db.session.commit()
     trades.move(trade, move, users["staff"])
     db.session.commit()
@@ -68,7 +71,7 @@ def test_whole_flow_and_signoffs_are_audit_entries(db, users, make_trade, regist
     (who,) = drawn_users(trade, users)
     for state, move, stage in GATES:
         walk(db, trade, users, clock, state)
-        row = signoffs.sign_off(who, trade, stage, "signed")
+        row = sign_off(who, trade, stage, "signed")
         db.session.commit()
         (entry,) = entries(db, f"signoff.{stage.value}", trade)
         assert entry["_seq"] == row.entry_seq
@@ -90,26 +93,26 @@ def test_refusals(db, users, make_trade, registry, clock):  # noqa: F811
     (who,) = drawn_users(trade, users)
     other = next(users[n] for n in ("social", "social2", "social3", "social4") if users[n].id != who.id)
     with pytest.raises(IllegalMove) as exc:  # not at that stage yet
-        signoffs.sign_off(who, trade, "award", "signed")
+        sign_off(who, trade, "award", "signed")
     assert exc.value.code == "wrong_stage"
     db.session.rollback()
     walk(db, trade, users, clock, S.OPENED)
     for outsider in (other, users["supervisor"]):  # not drawn: no sign-off counts from them
         with pytest.raises(NotAllowed):
-            signoffs.sign_off(outsider, trade, "opening_record", "signed")
+            sign_off(outsider, trade, "opening_record", "signed")
         db.session.rollback()
     with pytest.raises(InvalidInput) as exc:
-        signoffs.sign_off(who, trade, "opening_record", "dissent", "  ")
+        sign_off(who, trade, "opening_record", "dissent", "  ")
     assert exc.value.field == "reason"
     db.session.rollback()
     with pytest.raises(InvalidInput) as exc:
-        signoffs.sign_off(who, trade, "report", "signed")
+        sign_off(who, trade, "report", "signed")
     assert exc.value.field == "stage"
     db.session.rollback()
-    signoffs.sign_off(who, trade, "opening_record", "signed")
+    sign_off(who, trade, "opening_record", "signed")
     db.session.commit()
     with pytest.raises(IllegalMove) as exc:
-        signoffs.sign_off(who, trade, "opening_record", "dissent", "changed my mind")
+        sign_off(who, trade, "opening_record", "dissent", "changed my mind")
     assert exc.value.code == "already_signed"
     db.session.rollback()
     assert len(signoffs.signoffs(trade)) == 1
@@ -130,9 +133,9 @@ def test_a_recused_supervisor_is_no_longer_required_but_the_replacement_is(db, u
     error = refused(db, trade, "start_evaluation", users)
     assert second.display_name in error.message and first.display_name not in error.message
     with pytest.raises(NotAllowed):
-        signoffs.sign_off(first, trade, "opening_record", "signed")
+        sign_off(first, trade, "opening_record", "signed")
     db.session.rollback()
-    signoffs.sign_off(second, trade, "opening_record", "signed")
+    sign_off(second, trade, "opening_record", "signed")
     db.session.commit()
     trades.move(trade, "start_evaluation", users["staff"])
     db.session.commit()
@@ -144,7 +147,7 @@ def test_suspended_trade_signs_the_stage_it_was_suspended_from(db, users, make_t
     (who,) = drawn_users(trade, users)
     trades.move(trade, "suspend", users["supervisor"], reason="complaint")
     db.session.commit()
-    signoffs.sign_off(who, trade, "evaluation_report", "signed")
+    sign_off(who, trade, "evaluation_report", "signed")
     trades.move(trade, "resume", users["supervisor"], reason="complaint answered")
     trades.move(trade, "publicize", users["staff"])
     db.session.commit()
@@ -173,7 +176,8 @@ def test_gates_over_http_pages_and_api(db, client, users, make_trade, registry, 
     page = client.get(f"/monitor/trades/{trade.id}/supervision?lang=en").get_data(as_text=True)
     assert 'class="signoff-form"' in page and "audit log as it stands now" in page
     response = client.post(f"/monitor/trades/{trade.id}/supervision/signoffs",
-                           data={"stage": "opening_record", "decision": "signed", "reason": ""})
+                           data={"stage": "opening_record", "decision": "signed", "reason": "", **page_signed(
+                               client, "sign-off", trade_id=trade.id, stage="opening_record", decision="signed")})
     assert response.status_code == 302
     page = client.get(f"/monitor/trades/{trade.id}/supervision").get_data(as_text=True)
     assert "Your sign-off is recorded." in page or "签署" in page
@@ -183,8 +187,18 @@ def test_gates_over_http_pages_and_api(db, client, users, make_trade, registry, 
     bad = client.post(f"/api/v1/trades/{trade.id}/supervision/signoffs",
                       json={"stage": "opening_record", "decision": "dissent"}, headers=headers)
     assert bad.status_code == 422 and bad.get_json()["field"] == "reason"
+    # signed with a key that is not theirs (here: a fresh one, never published): refused, nothing stored
+    good = api_signed(client, headers, "sign-off", trade_id=trade.id, stage="opening_record", decision="dissent",
+                      dissent="唱标顺序有误")
+    forged = dict(good, signature=base64.b64encode(st.sign(st.generate(), good["statement"].encode())).decode())
+    refused = client.post(f"/api/v1/trades/{trade.id}/supervision/signoffs", headers=headers,
+                          json={"stage": "opening_record", "decision": "dissent", "reason": "唱标顺序有误", **forged})
+    assert refused.status_code == 422 and refused.get_json()["field"] == "signature"
+    assert [s.user_id for s in signoffs.signoffs(trade)] == [first.id]
     response = client.post(f"/api/v1/trades/{trade.id}/supervision/signoffs",
-                           json={"stage": "opening_record", "decision": "dissent", "reason": "唱标顺序有误"},
+                           json={"stage": "opening_record", "decision": "dissent", "reason": "唱标顺序有误",
+                                 **api_signed(client, headers, "sign-off", trade_id=trade.id, stage="opening_record",
+                                              decision="dissent", dissent="唱标顺序有误")},
                            headers=headers)
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["decision"] == "dissent" and response.get_json()["entry_seq"] >= 0
@@ -215,9 +229,11 @@ def test_each_gate_over_the_api(db, client, users, make_trade, registry, clock, 
         response = client.post(url, json={"move": move}, headers=staff)
         assert response.status_code == 409 and response.get_json()["code"] == "signoff_missing"
         assert who.display_name in response.get_json()["message"]  # in Chinese by default: the name is there
-        response = client.post(f"/api/v1/trades/{trade.id}/supervision/signoffs",
-                               json={"stage": stage.value, "decision": "signed"},
-                               headers=api_headers(client, who.username))
+        headers = api_headers(client, who.username)
+        response = client.post(f"/api/v1/trades/{trade.id}/supervision/signoffs", headers=headers,
+                               json={"stage": stage.value, "decision": "signed", **api_signed(
+                                   client, headers, "sign-off", trade_id=trade.id, stage=stage.value,
+                                   decision="signed")})
         assert response.status_code == 201, response.get_json()
     response = client.post(url, json={"move": move}, headers=staff)
     assert response.status_code == 201, response.get_json()
@@ -256,14 +272,16 @@ def test_opening_record_signed_on_the_ceremony_page_or_the_supervision_page(db, 
     sha = ceremony_of(trade).record_sha256
     # the first signs on the ceremony page (bidding's sign_record): it is their sign-off
     login(client, first.username)
-    assert client.post(f"/bidding/trades/{trade.id}/ceremony/signatures", data={"dissent": ""}).status_code == 302
+    assert client.post(f"/bidding/trades/{trade.id}/ceremony/signatures", data={"dissent": "", **page_signed(
+        client, "opening-record", trade_id=trade.id)}).status_code == 302
     client.post("/logout")
     (row,) = signoffs.signoffs(trade, SignOffStage.OPENING_RECORD)
     assert (row.user_id, row.subject_kind, row.subject_hash) == (first.id, "opening_record", sha)
     assert refused(db, trade, "start_evaluation", users).message.count(second.display_name) == 1
     # an administrative supervisor's signature on the record is welcome but not a required sign-off
     login(client, "supervisor")
-    assert client.post(f"/bidding/trades/{trade.id}/ceremony/signatures", data={"dissent": ""}).status_code == 302
+    assert client.post(f"/bidding/trades/{trade.id}/ceremony/signatures", data={"dissent": "", **page_signed(
+        client, "opening-record", trade_id=trade.id)}).status_code == 302
     client.post("/logout")
     assert len(signoffs.signoffs(trade)) == 1
     # the second signs with a dissent on the supervision page: the same signature on the record
@@ -271,7 +289,9 @@ def test_opening_record_signed_on_the_ceremony_page_or_the_supervision_page(db, 
     page = client.get(f"/monitor/trades/{trade.id}/supervision").get_data(as_text=True)
     assert sha in page
     response = client.post(f"/monitor/trades/{trade.id}/supervision/signoffs",
-                           data={"stage": "opening_record", "decision": "dissent", "reason": "开标时间晚了两分钟"})
+                           data={"stage": "opening_record", "decision": "dissent", "reason": "开标时间晚了两分钟",
+                                 **page_signed(client, "opening-record", trade_id=trade.id, stage="opening_record",
+                                               decision="dissent", dissent="开标时间晚了两分钟")})
     assert response.status_code == 302
     db.session.expire_all()
     signatures = {s.user_id: s for s in ceremony_of(trade).signatures}

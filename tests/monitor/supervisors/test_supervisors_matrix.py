@@ -13,6 +13,7 @@ from tests.monitor.supervisors.matrix_supervisors import COVERED
 from tests.monitor.supervisors.supervisor_helpers import NAMES, WORKS_SOCIAL, publish, register, walk
 from trading.accounts.roles import Role
 from trading.trades.flows import TradeState as S
+from tests.signing_helpers import api_signed, page_signed
 
 
 @dataclass
@@ -25,6 +26,7 @@ class Route:
     wrong: str | None = "staff"
     other_centre: str | None = None
     body: Callable[[dict], dict] | None = None
+    signed: str | None = None  # the kind of statement the caller signs with their own key first
 
     @property
     def api(self) -> bool:
@@ -63,7 +65,8 @@ ROUTES = [
     Route("supervisors.trade_recuse", "POST", "/monitor/trades/{trade}/supervision/recusals", right="decider",
           other_centre="decider_land", body=lambda w: {"drawn_id": str(w["drawn"].id), "reason": "利害关系"}),
     Route("supervisors.trade_signoff", "POST", "/monitor/trades/{trade}/supervision/signoffs", right="drawn",
-          other_centre="social_proc", body=lambda w: {"stage": "opening_record", "decision": "signed"}),
+          other_centre="social_proc", body=lambda w: {"stage": "opening_record", "decision": "signed"},
+          signed="sign-off"),
     Route("supervisors.trade_record", "GET", "/monitor/trades/{trade}/supervision/record.pdf", right="supervisor",
           other_centre="supervisor_proc"),
     # ---- API ----
@@ -88,7 +91,8 @@ ROUTES = [
           right="decider", other_centre="decider_land",
           body=lambda w: {"drawn_id": w["drawn"].id, "reason": "利害关系"}),
     Route("supervisors_api.create_supervisor_signoff", "POST", "/api/v1/trades/{trade}/supervision/signoffs",
-          right="drawn", other_centre="social_proc", body=lambda w: {"stage": "opening_record", "decision": "signed"}),
+          right="drawn", other_centre="social_proc", body=lambda w: {"stage": "opening_record", "decision": "signed"},
+          signed="sign-off"),
     Route("supervisors_api.get_supervision_record_pdf", "GET", "/api/v1/trades/{trade}/supervision/record.pdf",
           right="supervisor", other_centre="supervisor_proc"),
 ]
@@ -142,6 +146,11 @@ def test_supervisor_route_matrix(route: Route, kind: str, client, world):
     kwargs = {"headers": headers}
     if route.body:
         kwargs["json" if route.api else "data"] = route.body(w)
+    if route.signed and name:  # a wrong caller is refused a statement too, and then the act itself
+        body = kwargs["json" if route.api else "data"]
+        params = {"trade_id": w["trade"].id, "stage": body["stage"], "decision": body["decision"]}
+        body.update(api_signed(client, headers, route.signed, **params) if route.api
+                    else page_signed(client, route.signed, **params))
     response = client.open(path, method=route.method, **kwargs)
     status = response.status_code
     text = response.get_data(as_text=True)[:400] if not response.mimetype.endswith("pdf") else ""

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from monitor.audit import merkle
 from tests.monitor.audit.audit_helpers import add_bidders, keyholding, run_trade  # noqa: F401  (fixture)
+from monitor.verify.signatures import logged
 
 ROOT = Path(__file__).resolve().parents[3]
 FIRST = re.compile(r"^FIRST BAD ENTRY: (\d+) \((\w+)\)", re.M)
@@ -375,9 +376,18 @@ def test_a_truncated_export_is_caught_by_a_pinned_checkpoint(exported, tmp_path,
     lines = exported.lines[:short[-1]["size"]]
     manifest = json.loads((exported.dir / "manifest.json").read_text())
     manifest.update(entries=len(lines), checkpoints=len(short))
+    # the people's signatures and keys the short log no longer records go too
+    (tmp_path / "short.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    acts, keys = logged(tmp_path / "short.jsonl")
+    signed = [json.loads(x) for x in (exported.dir / "signatures.jsonl").read_text().splitlines()]
+    signed = [r for r in signed if (hashlib.sha256(r["statement"].encode()).hexdigest(),
+                                    base64.b64decode(r["signature"]).hex()) in acts]
+    published = [k for k in json.loads((exported.dir / "signing-keys.json").read_text()) if k["fingerprint"] in keys]
     where = copy_with(exported, tmp_path / "short", lines, checkpoints_jsonl=_jsonl(short),
-                      manifest_json=json.dumps(manifest).encode())
-    assert verify_cli(where, "--key", exported.key).returncode == 0  # nothing inside says it was longer
+                      manifest_json=json.dumps(manifest).encode(), signatures_jsonl=_jsonl(signed),
+                      signing_keys_json=json.dumps(published).encode())
+    done = verify_cli(where, "--key", exported.key)
+    assert done.returncode == 0, done.stdout  # nothing inside says it was longer
     pinned = tmp_path / "checkpoint.json"
     pinned.write_text(json.dumps(client.get("/api/v1/audit/checkpoints/latest").get_json()))
     done = verify_cli(where, "--key", exported.key, "--checkpoint", str(pinned))
