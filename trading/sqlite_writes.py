@@ -81,7 +81,9 @@ def gate_for(database: str) -> _Gate | None:
 
 
 def _is_write(sql: str) -> bool:
-    return sql.lstrip()[:7].upper().startswith(_WRITES)
+    """A statement that takes SQLite's write lock: DML, or a BEGIN that takes it at once."""
+    head = sql.lstrip()[:16].upper()
+    return head.startswith(_WRITES) or head.startswith(("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE"))
 
 
 class GatedCursor(sqlite3.Cursor):

@@ -88,3 +88,17 @@ def test_a_savepoint_that_opened_the_transaction_gives_the_gate_back_when_releas
     b.execute("INSERT INTO t VALUES (2)")
     b.commit()
     assert sorted(r[0] for r in b.execute("SELECT x FROM t")) == [1, 2]
+
+
+def test_begin_immediate_takes_the_gate_with_the_write_lock(path):
+    """trading.extensions.begin_write opens the transaction with BEGIN IMMEDIATE: that is a write too,
+    or a gated writer and it would each wait for the lock the other holds."""
+    a, b = connect(path), connect(path)
+    a.execute("BEGIN IMMEDIATE")
+    assert a._gate.lock.locked() and a._held
+    a.execute("INSERT INTO t VALUES (1)")
+    a.commit()
+    assert not a._gate.lock.locked()
+    b.execute("BEGIN IMMEDIATE")
+    b.rollback()
+    assert not b._gate.lock.locked()
