@@ -135,14 +135,19 @@ def _register_listeners() -> None:
     global _LISTENERS_CONNECTED
     if _LISTENERS_CONNECTED:
         return
+    from bidding import conflicts
     from bidding.ceremony.services import on_trade_moved as ceremony_on_trade_moved
+    from bidding.ceremony.state import reserved_to_ceremony
     from bidding.keyholders.services import on_trade_moved, publish_fingerprint
     from trading.signals import trade_moved
     from trading.trades.lifecycle import after_move
+    from trading.trades.reserved import reserve
 
     trade_moved.connect(on_trade_moved)
     trade_moved.connect(ceremony_on_trade_moved)
     after_move("publish")(publish_fingerprint)
+    reserve(reserved_to_ceremony)  # a sealed trade enters and leaves the opening only by its ceremony
+    conflicts.install()  # companies that bid or paid a deposit are bidders for the conflict policy
     _LISTENERS_CONNECTED = True
 
 
@@ -183,6 +188,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(deposits_bp)
     app.register_blueprint(deposits_api_bp)
     csrf.exempt(deposits_api_bp)  # bearer tokens, never cookies
+    from bidding.ceremony.exits import time_out_due
+
+    app.extensions.setdefault("ticks", []).append(time_out_due)  # a stalled opening's held shares expire
 
     _register_blob_references(app)
     _register_monitor(app)  # the supervision plane: audit log, live streams, cards, supervisors
@@ -218,7 +226,8 @@ def _register_monitor(app: Flask) -> None:
     from monitor.audit import api as audit_api, cli as audit_cli, log as audit, views as audit_views
     from monitor.cards import api as card_api, esupervision, views as card_views
     from monitor.live import streams as live, views as dashboard
-    from monitor.supervisors import api as supervisor_api, draws, registry, signoffs, views as supervisor_views
+    from monitor.supervisors import (api as supervisor_api, draws, registry, rounds, signers, signoffs,
+                                     views as supervisor_views)
     from trading.mail import services as outbox
 
     live.configure(app)
@@ -231,7 +240,9 @@ def _register_monitor(app: Flask) -> None:
         audit.SKIP_TABLES.add("mail_outbox")  # derived messages, like notifications (create_app installs the sender)
         draws.connect_listeners()
         signoffs.connect_listeners()
-        for tick in (audit.scheduled_checkpoint, esupervision.tick, outbox.deliver_due, registry.expire_terms):
+        signers.install()  # the ceremony counts record signatures of drawn, non-recused supervisors
+        for tick in (audit.scheduled_checkpoint, esupervision.tick, outbox.deliver_due, registry.expire_terms,
+                     rounds.run_due):
             ticks.on_tick(tick)
         _MONITOR_CONNECTED = True
     with app.app_context():  # writes the log would not see never reach this app's database

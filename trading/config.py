@@ -46,6 +46,9 @@ class Config:
     DOWNLOAD_DEDUP_SECONDS = 86_400  # one recorded download per downloader and document in this window
     SUBSCRIPTION_CONFIRM_HOURS = 72  # how long an e-mail subscription's confirmation link stays valid
     API_TOKEN_HOURS = 12
+    # an opening whose bids are not opened this long after it started (or restarted) times out: the
+    # tick erases the held shares; staff restart it, or the decision branch fails or postpones it
+    CEREMONY_TIMEOUT_MINUTES = 120
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
     # Leftovers of killed uploads (.incoming-* files, blobs no row names) are removed once older
     # than the grace period, by the tick (at most every BLOB_SWEEP_EVERY_SECONDS) or `flask blobs sweep`.
@@ -99,7 +102,7 @@ class Config:
         if env.get("TRUSTED_PROXIES"):
             out["TRUSTED_PROXIES"] = int(env["TRUSTED_PROXIES"])
         for name in ("ANON_RATE_LIMIT", "ANON_RATE_WINDOW_SECONDS", "DOWNLOAD_DEDUP_SECONDS",
-                     "SUBSCRIPTION_CONFIRM_HOURS"):
+                     "SUBSCRIPTION_CONFIRM_HOURS", "CEREMONY_TIMEOUT_MINUTES"):
             if env.get(name):
                 out[name] = int(env[name])
         for name in ("SCHEDULER_SECONDS", "BLOB_SWEEP_GRACE_SECONDS", "BLOB_SWEEP_EVERY_SECONDS"):

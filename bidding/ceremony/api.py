@@ -49,6 +49,9 @@ class CeremonySchema(Schema):
     entries = fields.List(fields.Dict(), allow_none=True)
     signatures = fields.List(fields.Dict())
     record_sha256 = fields.String(allow_none=True)
+    timed_out_at = fields.AwareDateTime(allow_none=True)
+    times_out_at = fields.AwareDateTime(allow_none=True)
+    exits = fields.List(fields.Dict())
 
 
 class ReleaseOutSchema(Schema):
@@ -73,6 +76,25 @@ class SignatureSchema(Schema):
     signature = fields.Function(lambda s: base64.b64encode(s.signature).decode() if s.signature else None,
                                 metadata={"description": "ECDSA P-256 r || s over the statement, base64"})
     key_fingerprint = fields.String(allow_none=True)
+    #: only a drawn, non-recused supervisor's or an appointed keyholder's signature counts
+    counts = fields.Function(lambda s: services.eligible_signer(s.ceremony.trade, s.user_id))
+
+
+class ReasonSchema(LoadSchema):
+    reason = field(fields.String, required=True, validate=validate.Length(min=1, max=services.MAX_TEXT))
+
+
+class PostponeSchema(ReasonSchema):
+    opening_at = field(fields.AwareDateTime, required=True)
+
+
+class ExitSchema(Schema):
+    kind = fields.Function(lambda e: e.kind.value)
+    reason = fields.String()
+    at = fields.AwareDateTime()
+    shares_erased = fields.Integer()
+    old_opening_at = fields.AwareDateTime(allow_none=True)
+    new_opening_at = fields.AwareDateTime(allow_none=True)
 
 
 class OpeningRecordSchema(Schema):
@@ -149,6 +171,42 @@ def complete_ceremony(trade_id: int):
     services.complete_ceremony(current_user, trade)
     db.session.commit()
     return _state(trade)
+
+
+@bp.post("/trades/<int:trade_id>/ceremony/restart")
+@doc("Restart a stalled opening: the held shares are erased, keyholders release again (executing staff)",
+     ReasonSchema, ExitSchema, 201)
+def restart_ceremony(trade_id: int):
+    trade = _trade(trade_id)
+    require("ceremony.restart", trade)
+    data = ReasonSchema().load(_json())
+    row = services.restart_ceremony(current_user, trade, data["reason"])
+    db.session.commit()
+    return jsonify(ExitSchema().dump(row)), 201
+
+
+@bp.post("/trades/<int:trade_id>/ceremony/fail")
+@doc("Fail a stalled opening (流标) with a reason; the held shares are erased (decision branch)",
+     ReasonSchema, ExitSchema, 201)
+def fail_opening(trade_id: int):
+    trade = _trade(trade_id)
+    require("ceremony.decide", trade)
+    data = ReasonSchema().load(_json())
+    row = services.fail_opening(current_user, trade, data["reason"])
+    db.session.commit()
+    return jsonify(ExitSchema().dump(row)), 201
+
+
+@bp.post("/trades/<int:trade_id>/ceremony/postpone")
+@doc("Postpone a stalled opening to a new time, announced in a notice; the held shares are erased "
+     "(decision branch)", PostponeSchema, ExitSchema, 201)
+def postpone_opening(trade_id: int):
+    trade = _trade(trade_id)
+    require("ceremony.decide", trade)
+    data = PostponeSchema().load(_json())
+    row = services.postpone_opening(current_user, trade, data["reason"], data["opening_at"])
+    db.session.commit()
+    return jsonify(ExitSchema().dump(row)), 201
 
 
 @bp.post("/trades/<int:trade_id>/ceremony/objections")

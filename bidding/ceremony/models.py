@@ -18,6 +18,7 @@ from trading.types import Money, UTCDateTime
 class CeremonyOutcome(str, enum.Enum):
     OPENED = "opened"
     FAILED = "failed"  # 流标: too few valid bids (Law 28, Reg 44; O87 41-44)
+    NOT_OPENED = "not_opened"  # 流标 decided by the decision branch on a stalled opening: bids not opened
 
 
 class EntryStatus(str, enum.Enum):
@@ -46,6 +47,9 @@ class OpeningCeremony(db.Model):
     #: the opening record as canonical JSON (UTF-8, sorted keys, no white space): hashed as stored
     record: Mapped[str | None] = mapped_column(sa.Text)
     record_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    #: set by the scheduler when the opening ran past CEREMONY_TIMEOUT_MINUTES without the bids being
+    #: opened: the held shares were erased and the ceremony takes no more until staff restart it
+    timed_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     trade = relationship("Trade")
     started_by = relationship("User", foreign_keys=[started_by_id])
@@ -58,6 +62,9 @@ class OpeningCeremony(db.Model):
     signatures: Mapped[list[RecordSignature]] = relationship(back_populates="ceremony",
                                                              order_by="RecordSignature.id",
                                                              cascade="all, delete-orphan")
+
+    exits: Mapped[list[CeremonyExit]] = relationship(back_populates="ceremony", order_by="CeremonyExit.id",
+                                                     cascade="all, delete-orphan")
 
     @property
     def is_open(self) -> bool:
@@ -80,6 +87,35 @@ class ShareRelease(db.Model):
 
     ceremony: Mapped[OpeningCeremony] = relationship(back_populates="releases")
     keyholder = relationship("Keyholder")
+
+
+class ExitKind(str, enum.Enum):
+    """The ways out of a stalled opening (keyholders absent); each erases the held shares."""
+
+    RESTART = "restart"  # executing staff: the ceremony starts over, keyholders release again
+    FAIL = "fail"  # decision branch: the trade fails (流标), with a reason
+    POSTPONE = "postpone"  # decision branch: back to closed with a new opening time, announced
+    TIMEOUT = "timeout"  # the scheduler: CEREMONY_TIMEOUT_MINUTES passed without the bids opened
+
+
+class CeremonyExit(db.Model):
+    """One exit from an opening: who, when, why, how many held shares it erased, and for a
+    postponement the old and new opening times."""
+
+    __tablename__ = "ceremony_exits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ceremony_id: Mapped[int] = mapped_column(sa.ForeignKey("opening_ceremonies.id"), index=True)
+    kind: Mapped[ExitKind] = mapped_column(sa.Enum(ExitKind, native_enum=False, length=16))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))  # None: the scheduler
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    shares_erased: Mapped[int] = mapped_column(default=0)
+    old_opening_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    new_opening_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    ceremony: Mapped[OpeningCeremony] = relationship(back_populates="exits")
+    actor = relationship("User")
 
 
 class OpeningEntry(db.Model):

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from bidding.ceremony.models import Objection, RecordSignature
-from bidding.ceremony.state import _text, ceremony_of, record_signed
+from bidding.ceremony.state import _text, ceremony_of, check_signer, record_signed
 from trading.accounts import policy
 from trading.accounts.models import User
 from trading.clock import now
@@ -48,6 +48,7 @@ def _record_expectation(actor: User, trade: Trade, dissent: str | None) -> Expec
     ceremony = ceremony_of(trade)
     if ceremony is None or ceremony.record_sha256 is None:
         raise IllegalMove(_("There is no opening record to sign yet."), code="no_record")
+    check_signer(actor, trade)  # drawn and serving, or an appointed keyholder; no tie to a bidder now
     dissent = _text(dissent, "dissent", required=False)
     return Expected({"trade": trade.ref, "trade_id": trade.id, "record_sha256": ceremony.record_sha256},
                     "dissent" if dissent else "signed", dissent)

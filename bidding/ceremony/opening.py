@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from bidding.ceremony import opener
 from bidding.ceremony.models import CeremonyOutcome, EntryStatus, OpeningCeremony, OpeningEntry
 from bidding.ceremony.shares import _take_shares
-from bidding.ceremony.state import _needed, ceremony_completed, ceremony_of
+from bidding.ceremony.state import CEREMONY, _needed, ceremony_completed, ceremony_of, check_not_timed_out
 from bidding.crypto import records
 from bidding.keyholders import keys
 from bidding.keyholders.models import OpeningKey, Side
@@ -82,6 +82,7 @@ def complete_ceremony(actor: User, trade: Trade) -> OpeningCeremony:
         raise IllegalMove(_("The bids have already been opened."), code="finished")
     if trade.opening_at is None or now() < trade.opening_at or trade.state is not TradeState.OPENING:
         raise IllegalMove(_("This trade is not being opened."), code="not_opening")
+    check_not_timed_out(ceremony)
     key = opening_key(trade)
     sides = {h.id: h.side for h in keyholders(trade)}
     taken, kept = _take_shares(ceremony.id)
@@ -129,10 +130,10 @@ def complete_ceremony(actor: User, trade: Trade) -> OpeningCeremony:
         source = f"（{limit.source.zh}）" if limit else ""
         ceremony.outcome = CeremonyOutcome.FAILED
         ceremony.reason = f"有效投标{valid}家，不足{minimum}家，流标{source}"
-        move(trade, "fail", actor, reason=ceremony.reason)
+        move(trade, "fail", actor, reason=ceremony.reason, by=CEREMONY.key)
     else:
         ceremony.outcome = CeremonyOutcome.OPENED
-        move(trade, "finish_opening", actor)
+        move(trade, "finish_opening", actor, by=CEREMONY.key)
     ceremony.finished_at, ceremony.finished_by_id = at, actor.id
     record = _record(trade, key, ceremony, results, valid, minimum)
     data = canonical_json(record)

@@ -46,6 +46,18 @@ def _run(user, trade) -> bool:
     return is_staff_at(user, trade.centre_id)
 
 
+@permission("ceremony.restart")
+def _restart(user, trade) -> bool:
+    """Restarting a stalled opening is the executing staff's, like starting it."""
+    return is_staff_at(user, trade.centre_id)
+
+
+@permission("ceremony.decide")
+def _decide(user, trade) -> bool:
+    """Failing or postponing a stalled opening is the decision branch's (deciders of the trade's centre)."""
+    return _authed(user) and trade.centre_id in user.centres_for(Role.DECISION_MAKER)
+
+
 @permission("ceremony.release")
 def _release(user, trade) -> bool:
     """Only the trade's appointed keyholders hold shares to release."""
@@ -54,8 +66,9 @@ def _release(user, trade) -> bool:
 
 @permission("ceremony.view")
 def _view(user, trade) -> bool:
-    """The live ceremony: staff, the tenderer, keyholders, supervisors, and bidders who bid (不见面开标)."""
-    return (is_staff_at(user, trade.centre_id) or is_tenderer_member(user, trade)
+    """The live ceremony: staff, the tenderer, keyholders, supervisors, bidders who bid (不见面开标), and
+    the centre's deciders (they fail or postpone a stalled opening)."""
+    return (is_staff_at(user, trade.centre_id) or is_tenderer_member(user, trade) or _decide(user, trade)
             or keyholder_of(user, trade) is not None or is_supervisor_at(user, trade)
             or bids_in_opening(user, trade))
 

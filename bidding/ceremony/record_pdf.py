@@ -13,7 +13,11 @@ OUTCOME_LABELS = {"opened": "开标完成", "failed": "流标"}
 
 def render_opening_record(record: dict, sha256: str, ceremony=None) -> bytes:
     """The stored record, its hash, and (outside the hash) the signatures made on it so far."""
-    signatures = list(ceremony.signatures) if ceremony is not None else []
+    from bidding.ceremony.state import eligible_signer
+
+    # only signatures that count: a drawn, non-recused supervisor's or an appointed keyholder's
+    signatures = [s for s in (ceremony.signatures if ceremony is not None else [])
+                  if eligible_signer(ceremony.trade, s.user_id)]
     objections = list(ceremony.objections) if ceremony is not None else []
     html = render_template("bidding/opening_record_pdf.html", record=record, sha256=sha256,
                            signatures=signatures, objections=objections, yuan=yuan, beijing=beijing,

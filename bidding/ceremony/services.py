@@ -3,7 +3,8 @@
 
 This module starts the ceremony and shows its state; the steps live beside it: state.py (signals,
 lookups), shares.py (releasing and holding shares), opening.py (opening the bids, the record),
-objections.py (objections and the supervisors' signatures). Callers import them from here.
+objections.py (objections and the supervisors' signatures), exits.py (restarting, failing, postponing
+and timing out a stalled opening). Callers import them from here.
 """
 from __future__ import annotations
 
@@ -16,8 +17,9 @@ from bidding.ceremony.opening import complete_ceremony, opening_record  # noqa: 
 from bidding.ceremony.permissions import keyholder_of  # noqa: F401
 from bidding.ceremony.shares import (held_keyholders, on_trade_moved, release_share, sealed_share_for,  # noqa: F401
                                      wipe_shares)
-from bidding.ceremony.state import (MAX_TEXT, _closed_at_deadline, _when, ceremony_completed, ceremony_of,  # noqa: F401
-                                    record_signed)
+from bidding.ceremony.exits import fail_opening, postpone_opening, restart_ceremony, time_out_due, timeout  # noqa: F401
+from bidding.ceremony.state import (CEREMONY, MAX_TEXT, _closed_at_deadline, _when, ceremony_completed,  # noqa: F401
+                                    ceremony_exited, ceremony_of, eligible_signer, record_signed)
 from bidding.keyholders.models import Side
 from bidding.keyholders.services import keyholders, opening_key
 from trading.accounts.models import User
@@ -42,7 +44,7 @@ def start_ceremony(actor: User, trade: Trade) -> OpeningCeremony:
     ceremony = ceremony_of(trade)
     if ceremony is not None and ceremony.started_at is not None:
         raise IllegalMove(_("The opening has already started."), code="already_started")
-    move(trade, "start_opening", actor)
+    move(trade, "start_opening", actor, by=CEREMONY.key)
     if ceremony is None:
         ceremony = OpeningCeremony(trade_id=trade.id, created_at=now())
         db.session.add(ceremony)
@@ -64,32 +66,40 @@ def ceremony_view(viewer: User, trade: Trade) -> dict:
                  "finished_at": ceremony and ceremony.finished_at,
                  "outcome": ceremony.outcome.value if ceremony and ceremony.outcome else None,
                  "reason": ceremony and ceremony.reason, "releases": [], "objections": [], "entries": None,
-                 "record_sha256": ceremony and ceremony.record_sha256, "signatures": []}
+                 "record_sha256": ceremony and ceremony.record_sha256, "signatures": [],
+                 "timed_out_at": ceremony and ceremony.timed_out_at, "times_out_at": None,
+                 "exits": [{"kind": e.kind.value, "reason": e.reason, "at": e.at, "shares_erased": e.shares_erased,
+                            "by": e.actor.display_name if e.actor else None, "new_opening_at": e.new_opening_at}
+                           for e in (ceremony.exits if ceremony else [])]}
+    limit = timeout()
+    if ceremony is not None and ceremony.is_open and ceremony.timed_out_at is None and limit is not None:
+        out["times_out_at"] = ceremony.started_at + limit
     if key is None:
         return out
     held = held_keyholders(ceremony.id) if ceremony else set()
     holders = {h.id: h for h in keyholders(trade)}
     released = {r.keyholder_id: r for r in (ceremony.releases if ceremony else [])}
+    opened = bool(ceremony and ceremony.record_sha256)  # the bids were opened (not: the opening failed unopened)
     for side, threshold in ((Side.EXECUTE, key.execute_threshold), (Side.SUPERVISE, key.supervise_threshold)):
         ids = [hid for hid, h in holders.items() if h.side is side]
         out.setdefault("sides", {})[side.value] = {
             "threshold": threshold, "holders": len(ids),
-            "released": sum(1 for hid in ids if hid in held or (ceremony and ceremony.finished_at and hid in released)),
+            "released": sum(1 for hid in ids if hid in held or (opened and hid in released)),
         }
     out["releases"] = [{"keyholder": holders[hid].user.display_name, "side": holders[hid].side.value,
                         "released_at": row.released_at, "held": hid in held}
                        for hid, row in released.items() if hid in holders]
-    finished = bool(ceremony and ceremony.finished_at)
     insider = can(viewer, "trade.bidders", trade)
     for o in (ceremony.objections if ceremony else []):
         own = viewer.organisation_id == o.organisation_id
         out["objections"].append({
-            "id": o.id, "bidder": o.organisation.name if (finished or insider or own) else None, "own": own,
+            "id": o.id, "bidder": o.organisation.name if (opened or insider or own) else None, "own": own,
             "text": o.text, "at": o.at, "answer": o.answer, "answered_at": o.answered_at})
-    if finished:
+    if opened:
         out["entries"] = [{"bidder": e.organisation.name, "status": e.status.value,
                            "price": f"{e.price:.2f}" if e.price is not None else None, "figures": e.figures,
                            "plaintext_sha256": e.plaintext_sha256, "reason": e.reason} for e in ceremony.entries]
         out["signatures"] = [{"supervisor": s.user.display_name, "signed_at": s.signed_at, "dissent": s.dissent,
-                              "record_sha256": s.record_sha256} for s in ceremony.signatures]
+                              "record_sha256": s.record_sha256, "counts": eligible_signer(trade, s.user_id)}
+                             for s in ceremony.signatures]
     return out

@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 
 from bidding.ceremony.models import OpeningCeremony, ShareRelease
 from bidding.ceremony.permissions import keyholder_of
-from bidding.ceremony.state import _closed_at_deadline, ceremony_of
+from bidding.ceremony.state import _closed_at_deadline, ceremony_of, check_release
 from bidding.keyholders import keys
 from bidding.keyholders.models import PersonalKey, SealedShare
 from bidding.keyholders.services import opening_key, share_context
@@ -159,6 +159,7 @@ def release_share(actor: User, trade: Trade, share_bytes: bytes) -> ShareRelease
     holder, ceremony, key, sealed, _personal = _releasable(actor, trade)
     if holder.id in held_keyholders(ceremony.id):
         raise IllegalMove(_("You have already released your share."), code="already_released")
+    check_release(actor, trade, holder)  # ties checked again now; a timed-out ceremony takes no share
     share = _share_from(bytes(share_bytes), trade, holder, key, sealed)
     row = db.session.scalar(sa.select(ShareRelease).where(ShareRelease.ceremony_id == ceremony.id,
                                                           ShareRelease.keyholder_id == holder.id))

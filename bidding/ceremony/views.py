@@ -2,6 +2,7 @@
 bids, objections and answers, signing the record."""
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -14,7 +15,7 @@ from bidding.ceremony.models import EntryStatus, Objection
 from bidding.keyholders import services
 from bidding.keyholders.models import Side
 from bidding.keyholders.services import refuse_passphrase
-from trading.clock import now
+from trading.clock import local_tz, now
 from trading.errors import DomainError, InvalidInput
 from trading.extensions import db
 from trading.views_common import load_trade
@@ -40,7 +41,10 @@ def _ceremony_labels() -> dict:
         "sides": {Side.EXECUTE.value: _("Executing keyholders"), Side.SUPERVISE.value: _("Supervising keyholders")},
         "statuses": {EntryStatus.OPENED.value: _("Opened"), EntryStatus.REVOKED.value: _("Revoked (bidder's cause)"),
                      EntryStatus.WITHDRAWN.value: _("Withdrawn (platform's cause)")},
-        "outcomes": {"opened": _("Bids opened"), "failed": _("Failed (too few valid bids)")},
+        "outcomes": {"opened": _("Bids opened"), "failed": _("Failed (too few valid bids)"),
+                     "not_opened": _("Failed by the decision branch: the bids were not opened")},
+        "exits": {"restart": _("Restarted"), "fail": _("Failed"), "postpone": _("Postponed"),
+                  "timeout": _("Timed out")},
         "figures": {"duration_days": _("Duration (days)"), "note": _("Note")},
     }
 
@@ -57,8 +61,8 @@ def _ceremony_money(price: str | None) -> str:
 def _ceremony_flash_error(exc: DomainError) -> None:
     errors = exc.errors if isinstance(exc, InvalidInput) else None
     if errors:
-        labels = {"share": _("Share"), "text": _("Text"), "dissent": _("Dissent"),
-                  "statement": _("Signed statement"), "signature": _("Signature")}
+        labels = {"share": _("Share"), "text": _("Text"), "dissent": _("Dissent"), "reason": _("Reason"),
+                  "opening_at": _("New opening time"), "statement": _("Signed statement"), "signature": _("Signature")}
         for name, messages in errors.items():
             flash(_("%(field)s: %(message)s", field=labels.get(name, name), message="; ".join(map(str, messages))),
                   "error")
@@ -103,7 +107,10 @@ def ceremony_page(trade_id: int, obj: Trade):
         may={"run": can(current_user, "ceremony.run", trade), "release": holder is not None,
              "object": can(current_user, "ceremony.object", trade),
              "answer": can(current_user, "ceremony.answer", trade),
-             "sign": can(current_user, "ceremony.sign", trade)})
+             "sign": can(current_user, "ceremony.sign", trade),
+             "restart": can(current_user, "ceremony.restart", trade),
+             "decide": can(current_user, "ceremony.decide", trade)},
+        stalled=bool(cer and cer.is_open and trade.state is TradeState.OPENING))
 
 
 @bp.route("/trades/<int:trade_id>/ceremony/state")
@@ -197,3 +204,40 @@ def ceremony_sign(trade_id: int, obj: Trade):
     return _ceremony_action(obj, lambda: ceremony_services.sign_record(current_user, obj, dissent, statement,
                                                                        signature),
                             _("You have signed the opening record."), "signatures")
+
+
+# ---- ways out of a stalled opening ------------------------------------------------------------------
+
+@bp.route("/trades/<int:trade_id>/ceremony/restart", methods=["POST"])
+@login_required
+@requires("ceremony.restart", load=load_trade)
+def ceremony_restart(trade_id: int, obj: Trade):
+    reason = request.form.get("reason", "")
+    return _ceremony_action(obj, lambda: ceremony_services.restart_ceremony(current_user, obj, reason),
+                            _("The opening starts over: the held shares are erased and the keyholders release again."),
+                            "exits")
+
+
+@bp.route("/trades/<int:trade_id>/ceremony/fail", methods=["POST"])
+@login_required
+@requires("ceremony.decide", load=load_trade)
+def ceremony_fail(trade_id: int, obj: Trade):
+    reason = request.form.get("reason", "")
+    return _ceremony_action(obj, lambda: ceremony_services.fail_opening(current_user, obj, reason),
+                            _("The opening has failed (流标); the held shares are erased."), "exits")
+
+
+@bp.route("/trades/<int:trade_id>/ceremony/postpone", methods=["POST"])
+@login_required
+@requires("ceremony.decide", load=load_trade)
+def ceremony_postpone(trade_id: int, obj: Trade):
+    reason = request.form.get("reason", "")
+    raw = request.form.get("opening_at", "").strip()
+    try:
+        opening_at = datetime.fromisoformat(raw).replace(tzinfo=local_tz()) if raw else None
+    except ValueError:
+        _ceremony_flash_error(InvalidInput({"opening_at": [_("is not in the right form")]}))
+        return _back(obj, "exits")
+    return _ceremony_action(obj, lambda: ceremony_services.postpone_opening(current_user, obj, reason, opening_at),
+                            _("The opening is postponed and the new time announced; the held shares are erased."),
+                            "exits")

@@ -79,7 +79,12 @@ ACTION_LABELS = {
     "card.assign": _l("Card assigned"),
     "card.answer": _l("Card answered"),
     "card.close": _l("Card closed"),
+    "supervisors.draw_fixed": _l("Draw of social supervisors fixed"),
+    "supervisors.draw_commit": _l("Contribution to a draw committed"),
+    "supervisors.draw_sealed": _l("Beacon of a draw signed"),
+    "supervisors.draw_reveal": _l("Contribution to a draw revealed"),
     "supervisors.draw": _l("Social supervisors drawn"),
+    "supervisors.replacement": _l("Social supervisor replaced from the draw's order"),
     "supervisors.recusal": _l("Social supervisor stepped aside"),
     "signoff.opening_record": _l("Opening record signed off by a supervisor"),
     "signoff.evaluation_report": _l("Evaluation report signed off by a supervisor"),
@@ -103,6 +108,7 @@ TABLE_LABELS = {
     "card": _l("Card"), "social_supervisors": _l("Social supervisor"),
     "social_supervisor_changes": _l("Social supervisor register"), "supervisors": _l("Social supervisors"),
     "supervisor_draws": _l("Draw of social supervisors"), "drawn_supervisors": _l("Drawn social supervisor"),
+    "supervisor_draw_contributions": _l("Contribution to a draw"),
     "supervisor_signoffs": _l("Supervisor sign-off"), "signoff": _l("Supervisor sign-off"),
 }
 OP_LABELS = {"insert": _l("added"), "update": _l("changed"), "delete": _l("removed")}

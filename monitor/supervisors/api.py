@@ -13,7 +13,9 @@ from monitor.supervisors import registry as supervisors
 from monitor.supervisors import signoffs
 from monitor.audit.models import AuditEntry
 from monitor.supervisors.models import SignOffStage, SocialSupervisor
-from monitor.supervisors.schemas import (DrawnSupervisorSchema, SupervisorCreateSchema, SupervisorDrawSchema,
+from monitor.supervisors import rounds
+from monitor.supervisors.schemas import (DrawCommitmentSchema, DrawContributionSchema, DrawnSupervisorSchema,
+                                        DrawRevealSchema, SupervisorCreateSchema, SupervisorDrawSchema,
                                         SupervisorReasonSchema, SupervisorRecusalSchema, SupervisorRenewSchema,
                                         SupervisorSchema, SupervisorSignOffCreateSchema, SupervisorSignOffSchema,
                                         SupervisorStatusActionSchema, TradeSupervisionSchema)
@@ -43,6 +45,8 @@ def draw_json(row) -> dict:
     out = _dump(SupervisorDrawSchema(), row)
     body = db.session.scalar(sa.select(AuditEntry.body).where(AuditEntry.seq == row.entry_seq))
     out["entry"] = json.loads(body) if body else None
+    fixed = db.session.scalar(sa.select(AuditEntry.body).where(AuditEntry.seq == row.fixed_entry_seq))
+    out["fixed_entry"] = json.loads(fixed) if fixed else None
     return out
 
 
@@ -141,7 +145,7 @@ def get_trade_supervision(trade_id: int):
 
 
 @bp.post("/trades/<int:trade_id>/supervision/draws")
-@doc("Draw the social supervisors the trade still lacks (decision branch)", None, SupervisorDrawSchema(), 201,
+@doc("Fix a round of the draw for the places the trade still lacks (decision branch); the tick draws it", None, SupervisorDrawSchema(), 201,
      bodyless=True)
 def create_supervisor_draw(trade_id: int):
     trade = trade_or_404(trade_id)
@@ -149,6 +153,30 @@ def create_supervisor_draw(trade_id: int):
     row = supervisor_draws.draw_for_trade(trade, current_user, trigger="manual")
     db.session.commit()
     return ok(draw_json(row), 201)
+
+
+@bp.post("/trades/<int:trade_id>/supervision/draws/<int:round_no>/commitments")
+@doc("Commit to a contribution to a fixed round's seed (supervisors of the centre; docs/draws.md)",
+     DrawCommitmentSchema, DrawContributionSchema(), 201)
+def commit_to_supervisor_draw(trade_id: int, round_no: int):
+    trade = trade_or_404(trade_id)
+    require("supervisors.trade.contribute", trade)
+    data = DrawCommitmentSchema().load(json_body())
+    row = rounds.commit(current_user, trade, round_no, data["commitment"])
+    db.session.commit()
+    return ok(_dump(DrawContributionSchema(), row), 201)
+
+
+@bp.post("/trades/<int:trade_id>/supervision/draws/<int:round_no>/reveals")
+@doc("Reveal a committed contribution once the round's beacon is signed; the last reveal runs the draw",
+     DrawRevealSchema, DrawContributionSchema(), 201)
+def reveal_to_supervisor_draw(trade_id: int, round_no: int):
+    trade = trade_or_404(trade_id)
+    require("supervisors.trade.contribute", trade)
+    data = DrawRevealSchema().load(json_body())
+    row = rounds.reveal(current_user, trade, round_no, data["reveal"])
+    db.session.commit()
+    return ok(_dump(DrawContributionSchema(), row), 201)
 
 
 @bp.post("/trades/<int:trade_id>/supervision/conflicts")

@@ -121,8 +121,10 @@ class SupervisorStatusChange(db.Model):
 
 
 class SupervisorDraw(db.Model):
-    """One round of the verifiable draw for a trade: the seed's source, the candidates and the result,
-    exactly as logged in audit entry `entry_seq` (monitor.verify.draw.replay recomputes it from that entry)."""
+    """One round of the verifiable draw for a trade (docs/draws.md): fixed first (`fixed_entry_seq`: the
+    candidates and the count), then sealed by a beacon checkpoint signed after every commitment
+    (`checkpoint_*`), then drawn (`entry_seq`: seed, order, selection). `order` is the whole candidate
+    list in draw order: the first `count` serve, the rest replace in turn whoever steps aside."""
 
     __tablename__ = "supervisor_draws"
     __table_args__ = (sa.UniqueConstraint("trade_id", "round", name="uq_supervisor_draws_round"),)
@@ -131,18 +133,47 @@ class SupervisorDraw(db.Model):
     trade_id: Mapped[int] = mapped_column(sa.ForeignKey("trades.id"), index=True)
     round: Mapped[int] = mapped_column()
     trigger: Mapped[str] = mapped_column(sa.String(16))  # publish, manual, redraw
-    checkpoint_id: Mapped[int] = mapped_column(sa.ForeignKey("audit_checkpoints.id"))
-    checkpoint_size: Mapped[int] = mapped_column(sa.BigInteger)
-    checkpoint_root: Mapped[str] = mapped_column(sa.String(64))
-    seed: Mapped[str] = mapped_column(sa.String(64))
-    candidates: Mapped[list] = mapped_column(sa.JSON)  # registry ids, ascending
+    status: Mapped[str] = mapped_column(sa.String(16), default="drawn")  # fixed, sealed, drawn
+    fixed_entry_seq: Mapped[int | None] = mapped_column()
+    commit_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reveal_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sealed_entry_seq: Mapped[int | None] = mapped_column()
+    checkpoint_id: Mapped[int | None] = mapped_column(sa.ForeignKey("audit_checkpoints.id"))
+    checkpoint_size: Mapped[int | None] = mapped_column(sa.BigInteger)
+    checkpoint_root: Mapped[str | None] = mapped_column(sa.String(64))
+    seed: Mapped[str | None] = mapped_column(sa.String(64))
+    candidates: Mapped[list] = mapped_column(sa.JSON)  # registry ids, ascending, fixed with the round
     count: Mapped[int] = mapped_column()
+    order: Mapped[list | None] = mapped_column(sa.JSON)  # registry ids in draw order
     selected: Mapped[list] = mapped_column(sa.JSON)  # registry ids, in draw order
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
-    entry_seq: Mapped[int] = mapped_column()
+    entry_seq: Mapped[int | None] = mapped_column()
 
     trade = relationship("Trade")
+    contributions: Mapped[list[DrawContribution]] = relationship(
+        back_populates="draw", order_by="DrawContribution.commitment")
+
+
+class DrawContribution(db.Model):
+    """A party's secret contribution to a round's seed: committed (SHA-256 of 32 random bytes) before
+    the beacon, revealed after it; a commitment never revealed is withheld and left out of the seed."""
+
+    __tablename__ = "supervisor_draw_contributions"
+    __table_args__ = (sa.UniqueConstraint("draw_id", "user_id", name="uq_supervisor_draw_contributions_once"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draw_id: Mapped[int] = mapped_column(sa.ForeignKey("supervisor_draws.id"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    commitment: Mapped[str] = mapped_column(sa.String(64))
+    committed_seq: Mapped[int] = mapped_column()
+    committed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+    reveal: Mapped[str | None] = mapped_column(sa.String(64))
+    revealed_seq: Mapped[int | None] = mapped_column()
+    revealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    draw: Mapped[SupervisorDraw] = relationship(back_populates="contributions")
+    user = relationship("User")
 
 
 class DrawnSupervisor(db.Model):
@@ -156,9 +187,11 @@ class DrawnSupervisor(db.Model):
     supervisor_id: Mapped[int] = mapped_column(sa.ForeignKey("social_supervisors.id"), index=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     draw_id: Mapped[int] = mapped_column(sa.ForeignKey("supervisor_draws.id"))
+    position: Mapped[int | None] = mapped_column()  # in the round's order: below its count drawn, above it a replacement
+    entry_seq: Mapped[int | None] = mapped_column()  # the draw or replacement entry that named them
     drawn_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     recused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    recusal_kind: Mapped[str | None] = mapped_column(sa.String(16))  # declared, decided, registry
+    recusal_kind: Mapped[str | None] = mapped_column(sa.String(16))  # declared, decided, registry, ineligible
     recusal_reason: Mapped[str | None] = mapped_column(sa.Text)
     recused_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     recusal_entry_seq: Mapped[int | None] = mapped_column()

@@ -16,8 +16,9 @@ from trading.pdf import beijing, render_pdf, yuan
 STATUS_ZH = {"active": "有效", "suspended": "暂停", "expired": "任期届满", "revoked": "已撤销"}
 STAGE_ZH = {"opening_record": "开标记录", "evaluation_report": "评标报告", "award": "中标结果"}
 DECISION_ZH = {"signed": "签署同意", "dissent": "签署并提出不同意见"}
-RECUSAL_ZH = {"declared": "本人申报回避", "decided": "决策部门决定回避", "registry": "登记状态变更（暂停或撤销）"}
-TRIGGER_ZH = {"publish": "发布公告时自动抽取", "manual": "决策部门抽取", "redraw": "回避后补抽"}
+RECUSAL_ZH = {"declared": "本人申报回避", "decided": "决策部门决定回避", "registry": "登记状态变更（暂停或撤销）",
+              "ineligible": "抽取时已不符合条件"}
+TRIGGER_ZH = {"publish": "发布公告时自动抽取", "manual": "决策部门抽取", "redraw": "递补顺序用尽后补抽"}
 CARD_STATE_ZH = {"issued": "已发出", "assigned": "已指派", "answered": "已答复", "closed": "已关闭"}
 SUBJECT_ZH = {"opening_record": "开标记录 SHA-256", "audit_entry": "审计日志条目哈希", "audit_root": "审计日志根哈希"}
 
@@ -66,7 +67,7 @@ def render_supervision_record(trade) -> bytes:
         pending = {s.value: [d.user.display_name for d in signoffs.missing(trade, s)]
                    for s in SignOffStage if signoffs.stage_open(trade, s)}
         cards, cards_ok = card_rows(trade)
-        checkpoints, first, last = covering_checkpoints(trade, {d.checkpoint_id for d in draws})
+        checkpoints, first, last = covering_checkpoints(trade, {d.checkpoint_id for d in draws if d.checkpoint_id})
         size, root = audit.head()
         html = render_template(
             "monitor/supervision_record_pdf.html", trade=trade, rule=supervisor_draws.required_count(trade),

@@ -82,6 +82,13 @@ def _trade_draw(user, trade) -> bool:
     return decides_at(user, trade.centre_id)
 
 
+@permission("supervisors.trade.contribute")
+def _trade_contribute(user, trade) -> bool:
+    """Committing to and revealing a contribution to a draw's seed: the supervisors of the trade's centre
+    (administrative and social), never the deciders who fix draws and decide recusals."""
+    return supervises_at(user, trade.centre_id)
+
+
 @permission("supervisors.trade.recuse")
 def _trade_recuse(user, trade) -> bool:
     """A decider of the centre sets a drawn supervisor aside."""

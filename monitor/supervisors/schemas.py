@@ -38,6 +38,16 @@ class SupervisorRecusalSchema(LoadSchema):
     reason = field(fields.String, required=True, validate=validate.Length(min=1, max=2000))
 
 
+class DrawCommitmentSchema(LoadSchema):
+    commitment = field(fields.String, required=True, validate=validate.Length(equal=64),
+                       metadata={"description": "SHA-256 (hex) of 32 random bytes you keep until the beacon"})
+
+
+class DrawRevealSchema(LoadSchema):
+    reveal = field(fields.String, required=True, validate=validate.Length(equal=64),
+                   metadata={"description": "the 32 bytes (hex) whose SHA-256 you committed to"})
+
+
 class SupervisorSignOffCreateSchema(SignedFieldsSchema):
     """The decision, and the statement (POST /api/v1/signing/statements: kind sign-off, or opening-record for
     an electronic opening's record) with the supervisor's own signature over it."""
@@ -79,20 +89,39 @@ class SupervisorSchema(Schema):
     history = fields.List(fields.Nested(SupervisorHistorySchema))
 
 
+class DrawContributionSchema(Schema):
+    round = fields.Function(lambda c: c.draw.round)
+    user_id = fields.Integer()
+    commitment = fields.String()
+    committed_seq = fields.Integer()
+    reveal = fields.String(allow_none=True)
+    revealed_seq = fields.Integer(allow_none=True)
+
+
 class SupervisorDrawSchema(Schema):
     round = fields.Integer()
     trigger = fields.String(metadata={"description": "publish, manual, redraw"})
+    status = fields.String(metadata={"description": "fixed (commitments open), sealed (beacon signed, reveals "
+                                                    "open), drawn (docs/draws.md)"})
     at = fields.AwareDateTime()
-    checkpoint_id = fields.Integer()
-    checkpoint_size = fields.Integer()
-    checkpoint_root = fields.String()
-    seed = fields.String()
+    fixed_entry_seq = fields.Integer(allow_none=True, metadata={"description": "the supervisors.draw_fixed entry"})
+    commit_until = fields.AwareDateTime(allow_none=True)
+    reveal_until = fields.AwareDateTime(allow_none=True)
+    checkpoint_id = fields.Integer(allow_none=True, metadata={"description": "the beacon checkpoint"})
+    checkpoint_size = fields.Integer(allow_none=True)
+    checkpoint_root = fields.String(allow_none=True)
+    seed = fields.String(allow_none=True)
     candidates = fields.List(fields.Integer())
     count = fields.Integer()
+    order = fields.List(fields.Integer(), allow_none=True,
+                        metadata={"description": "all candidates in draw order: the first `count` drawn, the rest "
+                                                 "replace in turn whoever steps aside"})
     selected = fields.List(fields.Integer())
-    entry_seq = fields.Integer(metadata={"description": "the supervisors.draw audit entry: replay it with "
-                                                        "python -m monitor.verify.draw"})
-    entry = fields.Dict(metadata={"description": "that entry's canonical body, parsed"})
+    contributions = fields.List(fields.Nested(DrawContributionSchema))
+    entry_seq = fields.Integer(allow_none=True, metadata={"description": "the supervisors.draw audit entry: replay "
+                                                                         "it with python -m monitor.verify.draw"})
+    entry = fields.Dict(allow_none=True, metadata={"description": "that entry's canonical body, parsed"})
+    fixed_entry = fields.Dict(allow_none=True, metadata={"description": "the supervisors.draw_fixed entry, parsed"})
 
 
 class DrawnSupervisorSchema(Schema):
@@ -102,10 +131,11 @@ class DrawnSupervisorSchema(Schema):
     name = fields.Function(lambda d: d.user.display_name)
     certificate_no = fields.Function(lambda d: d.supervisor.certificate_no)
     round = fields.Function(lambda d: d.draw.round)
+    position = fields.Integer(allow_none=True, metadata={"description": "place in the round's order"})
     drawn_at = fields.AwareDateTime()
     serving = fields.Boolean()
     recused_at = fields.AwareDateTime(allow_none=True)
-    recusal_kind = fields.String(allow_none=True, metadata={"description": "declared, decided, registry"})
+    recusal_kind = fields.String(allow_none=True, metadata={"description": "declared, decided, registry, ineligible"})
     recusal_reason = fields.String(allow_none=True)
     recusal_entry_seq = fields.Integer(allow_none=True)
 

@@ -194,7 +194,10 @@ def _draw_rows(trade: Trade) -> list[dict]:
     rows = []
     for r in supervisor_draws.draws(trade):
         body = db.session.scalar(sa.select(AuditEntry.body).where(AuditEntry.seq == r.entry_seq))
-        replayed = drawing.replay(body) if body else None
+        try:
+            replayed = drawing.replay(body) if body else None
+        except (ValueError, KeyError, TypeError):  # a draw of the first format: its seed was not committed before
+            replayed = {"matches": False}
         rows.append({"draw": r, "body": body, "pretty": json.dumps(json.loads(body), ensure_ascii=False, indent=2)
                      if body else "", "replayed": replayed})
     return rows
@@ -240,7 +243,8 @@ def _back(trade: Trade, anchor: str = "") -> str:
 @requires("supervisors.trade.draw", load=load_trade)
 def trade_draw(trade_id: int, obj: Trade):
     return _act(lambda: supervisor_draws.draw_for_trade(obj, current_user, trigger="manual"),
-                _("The draw is done and logged."), _back(obj, "draws"))
+                _("The round is fixed and logged; it is drawn once its seed exists (after the commitment deadline)."),
+                _back(obj, "draws"))
 
 
 @bp.route("/trades/<int:trade_id>/supervision/conflict", methods=["POST"])
@@ -248,7 +252,7 @@ def trade_draw(trade_id: int, obj: Trade):
 @requires("supervisors.trade.declare", load=load_trade)
 def trade_conflict(trade_id: int, obj: Trade):
     return _act(lambda: supervisor_draws.declare_conflict(current_user, obj, request.form.get("reason")),
-                _("You have stepped aside from this trade; a replacement has been drawn."), _back(obj, "drawn"))
+                _("You have stepped aside from this trade; the next in the draw's order replaces you."), _back(obj, "drawn"))
 
 
 @bp.route("/trades/<int:trade_id>/supervision/recusals", methods=["POST"])
@@ -259,7 +263,7 @@ def trade_recuse(trade_id: int, obj: Trade):
         supervisor_draws.recuse(current_user, obj, _int(request.form.get("drawn_id"), "drawn_id"),
                                 request.form.get("reason"))
 
-    return _act(action, _("The supervisor has been set aside; a replacement has been drawn."), _back(obj, "drawn"))
+    return _act(action, _("The supervisor has been set aside; the next in the draw's order replaces them."), _back(obj, "drawn"))
 
 
 @bp.route("/trades/<int:trade_id>/supervision/signoffs", methods=["POST"])

@@ -1,17 +1,23 @@
 """The verifiable draw of social supervisors: pure functions, no database, no Flask, standard library only.
 
-Anyone can replay a draw from its audit entry (action "supervisors.draw") on their own machine:
+A round is fixed first (entry "supervisors.draw_fixed": the trade, the round, the candidates and the
+count), parties may commit to secret contributions (SHA-256 of 32 random bytes), then the platform
+signs a checkpoint covering all of that (the beacon, entry "supervisors.draw_sealed"), the
+contributors reveal, and the draw runs (entry "supervisors.draw"). The seed is the SHA-256 of
+canonical JSON naming all of it: see docs/draws.md for what each part protects against.
+
+Selection: the candidates (registry ids) in ascending order, then a Fisher-Yates shuffle of the whole
+list whose random numbers are 64-bit words of SHA-256(seed || counter) (counter mode), each reduced
+to a range by rejection sampling (no modulo bias). The first `count` of that order serve; the rest,
+in order, are the round's reserve: a supervisor who steps aside is replaced by the next reserve
+candidate, so every replacement is fixed when the round is drawn, before any recusal.
+
+Anyone can replay a draw entry on their own machine:
 
     python -m monitor.verify.draw ENTRY_JSON        # a file, '-' for standard input, or the JSON itself
 
-The seed is the SHA-256 of canonical JSON naming the signed checkpoint (size and root) the draw
-used, the trade's reference and the round number. The checkpoint is signed in the draw's own
-transaction, so its root covers every entry up to the moment of the draw (including the move that
-triggered it) and nobody knew it in advance; the draw entry comes after the checkpoint in the log,
-so the result is bound to it. Selection: the candidates (registry ids) in ascending order, then a
-partial Fisher-Yates shuffle whose random numbers are 64-bit words of SHA-256(seed || counter)
-(counter mode), each reduced to a range by rejection sampling (no modulo bias). The first `count`
-positions are the selected supervisors, in draw order.
+`python -m monitor.verify EXPORT_DIR` replays every draw and replacement of a whole export and also
+checks the order of the entries (fixed, commitments, beacon, reveals, draw) and the beacon's signature.
 """
 from __future__ import annotations
 
@@ -21,7 +27,8 @@ import sys
 from collections.abc import Iterator, Sequence
 
 PURPOSE = "social-supervisor-draw"
-FORMAT = 1
+FORMAT = 2
+ALGORITHM = "sha256-ctr/rejection/fisher-yates v2 (python -m monitor.verify.draw)"
 
 
 def canonical(obj) -> bytes:
@@ -33,11 +40,20 @@ def canonical(obj) -> bytes:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def seed_material(checkpoint_size: int, checkpoint_root: str, trade_ref: str, round_no: int) -> bytes:
-    """The bytes the seed is hashed from: public, logged, fixed before the result is known."""
-    return canonical({"v": FORMAT, "purpose": PURPOSE, "checkpoint": {"size": int(checkpoint_size),
-                                                                       "root": checkpoint_root.lower()},
-                      "trade": trade_ref, "round": int(round_no)})
+def commitment_of(reveal_hex: str) -> str:
+    """A contribution's commitment: SHA-256 of its 32 revealed bytes, hex."""
+    return hashlib.sha256(bytes.fromhex(reveal_hex)).hexdigest()
+
+
+def seed_material(*, trade_ref: str, round_no: int, fixed: int, candidates: Sequence[int], count: int,
+                  beacon_size: int, beacon_root: str, contributions: Sequence[tuple[str, str]]) -> bytes:
+    """The bytes the seed is hashed from: the round as fixed (entry index `fixed`, the candidates, the
+    count), the beacon checkpoint signed after every commitment, and the revealed contributions
+    (commitment, value), sorted by commitment. Withheld contributions are not part of it."""
+    return canonical({"v": FORMAT, "purpose": PURPOSE, "trade": trade_ref, "round": int(round_no),
+                      "fixed": int(fixed), "candidates": sorted(int(c) for c in candidates), "count": int(count),
+                      "beacon": {"size": int(beacon_size), "root": beacon_root.lower()},
+                      "contributions": sorted([c.lower(), r.lower()] for c, r in contributions)})
 
 
 def seed_of(material: bytes) -> bytes:
@@ -64,7 +80,8 @@ def _below(words: Iterator[int], n: int) -> int:
 
 
 def draw(material: bytes, candidates: Sequence[int], count: int) -> list[int]:
-    """Select `count` of `candidates` (fewer if there are fewer) from the seed material; deterministic."""
+    """Select `count` of `candidates` (fewer if there are fewer) from the seed material; deterministic.
+    A partial Fisher-Yates shuffle: the first k of a longer draw are the k-draw."""
     pool = sorted(set(int(c) for c in candidates))
     words = _words(seed_of(material))
     take = max(0, min(int(count), len(pool)))
@@ -74,9 +91,14 @@ def draw(material: bytes, candidates: Sequence[int], count: int) -> list[int]:
     return pool[:take]
 
 
-def _draw_data(entry) -> dict:
-    """The draw's logged data from any form a person may hold it in: an export or API row
-    ({"body": "..."} or {"entry": {...}}), an entry body (dict or JSON text), or its "after" part."""
+def order(material: bytes, candidates: Sequence[int]) -> list[int]:
+    """The whole candidate list in draw order: the drawn first, then the reserve."""
+    return draw(material, candidates, len(set(candidates)))
+
+
+def _body(entry) -> dict:
+    """An entry's body from any form a person may hold it in: an export or API row ({"body": "..."}
+    or {"entry": {...}}), or an entry body (dict or JSON text)."""
     if isinstance(entry, (bytes, str)):
         entry = json.loads(entry)
     if not isinstance(entry, dict):
@@ -85,28 +107,57 @@ def _draw_data(entry) -> dict:
         entry = json.loads(entry["body"])
     elif isinstance(entry.get("entry"), dict):
         entry = entry["entry"]
+    return entry
+
+
+def _draw_data(entry) -> dict:
+    entry = _body(entry)
     if "action" in entry:
         if entry["action"] != "supervisors.draw":
             raise ValueError(f"not a draw entry: {entry['action']}")
         entry = entry.get("after") or {}
-    if "checkpoint" not in entry or "candidates" not in entry:
-        raise ValueError("the entry holds no draw (checkpoint and candidates missing)")
+    if "candidates" not in entry or "count" not in entry:
+        raise ValueError("the entry holds no draw (candidates and count missing)")
+    if entry.get("v") != FORMAT or "beacon" not in entry or "fixed" not in entry:
+        raise ValueError(f"draw format {entry.get('v')!r}: its seed was not committed before the draw "
+                         f"(format {FORMAT} names the entry that fixed it and a later beacon)")
     return entry
 
 
 def replay(entry) -> dict:
-    """Recompute a logged draw with no database: seed from the logged checkpoint, trade and round,
-    then the selection over the logged candidates. `matches` says whether it equals the logged result."""
+    """Recompute a logged draw with no database: the seed from the logged round, beacon and revealed
+    contributions, then the order over the logged candidates. `matches` says whether seed, order and
+    selection equal the logged ones. (Whether the beacon is real and came after the commitments is
+    what `python -m monitor.verify` checks against the whole export.)"""
     data = _draw_data(entry)
-    cp = data["checkpoint"]
-    material = seed_material(cp["size"], cp["root"], data["trade"], data["round"])
+    beacon = data["beacon"]
+    revealed = [(c["commitment"], c["reveal"]) for c in data.get("contributions") or [] if c.get("reveal")]
+    bad = [c for c, r in revealed if commitment_of(r) != c.lower()]
+    material = seed_material(trade_ref=data["trade"], round_no=data["round"], fixed=data["fixed"],
+                             candidates=data["candidates"], count=data["count"], beacon_size=beacon["size"],
+                             beacon_root=beacon["root"], contributions=revealed)
     seed = seed_of(material).hex()
-    selected = draw(material, data["candidates"], data["count"])
+    full = order(material, data["candidates"])
+    selected = full[:max(0, int(data["count"]))]
     logged = data.get("selected")
-    return {"trade": data["trade"], "round": data["round"], "checkpoint": {"size": cp["size"], "root": cp["root"]},
-            "seed": seed, "seed_matches": data.get("seed") in (None, seed), "candidates": sorted(data["candidates"]),
-            "count": data["count"], "selected": selected, "logged": logged,
-            "matches": logged == selected and data.get("seed") in (None, seed)}
+    checks = {"seed": data.get("seed") == seed, "order": data.get("order") == full, "selected": logged == selected,
+              "reveals": not bad}
+    return {"trade": data["trade"], "round": data["round"], "fixed": data["fixed"],
+            "beacon": {"size": beacon["size"], "root": beacon["root"]}, "contributions": len(revealed),
+            "seed": seed, "seed_matches": checks["seed"], "candidates": sorted(data["candidates"]),
+            "count": data["count"], "order": full, "selected": selected, "logged": logged,
+            "failed": [k for k, ok in checks.items() if not ok], "matches": all(checks.values())}
+
+
+def replacement_for(draw_order: Sequence[int], used: Sequence[int], skipped: Sequence[int]) -> tuple[int, int] | None:
+    """The replacement a round's order gives: (position, candidate) of the first candidate after the
+    last position used whose position is not among the `skipped` (logged as no longer eligible);
+    None when the reserve is exhausted."""
+    start = max(used, default=-1) + 1
+    for pos in range(start, len(draw_order)):
+        if pos not in skipped:
+            return pos, draw_order[pos]
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(json.dumps(result, ensure_ascii=False, indent=2, sort_keys=True))
     if result["logged"] is not None and not result["matches"]:
-        print("MISMATCH: the logged result is not what the seed gives", file=sys.stderr)
+        print(f"MISMATCH: the logged {', '.join(result['failed'])} is not what the seed gives", file=sys.stderr)
         return 1
     return 0
 

@@ -12,7 +12,7 @@ KINDS = ("edited", "deleted", "inserted", "reordered")
 
 class Finding:
     """`what`: an entry kind (KINDS), or checkpoint, consistency, key, countersignature, manifest, coverage,
-    signature, signing-key;
+    signature, signing-key, draw;
     `index`: the entry concerned, for entry findings."""
 
     def __init__(self, what: str, message: str, index: int | None = None) -> None:

@@ -10,6 +10,8 @@ What it checks (docs/audit-log.md):
   * every leaf hash, recomputed from the exact bytes of each line of entries.jsonl, and the tree
     root at every checkpoint size, compared with the signed root;
   * that each countersignature is recorded by an entry naming the checkpoint's size and root;
+  * every draw of social supervisors and every replacement, replayed from the log (draws.py,
+    docs/draws.md): fixed before its beacon, the beacon a signed checkpoint, reveals after it;
   * every person's signature (opening records, sign-offs, countersignatures) against their published
     key and the log (signatures.py, docs/signatures.md): forged, altered or missing ones fail.
 
@@ -23,7 +25,7 @@ attacker could rewrite.
 Exit status: 0 intact, 1 tampered (or not verifiable as signed), 2 unusable input.
 With monitor/audit/merkle.py, the monitor/verify package is all a supervisor copies to verify offline:
 tree.py recomputes the tree, checkpoints.py reads the key and checks the checkpoints, localise.py
-names the first bad entry, report.py holds the findings; this module runs them in order.
+names the first bad entry, draws.py replays the draws, report.py holds the findings; this module runs them in order.
 """
 from __future__ import annotations
 
@@ -38,6 +40,7 @@ from pathlib import Path
 from monitor.verify.checkpoints import (Checkpoint, Key, _check_consistency, _check_countersignatures,
                                         _check_signatures, _json_file, _load_checkpoints, _raw_key, key_id,
                                         pinned_key)
+from monitor.verify import draws
 from monitor.verify.localise import Localiser
 from monitor.verify.report import KINDS, Finding, Report, Unusable
 from monitor.verify.signatures import check as check_signatures
@@ -188,6 +191,8 @@ def _verify(root: Path, key_arg: str | None, report: Report, jobs: int, checkpoi
 
     _check_countersignatures(cps, entries_path, count, report, bool(mismatched))
     check_signatures(root, entries_path, report, bool(mismatched) or count != expected, signers)
+    if not mismatched and count == expected:  # entries as signed: replay every draw of social supervisors
+        draws.check(entries_path, signed, report)
 
     if report.findings:
         first = report.first_bad_entry

@@ -12,6 +12,9 @@ CEREMONY_PAGES: set[tuple[str, str]] = {
     ("bidding.ceremony_object", "POST"),
     ("bidding.ceremony_answer", "POST"),
     ("bidding.ceremony_sign", "POST"),
+    ("bidding.ceremony_restart", "POST"),
+    ("bidding.ceremony_fail", "POST"),
+    ("bidding.ceremony_postpone", "POST"),
 }
 
 #: every protected (endpoint, method) of bidding/*/views.py; tests/bidding/submission/test_pages.py tests each one

@@ -208,6 +208,8 @@ def test_request_bodies_reference_schemas(spec):
                 ("post", "/api/v1/supervisors/{supervisor_id}/renewals"): "SupervisorRenew",
                 ("post", "/api/v1/supervisors/{supervisor_id}/status"): "SupervisorStatusAction",
                 ("post", "/api/v1/trades/{trade_id}/supervision/conflicts"): "SupervisorReason",
+                ("post", "/api/v1/trades/{trade_id}/supervision/draws/{round_no}/commitments"): "DrawCommitment",
+                ("post", "/api/v1/trades/{trade_id}/supervision/draws/{round_no}/reveals"): "DrawReveal",
                 ("post", "/api/v1/trades/{trade_id}/supervision/recusals"): "SupervisorRecusal",
                 ("post", "/api/v1/trades/{trade_id}/supervision/signoffs"): "SupervisorSignOffCreate",
                 # people's own signatures (trading/signing/api.py, monitor/audit/api.py)

@@ -49,8 +49,15 @@ DUTY_LABELS = {
 #: duties that a tie to a bidder rules out
 CONFLICT_DUTIES = frozenset({"expert", "supervisor", "executing_keyholder", "supervising_keyholder"})
 
-#: callables trade -> ids of organisations bidding (or preparing to bid) on it; packages add theirs
+#: callables trade -> ids of organisations bidding (or preparing to bid) on it: trading's document
+#: downloaders (trading.notices), and from bidding the companies that bid or paid a deposit
 bidder_sources: list[Callable[[Trade], Iterable[int]]] = []
+
+
+def add_bidder_source(source: Callable[[Trade], Iterable[int]]) -> None:
+    """Register a source of bidding organisations (idempotent: the app factory may run again)."""
+    if source not in bidder_sources:
+        bidder_sources.append(source)
 
 
 def bidder_organisations(trade: Trade) -> set[int]:

@@ -17,6 +17,7 @@ class NoticeKind(str, enum.Enum):
     ANNOUNCEMENT = "announcement"  # 招标公告 / 采购公告 / 出让公告 / 信息披露
     CLARIFICATION = "clarification"
     RESULT = "result"
+    POSTPONEMENT = "postponement"  # 延期开标公告: a stalled opening moved to a new time
 
 
 class Notice(db.Model):

@@ -133,6 +133,11 @@ TENDER = Flow(
         Move("finish_opening", (S.OPENING,), S.OPENED, STAFF, _l("Finish opening")),
         Move("fail", (S.CLOSED, S.OPENING, S.OPENED, S.EVALUATING), S.FAILED, STAFF, _l("Declare failed (流标)"),
              needs_reason=True),
+        # a stalled opening (keyholders absent): the decision branch fails it (O20 Art 31: bids left
+        # undecrypted through no fault of their bidders count as withdrawn, too few remain: Law 28) or
+        # postpones it to a new opening time announced publicly; sealed trades make both through the ceremony
+        Move("fail_opening", (S.OPENING,), S.FAILED, DECIDE, _l("Fail the opening (流标)"), needs_reason=True),
+        Move("postpone_opening", (S.OPENING,), S.CLOSED, DECIDE, _l("Postpone the opening"), needs_reason=True),
         Move("start_evaluation", (S.OPENED,), S.EVALUATING, STAFF, _l("Start evaluation"),
              ("signed_off:opening_record",)),
         Move("publicize", (S.EVALUATING,), S.PUBLICITY, STAFF, _l("Publish candidates"),

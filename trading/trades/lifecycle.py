@@ -17,6 +17,7 @@ from trading.rules.model import milestone_label
 from trading.signals import trade_moved
 from trading.trades.flows import SYSTEM, Move, TradeState
 from trading.trades.models import MILESTONES, Trade, TradeTransition
+from trading.trades.reserved import check_not_reserved, reserved_to
 
 BRANCH_DUTY = {Branch.DECIDE: "decider", Branch.EXECUTE: "executor", Branch.SUPERVISE: "supervisor"}
 
@@ -100,12 +101,14 @@ def acting_role(move: Move, trade: Trade, actor) -> Role | str:
 
 
 def transition(trade: Trade, name: str, actor=None, *, reason: str | None = None,
-               at: datetime | None = None) -> TradeTransition:
-    """Apply move `name`: flow, role, separation of duties, guards, history row, signal, in that order."""
+               at: datetime | None = None, by: str | None = None) -> TradeTransition:
+    """Apply move `name`: flow, reservation, role, separation of duties, guards, history row, signal,
+    in that order. `by` names the procedure making the move when it is reserved to one (reserved.py)."""
     at = at or now()
     move = trade.flow.move(name)
     if move is None:
         raise IllegalMove(_("There is no move '%(move)s' in this trade's flow.", move=name), code="unknown_move")
+    check_not_reserved(trade, move, by)
     if trade.state not in move.sources:
         raise IllegalMove(
             _("Cannot %(move)s a trade that is %(state)s.", move=str(move.label).lower(), state=trade.state.label)
@@ -152,9 +155,12 @@ def transition(trade: Trade, name: str, actor=None, *, reason: str | None = None
 
 
 def allowed_moves(trade: Trade, actor) -> list[Move]:
-    """Moves the actor could try now (role-wise); guards are still checked when they try."""
+    """Moves the actor could try now (role-wise) on the generic route; guards are still checked when
+    they try. Moves reserved to a procedure on this trade are made on that procedure's page."""
     out = []
     for move in trade.flow.moves_from(trade.state):
+        if reserved_to(trade, move) is not None:
+            continue
         try:
             acting_role(move, trade, actor)
         except NotAllowed:

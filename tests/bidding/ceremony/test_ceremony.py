@@ -22,7 +22,7 @@ from bidding.keyholders.models import Keyholder, OpeningKey, SealedShare
 from bidding.crypto.records import encode_bid
 from bidding.keyholders.services import active_personal_key, share_context
 from bidding.crypto.envelope_check import content_digest
-from tests.bidding.matrix_ceremony import COVERED
+from tests.bidding.matrix_ceremony import COVERED, DECIDER_ROUTES
 from tests.conftest import START, api_headers, tender_timeline
 from tests.signing_helpers import api_signed
 from trading.accounts.models import OrgKind
@@ -351,12 +351,13 @@ def test_supervisors_sign_the_record(db, client, sealed_trade, bidders, clock):
     signed = client.post(url, json=good, headers=sup)
     assert signed.status_code == 201 and signed.get_json()["dissent"] is None
     assert signed.get_json()["statement"] == good["statement"] and signed.get_json()["signature"] == good["signature"]
-    reason = "第3家报价单位未当场宣读"
-    dissent = client.post(url, headers=social, json={"dissent": reason, **api_signed(
-        client, social, "opening-record", trade_id=sealed_trade.id, dissent=reason)})
-    assert dissent.status_code == 201
+    # a social supervisor of the centre who was neither drawn for the trade nor appointed keyholder: their
+    # signature would not count, so it is refused (test_bidder_conflicts.py: a drawn one's dissent counts)
+    dissent = client.post(url, json={"dissent": "第3家报价单位未当场宣读"}, headers=social)
+    assert dissent.status_code == 403 and dissent.get_json()["code"] == "not_a_signer"
     record = client.get(f"/api/v1/trades/{sealed_trade.id}/opening-record").get_json()
     assert {s["record_sha256"] for s in record["signatures"]} == {record["sha256"]}
+    assert [(s["supervisor"], s["counts"]) for s in record["signatures"]] == [("Supervisor", True)]
     assert client.post(url, json=good, headers=sup).status_code == 409
 
 
@@ -371,21 +372,27 @@ def test_ceremony_route_matrix(db, client, sealed_trade, bidders, app):
     record_routes = {e for e, _m in COVERED if "opening_record" in e}
     urls = {r.endpoint: r.rule.replace("<int:trade_id>", str(sealed_trade.id)).replace("<int:objection_id>", "1")
             for r in app.url_map.iter_rules()}
-    decider = api_headers(client, "decider")
+    decider, staff, other_staff = (api_headers(client, who) for who in ("decider", "staff", "staff_proc"))
     for endpoint, method in sorted(COVERED - {(e, "GET") for e in record_routes}):
         call = getattr(client, method.lower())
-        kwargs = {"json": {"text": "x", "passphrase": "x"}} if method == "POST" else {}
+        kwargs = {"json": {"text": "x", "passphrase": "x", "reason": "x"}} if method == "POST" else {}
         assert call(urls[endpoint], **kwargs).status_code == 401, endpoint
-        assert call(urls[endpoint], headers=decider, **kwargs).status_code == 403, endpoint
+        # deciders watch the opening (they may fail or postpone it): the staff of another centre may not
+        wrong = staff if endpoint in DECIDER_ROUTES else other_staff if endpoint.endswith("get_ceremony") else decider
+        assert call(urls[endpoint], headers=wrong, **kwargs).status_code == 403, endpoint
     # the right roles get past the permission check (the lifecycle may still refuse: 409, not 403)
     right = {"bidding_api.start_ceremony": "staff", "bidding_api.get_ceremony": "supervisor",
              "bidding_api.release_share": "staff2", "bidding_api.get_sealed_share": "staff2",
              "bidding_api.complete_ceremony": "staff",
-             "bidding_api.sign_record": "social", "bidding_api.answer_objection": "staff"}
+             "bidding_api.sign_record": "social", "bidding_api.answer_objection": "staff",
+             "bidding_api.restart_ceremony": "staff", "bidding_api.fail_opening": "decider",
+             "bidding_api.postpone_opening": "decider"}
     for endpoint, who in right.items():
         method = next(m for e, m in COVERED if e == endpoint)
         kwargs = {"json": {"text": "x"} if "objection" in endpoint else
-                  {"share": "00" * 72} if "share" in endpoint else {}}
+                  {"share": "00" * 72} if "share" in endpoint else
+                  {"reason": "x", "opening_at": "2026-04-01T09:00:00+08:00"} if "postpone" in endpoint else
+                  {"reason": "x"} if endpoint in ("bidding_api.restart_ceremony", "bidding_api.fail_opening") else {}}
         response = getattr(client, method.lower())(urls[endpoint], headers=api_headers(client, who),
                                                    **(kwargs if method == "POST" else {}))
         assert response.status_code in (200, 404, 409), (endpoint, response.get_json())

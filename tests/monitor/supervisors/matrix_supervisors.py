@@ -25,6 +25,8 @@ COVERED: set[tuple[str, str]] = {
     ("supervisors_api.get_social_supervisor_certificate", "GET"),
     ("supervisors_api.get_trade_supervision", "GET"),
     ("supervisors_api.create_supervisor_draw", "POST"),
+    ("supervisors_api.commit_to_supervisor_draw", "POST"),
+    ("supervisors_api.reveal_to_supervisor_draw", "POST"),
     ("supervisors_api.declare_supervisor_conflict", "POST"),
     ("supervisors_api.recuse_drawn_supervisor", "POST"),
     ("supervisors_api.create_supervisor_signoff", "POST"),

@@ -57,7 +57,23 @@ def publish(db, make_trade, users, price: str = "3000000.00", **overrides):
     trades.move(trade, "approve", users["decider"])
     trades.move(trade, "publish", users["staff"])
     db.session.commit()
+    run_draw(db, trade)
     return trade
+
+
+def run_draw(db, trade) -> None:
+    """Let the trade's pending round run as the tick would: the clock moves to the end of its commitment
+    window (nobody commits) and the tick seals and draws it."""
+    from monitor.supervisors import draws, rounds
+    from trading.clock import clock, now
+
+    row = draws.pending(trade)
+    if row is None:
+        return
+    if now() < row.commit_until:
+        clock.freeze(row.commit_until)
+    rounds.run_due()
+    db.session.commit()
 
 
 def walk(db, trade, users, clock, to: S, *, sign: bool = True) -> None:

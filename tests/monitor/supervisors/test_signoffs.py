@@ -15,7 +15,7 @@ from monitor.supervisors.models import SignOffStage
 from tests.bidding.conftest import keyholding  # noqa: F401  (fixture)
 from tests.bidding.ceremony.test_ceremony import PRICES, _bid_all, _open
 from tests.conftest import START, api_headers, login, tender_timeline
-from tests.monitor.supervisors.supervisor_helpers import entries, pdftotext, publish, registry, walk  # noqa: F401
+from tests.monitor.supervisors.supervisor_helpers import entries, pdftotext, publish, registry, run_draw, walk  # noqa: F401
 from trading.accounts.models import OrgKind
 from trading.accounts.roles import Role
 from trading.errors import IllegalMove, InvalidInput, NotAllowed
@@ -256,6 +256,7 @@ def ceremony_trade(db, client, registry, keyholding, make_trade, make_user, make
     for name, who in (("submit", "staff"), ("approve", "decider"), ("publish", "staff")):
         trades.move(trade, name, users[who])
     db.session.commit()
+    run_draw(db, trade)
     _bid_all(client, trade, users, PRICES)
     _open(client, trade, clock)
     db.session.expire_all()

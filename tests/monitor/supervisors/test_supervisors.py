@@ -14,7 +14,8 @@ from monitor.supervisors import draws as supervisor_draws
 from monitor.supervisors import registry as supervisors
 from monitor.supervisors.models import DrawnSupervisor, SocialSupervisor, SupervisorStatus, SupervisorStatusChange
 from tests.conftest import api_headers, login
-from tests.monitor.supervisors.supervisor_helpers import entries, pdftotext, publish, register, registry  # noqa: F401
+from tests.monitor.supervisors.supervisor_helpers import (entries, pdftotext, publish, register, registry,  # noqa: F401
+                                                          run_draw)
 from trading.accounts.models import DeclaredRelation
 from trading.accounts.roles import Role
 from trading.errors import IllegalMove, InvalidInput, NotAllowed, PolicyViolation
@@ -194,6 +195,7 @@ def test_a_person_acting_in_another_capacity_on_the_trade_is_not_drawn(db, users
     for move, who in (("submit", "staff"), ("approve", "decider"), ("publish", "staff")):
         trades.move(trade, move, users[who])
     db.session.commit()
+    run_draw(db, trade)
     assert supervisor_draws.draws(trade)[0].candidates == [registry["social4"].id]
     assert serving_users(trade) == {"social4"}
 
@@ -209,7 +211,17 @@ def test_a_manual_draw_fills_a_registry_made_after_publication(db, users, make_t
     db.session.rollback()
     row = supervisor_draws.draw_for_trade(trade, users["decider"])
     db.session.commit()
-    assert (row.round, row.trigger, sorted(row.selected)) == (1, "manual", sorted(row.candidates))
+    # fixed, not drawn: the candidates and the count are logged before any randomness exists
+    assert (row.round, row.trigger, row.status, row.selected, row.count) == (1, "manual", "fixed", [], 2)
+    (fixed,) = entries(db, "supervisors.draw_fixed", trade)
+    assert fixed["after"]["candidates"] == sorted(row.candidates) and fixed["_seq"] == row.fixed_entry_seq
+    with pytest.raises(IllegalMove) as exc:  # one pending round at a time
+        supervisor_draws.draw_for_trade(trade, users["decider"])
+    assert exc.value.code == "pending"
+    db.session.rollback()
+    run_draw(db, trade)
+    db.session.refresh(row)
+    assert (row.status, sorted(row.selected)) == ("drawn", sorted(row.candidates))
     with pytest.raises(IllegalMove) as exc:
         supervisor_draws.draw_for_trade(trade, users["decider"])
     assert exc.value.code == "complete"
@@ -218,35 +230,33 @@ def test_a_manual_draw_fills_a_registry_made_after_publication(db, users, make_t
 
 # ---- conflicts, recusals, redraws -----------------------------------------------------------------
 
-def test_conflict_declared_then_redraw_from_the_remaining(db, users, make_trade, registry):  # noqa: F811
+def test_conflict_declared_then_the_next_of_the_order_replaces(db, users, make_trade, registry):  # noqa: F811
     trade = publish(db, make_trade, users, "9000000.00")
-    first = supervisor_draws.draws(trade)[0]
+    (first,) = supervisor_draws.draws(trade)
     names = serving_users(trade)
-    assert len(names) == 2
+    assert len(names) == 2 and first.selected == first.order[:2] and sorted(first.order) == first.candidates
     leaving = sorted(names)[0]
     with pytest.raises(InvalidInput):
         supervisor_draws.declare_conflict(users[leaving], trade, "")
     db.session.rollback()
     supervisor_draws.declare_conflict(users[leaving], trade, "我曾在投标单位任职")
     db.session.commit()
-    rounds = supervisor_draws.draws(trade)
-    assert [r.round for r in rounds] == [1, 2] and rounds[1].trigger == "redraw"
-    second = rounds[1]
-    # the new round uses a new checkpoint (it covers the recusal) and only the remaining candidates
-    assert second.checkpoint_size > first.checkpoint_size
-    assert set(second.candidates) == set(first.candidates) - set(first.selected)
-    assert len(second.selected) == 1
+    # no new round and no new randomness: the third of the order, fixed when the round was drawn
+    assert [r.round for r in supervisor_draws.draws(trade)] == [1]
     after = serving_users(trade)
     assert leaving not in after and len(after) == 2
+    newcomer = next(d for d in supervisor_draws.serving(trade) if d.supervisor_id not in first.selected)
+    assert (newcomer.supervisor_id, newcomer.position) == (first.order[2], 2)
     gone = db.session.scalar(sa.select(DrawnSupervisor).where(DrawnSupervisor.trade_id == trade.id,
                                                               DrawnSupervisor.recused_at.is_not(None)))
     assert (gone.recusal_kind, gone.recusal_reason) == ("declared", "我曾在投标单位任职")
     (recusal,) = entries(db, "supervisors.recusal", trade)
     assert recusal["after"]["kind"] == "declared" and recusal["_seq"] == gone.recusal_entry_seq
-    logged = entries(db, "supervisors.draw", trade)
-    assert [e["after"]["round"] for e in logged] == [1, 2]
-    assert logged[1]["_seq"] > recusal["_seq"]
-    assert all(drawing.replay(e)["matches"] for e in logged)
+    (replacement,) = entries(db, "supervisors.replacement", trade)
+    assert replacement["after"]["position"] == 2 and replacement["after"]["supervisor"] == first.order[2]
+    assert replacement["after"]["recusal"] == recusal["_seq"] < replacement["_seq"] == newcomer.entry_seq
+    (logged,) = entries(db, "supervisors.draw", trade)
+    assert drawing.replay(logged)["matches"]
     # a recused supervisor cannot declare again nor sign
     with pytest.raises(NotAllowed):
         supervisor_draws.declare_conflict(users[leaving], trade, "again")
@@ -255,6 +265,7 @@ def test_conflict_declared_then_redraw_from_the_remaining(db, users, make_trade,
 
 def test_decider_recuses_and_registry_suspension_steps_aside(db, users, make_trade, registry):  # noqa: F811
     trade = publish(db, make_trade, users, "3000000.00")
+    (rnd,) = supervisor_draws.draws(trade)
     (d,) = supervisor_draws.serving(trade)
     with pytest.raises(NotAllowed):
         supervisor_draws.recuse(users["staff"], trade, d.id, "staff may not")
@@ -262,16 +273,17 @@ def test_decider_recuses_and_registry_suspension_steps_aside(db, users, make_tra
     supervisor_draws.recuse(users["decider"], trade, d.id, "举报核实存在利害关系")
     db.session.commit()
     (d2,) = supervisor_draws.serving(trade)
-    assert d2.user_id != d.user_id and d.recusal_kind == "decided"
-    # suspending the replacement in the registry steps them aside too, with a third round
+    assert d2.supervisor_id == rnd.order[1] and d.recusal_kind == "decided"
+    # suspending the replacement in the registry steps them aside too; the third of the order comes
     supervisors.change_status(users["decider"], d2.supervisor, "suspend", "under review")
     db.session.commit()
     (d3,) = supervisor_draws.serving(trade)
-    assert d3.user_id not in (d.user_id, d2.user_id)
+    assert d3.supervisor_id == rnd.order[2]
     db.session.refresh(d2)
     assert d2.recusal_kind == "registry"
-    assert [r.round for r in supervisor_draws.draws(trade)] == [1, 2, 3]
+    assert [r.round for r in supervisor_draws.draws(trade)] == [1]
     assert [e["after"]["kind"] for e in entries(db, "supervisors.recusal", trade)] == ["decided", "registry"]
+    assert [e["after"]["position"] for e in entries(db, "supervisors.replacement", trade)] == [1, 2]
 
 
 def test_redraw_with_nobody_left_logs_an_empty_round(db, users, make_trade, make_user, centres):
@@ -279,6 +291,7 @@ def test_redraw_with_nobody_left_logs_an_empty_round(db, users, make_trade, make
     trade = publish(db, make_trade, users)
     supervisor_draws.declare_conflict(users["social"], trade, "relative of the tenderer's manager")
     db.session.commit()
+    run_draw(db, trade)  # the order is exhausted: a new round is fixed, and drawn by the tick
     rounds = supervisor_draws.draws(trade)
     assert [(r.round, r.candidates, r.selected) for r in rounds[1:]] == [(2, [], [])]
     assert supervisor_draws.serving(trade) == []
@@ -380,7 +393,7 @@ def test_supervisor_pages_and_record_pdf(db, client, users, make_trade, registry
     response = client.get(f"/monitor/trades/{trade.id}/supervision/record.pdf")
     assert response.status_code == 200
     text = pdftotext(response.data, tmp_path)
-    for part in ("社会监督员监督记录", trade.ref, "回避后补抽", "亲属在投标单位", "本人申报回避", "第1轮", "第2轮",
+    for part in ("社会监督员监督记录", trade.ref, "亲属在投标单位", "本人申报回避", "第1轮第1顺位", "第1轮第3顺位（递补）",
                  "审计日志检查点", "电子监察"):
         assert part in text, part
     for d in supervisor_draws.drawn(trade):
@@ -426,7 +439,8 @@ def test_supervision_api(db, client, users, make_trade, registry):  # noqa: F811
                            json={"drawn_id": drawn["id"], "reason": "利害关系"}, headers=api_headers(client, "decider"))
     assert response.status_code == 201 and response.get_json()["serving"] is False
     body = client.get(f"/api/v1/trades/{trade.id}/supervision", headers=api_headers(client, "decider")).get_json()
-    assert [d["round"] for d in body["draws"]] == [1, 2]
+    assert [d["round"] for d in body["draws"]] == [1] and body["draws"][0]["status"] == "drawn"
+    assert [d["position"] for d in body["drawn"]] == [0, 1, 2]
     serving = [d for d in body["drawn"] if d["serving"]]
     user = next(u for u in users.values() if u.id == serving[0]["user_id"])
     response = client.post(f"/api/v1/trades/{trade.id}/supervision/conflicts", json={"reason": "同学关系"},

@@ -2,12 +2,14 @@
 and the right person (2xx/3xx). The table is checked against matrix_supervisors.COVERED and app.url_map."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Callable
 
 import pytest
+from flask import current_app
 
-from monitor.supervisors import draws as supervisor_draws
+from monitor.supervisors import draws as supervisor_draws, rounds
 from tests.conftest import api_headers, login
 from tests.monitor.supervisors.matrix_supervisors import COVERED
 from tests.monitor.supervisors.supervisor_helpers import NAMES, WORKS_SOCIAL, publish, register, walk
@@ -21,7 +23,8 @@ class Route:
     endpoint: str
     method: str
     path: str  # {trade} a trade with a drawn supervisor, at OPENED; {bare} a trade nobody was drawn for;
-    #           {sup} the registry entry of `social`; {drawn} the drawn place on {trade}
+    #           {sup} the registry entry of `social`; {drawn} the drawn place on {trade}; {fixed} a trade whose
+    #           round 1 takes commitments; {sealed} one whose round 1 takes the reveal of `supervisor`
     right: str  # "drawn" = the supervisor drawn for {trade}
     wrong: str | None = "staff"
     other_centre: str | None = None
@@ -85,6 +88,12 @@ ROUTES = [
           other_centre="supervisor_proc"),
     Route("supervisors_api.create_supervisor_draw", "POST", "/api/v1/trades/{bare}/supervision/draws",
           right="decider", other_centre="decider_land"),
+    Route("supervisors_api.commit_to_supervisor_draw", "POST", "/api/v1/trades/{fixed}/supervision/draws/1/commitments",
+          right="supervisor", wrong="decider", other_centre="supervisor_proc",
+          body=lambda w: {"commitment": hashlib.sha256(b"mine").hexdigest()}),
+    Route("supervisors_api.reveal_to_supervisor_draw", "POST", "/api/v1/trades/{sealed}/supervision/draws/1/reveals",
+          right="supervisor", wrong="decider", other_centre="supervisor_proc",
+          body=lambda w: {"reveal": SECRET.hex()}),
     Route("supervisors_api.declare_supervisor_conflict", "POST", "/api/v1/trades/{trade}/supervision/conflicts",
           right="drawn", other_centre="social_proc", body=lambda w: {"reason": "利害关系"}),
     Route("supervisors_api.recuse_drawn_supervisor", "POST", "/api/v1/trades/{trade}/supervision/recusals",
@@ -98,6 +107,7 @@ ROUTES = [
 ]
 
 KINDS = ("anonymous", "wrong", "other_centre", "right")
+SECRET = bytes(range(32))
 CASES = [pytest.param(r, k, id=f"{r.method} {r.endpoint}-{k}") for r in ROUTES for k in KINDS
          if k in ("anonymous", "right") or getattr(r, k)]
 
@@ -125,16 +135,39 @@ def world(db, users, make_user, make_trade, centres, clock):
     register(db, users["decider"], users["social2"], centres["WORKS"])
     register(db, users["decider"], users["social_proc"], centres["PROC"])
     trade = publish(db, make_trade, users, title="Drawn trade")
+    sealed = _fixed(db, make_trade, users, "Sealed round")
+    rounds.commit(users["supervisor"], sealed, 1, hashlib.sha256(SECRET).hexdigest())
+    db.session.commit()
+    clock.freeze(supervisor_draws.pending(sealed).commit_until)
+    rounds.run_due()
+    db.session.commit()
+    current_app.config["SUPERVISOR_DRAW_COMMIT_SECONDS"] = 90 * 86400  # still open after the walk below
+    fixed = _fixed(db, make_trade, users, "Fixed round")
+    current_app.config.pop("SUPERVISOR_DRAW_COMMIT_SECONDS")
     walk(db, trade, users, clock, S.OPENED)
     (drawn,) = supervisor_draws.serving(trade)
     assert set(WORKS_SOCIAL[:2]) >= {drawn.user.username}
-    return {"users": users, "centres": centres, "bare": bare, "trade": trade, "sup": sup, "drawn": drawn}
+    return {"users": users, "centres": centres, "bare": bare, "trade": trade, "sup": sup, "drawn": drawn,
+            "fixed": fixed, "sealed": sealed}
+
+
+def _fixed(db, make_trade, users, title):
+    """A published trade whose first round is fixed and not drawn yet."""
+    from tests.conftest import START, tender_timeline
+    from trading.trades import services as trades
+
+    trade = make_trade(title=title, **tender_timeline(START))
+    for move, who in (("submit", "staff"), ("approve", "decider"), ("publish", "staff")):
+        trades.move(trade, move, users[who])
+    db.session.commit()
+    return trade
 
 
 @pytest.mark.parametrize("route,kind", CASES)
 def test_supervisor_route_matrix(route: Route, kind: str, client, world):
     w = world
-    path = route.path.format(trade=w["trade"].id, bare=w["bare"].id, sup=w["sup"].id, drawn=w["drawn"].id)
+    path = route.path.format(trade=w["trade"].id, bare=w["bare"].id, sup=w["sup"].id, drawn=w["drawn"].id,
+                             fixed=w["fixed"].id, sealed=w["sealed"].id)
     name = {"anonymous": None, "wrong": route.wrong, "other_centre": route.other_centre, "right": route.right}[kind]
     if name == "drawn":
         name = w["drawn"].user.username

@@ -2,6 +2,7 @@
 `replay` and by `python -m monitor.verify.draw`), different when the seed changes, and the count by rule."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -22,8 +23,65 @@ ROOT = "9f" * 32
 REPO = Path(__file__).resolve().parents[3]
 
 
-def material(root: str = ROOT, size: int = 120, ref: str = "GC-2026-0001", round_no: int = 1) -> bytes:
-    return drawing.seed_material(size, root, ref, round_no)
+def material(root: str = ROOT, size: int = 120, ref: str = "GC-2026-0001", round_no: int = 1, fixed: int = 100,
+             candidates=(1, 2, 3), count: int = 1, contributions=()) -> bytes:
+    return drawing.seed_material(trade_ref=ref, round_no=round_no, fixed=fixed, candidates=candidates, count=count,
+                                 beacon_size=size, beacon_root=root, contributions=contributions)
+
+
+# ---- an independent re-derivation: hashlib and the documented steps, nothing of monitor.verify.draw ----
+
+def independent_order(material_bytes: bytes, candidates) -> list[int]:
+    seed = hashlib.sha256(material_bytes).digest()
+    words, counter = [], 0
+
+    def word() -> int:
+        nonlocal counter
+        if not words:
+            block = hashlib.sha256(seed + counter.to_bytes(8, "big")).digest()
+            words.extend(int.from_bytes(block[i:i + 8], "big") for i in (24, 16, 8, 0))
+            counter += 1
+        return words.pop()
+
+    pool = sorted(set(candidates))
+    for i in range(len(pool)):
+        n = len(pool) - i
+        while True:
+            x = word()
+            if x < 2 ** 64 - 2 ** 64 % n:
+                break
+        j = i + x % n
+        pool[i], pool[j] = pool[j], pool[i]
+    return pool
+
+
+#: (material fields, the seed, the whole order): computed once and pinned, so that any change of the seed
+#: material, the hashing or the shuffle fails here (offline verifiers depend on all three)
+PINNED = [
+    (dict(ref="GC-2026-0001", round_no=1, fixed=7, candidates=[11, 3, 5, 7, 2], count=2, size=12, root="ab" * 32,
+          contributions=[("cd" * 32, "ef" * 32)]),
+     "aff94f7ffe9f3600f5dc887f891592516015f8bad9fccbfab2bc04714e6d4122", [3, 5, 2, 11, 7]),
+    (dict(ref="GC-2026-0001", round_no=1, fixed=7, candidates=list(range(1, 11)), count=3, size=12, root="00" * 32),
+     "804aaab066632838a894533d6c8acadd1aa778035cba95f41a8b330cce6102fc", [9, 5, 10, 6, 8, 4, 2, 7, 1, 3]),
+]
+
+
+@pytest.mark.parametrize("fields, seed, order", PINNED)
+def test_pinned_draws(fields, seed, order):
+    m = material(**fields)
+    assert drawing.seed_of(m).hex() == seed == hashlib.sha256(m).hexdigest()
+    assert drawing.order(m, fields["candidates"]) == order == independent_order(m, fields["candidates"])
+    assert drawing.draw(m, fields["candidates"], fields["count"]) == order[:fields["count"]]
+
+
+def test_seed_material_is_canonical_json_of_the_documented_fields():
+    m = material(**PINNED[0][0])
+    assert m == (b'{"beacon":{"root":"' + b"ab" * 32 + b'","size":12},"candidates":[2,3,5,7,11],'
+                 b'"contributions":[["' + b"cd" * 32 + b'","' + b"ef" * 32 + b'"]],"count":2,"fixed":7,'
+                 b'"purpose":"social-supervisor-draw","round":1,"trade":"GC-2026-0001","v":2}')
+    assert m == drawing.canonical(json.loads(m))
+    upper = material(**{**PINNED[0][0], "root": "AB" * 32, "contributions": [("CD" * 32, "EF" * 32)]})
+    assert upper == m  # hex case does not matter
 
 
 # ---- the pure function --------------------------------------------------------------------------
@@ -37,23 +95,18 @@ def test_same_input_same_result_and_order_of_candidates_does_not_matter():
 def test_result_changes_with_every_part_of_the_seed():
     candidates = list(range(1, 41))
     base = drawing.draw(material(), candidates, 3)
-    variants = [material(root="a0" * 32), material(size=121), material(ref="GC-2026-0002"), material(round_no=2)]
+    variants = [material(root="a0" * 32), material(size=121), material(ref="GC-2026-0002"), material(round_no=2),
+                material(fixed=101), material(candidates=(1, 2, 4)), material(count=2),
+                material(contributions=[("cd" * 32, "ef" * 32)])]
     results = [drawing.draw(m, candidates, 3) for m in variants]
     assert all(r != base for r in results)  # 40*39*38 outcomes: a collision would be a bug, not luck
-
-
-def test_seed_material_is_canonical_json():
-    data = material()
-    assert json.loads(data) == {"v": 1, "purpose": "social-supervisor-draw",
-                                "checkpoint": {"size": 120, "root": ROOT}, "trade": "GC-2026-0001", "round": 1}
-    assert data == drawing.canonical(json.loads(data))
-    assert drawing.seed_material(120, ROOT.upper(), "GC-2026-0001", 1) == data  # hex case does not matter
 
 
 def test_fewer_candidates_than_places_and_none():
     assert sorted(drawing.draw(material(), [4, 9], 5)) == [4, 9]
     assert drawing.draw(material(), [], 2) == []
     assert drawing.draw(material(), [1, 2, 3], 0) == []
+    assert drawing.order(material(), []) == []
 
 
 def test_selection_is_roughly_uniform():
@@ -65,14 +118,11 @@ def test_selection_is_roughly_uniform():
     assert all(400 <= n <= 600 for n in counts.values()), counts
 
 
-def test_known_vector():
-    """Pinned so that a change of algorithm cannot pass unnoticed (offline verifiers depend on it)."""
-    m = drawing.seed_material(5, "00" * 32, "GC-2026-0001", 1)
-    assert drawing.seed_of(m).hex() == __import__("hashlib").sha256(m).hexdigest()
-    first = drawing.draw(m, list(range(1, 11)), 3)
-    assert drawing.draw(m, list(range(1, 11)), 3) == first
-    # partial Fisher-Yates: the first k of a longer draw are the k-draw
-    assert drawing.draw(m, list(range(1, 11)), 5)[:3] == first
+def test_replacement_is_the_next_position_not_skipped():
+    order = [9, 5, 10, 6, 8]
+    assert drawing.replacement_for(order, [0, 1], set()) == (2, 10)
+    assert drawing.replacement_for(order, [0, 1, 2], {3}) == (4, 8)
+    assert drawing.replacement_for(order, [0, 1, 2, 4], set()) is None
 
 
 # ---- count by rule ------------------------------------------------------------------------------
@@ -111,21 +161,35 @@ def test_logged_draw_replays_identically(db, users, make_trade, registry):  # no
     (entry,) = entries(db, "supervisors.draw", trade)
     data = entry["after"]
     row = db.session.query(SupervisorDraw).filter_by(trade_id=trade.id).one()
-    assert data["selected"] == row.selected and len(row.selected) == 2
+    assert data["selected"] == row.selected == row.order[:2] and len(row.selected) == 2
     assert data["candidates"] == sorted(s.id for name, s in registry.items() if name != "social_proc")
-    assert data["checkpoint"]["size"] <= entry["_seq"]  # the seed's checkpoint came before the draw
+    (fixed,) = entries(db, "supervisors.draw_fixed", trade)
+    assert fixed["_seq"] == data["fixed"] < data["beacon"]["size"] <= entry["_seq"]  # fixed, then beacon, then drawn
     result = drawing.replay(entry)
     assert result["matches"] and result["selected"] == row.selected and result["seed"] == row.seed
-    # tampering with the logged seed source or the result is detected
-    forged = json.loads(json.dumps(entry))
-    forged["after"]["checkpoint"]["root"] = "00" * 32
-    assert not drawing.replay(forged)["matches"]
-    forged = json.loads(json.dumps(entry))
-    forged["after"]["selected"] = list(reversed(data["selected"]))
-    assert not drawing.replay(forged)["matches"]
+    assert result["order"] == row.order
+    # tampering with the logged seed source, the order or the result is detected
+    for path, value in ((("beacon", "root"), "00" * 32), (("fixed",), data["fixed"] - 1), (("seed",), "11" * 32),
+                        (("selected",), list(reversed(data["selected"]))), (("order",), sorted(data["order"]))):
+        forged = json.loads(json.dumps(entry))
+        target = forged["after"]
+        for part in path[:-1]:
+            target = target[part]
+        target[path[-1]] = value
+        assert not drawing.replay(forged)["matches"], path
 
 
-def test_checkpoint_used_by_the_draw_is_real(db, users, make_trade, registry):  # noqa: F811
+def test_a_draw_without_a_committed_seed_is_not_replayed_as_good():
+    """The first format took its seed from a checkpoint signed in the draw's own transaction: refused."""
+    old = {"action": "supervisors.draw", "after": {"v": 1, "trade": "GC-2026-0001", "round": 1, "count": 1,
+                                                   "checkpoint": {"size": 5, "root": "00" * 32},
+                                                   "candidates": [1, 2], "selected": [2]}}
+    with pytest.raises(ValueError, match="not committed"):
+        drawing.replay(old)
+    assert _cli(json.dumps(old)).returncode == 2
+
+
+def test_the_beacon_is_a_real_checkpoint_signed_after_the_round_was_fixed(db, users, make_trade, registry):  # noqa: F811
     from monitor.audit import log as audit
     from monitor.audit.models import Checkpoint
 
@@ -134,7 +198,7 @@ def test_checkpoint_used_by_the_draw_is_real(db, users, make_trade, registry):  
     cp = db.session.get(Checkpoint, row.checkpoint_id)
     assert bytes(cp.root).hex() == row.checkpoint_root and cp.size == row.checkpoint_size
     assert audit.root_at(cp.size).hex() == row.checkpoint_root  # the tree really had that root
-    assert cp.reason == "draw"
+    assert cp.reason == "draw" and cp.size > row.fixed_entry_seq and cp.at >= row.commit_until
     body = json.loads(cp.body)
     assert (body["size"], body["root"]) == (row.checkpoint_size, row.checkpoint_root)
 
