@@ -28,7 +28,6 @@ the bench itself failed (setup, not enough disk space).
 from __future__ import annotations
 
 import argparse
-import base64
 import cProfile
 import hashlib
 import io
@@ -220,6 +219,7 @@ def submit_bids(app, trade_id: int, n: int, size: int) -> tuple[list[Sealed], in
     from bidding.crypto import envelope
     from bidding.keyholders.services import opening_key
     from bidding.submission import services as bidding
+    from bidding.crypto.envelope_check import content_digest
     from bidding.crypto.records import encode_bid
     from trading.accounts.models import OrgKind
     from trading.accounts.roles import Role
@@ -256,10 +256,9 @@ def submit_bids(app, trade_id: int, n: int, size: int) -> tuple[list[Sealed], in
                       version=1, out=buf)
         record = Sealed(org.id, org.credit_code, price, hashlib.sha256(data).hexdigest())
         del data, plaintext
-        digest = "sha-256=:" + base64.b64encode(hashlib.sha256(buf.getvalue()).digest()).decode() + ":"
         buf.seek(0)
         clock.advance(timedelta(milliseconds=10))  # received one after another, as uploads are
-        bid = bidding.submit_bid(user, trade, buf, digest)  # with the Content-Digest every sealer sends
+        bid = bidding.submit_bid(user, trade, buf, content_digest(buf.getvalue()))
         db.session.commit()
         record.envelope_sha256 = bid.sha256
         total += bid.size
