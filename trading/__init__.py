@@ -190,7 +190,8 @@ def _register_blueprints(app: Flask) -> None:
     csrf.exempt(deposits_api_bp)  # bearer tokens, never cookies
     from bidding.ceremony.exits import time_out_due
 
-    app.extensions.setdefault("ticks", []).append(time_out_due)  # a stalled opening's held shares expire
+    # a stalled opening's held shares expire: timed work of trades, run by the scheduler and `flask tick`
+    app.extensions.setdefault("trade_ticks", []).append(time_out_due)
 
     _register_blob_references(app)
     _register_monitor(app)  # the supervision plane: audit log, live streams, cards, supervisors
@@ -312,7 +313,7 @@ def _register_scheduler(app: Flask) -> None:
         from trading.trades.services import advance_due
 
         while True:
-            for task in (advance_due, *app.extensions.get("ticks", ())):
+            for task in (advance_due, *app.extensions.get("trade_ticks", ()), *app.extensions.get("ticks", ())):
                 with app.app_context():
                     try:
                         task()
