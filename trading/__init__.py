@@ -35,7 +35,10 @@ def create_app(config: type | dict | None = None) -> Flask:
     resolve_paths(app.config, app.instance_path)
     check_loadable(app)  # production: a missing or broken signing key stops the host here
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
+        from trading.sqlite_writes import GatedConnection  # writers wait in line, not in busy sleeps
+
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30, "factory": GatedConnection},
+                                                   **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
 
     if app.config.get("TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -280,6 +283,8 @@ def _register_sqlite_pragmas(app: Flask) -> None:
     """WAL and foreign keys for the embedded database."""
     from sqlalchemy import event
 
+    from trading.sqlite_writes import GatedConnection
+
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
     with app.app_context():
@@ -292,6 +297,8 @@ def _register_sqlite_pragmas(app: Flask) -> None:
             if ":memory:" not in app.config["SQLALCHEMY_DATABASE_URI"]:
                 cur.execute("PRAGMA journal_mode=WAL")
             cur.close()
+            if isinstance(dbapi_conn, GatedConnection):
+                dbapi_conn.sync_after_commit()  # commits wait for the disk outside the write lock
 
 
 def _register_scheduler(app: Flask) -> None:
