@@ -1,15 +1,16 @@
 """Load test: 1,000 Server-Sent-Events clients on the live stream, delay from an entry's commit to
 its receipt by every client, against one client in the same run.
 
-    .venv/bin/python bench/live.py [--clients 1000] [--events 40] [--workers 1] [--switch-interval S]
+    .venv/bin/python bench/live.py [--server gunicorn|flask] [--clients 1000] [--events 40] [--workers N]
 
 What it does, all on 127.0.0.1 and in a fresh temporary instance that is deleted afterwards:
 
 1. builds the data in-process through the real services (schema by migrations, centres, a WORKS
    supervisor and clerk with bearer tokens, a tenderer and a draft trade);
-2. starts the platform under gunicorn (`-k gthread`: one thread per open stream) with
-   `LIVE_MAX_STREAMS` above the number of clients and the shipped `LIVE_SWITCH_INTERVAL`
-   (monitor/live/streams.py) unless `--switch-interval` overrides it;
+2. starts the platform with the shipped settings and nothing else: `gunicorn -b HOST:PORT wsgi:app`,
+   which reads the repository's gunicorn.conf.py (the documented production command), or with
+   `--server flask` the server `make run` starts (`flask --app wsgi run`); `--workers`, `--threads`,
+   `--switch-interval` override a setting for experiments, and the figures then say so;
 3. baseline: one client on `/live/platform` (as the supervisor); the clerk renames the draft
    over the HTTP API `--baseline-events` times, one every 0.05 s; each rename is one audit entry
    (`trades.update`) the supervisor may see;
@@ -65,14 +66,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--gap", type=float, default=0.25, help="seconds between events (default 0.25)")
     p.add_argument("--baseline-events", type=int, default=200,
                    help="events for the one-client baseline, one every 0.05 s (default 200: its p99 needs samples)")
-    p.add_argument("--workers", type=int, default=1,
-                   help="gunicorn workers (default 1; with more, a worker learns of another's commit by "
-                        "checking the head every --poll seconds)")
-    p.add_argument("--threads", type=int, default=0, help="gunicorn threads per worker (default clients + 64)")
-    p.add_argument("--poll", type=float, default=0.05, help="LIVE_POLL_SECONDS for --workers > 1 (default 0.05)")
+    p.add_argument("--server", choices=("gunicorn", "flask"), default="gunicorn",
+                   help="gunicorn with gunicorn.conf.py (the production command, default) or `flask run` "
+                        "(the server of `make run`)")
+    p.add_argument("--workers", type=int, default=0,
+                   help="override gunicorn's workers (default: gunicorn.conf.py's; with more than one, a "
+                        "worker learns of another's commit by checking the head every --poll seconds)")
+    p.add_argument("--threads", type=int, default=0,
+                   help="override gunicorn's threads per worker (default: gunicorn.conf.py's)")
+    p.add_argument("--poll", type=float, default=0.05, help="LIVE_POLL_SECONDS with --workers > 1 (default 0.05)")
     p.add_argument("--switch-interval", type=float, default=None,
-                   help="LIVE_SWITCH_INTERVAL for the workers: Python's thread switch interval in seconds "
-                        "(default: the platform's shipped default; 0 keeps Python's 0.005)")
+                   help="LIVE_SWITCH_INTERVAL: set Python's thread switch interval in seconds "
+                        "(default: not set, Python's 0.005)")
     p.add_argument("--connect-timeout", type=float, default=120.0,
                    help="seconds for all clients to connect (default 120)")
     p.add_argument("--per-event", action="store_true", help="also print the delays of each event (p50, max)")
@@ -84,11 +89,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         p.error("--events and --baseline-events must be from 1 to 1000")
     if not 0.01 <= args.gap <= 10:
         p.error("--gap must be from 0.01 to 10 seconds")
-    if not 1 <= args.workers <= 16:
+    if not 0 <= args.workers <= 16:
         p.error("--workers must be from 1 to 16")
-    if args.threads == 0:
-        args.threads = math.ceil(args.clients / args.workers) + 64
+    if args.server == "flask" and (args.workers or args.threads):
+        p.error("--workers and --threads are gunicorn's")
+    if args.clients > 1000 and not args.threads:
+        p.error("more than LIVE_MAX_STREAMS (1000) clients: give --threads")
     return args
+
+
+def server_line(args) -> str:
+    if args.server == "flask":
+        return "flask --app wsgi run (make run's server)"
+    extra = "".join(f" {flag} {value}" for flag, value in (("-w", args.workers), ("--threads", args.threads))
+                    if value)
+    return f"gunicorn wsgi:app with gunicorn.conf.py{extra or ', nothing overridden'}"
 
 
 def switch_interval(args) -> str:
@@ -96,7 +111,7 @@ def switch_interval(args) -> str:
         from monitor.live.streams import DEFAULTS
 
         return f"{DEFAULTS['LIVE_SWITCH_INTERVAL'] or 0.005} s, the shipped default"
-    return f"{args.switch_interval or 0.005} s"
+    return f"{args.switch_interval or 0.005} s, set by --switch-interval"
 
 
 def say(*parts) -> None:
@@ -113,16 +128,18 @@ def instance_env(tmp: Path, args) -> dict[str, str]:
         "DATABASE_URL": f"sqlite:///{instance / 'trading.sqlite'}",
         "SECRET_KEY": secrets.token_urlsafe(48),
         "SCHEDULER_SECONDS": "0",
-        "LIVE_MAX_STREAMS": str(args.threads + 16),
-        "LIVE_HEARTBEAT_SECONDS": "5",
-        "LIVE_POLL_SECONDS": str(args.poll if args.workers > 1 else 0.5),
     }
+    if args.threads:
+        env["LIVE_MAX_STREAMS"] = str(args.threads - 64)
+    if args.workers > 1:
+        env["LIVE_POLL_SECONDS"] = str(args.poll)
     if args.switch_interval is not None:
         env["LIVE_SWITCH_INTERVAL"] = str(args.switch_interval)
     else:
         os.environ.pop("LIVE_SWITCH_INTERVAL", None)  # measure what `make run` and gunicorn get
-    for name in ("PLATFORM_ENV", "BLOB_DIR", "TIMEZONE", "SANDBOX_ENABLED", "TRUSTED_PROXIES"):
-        os.environ.pop(name, None)
+    for name in ("PLATFORM_ENV", "BLOB_DIR", "TIMEZONE", "SANDBOX_ENABLED", "TRUSTED_PROXIES", "WEB_CONCURRENCY",
+                 "BIND", *[n for n in os.environ if n.startswith("LIVE_")]):
+        os.environ.pop(name, None)  # the shipped defaults, not the caller's shell
     os.environ.update(env)
     return env
 
@@ -189,14 +206,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(args, env: dict[str, str], log: Path) -> tuple[subprocess.Popen, int]:
+def start_server(args, env: dict[str, str], log: Path) -> tuple[subprocess.Popen, int]:
+    """The shipped server: gunicorn reading gunicorn.conf.py from the repository (cwd), or `flask run`."""
     port = free_port()
-    gunicorn = ROOT / ".venv" / "bin" / "gunicorn"
-    if not gunicorn.exists():
-        gunicorn = Path(shutil.which("gunicorn") or "gunicorn")
-    cmd = [str(gunicorn), "-w", str(args.workers), "-k", "gthread", "--threads", str(args.threads),
-           "--worker-connections", str(args.threads + 64), "--backlog", "2048", "--graceful-timeout", "3",
-           "-b", f"{HOST}:{port}", "wsgi:app"]
+    if args.server == "flask":
+        flask = ROOT / ".venv" / "bin" / "flask"
+        cmd = [str(flask if flask.exists() else shutil.which("flask") or "flask"), "--app", "wsgi", "run",
+               "--host", HOST, "--port", str(port)]
+    else:
+        gunicorn = ROOT / ".venv" / "bin" / "gunicorn"
+        if not gunicorn.exists():
+            gunicorn = Path(shutil.which("gunicorn") or "gunicorn")
+        cmd = [str(gunicorn), "-b", f"{HOST}:{port}"]
+        if args.workers:
+            cmd += ["-w", str(args.workers)]
+        if args.threads:
+            cmd += ["--threads", str(args.threads), "--worker-connections", str(args.threads + 64)]
+        cmd.append("wsgi:app")
     fh = log.open("wb")
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=fh, stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL, start_new_session=True)
@@ -204,7 +230,7 @@ def start_gunicorn(args, env: dict[str, str], log: Path) -> tuple[subprocess.Pop
     end = time.monotonic() + 60
     while time.monotonic() < end:
         if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited ({proc.returncode}):\n" + log.read_text(errors="replace")[-2000:])
+            raise RuntimeError(f"the server exited ({proc.returncode}):\n" + log.read_text(errors="replace")[-2000:])
         try:
             conn = http.client.HTTPConnection(HOST, port, timeout=2)
             conn.request("GET", "/api/v1/centres")
@@ -215,7 +241,7 @@ def start_gunicorn(args, env: dict[str, str], log: Path) -> tuple[subprocess.Pop
         except OSError:
             pass
         time.sleep(0.2)
-    raise RuntimeError("gunicorn did not answer within 60 s")
+    raise RuntimeError("the server did not answer within 60 s")
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -429,8 +455,8 @@ def main(argv: list[str] | None = None) -> int:
         say(f"setting up in {tmp} ...")
         setup = build_data()
         log = tmp / "gunicorn.log"
-        proc, port = start_gunicorn(args, env, log)
-        say(f"gunicorn -w {args.workers} -k gthread --threads {args.threads} on {HOST}:{port}")
+        proc, port = start_server(args, env, log)
+        say(f"{server_line(args)} on {HOST}:{port}")
         base = run_phase("baseline", port, setup, 1, args, args.baseline_events, 0.05)
         load = run_phase("load", port, setup, args.clients, args, args.events, args.gap)
         problems = scan_log(log)
@@ -445,8 +471,7 @@ def main(argv: list[str] | None = None) -> int:
             stop(proc)
     ratio = load.q(0.99) / base.q(0.99) if base.q(0.99) > 0 else float("inf")
     rows = [
-        ("clients", f"{load.clients}  (gunicorn -w {args.workers} --threads {args.threads}, "
-                    f"switch interval {switch_interval(args)})"),
+        ("clients", f"{load.clients}  ({server_line(args)}; switch interval {switch_interval(args)})"),
         ("events", f"{args.events} with {args.clients} clients, one every {args.gap} s; "
                    f"{args.baseline_events} with one, one every 0.05 s"),
         ("deliveries", f"{len(load.delays_ms)} load + {len(base.delays_ms)} baseline"),

@@ -219,6 +219,7 @@ def submit_bids(app, trade_id: int, n: int, size: int) -> tuple[list[Sealed], in
     from bidding.crypto import envelope
     from bidding.keyholders.services import opening_key
     from bidding.submission import services as bidding
+    from bidding.crypto.envelope_check import content_digest
     from bidding.crypto.records import encode_bid
     from trading.accounts.models import OrgKind
     from trading.accounts.roles import Role
@@ -257,7 +258,7 @@ def submit_bids(app, trade_id: int, n: int, size: int) -> tuple[list[Sealed], in
         del data, plaintext
         buf.seek(0)
         clock.advance(timedelta(milliseconds=10))  # received one after another, as uploads are
-        bid = bidding.submit_bid(user, trade, buf)
+        bid = bidding.submit_bid(user, trade, buf, content_digest(buf.getvalue()))
         db.session.commit()
         record.envelope_sha256 = bid.sha256
         total += bid.size

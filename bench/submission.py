@@ -1,6 +1,6 @@
 """Load test: concurrent sealed-bid uploads to the platform under gunicorn, against a bare baseline.
 
-    .venv/bin/python bench/submission.py [--bidders 200] [--size 256K] [--workers 2] [--threads 8]
+    .venv/bin/python bench/submission.py [--bidders 200] [--size 256K] [--workers N] [--threads N]
 
 What it does, all on 127.0.0.1 and in a fresh temporary instance that is deleted afterwards:
 
@@ -9,7 +9,8 @@ What it does, all on 127.0.0.1 and in a fresh temporary instance that is deleted
    opening key - and published, so it is open for bids in real time), and N bidder companies, each
    with a user and a bearer token;
 2. starts the platform (`wsgi:app`) and the bare upload app (`bench/bare_upload.py`) under the same
-   gunicorn configuration, fetches the trade's opening key over HTTP and seals one envelope per bidder;
+   gunicorn configuration: the shipped one (gunicorn.conf.py, what `gunicorn wsgi:app` reads) unless
+   `--workers` / `--threads` override it, fetches the trade's opening key over HTTP and seals one envelope per bidder;
 3. sends the N uploads all at once to the bare app, then to the platform, then to the bare app again
    (the baseline is the mean of the two bare runs, which brackets the platform run in time);
 4. checks every upload against the database (a 201 without a stored bid, or no 201, is a lost
@@ -79,8 +80,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--bidders", type=int, default=200, help="concurrent uploads, one per bidder (default 200)")
     p.add_argument("--size", type=parse_size, default=256 * 1024,
                    help="size of the file sealed in each envelope: bytes or 256K / 1M (default 256K)")
-    p.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
-    p.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker (default 8)")
+    p.add_argument("--workers", type=int, default=0, help="override gunicorn's workers (default: gunicorn.conf.py's)")
+    p.add_argument("--threads", type=int, default=0,
+                   help="override gunicorn's threads per worker (default: gunicorn.conf.py's)")
     p.add_argument("--timeout", type=float, default=60.0,
                    help="seconds one upload may take before it counts as failed (default 60)")
     p.add_argument("--warm-receipt-key", action="store_true",
@@ -92,8 +94,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         p.error("--bidders must be from 1 to 1000")
     if args.bidders * args.size > MAX_TOTAL_BYTES:
         p.error("bidders x size is over 1 GiB; the envelopes are held in memory")
-    if not 1 <= args.workers <= 16 or not 1 <= args.threads <= 64:
-        p.error("--workers 1..16, --threads 1..64")
+    if not 0 <= args.workers <= 16 or not 0 <= args.threads <= 2000:
+        p.error("--workers 1..16, --threads 1..2000")
     return args
 
 
@@ -113,7 +115,7 @@ def instance_env(tmp: Path) -> dict[str, str]:
         "SCHEDULER_SECONDS": "0",
     }
     for name in ("PLATFORM_ENV", "BLOB_DIR", "TIMEZONE", "SANDBOX_ENABLED", "TRUSTED_PROXIES",
-                 "RECEIPT_KEY_PATH"):
+                 "RECEIPT_KEY_PATH", "WEB_CONCURRENCY", "BIND", *[n for n in os.environ if n.startswith("LIVE_")]):
         os.environ.pop(name, None)  # nothing from the caller's shell may point elsewhere
     os.environ.update(env)
     return env
@@ -261,8 +263,12 @@ def start_gunicorn(name: str, target: str, env: dict[str, str], args, log: Path)
     gunicorn = ROOT / ".venv" / "bin" / "gunicorn"
     if not gunicorn.exists():
         gunicorn = Path(shutil.which("gunicorn") or "gunicorn")
-    cmd = [str(gunicorn), "-w", str(args.workers), "-k", "gthread", "--threads", str(args.threads),
-           "-b", f"{HOST}:{port}", target]
+    cmd = [str(gunicorn), "-b", f"{HOST}:{port}"]  # the rest from gunicorn.conf.py (cwd), as shipped
+    if args.workers:
+        cmd += ["-w", str(args.workers)]
+    if args.threads:
+        cmd += ["--threads", str(args.threads)]
+    cmd.append(target)
     fh = log.open("wb")
     # a session of its own, so that stopping it reaches the master and its workers and nothing else
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=fh, stderr=subprocess.STDOUT,
@@ -568,8 +574,10 @@ def main(argv: list[str] | None = None) -> int:
         ratio_tput = plat.uploads_per_s / bare_tput if bare_tput else float("nan")
         ratio_p99 = plat.latency_ms(0.99) / bare_p99 if bare_p99 else float("nan")
 
-        print(f"# {args.bidders} concurrent uploads of {mean_size / 1024:.1f} KiB envelopes; gunicorn -w "
-              f"{args.workers} -k gthread --threads {args.threads} on {HOST}; {os.cpu_count()} CPUs")
+        overrides = "".join(f" {flag} {value}" for flag, value in (("-w", args.workers), ("--threads", args.threads))
+                            if value)
+        print(f"# {args.bidders} concurrent uploads of {mean_size / 1024:.1f} KiB envelopes; gunicorn with "
+              f"gunicorn.conf.py{overrides or ' (shipped settings)'} on {HOST}; {os.cpu_count()} CPUs")
         line("lost submissions", f"{lost}  (no 201: {sum(verdict.not_201.values())}, "
              f"201 without stored bid: {len(verdict.stored_missing)})")
         for what, n in verdict.not_201.most_common():

@@ -35,7 +35,10 @@ def create_app(config: type | dict | None = None) -> Flask:
     resolve_paths(app.config, app.instance_path)
     check_loadable(app)  # production: a missing or broken signing key stops the host here
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
+        from trading.sqlite_writes import GatedConnection  # writers wait in line, not in busy sleeps
+
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30, "factory": GatedConnection},
+                                                   **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
 
     if app.config.get("TRUSTED_PROXIES"):
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -187,7 +190,8 @@ def _register_blueprints(app: Flask) -> None:
     csrf.exempt(deposits_api_bp)  # bearer tokens, never cookies
     from bidding.ceremony.exits import time_out_due
 
-    app.extensions.setdefault("ticks", []).append(time_out_due)  # a stalled opening's held shares expire
+    # a stalled opening's held shares expire: timed work of trades, run by the scheduler and `flask tick`
+    app.extensions.setdefault("trade_ticks", []).append(time_out_due)
 
     _register_blob_references(app)
     _register_monitor(app)  # the supervision plane: audit log, live streams, cards, supervisors
@@ -279,6 +283,8 @@ def _register_sqlite_pragmas(app: Flask) -> None:
     """WAL and foreign keys for the embedded database."""
     from sqlalchemy import event
 
+    from trading.sqlite_writes import GatedConnection
+
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
     with app.app_context():
@@ -291,6 +297,8 @@ def _register_sqlite_pragmas(app: Flask) -> None:
             if ":memory:" not in app.config["SQLALCHEMY_DATABASE_URI"]:
                 cur.execute("PRAGMA journal_mode=WAL")
             cur.close()
+            if isinstance(dbapi_conn, GatedConnection):
+                dbapi_conn.sync_after_commit()  # commits wait for the disk outside the write lock
 
 
 def _register_scheduler(app: Flask) -> None:
@@ -305,7 +313,7 @@ def _register_scheduler(app: Flask) -> None:
         from trading.trades.services import advance_due
 
         while True:
-            for task in (advance_due, *app.extensions.get("ticks", ())):
+            for task in (advance_due, *app.extensions.get("trade_ticks", ()), *app.extensions.get("ticks", ())):
                 with app.app_context():
                     try:
                         task()

@@ -90,13 +90,19 @@ def create_user_command(username, name, roles, organisation, password) -> None:
 @click.command("tick")
 @with_appcontext
 def tick_command() -> None:
-    """Apply every timed move that is due (for cron when the in-process scheduler is off)."""
+    """Apply every timed move that is due, and the packages' timed work on trades (a stalled opening's
+    time-out), for cron when the in-process scheduler is off."""
+    from flask import current_app
+
     from trading.trades.services import advance_due
 
     done = advance_due()
     for ref, moves in done.items():
         click.echo(f"{ref}: {', '.join(moves)}")
     click.echo(f"{sum(len(m) for m in done.values())} moves applied")
+    for task in current_app.extensions.get("trade_ticks", ()):
+        for line in task() or ():
+            click.echo(f"{task.__name__}: {line}")
 
 
 @click.group("blobs")

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives import serialization
 from flask import jsonify, request
 from flask_login import current_user
+from sqlalchemy.orm import lazyload
 
 from bidding.blueprints import api_bp as bp, authenticated as _authenticated
 from bidding.crypto import receipt
@@ -15,6 +16,7 @@ from trading.api import trade_or_404 as _trade
 from trading.api.openapi import doc
 from trading.extensions import db
 from trading.permissions import can, require
+from trading.trades.models import Trade
 
 
 @bp.get("/receipt-key")
@@ -30,7 +32,8 @@ def get_receipt_key():
 @doc("Submit (or replace) a sealed bid: the raw envelope as the body; answers with a signed receipt",
      None, BidSchema, 201, binary="application/octet-stream")
 def submit_bid(trade_id: int):
-    trade = _trade(trade_id)
+    # the trade's own row: an upload reads no centre, tenderer or offerings (one query, not two)
+    trade = db.get_or_404(Trade, trade_id, options=[lazyload(Trade.centre), lazyload(Trade.tenderer)])
     require("trade.bid", trade)
     bid = services.submit_bid(current_user, trade, request.stream, request.headers.get("Content-Digest"))
     body = BidSchema().dump(bid)  # before the commit expires the row: no reload to answer

@@ -152,11 +152,21 @@ def submit_bid(actor: User, trade: Trade, stream: BinaryIO, content_digest: str 
             # upload waits for it (busy timeout) instead of failing to upgrade a stale read snapshot
             db.session.add(bid)
             db.session.flush()
-            earlier = db.session.scalars(sa.select(Bid).where(
-                Bid.trade_id == trade.id, Bid.organisation_id == org.id, Bid.state == BidState.SUBMITTED,
-                Bid.id != bid.id)).all()
-            for old in earlier:  # through the flush, so the audit log records each replacement
-                old.state = BidState.REPLACED
+            # versions go 1, 2, 3... each read from the last one stored: with none before, this
+            # version 1 (its insert did not collide) is the company's only row, nothing to replace
+            if latest is not None:
+                earlier = db.session.scalars(sa.select(Bid).where(
+                    Bid.trade_id == trade.id, Bid.organisation_id == org.id, Bid.state == BidState.SUBMITTED,
+                    Bid.id != bid.id)).all()
+                for old in earlier:  # through the flush, so the audit log records each replacement
+                    old.state = BidState.REPLACED
+                db.session.flush()
+            # signed and stored with the row, in its transaction: no upload, not even a concurrent
+            # resend of the same envelope, ever reads this bid without its receipt
+            signed = receipt.sign_receipt({"trade": trade.ref, "bidder": org.credit_code, "version": version,
+                                           "sha256": digest, "size": size, "received_at": received[0],
+                                           "audit_index": audit_index_of(bid)}, signing_key)
+            bid.receipt = receipt.receipt_json(signed)
             db.session.flush()
     except sa.exc.IntegrityError:  # another upload of the same company stored this version first
         winner = db.session.scalar(sa.select(Bid).where(Bid.trade_id == trade.id, Bid.organisation_id == org.id,
@@ -167,10 +177,6 @@ def submit_bid(actor: User, trade: Trade, stream: BinaryIO, content_digest: str 
         raise IllegalMove(_("Another upload of bid version %(v)d was stored first; reload the page and seal "
                             "your bid again as version %(n)d.", v=version, n=version + 1),
                           code="version_taken") from None
-    signed = receipt.sign_receipt({"trade": trade.ref, "bidder": org.credit_code, "version": version,
-                                   "sha256": digest, "size": size, "received_at": received[0],
-                                   "audit_index": audit_index_of(bid)}, signing_key)
-    bid.receipt = receipt.receipt_json(signed)
     bid_submitted.send(trade, bid=bid, actor=actor)
     return bid
 

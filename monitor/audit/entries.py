@@ -56,7 +56,8 @@ PLATFORM_TABLES = {"users", "role_grants", "api_tokens", "personal_keys", "decla
 #: a public trade's changes to these tables are public (the portal shows them anyway)
 PUBLIC_TABLES = {"trades", "trade_transitions", "notices", "clarifications", "documents", "calendar_days"}
 #: moves after which the platform signs a checkpoint at once (deadline, opening, award...)
-KEY_MOVES = {"close", "start_opening", "finish_opening", "fail", "award", "contract", "conclude", "no_deal",
+KEY_MOVES = {"close", "start_opening", "finish_opening", "fail", "fail_opening", "postpone_opening", "award",
+             "contract", "conclude", "no_deal",
              "start_timed_bidding"}
 
 #: called inside the appending transaction with (connection, new size): e.g. PostgreSQL NOTIFY

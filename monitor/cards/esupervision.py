@@ -56,10 +56,13 @@ def _documents(trade: Trade) -> list[datetime]:
 
 @fact("opening_record_signed")
 def _record_signed(trade: Trade) -> list[datetime]:
+    """Signatures that count: a drawn, non-recused supervisor's or a supervising keyholder's."""
     from bidding.ceremony.models import OpeningCeremony, RecordSignature
+    from bidding.ceremony.state import eligible_signer
 
-    return list(db.session.scalars(sa.select(RecordSignature.signed_at).join(OpeningCeremony).where(
-        OpeningCeremony.trade_id == trade.id)))
+    rows = db.session.execute(sa.select(RecordSignature.signed_at, RecordSignature.user_id).join(OpeningCeremony)
+                              .where(OpeningCeremony.trade_id == trade.id))
+    return [at for at, user_id in rows if eligible_signer(trade, user_id)]
 
 
 @fact("result_notice")

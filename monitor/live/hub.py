@@ -9,6 +9,7 @@ fetcher thread stops after LIVE_IDLE_SECONDS without a stream and starts again w
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 
@@ -19,6 +20,7 @@ from monitor.audit import log as audit
 from monitor.audit.models import AuditEntry, AuditHead
 from monitor.audit.visibility import audience_sees
 from monitor.live.events import COLUMNS, Batch, Event, make_event, trade_refs
+from monitor.live.outlets import Outlet, Writer
 from monitor.live.publishers import pg_notify, publisher_for
 from monitor.live.subscribers import Subscriber
 from trading.extensions import db
@@ -46,6 +48,7 @@ class Hub:
         self.stop_event: threading.Event | None = None
         self.refs: dict[int, str] = {}
         self.fetches = 0  # database reads of new entries (tests and the bench look)
+        self.writer: Writer | None = None  # writes to the streams that handed their socket over
 
     # -- subscribers --
 
@@ -74,6 +77,41 @@ class Hub:
                     if not subs:
                         del index[key]
 
+    def attach(self, sub: Subscriber, outlet: Outlet) -> bool:
+        """Hand a stream's socket to the writer, with what its queue holds (events it already sent
+        left out). False when the stream is no longer subscribed or ends (cut, hub stopped)."""
+        with self.lock:
+            if sub not in self.subscribers:
+                return False
+            ended = False
+            while True:
+                try:
+                    batch = sub.queue.get_nowait()
+                except queue.Empty:
+                    break
+                if batch is None:
+                    ended = True
+                    break
+                with outlet.lock:
+                    fresh = [ev for ev in batch.events if ev.index > outlet.last]
+                    if fresh:
+                        outlet.buf += outlet.frame(b"".join(ev.frames[sub.variant] for ev in fresh))
+                        outlet.last = fresh[-1].index
+            if ended or sub.cut:
+                outlet.done.set()
+            sub.outlet = outlet
+            if self.writer is None:
+                self.writer = Writer(float(self.app.config["LIVE_HEARTBEAT_SECONDS"]))
+            writer = self.writer
+        writer.attach(outlet)
+        return True
+
+    def detach(self, outlet: Outlet) -> bytes:
+        """Take a socket back from the writer: the bytes it had not sent yet."""
+        with self.lock:
+            writer = self.writer
+        return writer.detach(outlet) if writer is not None else b""
+
     def count(self) -> int:
         with self.lock:
             return len(self.subscribers)
@@ -100,8 +138,11 @@ class Hub:
             if self.stop_event is not None:
                 self.stop_event.set()
             thread, self.thread, self.stop_event, self.size = self.thread, None, None, None
+            writer, self.writer = self.writer, None
         for sub in subs:
             sub.end()
+        if writer is not None:
+            writer.stop()
         self.wake()
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=5)
@@ -110,6 +151,7 @@ class Hub:
         poll = self.publisher.poll_seconds
         idle_after = float(self.app.config["LIVE_IDLE_SECONDS"])
         idle_since: float | None = None
+        writer = None
         while not stop.is_set():
             woken = self.wakeup.wait(poll)
             self.wakeup.clear()  # a commit after this line sets it again; one before is read below
@@ -130,7 +172,10 @@ class Hub:
                 if time.monotonic() - idle_since >= idle_after:
                     stop.set()
                     self.thread, self.stop_event, self.size = None, None, None
+                    writer, self.writer = self.writer, None
                     break
+        if writer is not None:  # idle: no outlet left either
+            writer.stop()
 
     def _fetch(self, stop: threading.Event, check_head: bool) -> None:
         batch = int(self.app.config["LIVE_BACKLOG_BATCH"])
@@ -161,11 +206,13 @@ class Hub:
     def _fan_out(self, events: list[Event]) -> None:
         """Filter and join the events once per group of streams, and hand each stream its batch.
 
-        The work per stream is one queue put: 1,000 streams are served before the threads woken
-        first take the interpreter back (their wake-ups are what costs; see bench/README.md).
-        A stream whose viewer made one of these entries also gets that one: it is served alone.
+        The work per stream is one append: to the bytes its outlet's socket is waiting for (the
+        writer thread then sends them all, monitor/live/outlets.py), or to its queue when its own
+        thread writes. A stream whose viewer made one of these entries also gets that one: it is
+        served alone.
         """
         alone: set[Subscriber] = set()
+        touched: list[Outlet] = []
         for ev in events:
             if ev.actor_id is not None and ev.actor_id in self.watching:
                 alone |= self.watching[ev.actor_id]
@@ -176,12 +223,14 @@ class Hub:
                 continue
             batch = Batch.of(picked, variant)
             for sub in subs:
-                if sub not in alone:
-                    sub.put(batch)
+                if sub not in alone and (outlet := sub.put(batch)) is not None:
+                    touched.append(outlet)
         for sub in alone:
             picked = [ev for ev in events if sub.wants(ev)]
-            if picked:
-                sub.put(Batch.of(picked, sub.variant))
+            if picked and (outlet := sub.put(Batch.of(picked, sub.variant))) is not None:
+                touched.append(outlet)
+        if touched and self.writer is not None:
+            self.writer.touched(touched)
 
 
 _HUB_LOCK = threading.Lock()

@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import os
 import queue
-import socket
 import time
 from collections.abc import Iterator
 
@@ -37,6 +36,7 @@ from monitor.audit.models import AuditEntry
 from monitor.audit.visibility import visible_clause, visible_to
 from monitor.live.events import COLUMNS, Scope, Viewer, event_data, frame, trade_refs
 from monitor.live.hub import Hub, connect_hooks, head_size, hub_for  # noqa: F401 (connect_hooks: the app factory calls it here)
+from monitor.live.outlets import Outlet, framing, peer_gone
 from monitor.live.subscribers import Subscriber
 from trading.extensions import db
 from trading.params import MAX_INT
@@ -53,12 +53,9 @@ DEFAULTS: dict[str, float | int] = {
     "LIVE_QUEUE_MAX": 5000,  # reads of new entries a stream may lag behind before it is cut (it resumes from the db)
     "LIVE_BACKLOG_BATCH": 500,  # entries read per query when a stream catches up
     "LIVE_IDLE_SECONDS": 10.0,  # the fetcher thread stops after this long without a stream
-    # Python's thread switch interval, process-wide (0: leave Python's 5 ms). Each event wakes one
-    # thread per stream (a stream is a WSGI request); with 1,000 of them, forced switches every 5 ms
-    # make them queue for the interpreter lock, and a busy machine pushes p99 past 250 ms in
-    # bench/live.py; with 0.05 it stays near 0.1 s. The cost, accepted by default: a thread computing
-    # without pause (a PDF, a hash) may keep a page's thread waiting up to 50 ms.
-    "LIVE_SWITCH_INTERVAL": 0.05,
+    # Python's thread switch interval, process-wide, if set (0: leave Python's 5 ms, the default).
+    # Not needed for 1,000 streams since the hub's writer thread sends every event (bench/README.md).
+    "LIVE_SWITCH_INTERVAL": 0.0,
 }
 
 bp = Blueprint("live", __name__, url_prefix="/live")
@@ -72,22 +69,10 @@ def backlog(viewer: Viewer, scope: Scope, after: int, limit: int) -> list:
                               .order_by(AuditEntry.seq).limit(limit)).all()
 
 
-def _peer_gone(sock) -> bool:
-    """The client closed its end (a read would return end-of-file): stop writing heartbeats to it."""
-    if sock is None:
-        return False
-    try:
-        return sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
-    except (BlockingIOError, InterruptedError):
-        return False
-    except ValueError:  # TLS sockets take no flags: the next write will tell
-        return False
-    except OSError:
-        return True
-
-
-def events(app: Flask, hub: Hub, sub: Subscriber, after: int, sock=None) -> Iterator[bytes]:
-    """The body of one stream: `retry:`, the backlog from the database, then live entries."""
+def events(app: Flask, hub: Hub, sub: Subscriber, after: int, sock=None, chunked: bool | None = None
+           ) -> Iterator[bytes]:
+    """The body of one stream: `retry:`, the backlog from the database, then live entries: written by
+    the hub's writer when the server's framing is known (`chunked` not None), else by this thread."""
     cfg = app.config
     heartbeat = float(cfg["LIVE_HEARTBEAT_SECONDS"])
     deadline = time.monotonic() + float(cfg["LIVE_MAX_SECONDS"])
@@ -109,6 +94,9 @@ def events(app: Flask, hub: Hub, sub: Subscriber, after: int, sock=None) -> Iter
                 yield b"".join(chunk)
             if len(rows) < batch:
                 break
+        if chunked is not None:  # the server has written all yielded so far: the writer takes over
+            _handed_over(hub, sub, Outlet(sock, chunked, last, sub.limit), deadline)
+            return
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -116,7 +104,7 @@ def events(app: Flask, hub: Hub, sub: Subscriber, after: int, sock=None) -> Iter
             try:
                 batch = sub.queue.get(timeout=min(heartbeat, left))
             except queue.Empty:
-                if _peer_gone(sock):
+                if peer_gone(sock):
                     return
                 yield b": heartbeat\n\n"
                 continue
@@ -144,6 +132,21 @@ def events(app: Flask, hub: Hub, sub: Subscriber, after: int, sock=None) -> Iter
                 yield b"".join(chunk)
     finally:
         hub.unsubscribe(sub)
+
+
+def _handed_over(hub: Hub, sub: Subscriber, outlet: Outlet, deadline: float) -> None:
+    """The writer sends the live entries; this thread sleeps until the stream ends, then takes the
+    socket back and sends what was left, so that the server can end the response."""
+    if hub.attach(sub, outlet):
+        outlet.done.wait(max(0.0, deadline - time.monotonic()))
+    rest = hub.detach(outlet)
+    hub.unsubscribe(sub)
+    if rest:
+        try:
+            outlet.sock.settimeout(10.0)  # a client that reads nothing more does not hold the thread
+            outlet.sock.sendall(rest)
+        except OSError:  # the client left: the server's last write fails too, and it closes
+            pass
 
 
 def _caller():
@@ -186,7 +189,8 @@ def _stream(user, scope: Scope):
         return Response(busy, mimetype="text/event-stream", headers=headers)
     # the request's session is closed before the body is sent: a waiting stream holds no connection
     sock = request.environ.get("gunicorn.socket") or request.environ.get("werkzeug.socket")
-    response = Response(events(app, hub, sub, after, sock), mimetype="text/event-stream", headers=headers)
+    response = Response(events(app, hub, sub, after, sock, framing(request.environ, sock)),
+                        mimetype="text/event-stream", headers=headers)
     response.call_on_close(lambda: hub.unsubscribe(sub))  # also when the body was never started
     return response
 

@@ -325,9 +325,23 @@ function setupRelease(form) {
     "legacy-key": msg.msgLegacy,
   };
 
+  // Wrong passphrases are found here, so only this page can slow down guessing: from the third wrong
+  // try on, the button rests 5 s, then 10, 20, up to 60. A courtesy, not a control: the real cost of a
+  // guess is the key's PBKDF2 iterations (docs/key-custody.md).
+  let wrong = 0;
+  const rest = (seconds) => {
+    button.disabled = true;
+    status.textContent = msg.msgWait.replace("{n}", String(seconds));
+    setTimeout(() => {
+      button.disabled = false;
+      status.textContent = "";
+    }, seconds * 1000);
+  };
+
   form.addEventListener("submit", async (event) => {
     if (share.value.trim() && !phrase.value) return; // a share from the offline tool: post it as it is
     event.preventDefault();
+    if (button.disabled) return;
     error.textContent = "";
     button.disabled = true;
     try {
@@ -347,7 +361,11 @@ function setupRelease(form) {
       error.textContent = explain[e.code] || `${msg.msgFailed} ${e.message}`;
       status.textContent = "";
       button.disabled = false;
-      if (e.code === "wrong-passphrase") phrase.select();
+      if (e.code === "wrong-passphrase") {
+        phrase.select();
+        wrong += 1;
+        if (wrong >= 3) rest(Math.min(60, 5 * 2 ** (wrong - 3)));
+      }
     }
   });
 }

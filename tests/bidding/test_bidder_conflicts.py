@@ -128,6 +128,11 @@ def test_only_drawn_serving_supervisors_and_keyholders_sign(db, client, supervis
     assert {s["supervisor"]: s["counts"] for s in record["signatures"]} == {name: False, "Supervisor": True}
     state = client.get(_url(trade), headers=api_headers(client, "staff")).get_json()
     assert {s["supervisor"]: s["counts"] for s in state["signatures"]} == {name: False, "Supervisor": True}
+    # e-supervision's "the opening record is signed" finds only the signatures that count
+    from monitor.cards.esupervision import FACTS
+
+    db.session.expire_all()
+    assert len(FACTS["opening_record_signed"](trade)) == 1
     text = pdftotext(client.get(f"/api/v1/trades/{trade.id}/opening-record.pdf").data, tmp_path)
     assert "Supervisor" in text  # the keyholder's signature is printed; the one that no longer counts is not
     assert "第三家报价未宣读" not in text and "".join(name.split()) not in text

@@ -123,8 +123,16 @@ def test_keyholders_enrol_and_release_from_the_browser(live_app, new_page, clock
     sup.fill("#passphrase", "not the supervisor's passphrase")
     sup.click("#release-button")
     expect(sup.locator("#release-error")).not_to_be_empty(timeout=30_000)
-    assert sum(1 for m, *_ in recorder.seen if m == "POST") == posts_before
     assert sup.input_value("#passphrase") == "not the supervisor's passphrase"  # kept to be corrected
+    # only the browser knows a guess was wrong, so it is the browser that slows guessing: from the
+    # third wrong try the button rests (5 s, then longer)
+    for _ in range(2):
+        expect(sup.locator("#release-button")).to_be_enabled()
+        sup.click("#release-button")
+    expect(sup.locator("#release-button")).to_be_disabled(timeout=30_000)
+    expect(sup.locator("#release-status")).to_contain_text("5")
+    assert sum(1 for m, *_ in recorder.seen if m == "POST") == posts_before
+    expect(sup.locator("#release-button")).to_be_enabled(timeout=30_000)
 
     # each keyholder's browser opens its own share and posts only the share
     assert fingerprints["supervisor"] == sup.inner_text("#holder-fingerprint")

@@ -197,6 +197,10 @@ def test_request_bodies_reference_schemas(spec):
                 ("post", "/api/v1/trades/{trade_id}/ceremony/objections"): "Text",
                 ("post", "/api/v1/trades/{trade_id}/ceremony/objections/{objection_id}/answer"): "Text",
                 ("post", "/api/v1/trades/{trade_id}/ceremony/signatures"): "Sign",
+                # a stalled opening's ways out (bidding/ceremony/api.py)
+                ("post", "/api/v1/trades/{trade_id}/ceremony/restart"): "Reason",
+                ("post", "/api/v1/trades/{trade_id}/ceremony/fail"): "Reason",
+                ("post", "/api/v1/trades/{trade_id}/ceremony/postpone"): "Postpone",
                 # e-supervision (monitor/cards/api.py, bidding/deposits.py)
                 ("post", "/api/v1/cards/{card_id}/transitions"): "CardMove",
                 ("post", "/api/v1/trades/{trade_id}/pause"): "Pause",

@@ -6,6 +6,7 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
@@ -133,7 +134,11 @@ def issue_token(user: User) -> tuple[str, ApiToken]:
 
 
 def user_for_token(token: str) -> User | None:
-    row = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    # one query: the token, its user, the user's grants and organisation (every API request asks)
+    row = db.session.execute(sa.select(ApiToken).where(ApiToken.token_hash == _digest(token))
+                             .options(joinedload(ApiToken.user).options(joinedload(User.grants),
+                                                                        joinedload(User.organisation)))
+                             ).unique().scalar_one_or_none()
     if row is None or row.revoked or row.expires_at <= now() or not row.user.active:
         return None
     return row.user

@@ -162,9 +162,15 @@ def signer(purpose: str, session: Session | None = None) -> Ed25519PrivateKey:
     rolled back by the error handler, so nothing is signed or stored.
     """
     session = session or db.session
+    known = current_app.extensions.setdefault("signers", {})
+    if purpose in known:  # found to be the published key earlier: that row is written once, never changed
+        return known[purpose]
     key = configured_key(purpose)
     raw = raw_public(key)
-    row = published(purpose, session) or _publish(session, purpose, raw)
+    row = published(purpose, session)
+    fresh = row is None  # publishing now: remembered only once it is seen committed, by a later call
+    if fresh:
+        row = _publish(session, purpose, raw)
     if bytes(row.public_key) != raw:
         current_app.logger.error(
             "refusing to sign %s: this host's key %s is not the published key %s (published %s); install the "
@@ -173,6 +179,8 @@ def signer(purpose: str, session: Session | None = None) -> Ed25519PrivateKey:
         raise SigningKeyMismatch(_("This server's %(what)s signing key is not the key the platform published, so "
                                    "it refuses to sign. Nothing was changed; please try again later. The "
                                    "operators have been alerted.", what=PURPOSES[purpose].label))
+    if not fresh:
+        known[purpose] = key
     return key
 
 

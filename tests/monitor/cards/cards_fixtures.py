@@ -95,10 +95,17 @@ def drive(db, staff, trades_: list, steps: list[tuple[datetime, tuple[str, ...]]
 
 
 def sign_opening_record(db, trade, supervisor) -> None:
-    """A supervisor's signature on the trade's opening record (as bidding.ceremony.sign_record stores it)."""
+    """A supervisor's signature on the trade's opening record (as bidding.ceremony.sign_record stores it),
+    made by the trade's supervising keyholder: a signature counts only from such or a drawn supervisor."""
+    import sqlalchemy as sa
+
     from bidding.ceremony.models import OpeningCeremony, RecordSignature
+    from bidding.keyholders.models import Keyholder, Side
+    from trading.accounts.models import User
     from trading.clock import now
 
+    decider = db.session.scalar(sa.select(User.id).where(User.username == "decider"))
+    db.session.add(Keyholder(trade_id=trade.id, user_id=supervisor.id, side=Side.SUPERVISE, appointed_by_id=decider))
     ceremony = OpeningCeremony(trade_id=trade.id, started_at=now(), finished_at=now(), record="{}",
                                record_sha256="ab" * 32)
     db.session.add(ceremony)

@@ -77,6 +77,7 @@ def test_a_notice_without_tender_documents_is_carded_at_publication(db, users, m
 
 def test_opening_record_unsigned_after_24_hours(db, users, make_tender):
     from bidding.ceremony.models import OpeningCeremony, RecordSignature
+    from bidding.keyholders.models import Keyholder, Side
     from trading.clock import now
 
     trade = make_tender()
@@ -89,10 +90,18 @@ def test_opening_record_unsigned_after_24_hours(db, users, make_tender):
     go(DEADLINE + timedelta(hours=24))
     tick()
     assert levels(db, trade, norm) == ["yellow"]
-    # the supervisor signs the opening record: the next pass closes the card
     ceremony = OpeningCeremony(trade_id=trade.id, started_at=DEADLINE, finished_at=DEADLINE, record="{}",
                                record_sha256="ab" * 32)
     db.session.add(ceremony)
+    # a signature that does not count (neither drawn for the trade nor its keyholder) leaves the card open
+    db.session.add(RecordSignature(ceremony=ceremony, user_id=users["social"].id, record_sha256="ab" * 32,
+                                   signed_at=now()))
+    db.session.commit()
+    tick()
+    assert levels(db, trade, norm) == ["yellow"]
+    # the trade's supervising keyholder signs the opening record: the next pass closes the card
+    db.session.add(Keyholder(trade_id=trade.id, user_id=users["supervisor"].id, side=Side.SUPERVISE,
+                             appointed_by_id=users["decider"].id))
     db.session.add(RecordSignature(ceremony=ceremony, user_id=users["supervisor"].id, record_sha256="ab" * 32,
                                    signed_at=now()))
     db.session.commit()

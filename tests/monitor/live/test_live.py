@@ -520,3 +520,28 @@ def test_clock_is_frozen_but_streams_keep_time(clock, app, db, users, make_trade
     make_trade(**tender_timeline(START + timedelta(days=4)))
     assert stream.read(1, timeout=30)
     stream.close()
+
+
+# ---- the hub's writer sends the events -------------------------------------------------------------
+
+def test_streams_hand_their_sockets_to_the_writer_which_sends_every_event(app, db, users, make_trade, client,
+                                                                          serve):
+    """After its backlog a stream's thread sleeps: the hub's one writer thread puts each event on every
+    socket (an event wakes one thread, not one per stream), chunked as the server frames the body;
+    a client hanging up is heard at once, not at the next heartbeat."""
+    app.config.update(LIVE_HEARTBEAT_SECONDS=600.0)  # no heartbeat can be what ends the streams below
+    server = serve()
+    hub = hub_for(app)
+    headers = bearer(client, "supervisor")
+    start = head()
+    streams = [SSE(server.port, "/live/platform", headers) for _ in range(5)]
+    wait_for(lambda: hub.writer is not None and len(hub.writer.outlets) == 5, 5, "five sockets handed over")
+    assert all(s.chunked for s in streams)
+    make_trade()
+    expected = visible_after(users["supervisor"], start - 1)
+    for s in streams:
+        assert [e.index for e in s.read_until(expected[-1])] == expected
+    assert {t.name for t in threading.enumerate()} >= {"live-writer", "live-fetcher"}
+    for s in streams:
+        s.close()
+    wait_for(lambda: hub.count() == 0 and not hub.writer.outlets, 5, "every stream ended on the hang-up")
