@@ -192,3 +192,16 @@ def test_a_replacement_that_skips_ahead_is_refused(exported, tmp_path):
     where, pub = forge(exported, tmp_path / "skip", edit)
     done = verify_cli(where, "--key", pub)
     assert done.returncode == 1 and "the replacement in round 1" in done.stdout, done.stdout
+
+
+def test_a_draw_of_the_first_format_is_refused(exported, tmp_path):
+    """The old way: a seed from a checkpoint signed in the draw's own transaction, nothing fixed before."""
+    def edit(bodies):
+        after = bodies[find(exported, "supervisors.draw")]["after"]
+        after["v"] = 1
+        after["checkpoint"] = after.pop("beacon")
+        del after["fixed"]
+
+    where, pub = forge(exported, tmp_path / "v1", edit)
+    done = verify_cli(where, "--key", pub)
+    assert done.returncode == 1 and "ran on a seed not committed in advance" in done.stdout, done.stdout
