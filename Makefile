@@ -39,7 +39,7 @@ translations:
 
 # After changing user-facing text: re-extract, then translate the new zh_CN entries.
 messages:
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o trading/translations/messages.pot trading procurement bidding monitor templates
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -k Nn_:1,2 -o trading/translations/messages.pot trading procurement bidding monitor templates
 	$(BIN)/pybabel update -i trading/translations/messages.pot -d trading/translations
 
 system-run:

@@ -242,6 +242,10 @@ def _register_monitor(app: Flask) -> None:
         draws.connect_listeners()
         signoffs.connect_listeners()
         signers.install()  # the ceremony counts record signatures of drawn, non-recused supervisors
+        from monitor.cards.texts import render_notification
+        from trading.notices.models import RENDERERS
+
+        RENDERERS["card"] = render_notification  # a card's notification reads in its reader's language
         for tick in (audit.scheduled_checkpoint, esupervision.tick, outbox.deliver_due, registry.expire_terms,
                      rounds.run_due):
             ticks.on_tick(tick)

@@ -16,10 +16,11 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale, format_datetime, gettext as _
+from flask_babel import force_locale, gettext as _
 
 from bidding.ceremony.models import CeremonyExit, CeremonyOutcome, ExitKind, OpeningCeremony, ShareRelease
-from bidding.ceremony.state import CEREMONY, _text, _when, ceremony_exited
+from bidding.ceremony.state import CEREMONY, _text, ceremony_exited
+from trading import texts
 from trading.accounts import policy
 from trading.accounts.models import User
 from trading.clock import now
@@ -27,6 +28,7 @@ from trading.errors import IllegalMove, InvalidInput
 from trading.extensions import db
 from trading.notices.models import Notice, NoticeKind
 from trading.permissions import require
+from trading.texts import N_
 from trading.trades.flows import TradeState
 from trading.trades.models import Trade
 from trading.trades.services import move
@@ -120,12 +122,14 @@ def postpone_opening(actor: User, trade: Trade, reason: str | None, opening_at: 
 
 def _announce_postponement(trade: Trade, old: datetime | None, new: datetime, reason: str) -> Notice:
     """The public notice of the new opening time (延期开标公告), in the platform's official language."""
-    with force_locale("zh_CN"):
-        title = _("Postponed opening: %(title)s", title=trade.title)
-        body = _("The opening of %(ref)s set for %(old)s is postponed to %(new)s.\nReason: %(reason)s",
-                 ref=trade.ref, old=format_datetime(old, "yyyy-MM-dd HH:mm") if old else "—",
-                 new=format_datetime(new, "yyyy-MM-dd HH:mm"), reason=reason)
-    notice = Notice(trade=trade, kind=NoticeKind.POSTPONEMENT, title=title[:250], body=body, published_at=now())
+    message = {"title": texts.message(N_("Postponed opening: %(title)s"), title=trade.title),
+               "body": texts.message(N_("The opening of %(ref)s set for %(old)s is postponed to %(new)s.\n"
+                                        "Reason: %(reason)s"), ref=trade.ref, old=texts.at(old), new=texts.at(new),
+                                     reason=reason)}
+    with force_locale("zh_CN"):  # the stored text, in the platform's official language
+        title, body = texts.render(message["title"]), texts.render(message["body"])
+    notice = Notice(trade=trade, kind=NoticeKind.POSTPONEMENT, title=title[:250], body=body, published_at=now(),
+                    message=message)
     db.session.add(notice)
     db.session.flush()
     return notice
@@ -147,11 +151,12 @@ def time_out_due(at: datetime | None = None) -> list[str]:
     for ceremony in stalled:
         erased = _erase(ceremony, forget_releases=False)
         ceremony.timed_out_at = at
+        message = texts.message(N_("The bids were not opened within %(minutes)d minutes of the start (%(start)s): "
+                                   "the released shares are erased."), minutes=int(limit.total_seconds() // 60),
+                                start=texts.at(ceremony.started_at))
         with force_locale("zh_CN"):
-            reason = _("The bids were not opened within %(minutes)d minutes of the start (%(start)s): the "
-                       "released shares are erased.", minutes=int(limit.total_seconds() // 60),
-                       start=_when(ceremony.started_at))
-        _exit(ceremony, ceremony.trade, ExitKind.TIMEOUT, reason, None, erased)
+            reason = texts.render(message)
+        _exit(ceremony, ceremony.trade, ExitKind.TIMEOUT, reason, None, erased).reason_message = message
         done.append(ceremony.trade.ref)
     db.session.commit()
     return done

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from trading.clock import now
 from trading.extensions import db
+from trading.texts import render
 from trading.signing.models import SignedAct
 from trading.types import Money, UTCDateTime
 
@@ -44,6 +45,8 @@ class OpeningCeremony(db.Model):
     finished_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     outcome: Mapped[CeremonyOutcome | None] = mapped_column(sa.Enum(CeremonyOutcome, native_enum=False, length=16))
     reason: Mapped[str | None] = mapped_column(sa.Text)
+    #: a reason the platform wrote (too few valid bids), as a stored message (trading.texts)
+    reason_message: Mapped[dict | None] = mapped_column(sa.JSON)
     #: the opening record as canonical JSON (UTF-8, sorted keys, no white space): hashed as stored
     record: Mapped[str | None] = mapped_column(sa.Text)
     record_sha256: Mapped[str | None] = mapped_column(sa.String(64))
@@ -69,6 +72,10 @@ class OpeningCeremony(db.Model):
     @property
     def is_open(self) -> bool:
         return self.started_at is not None and self.finished_at is None
+
+    @property
+    def reason_text(self) -> str | None:
+        return render(self.reason_message, self.reason)
 
 
 class ShareRelease(db.Model):
@@ -108,6 +115,8 @@ class CeremonyExit(db.Model):
     ceremony_id: Mapped[int] = mapped_column(sa.ForeignKey("opening_ceremonies.id"), index=True)
     kind: Mapped[ExitKind] = mapped_column(sa.Enum(ExitKind, native_enum=False, length=16))
     reason: Mapped[str] = mapped_column(sa.Text)
+    #: a reason the platform wrote (the time-out), as a stored message (trading.texts)
+    reason_message: Mapped[dict | None] = mapped_column(sa.JSON)
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))  # None: the scheduler
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     shares_erased: Mapped[int] = mapped_column(default=0)
@@ -116,6 +125,10 @@ class CeremonyExit(db.Model):
 
     ceremony: Mapped[OpeningCeremony] = relationship(back_populates="exits")
     actor = relationship("User")
+
+    @property
+    def reason_text(self) -> str:
+        return render(self.reason_message, self.reason)
 
 
 class OpeningEntry(db.Model):

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
-from flask_babel import gettext as _
+from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 
 from bidding.ceremony import opener
 from bidding.ceremony.models import CeremonyOutcome, EntryStatus, OpeningCeremony, OpeningEntry
@@ -20,6 +20,7 @@ from bidding.keyholders import keys
 from bidding.keyholders.models import OpeningKey, Side
 from bidding.keyholders.services import keyholders, opening_key
 from bidding.submission.models import Bid, BidState
+from trading import texts
 from trading.accounts.models import User
 from trading.blobs import blob_store
 from trading.canonical import canonical_json
@@ -27,6 +28,7 @@ from trading.clock import now
 from trading.errors import IllegalMove
 from trading.extensions import db
 from trading.permissions import require
+from trading.texts import Nn_
 from trading.trades.flows import TradeState
 from trading.trades.models import Trade
 from trading.trades.services import move
@@ -39,6 +41,47 @@ REASONS = {
     "platform_error": "平台原因：开标程序出错",
     "wrong_binding": "平台原因：平台记载的项目、投标人或版本与接收时核验的投标文件不符",
 }
+
+
+#: the reasons of REASONS, in the reader's language (the record keeps them as recorded)
+REASON_LABELS = {
+    "blob_unreadable": _l("Platform's fault: the bid file the platform stored is missing or unreadable"),
+    "read_failed": _l("Platform's fault: an error occurred while reading the bid file"),
+    "blob_altered": _l("Platform's fault: the bid file the platform stored does not match the hash in the receipt"),
+    "platform_error": _l("Platform's fault: the opening program failed"),
+    "wrong_binding": _l("Platform's fault: the trade, bidder or version the platform recorded does not match the "
+                        "bid file checked on receipt"),
+}
+
+
+def entry_reason(code: str | None, status: str, recorded: str | None) -> str | None:
+    """Why a bid was not opened, in the reader's language (as recorded when there is no label for it)."""
+    if not recorded:
+        return recorded
+    if code in REASON_LABELS:
+        return str(REASON_LABELS[code])
+    if status == EntryStatus.REVOKED.value and code:
+        return _("Bidder's fault: the bid cannot be decrypted with this trade's opening key, or its content is "
+                 "malformed (%(code)s)", code=code)
+    return recorded
+
+
+def _min_bids_source(method: str) -> str:
+    from trading.rules.model import registry
+
+    limit = registry.get(method).limit("min_bids")
+    return str(limit.source) if limit else "—"
+
+
+texts.register_label("min_bids_source", _min_bids_source)
+
+
+def too_few_bids(trade: Trade, valid: int, minimum: int) -> dict:
+    """The reason a ceremony fails for too few valid bids, as a stored message (trading.texts)."""
+    singular, plural = Nn_("%(num)d valid bid, fewer than %(minimum)d: the tender has failed (%(source)s)",
+                           "%(num)d valid bids, fewer than %(minimum)d: the tender has failed (%(source)s)")
+    return texts.message(singular, plural=plural, n=valid, minimum=minimum,
+                         source=texts.label("min_bids_source", trade.method))
 
 
 def _result(outcome: opener.Outcome) -> dict:
@@ -127,10 +170,11 @@ def complete_ceremony(actor: User, trade: Trade) -> OpeningCeremony:
     limit = trade.rule_set.limit("min_bids")
     minimum = int(limit.value) if limit else 1
     if valid < minimum:
-        source = f"（{limit.source.zh}）" if limit else ""
         ceremony.outcome = CeremonyOutcome.FAILED
-        ceremony.reason = f"有效投标{valid}家，不足{minimum}家，流标{source}"
-        move(trade, "fail", actor, reason=ceremony.reason, by=CEREMONY.key)
+        ceremony.reason_message = too_few_bids(trade, valid, minimum)
+        with force_locale("zh_CN"):  # the stored text and the record: in the platform's official language
+            ceremony.reason = texts.render(ceremony.reason_message)
+        move(trade, "fail", actor, reason=ceremony.reason, by=CEREMONY.key).reason_message = ceremony.reason_message
     else:
         ceremony.outcome = CeremonyOutcome.OPENED
         move(trade, "finish_opening", actor, by=CEREMONY.key)

@@ -8,6 +8,8 @@ and timing out a stalled opening). Callers import them from here.
 """
 from __future__ import annotations
 
+import json
+
 from flask_babel import gettext as _
 
 import bidding.ceremony.permissions  # noqa: F401  (registers the ceremony permissions)
@@ -65,10 +67,10 @@ def ceremony_view(viewer: User, trade: Trade) -> dict:
                  "started": bool(ceremony and ceremony.started_at), "started_at": ceremony and ceremony.started_at,
                  "finished_at": ceremony and ceremony.finished_at,
                  "outcome": ceremony.outcome.value if ceremony and ceremony.outcome else None,
-                 "reason": ceremony and ceremony.reason, "releases": [], "objections": [], "entries": None,
+                 "reason": ceremony and ceremony.reason_text, "releases": [], "objections": [], "entries": None,
                  "record_sha256": ceremony and ceremony.record_sha256, "signatures": [],
                  "timed_out_at": ceremony and ceremony.timed_out_at, "times_out_at": None,
-                 "exits": [{"kind": e.kind.value, "reason": e.reason, "at": e.at, "shares_erased": e.shares_erased,
+                 "exits": [{"kind": e.kind.value, "reason": e.reason_text, "at": e.at, "shares_erased": e.shares_erased,
                             "by": e.actor.display_name if e.actor else None, "new_opening_at": e.new_opening_at}
                            for e in (ceremony.exits if ceremony else [])]}
     limit = timeout()
@@ -96,9 +98,15 @@ def ceremony_view(viewer: User, trade: Trade) -> dict:
             "id": o.id, "bidder": o.organisation.name if (opened or insider or own) else None, "own": own,
             "text": o.text, "at": o.at, "answer": o.answer, "answered_at": o.answered_at})
     if opened:
+        from bidding.ceremony.opening import entry_reason
+
+        codes = [b.get("reason_code") for b in json.loads(ceremony.record)["bids"]] if ceremony.record else []
+        codes += [None] * (len(ceremony.entries) - len(codes))
         out["entries"] = [{"bidder": e.organisation.name, "status": e.status.value,
                            "price": f"{e.price:.2f}" if e.price is not None else None, "figures": e.figures,
-                           "plaintext_sha256": e.plaintext_sha256, "reason": e.reason} for e in ceremony.entries]
+                           "plaintext_sha256": e.plaintext_sha256,
+                           "reason": entry_reason(code, e.status.value, e.reason)}
+                          for e, code in zip(ceremony.entries, codes)]
         out["signatures"] = [{"supervisor": s.user.display_name, "signed_at": s.signed_at, "dissent": s.dissent,
                               "record_sha256": s.record_sha256, "counts": eligible_signer(trade, s.user_id)}
                              for s in ceremony.signatures]

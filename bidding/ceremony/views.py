@@ -224,7 +224,7 @@ def ceremony_restart(trade_id: int, obj: Trade):
 def ceremony_fail(trade_id: int, obj: Trade):
     reason = request.form.get("reason", "")
     return _ceremony_action(obj, lambda: ceremony_services.fail_opening(current_user, obj, reason),
-                            _("The opening has failed (流标); the held shares are erased."), "exits")
+                            _("The opening has failed; the held shares are erased."), "exits")
 
 
 @bp.route("/trades/<int:trade_id>/ceremony/postpone", methods=["POST"])

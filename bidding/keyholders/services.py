@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
+from flask_babel import force_locale, gettext as _
 
 from bidding.crypto import envelope
 from bidding.keyholders import keys
 from bidding.keyholders.models import Keyholder, KeyOrigin, OpeningKey, PersonalKey, SealedShare, Side
+from trading import texts
 from trading.accounts import policy
 from trading.accounts.models import User
 from trading.accounts.roles import Role
@@ -16,6 +17,7 @@ from trading.clock import now
 from trading.errors import DomainError, IllegalMove, InvalidInput, NotAllowed
 from trading.extensions import db
 from trading.permissions import require
+from trading.texts import N_
 from trading.trades.flows import TradeState
 from trading.trades.models import Trade
 
@@ -194,13 +196,20 @@ def publish_fingerprint(trade: Trade, actor, record) -> None:
                                .order_by(Notice.id.desc()))
     if notice is None or key.fingerprint in notice.body:
         return
-    lines = [f"开标公钥指纹（SHA-256）：{key.fingerprint}", f"开标公钥：/api/v1/trades/{trade.id}/opening-key"]
+    lines = [texts.message(N_("Opening public key fingerprint (SHA-256): %(fingerprint)s"), fingerprint=key.fingerprint),
+             texts.message(N_("Opening public key: %(url)s"), url=f"/api/v1/trades/{trade.id}/opening-key")]
     counts = {"execute": 0, "supervise": 0}
     for entry in published_holder_keys(key):
         counts[entry["side"]] += 1
-        who = "执行方持钥人" if entry["side"] == "execute" else "监督方持钥人"
-        lines.append(f"{who}{counts[entry['side']]} 个人公钥指纹（SHA-256）：{entry['fingerprint']}")
-    notice.body += "\n" + "\n".join(lines)
+        line = (N_("Executing keyholder %(n)d, personal key fingerprint (SHA-256): %(fingerprint)s")
+                if entry["side"] == "execute" else
+                N_("Supervising keyholder %(n)d, personal key fingerprint (SHA-256): %(fingerprint)s"))
+        lines.append(texts.message(line, n=counts[entry["side"]], fingerprint=entry["fingerprint"]))
+    stored = dict(notice.message or {})
+    stored["body"] = list(stored.get("body") or [texts.typed(notice.body)]) + lines
+    notice.message = stored
+    with force_locale("zh_CN"):  # the stored text, in the platform's language
+        notice.body += "\n" + texts.render(lines)
 
 
 def publish_sealed_tender(trade: Trade, *, clerk: User, decider: User, executing: list[User],

@@ -53,7 +53,7 @@ class CardSchema(Schema):
     condition = fields.String()
     title = fields.String()
     detail = fields.Function(lambda c: c.detail_for(current_user))
-    source = fields.String()
+    source = fields.Function(lambda c: c.citation["text"])  # the legal source in the reader's language
     due_at = fields.AwareDateTime(allow_none=True)
     issued_at = fields.AwareDateTime()
     closed_at = fields.AwareDateTime(allow_none=True)

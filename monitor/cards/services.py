@@ -164,7 +164,10 @@ def notify(card: Card, step: str, actor, text: str | None) -> int:
         with force_locale(locale):
             subject, body = card_message(card, step, actor, text, person)
         db.session.add(Notification(user_id=person.id, trade_id=card.trade_id, kind=f"card.{step}"[:32],
-                                    subject=subject, body=body, created_at=now()))
+                                    subject=subject, body=body, created_at=now(),
+                                    message={"renderer": "card", "card": card.id, "step": step, "text": text,
+                                             "actor": actor.id if actor is not None else None,
+                                             "level": card.level.value}))
         if person.email:
             outbox.queue(person.email, subject, body, locale=locale, user_id=person.id)
         count += 1

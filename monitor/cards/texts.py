@@ -126,14 +126,17 @@ def card_link(card) -> str:
     return f"{base}/monitor/cards/{card.id}"
 
 
-def card_message(card, step: str, actor, text: str | None, reader=None) -> tuple[str, str]:
-    """Subject and body of the notice of one step to `reader`, in the current locale."""
+def card_message(card, step: str, actor, text: str | None, reader=None, level=None) -> tuple[str, str]:
+    """Subject and body of the notice of one step to `reader`, in the current locale (`level`: the
+    card's level when the step was taken, if it has changed since)."""
     trade = card.trade
+    level = level or card.level
     who = actor.display_name if actor is not None else _("The platform")
-    subject = _("[%(level)s] %(ref)s: %(title)s", level=card.level.label, ref=trade.ref, title=card_title(card))
+    subject = _("[%(level)s] %(ref)s: %(title)s", level=level.label, ref=trade.ref, title=card_title(card))
+    issued = {"yellow": _("A yellow card was issued on trade %(ref)s (%(trade)s).", ref=trade.ref, trade=trade.title),
+              "red": _("A red card was issued on trade %(ref)s (%(trade)s).", ref=trade.ref, trade=trade.title)}
     lines = {
-        "issue": _("A %(level)s was issued on trade %(ref)s (%(trade)s).", level=card.level.label.lower(),
-                   ref=trade.ref, trade=trade.title),
+        "issue": issued[level.value],
         "escalate": _("The card on trade %(ref)s (%(trade)s) is now a red card.", ref=trade.ref, trade=trade.title),
         "assign": _("%(who)s assigned this card to you; please answer it.", who=who),
         "answer": _("%(who)s answered the card.", who=who),
@@ -144,5 +147,19 @@ def card_message(card, step: str, actor, text: str | None, reader=None) -> tuple
     body = [lines[step], "", card_title(card), card_detail(card, reader)]
     if text:
         body += ["", text]
-    body += ["", _("Source: %(source)s", source=card.source), _("Card: %(link)s", link=card_link(card))]
+    body += ["", _("Source: %(source)s", source=card_citation(card)["text"]), _("Card: %(link)s", link=card_link(card))]
     return subject[:250], "\n".join(body)
+
+
+def render_notification(notification, stored: dict) -> tuple[str, str]:
+    """A card's notification as its reader reads it now: in their language (trading.notices RENDERERS)."""
+    from monitor.cards.models import Card
+    from trading.accounts.models import User
+    from trading.rules.norms import Level
+
+    card = db.session.get(Card, stored["card"])
+    if card is None or card.trade is None:
+        raise LookupError(stored["card"])
+    actor = db.session.get(User, stored["actor"]) if stored.get("actor") else None
+    reader = db.session.get(User, notification.user_id) if notification.user_id else None
+    return card_message(card, stored["step"], actor, stored.get("text"), reader, Level(stored["level"]))

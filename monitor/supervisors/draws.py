@@ -30,7 +30,9 @@ from trading.clock import now
 from trading.errors import IllegalMove, InvalidInput, NotAllowed, PolicyViolation
 from trading.extensions import db
 from trading.permissions import require
+from trading import texts
 from trading.rules.days import local_date
+from trading.texts import N_
 from trading.trades.flows import TradeState
 from trading.trades.models import Trade
 
@@ -157,13 +159,14 @@ def notify(trade: Trade, rows: list[DrawnSupervisor]) -> None:
 
     for d in rows:
         user = d.user or db.session.get(User, d.user_id)
+        message = {"subject": texts.message(N_("You have been drawn as social supervisor of %(ref)s"), ref=trade.ref),
+                   "body": texts.message(N_("%(title)s. Declare any conflict of interest at once on the trade's "
+                                            "supervision page; you will be asked to sign the opening record, the "
+                                            "evaluation report and the award."), title=trade.title)}
         with force_locale(getattr(user, "locale", None) or "zh_CN"):
-            subject = _("You have been drawn as social supervisor of %(ref)s", ref=trade.ref)
-            body = _("%(title)s. Declare any conflict of interest at once on the trade's supervision page; "
-                     "you will be asked to sign the opening record, the evaluation report and the award.",
-                     title=trade.title)
+            subject, body = texts.render(message["subject"]), texts.render(message["body"])
         db.session.add(Notification(user_id=d.user_id, trade_id=trade.id, kind="supervisor_drawn",
-                                    subject=subject[:250], body=body))
+                                    subject=subject[:250], body=body, message=message))
 
 
 def seat(trade: Trade, rnd: SupervisorDraw, sup: SocialSupervisor, position: int, seq: int) -> DrawnSupervisor:

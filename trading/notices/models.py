@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from trading.clock import now
 from trading.extensions import db
+from trading.texts import render
 from trading.trades.models import Trade
 from trading.types import UTCDateTime
 
@@ -29,8 +30,19 @@ class Notice(db.Model):
     title: Mapped[str] = mapped_column(sa.String(250))
     body: Mapped[str] = mapped_column(sa.Text)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    #: {"title": ..., "body": ...} as stored messages (trading.texts), rendered in the reader's language;
+    #: NULL for a notice written before (its title and body then show as stored)
+    message: Mapped[dict | None] = mapped_column(sa.JSON)
 
     trade: Mapped[Trade] = relationship()
+
+    @property
+    def shown_title(self) -> str:
+        return render((self.message or {}).get("title"), self.title)
+
+    @property
+    def shown_body(self) -> str:
+        return render((self.message or {}).get("body"), self.body)
 
 
 class Document(db.Model):
@@ -127,5 +139,31 @@ class Notification(db.Model):
     body: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: what to render when read: {"subject": ..., "body": ...} (trading.texts), or {"renderer": name, ...}
+    #: for a kind whose package registers a renderer (RENDERERS); NULL for rows written before
+    message: Mapped[dict | None] = mapped_column(sa.JSON)
 
     trade: Mapped[Trade | None] = relationship()
+
+    def shown(self) -> tuple[str, str]:
+        """(subject, body) in the reader's language; as stored when there is nothing to render from."""
+        stored = self.message or {}
+        renderer = RENDERERS.get(stored.get("renderer", ""))
+        if renderer is not None:
+            try:
+                return renderer(self, stored)
+            except LookupError:  # what it spoke of is gone: the text as written
+                return self.subject, self.body
+        return render(stored.get("subject"), self.subject), render(stored.get("body"), self.body)
+
+    @property
+    def shown_subject(self) -> str:
+        return self.shown()[0]
+
+    @property
+    def shown_body(self) -> str:
+        return self.shown()[1]
+
+
+#: notification renderers by name, filled by the packages whose notifications need more than a message
+RENDERERS: dict = {}

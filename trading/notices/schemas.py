@@ -12,8 +12,8 @@ class NoticeSchema(Schema):
     trade_id = fields.Integer()
     trade_ref = fields.Function(lambda n: n.trade.ref)
     kind = fields.Function(lambda n: n.kind.value)
-    title = fields.String()
-    body = fields.String()
+    title = fields.String(attribute="shown_title")  # in the reader's language (trading.texts)
+    body = fields.String(attribute="shown_body")
     published_at = fields.AwareDateTime()
 
 

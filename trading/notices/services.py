@@ -9,8 +9,9 @@ from typing import BinaryIO
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale, format_datetime, gettext as _
+from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 
+from trading import texts
 from trading.accounts import policy
 from trading.blobs import BlobRefused, blob_store
 from trading.clock import now
@@ -25,6 +26,7 @@ from trading.rules.days import at_local_time, load_calendar, local_date
 from trading.rules.model import Unit
 from trading.signals import clarification_published, document_downloaded, document_uploaded, sensitive_read
 from trading.trades.models import Trade
+from trading.texts import N_
 from trading.trades.services import after_move
 
 ALLOWED_TYPES = {
@@ -36,17 +38,32 @@ ALLOWED_TYPES = {
 SAFE_NAME = re.compile(r"[^\w.\-\u4e00-\u9fff ()（）]+")
 
 
-def announcement_text(trade: Trade) -> str:
-    """The notice as published: a fixed legal text, always in the platform's official language
-    (Chinese), whatever language the publishing clerk's screen was in."""
-    from trading.rules.model import milestone_label
+#: the milestones as a notice's lines name them
+NOTICE_MILESTONES = {
+    "issue_at": _l("Documents issued"),
+    "docs_until": _l("Document sale ends"),
+    "bid_deadline": _l("Bid deadline"),
+    "opening_at": _l("Opening time"),
+    "listing_from": _l("Listing starts"),
+}
+texts.register_label("notice_milestone", lambda code: NOTICE_MILESTONES.get(code, code))
 
+
+def announcement_message(trade: Trade) -> list:
+    """The notice's body as a stored message (trading.texts): the description as typed, then each
+    milestone's line, rendered in the reader's language."""
+    lines = [texts.typed(trade.description), texts.typed("")] if trade.description else []
+    for name in trade.rule_set.milestones:
+        lines.append(texts.message(N_("%(milestone)s: %(at)s"), milestone=texts.label("notice_milestone", name),
+                                   at=texts.at(trade.milestone(name))))
+    return lines
+
+
+def announcement_text(trade: Trade) -> str:
+    """The notice as first written, in the platform's official language (Chinese): the stored text
+    beside the message, for readers without the translation layer."""
     with force_locale("zh_CN"):
-        lines = [trade.description or "", ""]
-        for name in trade.rule_set.milestones:
-            value = trade.milestone(name)
-            lines.append(f"{milestone_label(name)}：{format_datetime(value, 'yyyy-MM-dd HH:mm') if value else '—'}")
-    return "\n".join(lines).strip()
+        return texts.render(announcement_message(trade)).strip()
 
 
 @after_move("publish")
@@ -54,7 +71,8 @@ def publish_notice(trade: Trade, actor, record) -> Notice:
     """Publishing a trade publishes its announcement (the notice the portal shows)."""
     trade.published_at = record.at
     notice = Notice(trade=trade, kind=NoticeKind.ANNOUNCEMENT, title=trade.title,
-                    body=announcement_text(trade), published_at=record.at)
+                    body=announcement_text(trade), published_at=record.at,
+                    message={"body": announcement_message(trade)})
     db.session.add(notice)
     db.session.flush()
     return notice
@@ -206,19 +224,21 @@ def _notify_downloaders(trade: Trade, clar: Clarification, moved) -> int:
     addresses = subscriptions.confirmed_addresses(trade)
     their_addresses = {e for e, u in addresses.items() if u is not None}
     emails = set(addresses) - their_addresses
-    with force_locale("zh_CN"):  # official notifications are in the platform's language, not the clerk's
-        subject = _("Clarification %(n)d to %(ref)s: %(title)s", n=clar.number, ref=trade.ref, title=clar.title)
-        body = clar.body
-        if moved:
-            body += "\n\n" + _("The bid deadline has moved from %(old)s to %(new)s.",
-                               old=format_datetime(moved[0], "yyyy-MM-dd HH:mm"),
-                               new=format_datetime(moved[1], "yyyy-MM-dd HH:mm"))
+    # each reader reads it in their language (trading.texts); mail and the stored text are in the platform's
+    message = {"subject": texts.message(N_("Clarification %(n)d to %(ref)s: %(title)s"), n=clar.number,
+                                        ref=trade.ref, title=clar.title),
+               "body": [texts.typed(clar.body)]}
+    if moved:
+        message["body"] += [texts.typed(""), texts.message(N_("The bid deadline has moved from %(old)s to %(new)s."),
+                                                           old=texts.at(moved[0]), new=texts.at(moved[1]))]
+    with force_locale("zh_CN"):
+        subject, body = texts.render(message["subject"]), texts.render(message["body"])
     for uid in sorted(users):
         db.session.add(Notification(user_id=uid, trade_id=trade.id, kind="clarification", subject=subject,
-                                    body=body))
+                                    body=body, message=message))
     for email in sorted(emails):
         db.session.add(Notification(email=email, trade_id=trade.id, kind="clarification", subject=subject,
-                                    body=body))
+                                    body=body, message=message))
         outbox.queue(email, subject, body, locale="zh_CN")
     return len(users) + len(emails)
 

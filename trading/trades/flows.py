@@ -59,7 +59,7 @@ STATE_LABELS = {
     TradeState.CONCLUDED: _l("Concluded"),
     TradeState.NO_DEAL: _l("No deal"),
     TradeState.SUSPENDED: _l("Suspended"),
-    TradeState.FAILED: _l("Failed (流标)"),
+    TradeState.FAILED: _l("Tender failed"),
     TradeState.CANCELLED: _l("Cancelled"),
     TradeState.ARCHIVED: _l("Archived"),
 }
@@ -131,12 +131,12 @@ TENDER = Flow(
         Move("close", (S.BIDDING,), S.CLOSED, AUTO, _l("Close at deadline"), ("after:bid_deadline",)),
         Move("start_opening", (S.CLOSED,), S.OPENING, STAFF, _l("Start opening"), ("after:opening_at",)),
         Move("finish_opening", (S.OPENING,), S.OPENED, STAFF, _l("Finish opening")),
-        Move("fail", (S.CLOSED, S.OPENING, S.OPENED, S.EVALUATING), S.FAILED, STAFF, _l("Declare failed (流标)"),
+        Move("fail", (S.CLOSED, S.OPENING, S.OPENED, S.EVALUATING), S.FAILED, STAFF, _l("Declare the trade failed"),
              needs_reason=True),
         # a stalled opening (keyholders absent): the decision branch fails it (O20 Art 31: bids left
         # undecrypted through no fault of their bidders count as withdrawn, too few remain: Law 28) or
         # postpones it to a new opening time announced publicly; sealed trades make both through the ceremony
-        Move("fail_opening", (S.OPENING,), S.FAILED, DECIDE, _l("Fail the opening (流标)"), needs_reason=True),
+        Move("fail_opening", (S.OPENING,), S.FAILED, DECIDE, _l("Declare the opening failed"), needs_reason=True),
         Move("postpone_opening", (S.OPENING,), S.CLOSED, DECIDE, _l("Postpone the opening"), needs_reason=True),
         Move("start_evaluation", (S.OPENED,), S.EVALUATING, STAFF, _l("Start evaluation"),
              ("signed_off:opening_record",)),

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from trading.accounts.roles import Branch
 from trading.clock import now
 from trading.extensions import db
+from trading.texts import render
 from trading.trades.flows import FLOWS, Flow, TradeState
 from trading.types import Money, UTCDateTime
 
@@ -94,7 +95,13 @@ class TradeTransition(db.Model):
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     actor_role: Mapped[str | None] = mapped_column(sa.String(32))
     reason: Mapped[str | None] = mapped_column(sa.Text)
+    #: a reason the platform wrote, as a stored message (trading.texts); a typed reason stays in `reason`
+    reason_message: Mapped[dict | None] = mapped_column(sa.JSON)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    @property
+    def reason_text(self) -> str | None:
+        return render(self.reason_message, self.reason)
 
     trade: Mapped[Trade] = relationship(back_populates="history")
     actor: Mapped[User | None] = relationship()

@@ -90,7 +90,7 @@ class PublicTransitionSchema(Schema):
     move = fields.String()
     from_state = fields.Function(lambda r: r.from_state.value)
     to_state = fields.Function(lambda r: r.to_state.value)
-    reason = fields.String(allow_none=True)
+    reason = fields.String(attribute="reason_text", allow_none=True)  # in the reader's language
     at = fields.AwareDateTime()
 
 
