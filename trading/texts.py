@@ -6,7 +6,7 @@ plain text column, which keeps the text as first written (in the platform's lang
 rows, for mail already sent and for any reader without the translation layer. What people type
 stays as typed: it is a parameter, never translated.
 
-A stored message is a dict `{"id": msgid, "params": {...}}` (with `"plural"` and `"n"` for
+A stored message is a dict `{"id": msgid, "params": {...}}` (with `"plural"` and `"num"` for
 ngettext), a typed text `{"text": "..."}`, or a list of these (lines, joined by a newline).
 Parameters are plain values or, to be rendered too: `at(datetime)` (a moment, shown in the
 platform's time zone), `label(kind, code)` (a code shown through a label function that a package
@@ -35,10 +35,11 @@ def Nn_(singular: str, plural: str) -> tuple[str, str]:  # noqa: N802
     return singular, plural
 
 
-def message(msgid: str, *, plural: str | None = None, n: int | None = None, **params) -> dict:
+def message(msgid: str, *, plural: str | None = None, num: int | None = None, **params) -> dict:
+    """A message to store; with `plural`, rendered by ngettext for `num` (shown as %(num)d)."""
     out = {"id": msgid, "params": params}
     if plural is not None:
-        out |= {"plural": plural, "n": n}
+        out |= {"plural": plural, "num": num}
     return out
 
 
@@ -82,5 +83,5 @@ def render(stored, fallback: str | None = None) -> str | None:
         return stored["text"]
     params = {k: _param(v) for k, v in (stored.get("params") or {}).items()}
     if "plural" in stored:
-        return ngettext(stored["id"], stored["plural"], stored.get("n") or 0, **params)
+        return ngettext(stored["id"], stored["plural"], stored.get("num") or 0, **params)
     return gettext(stored["id"], **params)

@@ -80,7 +80,7 @@ def too_few_bids(trade: Trade, valid: int, minimum: int) -> dict:
     """The reason a ceremony fails for too few valid bids, as a stored message (trading.texts)."""
     singular, plural = Nn_("%(num)d valid bid, fewer than %(minimum)d: the tender has failed (%(source)s)",
                            "%(num)d valid bids, fewer than %(minimum)d: the tender has failed (%(source)s)")
-    return texts.message(singular, plural=plural, n=valid, minimum=minimum,
+    return texts.message(singular, plural=plural, num=valid, minimum=minimum,
                          source=texts.label("min_bids_source", trade.method))
 
 
