@@ -28,7 +28,8 @@ bp = Blueprint("monitor_audit", __name__, url_prefix="/monitor/audit")
 #: checkpoints listed on the page, newest first
 SHOWN = 20
 
-REASONS = {"schedule": _l("Scheduled"), "export": _l("Export"), "manual": _l("Signed by an operator")}
+REASONS = {"schedule": _l("Scheduled"), "export": _l("Export"), "manual": _l("Signed by an operator"),
+           "draw": _l("Beacon for a random draw"), "demo": _l("Demo data loaded")}
 
 
 @permission("audit.page")
@@ -39,7 +40,11 @@ def _page(user, _obj) -> bool:
 
 def reason_label(reason: str) -> str:
     if reason.startswith("move:"):
-        return _("Key move: %(move)s", move=reason[5:])
+        from trading.trades.flows import FLOWS
+
+        name = reason[5:]
+        found = next((m for flow in FLOWS.values() for m in flow.moves if m.name == name), None)
+        return _("Key move: %(move)s", move=found.label if found is not None else name)
     return str(REASONS.get(reason, reason))
 
 

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from monitor.verify import draw as drawing
 from monitor.supervisors import draws as supervisor_draws
 from monitor.supervisors import registry as supervisors
+from monitor.supervisors.pdf import SUBJECT_LABELS
 from monitor.supervisors import signoffs
 from monitor.audit.models import AuditEntry
 from monitor.supervisors.models import DrawnSupervisor, SignOffStage, SocialSupervisor, SupervisorStatus
@@ -219,7 +220,7 @@ def trade_page(trade_id: int, obj: Trade):
     return render_template(
         "monitor/supervisor_trade.html", trade=trade, rule=supervisor_draws.required_count(trade),
         drawn=supervisor_draws.drawn(trade), draws=_draw_rows(trade), stages=stages, mine=mine,
-        opening_record=record, live=trade.state in supervisor_draws.LIVE,
+        opening_record=record, live=trade.state in supervisor_draws.LIVE, subject_labels=SUBJECT_LABELS,
         may={"draw": can(current_user, "supervisors.trade.draw", trade),
              "recuse": can(current_user, "supervisors.trade.recuse", trade),
              "declare": can(current_user, "supervisors.trade.declare", trade),
