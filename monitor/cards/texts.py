@@ -45,7 +45,7 @@ def card_citation(card) -> dict:
     norm = norm_of(card)
     if norm is None:
         return {"text": card.source, "certainty": "", "note": ""}
-    return {"text": str(norm.source), "certainty": norm.source.certainty, "note": norm.source.note}
+    return {"text": str(norm.source), "certainty": norm.source.certainty, "note": str(norm.source.note)}
 
 
 def _deposit_owner(card, viewer) -> str:

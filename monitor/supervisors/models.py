@@ -119,6 +119,14 @@ class SupervisorStatusChange(db.Model):
     supervisor: Mapped[SocialSupervisor] = relationship(back_populates="history")
     actor = relationship("User")
 
+    @property
+    def action_label(self) -> str:
+        return str(CHANGE_LABELS.get(self.action, self.action))
+
+
+CHANGE_LABELS = {"register": _l("Registered"), "renew": _l("Renewed"), "suspend": _l("Suspended"),
+                 "reinstate": _l("Reinstated"), "revoke": _l("Revoked"), "expire": _l("Term ended")}
+
 
 class SupervisorDraw(db.Model):
     """One round of the verifiable draw for a trade (docs/draws.md): fixed first (`fixed_entry_seq`: the

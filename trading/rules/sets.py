@@ -22,21 +22,21 @@ REG_26 = Source("招标投标法实施条例 第26条", "Tendering Regulation Ar
 LAW_17 = Source("招标投标法 第17条", "Tendering Law Art. 17")
 O39_8 = Source("国土资源部令第39号 第8条", "MLR Order 39 Art. 8", "~")
 O39_18 = Source("国土资源部令第39号 第18条", "MLR Order 39 Art. 18", "?",
-                "some localities require 10 working days: configurable")
+                _l("some localities require 10 working days: configurable"))
 O32_13 = Source("国资委 财政部令第32号 第13条", "SASAC/MOF Order 32 Art. 13", "~")
 ORDER = Source("时间先后", "chronological order")
 DOCS_BEFORE_DEADLINE = Order("docs_before_deadline", "docs_until", "bid_deadline", ORDER)
 
 # ---- sources of the supervision norms (RULES.md) ---------------------------------------------------
 OPENING_ON_TIME = Source("招标投标法 第34条；实施条例 第36条", "Tendering Law Art. 34; Regulation Art. 36", "✓",
-                         "the grace before a card (15 min yellow, 30 min red) is local practice: configurable")
+                         _l("the grace before a card (15 min yellow, 30 min red) is local practice: configurable"))
 O20_DOCUMENTS = Source("电子招标投标办法 第20-21条", "Electronic Bidding Measures Arts. 20-21", "✓",
-                       "documents downloadable from the notice on")
+                       _l("documents downloadable from the notice on"))
 O20_OPENING_RECORD = Source("电子招标投标办法 第29-32条", "Electronic Bidding Measures Arts. 29-32", "✓",
-                            "signed within 24 hours is local supervision practice: configurable")
+                            _l("signed within 24 hours is local supervision practice: configurable"))
 REG_54_CANDIDATES = Source("招标投标法实施条例 第54条", "Tendering Regulation Art. 54", "✓",
-                           "counted from the evaluation report when the platform records one, "
-                           "else from the start of evaluation")
+                           _l("counted from the evaluation report when the platform records one, "
+                              "else from the start of evaluation"))
 REG_54_PUBLICITY = Source("招标投标法实施条例 第54条", "Tendering Regulation Art. 54")
 LAW_46 = Source("招标投标法 第46条；实施条例 第58条", "Tendering Law Art. 46; Regulation Art. 58")
 REG_35_57 = Source("招标投标法实施条例 第35、57条", "Tendering Regulation Arts. 35, 57")
@@ -44,9 +44,9 @@ O39_21 = Source("国土资源部令第39号 第21条", "MLR Order 39 Art. 21", "
 O39_22 = Source("国土资源部令第39号 第22条", "MLR Order 39 Art. 22", "~")
 FLOW_ORDER = Source("招标投标法 第28、34条；电子招标投标办法 第49条", "Tendering Law Arts. 28, 34; "
                     "Electronic Bidding Measures Art. 49", "?",
-                    "steps in the order of the flow, none before its time; records may not be forged or altered")
+                    _l("steps in the order of the flow, none before its time; records may not be forged or altered"))
 IMPLAUSIBLY_FAST = Source("电子监察：用时异常短（地方规范）", "E-supervision: implausibly fast step (local practice)", "?",
-                          "a sign of records written after the fact; the plausible minimum is configurable")
+                          _l("a sign of records written after the fact; the plausible minimum is configurable"))
 
 #: norms every tender-flow rule set shares (opening on time, documents, the opening record, order)
 OPENING_LIVE = (S.BIDDING, S.CLOSED)
