@@ -90,7 +90,8 @@ def card_detail(card, viewer=None) -> str:
         text = PROBLEMS.get(p.get("problem"), p.get("problem", ""))
         from trading.rules.model import milestone_label
 
-        args = {"move": p.get("move", ""), "at": _when(p.get("at")), "previous": _when(p.get("previous")),
+        found = card.trade.flow.move(p.get("move", "")) if card.trade is not None else None
+        args = {"move": str(found.label) if found is not None else p.get("move", ""), "at": _when(p.get("at")), "previous": _when(p.get("previous")),
                 "state": _state_label(p.get("state")), "found": _state_label(p.get("found")),
                 "expected": _state_label(p.get("expected")),
                 "milestone": milestone_label(p.get("milestone", "")), "milestone_at": _when(p.get("milestone_at"))}
