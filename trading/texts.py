@@ -60,6 +60,11 @@ def register_label(kind: str, fn: Callable[[str], str]) -> None:
     LABELS[kind] = fn
 
 
+def sentence(text: str) -> str:
+    """A label that starts a line or a sentence, with its first letter in capitals (no-op in Chinese)."""
+    return text[:1].upper() + text[1:]
+
+
 def _param(value):
     if isinstance(value, dict):
         if "at" in value:

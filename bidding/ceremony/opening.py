@@ -78,8 +78,8 @@ texts.register_label("min_bids_source", _min_bids_source)
 
 def too_few_bids(trade: Trade, valid: int, minimum: int) -> dict:
     """The reason a ceremony fails for too few valid bids, as a stored message (trading.texts)."""
-    singular, plural = Nn_("%(num)d valid bid, fewer than %(minimum)d: the tender has failed (%(source)s)",
-                           "%(num)d valid bids, fewer than %(minimum)d: the tender has failed (%(source)s)")
+    singular, plural = Nn_("only %(num)d valid bid, at least %(minimum)d are required (%(source)s)",
+                           "only %(num)d valid bids, at least %(minimum)d are required (%(source)s)")
     return texts.message(singular, plural=plural, num=valid, minimum=minimum,
                          source=texts.label("min_bids_source", trade.method))
 

@@ -84,7 +84,7 @@ class _Visible(HTMLParser):
         self.hidden = 0
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style", "template", "code", "pre", "kbd", "samp"):
+        if tag in ("script", "style", "template", "code", "kbd", "samp"):
             self.hidden += 1
         shown = dict(attrs)
         for name in self.SHOWN:
@@ -92,11 +92,9 @@ class _Visible(HTMLParser):
                 self.parts.append(shown[name])
         if tag == "input" and shown.get("type") in ("submit", "button") and shown.get("value"):
             self.parts.append(shown["value"])
-        if tag == "option" and self.hidden == 0:
-            pass
 
     def handle_endtag(self, tag):
-        if tag in ("script", "style", "template", "code", "pre", "kbd", "samp") and self.hidden:
+        if tag in ("script", "style", "template", "code", "kbd", "samp") and self.hidden:
             self.hidden -= 1
 
     def handle_data(self, data):
@@ -175,7 +173,7 @@ def _context(text: str, bad: list[str]) -> str:
 
 
 #: "1 notices": an English count that skipped ngettext (verbs after a number are not plurals)
-ONE_PLURAL = re.compile(r"(?<![\d.,])\b1 (?!is\b|was\b|has\b|does\b)[a-z]+s\b")
+ONE_PLURAL = re.compile(r"(?<![\d.,])\b1 (?!is\b|was\b|has\b|does\b|means\b)[a-z]+s\b")
 
 
 def offences(text: str, lang: str, typed: list[str]) -> str | None:
@@ -281,7 +279,15 @@ def stages(db, client, scene, make_trade, clock):
     deposit_card = db.session.get(Card, scene["card"])
     cards.transition(deposit_card, "assign", users["supervisor"], assignee=users["staff"], text=TYPED[3])
     cards.transition(deposit_card, "answer", users["staff"], text=TYPED[4])
+    cards.transition(deposit_card, "return", users["supervisor"], text=TYPED[3])
+    cards.transition(deposit_card, "answer", users["staff"], text=TYPED[4])
     cards.transition(deposit_card, "close", users["supervisor"], text=TYPED[3])
+    # the platform's own steps: a yellow card turns red, another clears by itself
+    first, second = (db.session.get(Card, i) for i in card_ids[:2])
+    cards.transition(first, "escalate", None, finding=Finding(
+        norm=first.norm, subject=first.subject, status="violated", level=Level.RED, condition="overdue",
+        params=dict(first.params), due_at=at))
+    cards.transition(second, "resolve", None)
     db.session.commit()
     return {"trades": [main, draft, submitted, failed, postponed, timed_out, abandoned], "cards": card_ids}
 
@@ -364,7 +370,8 @@ def test_every_notification_reads_in_the_readers_language(app, db, scene, stages
 
     typed = _typed(db)
     kinds = set(db.session.scalars(sa.select(Notification.kind).distinct()))
-    assert {"clarification", "supervisor_drawn", "card.issue", "card.assign", "card.answer", "card.close"} <= kinds
+    assert {"clarification", "supervisor_drawn", "card.issue", "card.escalate", "card.assign", "card.answer",
+            "card.return", "card.close", "card.resolve"} <= kinds
     found = []
     people = set(db.session.scalars(sa.select(Notification.user_id).where(Notification.user_id.is_not(None))))
     from trading.accounts.models import User

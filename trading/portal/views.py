@@ -14,6 +14,7 @@ from trading.notices.views import confirm_subscription as confirm_link, serve_do
 from trading.notices.models import Clarification, Document, Notice
 from trading.permissions import can, require
 from trading.rules.model import MinPeriod, milestone_label
+from trading.texts import sentence
 from trading.trades.flows import TradeState
 from trading.trades.models import Trade
 from trading.trades.services import visible_trades_query
@@ -63,8 +64,9 @@ def timeline(trade: Trade) -> list[dict]:
     for name in trade.rule_set.milestones:
         value = trade.milestone(name)
         rules = [r for r in trade.rule_set.rules if isinstance(r, MinPeriod) and r.end == name]
-        rows.append({"name": name, "label": milestone_label(name), "at": value,
-                     "rules": [r.describe() for r in rules]})
+        label = notices.NOTICE_MILESTONES.get(name) or milestone_label(name)
+        rows.append({"name": name, "label": sentence(str(label)), "at": value,
+                     "rules": [sentence(r.describe()) for r in rules]})
     rows.sort(key=lambda r: (r["at"] is None, r["at"] or 0))
     return rows
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
-from flask_babel import get_locale, gettext as _, lazy_gettext as _l
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l, ngettext
 
 from trading.rules.days import WorkCalendar, local_date
 
@@ -19,6 +19,12 @@ class Unit(str, enum.Enum):
     @property
     def label(self) -> str:
         return _("days") if self is Unit.DAYS else _("working days")
+
+    def count(self, n: int) -> str:
+        """`n` of this unit, with the plural the reader's language needs ("1 day", "2 days")."""
+        if self is Unit.DAYS:
+            return ngettext("%(num)d day", "%(num)d days", n)
+        return ngettext("%(num)d working day", "%(num)d working days", n)
 
 
 @dataclass(frozen=True)
@@ -105,8 +111,8 @@ class MinPeriod:
 
     def describe(self) -> str:
         return _(
-            "%(end)s must be at least %(n)d %(unit)s after %(start)s (%(source)s)",
-            end=milestone_label(self.end), n=self.amount, unit=self.unit.label,
+            "%(end)s must be at least %(span)s after %(start)s (%(source)s)",
+            end=milestone_label(self.end), span=self.unit.count(self.amount),
             start=milestone_label(self.start), source=str(self.source),
         )
 

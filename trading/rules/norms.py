@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, timezone
 from typing import Any, Protocol
 
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l, ngettext
 
 from trading.clock import local_tz
 from trading.rules.days import WorkCalendar, local_date
@@ -111,11 +111,11 @@ class Span:
 
     def describe(self) -> str:
         if self.exact is None:
-            return _("%(n)d %(unit)s", n=self.amount, unit=self.unit.label)
+            return self.unit.count(self.amount)
         minutes = int(self.exact.total_seconds() // 60)
         if minutes and minutes % 60 == 0:
-            return _("%(n)d hours", n=minutes // 60)
-        return _("%(n)d minutes", n=minutes)
+            return ngettext("%(num)d hour", "%(num)d hours", minutes // 60)
+        return ngettext("%(num)d minute", "%(num)d minutes", minutes)
 
 
 class Facts(Protocol):
