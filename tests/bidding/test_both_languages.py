@@ -352,10 +352,6 @@ def test_every_page_and_pdf_reads_in_one_language(app, db, scene, stages):
                 bad = offences(text, lang, typed)
                 if bad:
                     found.append(f"{lang} {name} {endpoint} {url}: {bad}")
-                import os
-                if os.environ.get("I18N_DUMP") and lang == "en" and name in ("staff", "supervisor", "decider"):
-                    with open(f"/tmp/i18n/dump/{name}_{url.replace('/', '_')}.txt", "w") as f:
-                        f.write(re.sub(r"\n\s*\n+", "\n", text))
     # one line per (language, endpoint) is enough to find the template or message
     first = {}
     for line in found:
