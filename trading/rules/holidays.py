@@ -76,18 +76,19 @@ def deadline_warnings(trade) -> list[str]:
         last = max(dates[m] for m in beyond)
         names = ", ".join(str(milestone_label(m)) for m in beyond)
         if end is None:
-            out.append(_("The holiday calendar is empty: %(names)s (up to %(day)s) are counted over plain "
-                         "Monday-to-Friday weeks. Load the State Council's holiday schedule before approving.",
+            out.append(_("The holiday calendar is empty: the working days of %(names)s (up to %(day)s) are "
+                         "counted over plain Monday-to-Friday weeks. Load the State Council's holiday schedule "
+                         "before approving.",
                          names=names, day=last.isoformat()))
         else:
-            out.append(_("%(names)s (up to %(day)s) fall after the end of the holiday calendar (%(end)s): "
-                         "their working days are counted over plain Monday-to-Friday weeks. Add the State "
-                         "Council's schedule for %(year)d to the calendar before approving.",
+            out.append(_("Beyond the end of the holiday calendar (%(end)s): %(names)s (up to %(day)s). Their "
+                         "working days are counted over plain Monday-to-Friday weeks. Add the State Council's "
+                         "schedule for %(year)d to the calendar before approving.",
                          names=names, day=last.isoformat(), end=end.isoformat(), year=last.year))
     pending = provisional_years()
     for year in sorted({d.year for m, d in dates.items() if m not in beyond and d.year in pending}):
         names = ", ".join(str(milestone_label(m)) for m, d in dates.items() if d.year == year and m not in beyond)
-        out.append(_("%(names)s fall in %(year)d, whose holiday schedule is provisional (the statutory holidays "
-                     "only, pending the State Council's notice): check the dates against the notice.",
+        out.append(_("In %(year)d, whose holiday schedule is provisional (the statutory holidays only, pending "
+                     "the State Council's notice): %(names)s. Check these dates against the notice.",
                      names=names, year=year))
     return out

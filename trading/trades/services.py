@@ -183,6 +183,12 @@ def visible_trades_query(user, *, centre_id=None, method=None, state=None, q=Non
     return stmt.order_by(Trade.published_at.desc(), Trade.id.desc())
 
 
+def works_on_trades(user) -> bool:
+    """Whether the person's roles give them a trade list: a branch role at a centre, or a tenderer's."""
+    return any(g.centre_id is not None for g in user.grants) or bool(user.organisation_id and
+                                                                       user.has_role(Role.TENDERER))
+
+
 def workspace_query(user):
     """Trades a signed-in person works on: their organisation's, or those at centres where they hold a branch role."""
     centre_ids = {g.centre_id for g in user.grants if g.centre_id is not None}
@@ -194,3 +200,13 @@ def workspace_query(user):
     if not conds:  # bidders, experts: nothing to work on here (yet); an empty list, not an error
         return sa.select(Trade).where(sa.false())
     return sa.select(Trade).where(sa.or_(*conds)).order_by(Trade.updated_at.desc(), Trade.id.desc())
+
+
+def awaiting_approval(user) -> list[Trade]:
+    """Trades submitted for approval at the centres where `user` is a decision maker, oldest first."""
+    centre_ids = user.centres_for(Role.DECISION_MAKER)
+    if not centre_ids:
+        return []
+    return list(db.session.scalars(sa.select(Trade).where(Trade.state == TradeState.SUBMITTED,
+                                                          Trade.centre_id.in_(centre_ids))
+                                   .order_by(Trade.updated_at, Trade.id)))
