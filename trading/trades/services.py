@@ -43,6 +43,35 @@ def _check_rules(trade: Trade) -> None:
         raise InvalidInput(errors)
 
 
+class _DraftFacts:
+    """What a form gave so far, as the rules read a trade: the valid fields of a refused submission."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.sandbox = bool(data.get("sandbox"))
+        self.accelerator = data.get("accelerator") if isinstance(data.get("accelerator"), int) else 1
+        self.estimated_price, self.bid_security = data.get("estimated_price"), data.get("bid_security")
+
+    def milestone(self, name: str):
+        return self.data.get(name)
+
+
+def rule_errors(data: dict[str, Any]) -> dict[str, list[str]]:
+    """The legal-time errors of the fields that are well-formed, so a form that also has format errors
+    shows every problem at once (a person fixes them all in one go, not one round after another)."""
+    method = data.get("method")
+    if method not in registry:
+        return {}
+    facts = _DraftFacts(data)
+    if registry.get(method).flow == "tender" and facts.milestone("opening_at") is None:
+        facts.data = {**data, "opening_at": data.get("bid_deadline")}  # as create_trade sets it
+    errors: dict[str, list[str]] = {}
+    for v in registry.get(method).check(facts, lifecycle.load_calendar()):
+        if v.code != "required":
+            errors.setdefault(v.field, []).append(v.message)
+    return errors
+
+
 def create_trade(actor, data: dict[str, Any]) -> Trade:
     """Create a draft. `data` is already shape-validated (schemas); here the domain rules apply."""
     centre = db.session.get(Centre, data["centre_id"])

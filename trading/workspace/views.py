@@ -76,6 +76,14 @@ def _form_to_payload(form, with_centre: bool) -> dict:
     return payload
 
 
+def with_rule_errors(errors: dict, valid: dict | None) -> dict:
+    """Format errors, plus the legal-time errors of the fields that were well-formed (all at once)."""
+    for name, messages in trades.rule_errors(valid or {}).items():
+        if name not in errors:
+            errors[name] = messages
+    return errors
+
+
 def _form_context(trade: Trade | None = None) -> dict:
     centres = db.session.scalars(sa.select(Centre).order_by(Centre.id)).all()
     tenderers = db.session.scalars(sa.select(Organisation).where(Organisation.kind == OrgKind.TENDERER)
@@ -101,7 +109,7 @@ def new_trade():
             flash(_("Draft %(ref)s saved.", ref=trade.ref), "success")
             return redirect(url_for("workspace.trade", trade_id=trade.id))
         except ValidationError as exc:
-            errors = field_errors(exc.messages)
+            errors = with_rule_errors(field_errors(exc.messages), exc.valid_data)
         except InvalidInput as exc:
             db.session.rollback()
             errors = exc.errors
@@ -124,7 +132,9 @@ def edit_trade(trade_id: int, obj: Trade):
             flash(_("Changes saved."), "success")
             return redirect(url_for("workspace.trade", trade_id=trade.id))
         except ValidationError as exc:
-            errors = field_errors(exc.messages)
+            known = {"method": trade.method, "sandbox": trade.sandbox, "accelerator": trade.accelerator,
+                     **{m: trade.milestone(m) for m in MILESTONES}}
+            errors = with_rule_errors(field_errors(exc.messages), {**known, **(exc.valid_data or {})})
         except InvalidInput as exc:
             db.session.rollback()
             errors = exc.errors
