@@ -8,8 +8,8 @@ from flask_login import current_user
 from bidding.blueprints import api_bp as bp, authenticated as _authenticated
 from bidding.experts import pool, services
 from bidding.experts.models import PURPOSE, Expert
-from bidding.experts.schemas import (AbsenceCreateSchema, ExpertCreateSchema, ExpertSchema, HexSchema, PlanSchema,
-                                     ReasonSchema, RoundSchema, SanctionCreateSchema, SeatSchema)
+from bidding.experts.schemas import (AbsenceCreateSchema, ExpertCreateSchema, ExpertSchema, DrawContributionSchema, PlanSchema,
+                                     SeatReasonSchema, RoundSchema, SanctionCreateSchema, SeatSchema)
 from trading.api import json_body as _json, trade_or_404 as _trade
 from trading.api.openapi import doc
 from trading.draws import services as draws
@@ -96,22 +96,22 @@ def list_draws(trade_id: int):
 
 @bp.post("/trades/<int:trade_id>/committee/draws/<int:round_no>/commitments")
 @doc("Commit to a contribution to a fixed round: SHA-256 (hex) of 32 random bytes you keep (supervisors of the "
-     "centre)", HexSchema, None, 201)
+     "centre)", DrawContributionSchema, None, 201)
 def post_commitment(trade_id: int, round_no: int):
     trade = _trade(trade_id)
     require("experts.trade.contribute", trade)
-    data = HexSchema().load(_json())
+    data = DrawContributionSchema().load(_json())
     c = draws.commit(current_user, trade, PURPOSE, round_no, data["commitment"])
     db.session.commit()
     return jsonify({"round": round_no, "commitment": c.commitment}), 201
 
 
 @bp.post("/trades/<int:trade_id>/committee/draws/<int:round_no>/reveals")
-@doc("Reveal the 32 bytes committed to, once the round's beacon is signed", HexSchema, None)
+@doc("Reveal the 32 bytes committed to, once the round's beacon is signed", DrawContributionSchema, None)
 def post_reveal(trade_id: int, round_no: int):
     trade = _trade(trade_id)
     require("experts.trade.contribute", trade)
-    data = HexSchema().load(_json())
+    data = DrawContributionSchema().load(_json())
     c = draws.reveal(current_user, trade, PURPOSE, round_no, data["reveal"])
     db.session.commit()
     return jsonify({"round": round_no, "commitment": c.commitment, "revealed": True})
@@ -128,11 +128,11 @@ def list_members(trade_id: int):
 
 @bp.post("/trades/<int:trade_id>/committee/members/<int:seat_id>/recusal")
 @doc("Set a drawn expert aside with a reason; the next of the draw's order replaces them (executing staff)",
-     ReasonSchema, SeatSchema(), 200)
+     SeatReasonSchema, SeatSchema(), 200)
 def post_recusal(trade_id: int, seat_id: int):
     trade = _trade(trade_id)
     require("experts.trade.draw", trade)
-    seat = services.recuse(current_user, trade, seat_id, ReasonSchema().load(_json())["reason"])
+    seat = services.recuse(current_user, trade, seat_id, SeatReasonSchema().load(_json())["reason"])
     db.session.commit()
     return jsonify(SeatSchema().dump(seat))
 
@@ -157,11 +157,11 @@ def post_confirm(trade_id: int, seat_id: int):
 
 @bp.post("/trades/<int:trade_id>/committee/members/<int:seat_id>/decline")
 @doc("Decline your seat (or recuse yourself: recusal true) with a reason; the next of the order replaces you",
-     ReasonSchema, SeatSchema())
+     SeatReasonSchema, SeatSchema())
 def post_decline(trade_id: int, seat_id: int):
     trade = _trade(trade_id)
     require("experts.assignments", None)
-    data = ReasonSchema().load(_json())
+    data = SeatReasonSchema().load(_json())
     seat = services.decline(current_user, trade, seat_id, data["reason"], recusal=data["recusal"])
     db.session.commit()
     if seat is None:

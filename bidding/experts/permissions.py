@@ -1,15 +1,17 @@
 """Who may keep the expert pool, sanction experts, run a trade's draw, contribute to it, and see who sits.
 
-The member list is secret until the result is published (Law 37, Reg 46): before that only the trade
-centre's executing staff (who run the draw and call the experts) and its supervisors (who watch it) see
-it; each expert sees their own seat. From the award on, anyone may."""
+The member list is secret until the result is published (Law 37, Reg 46): before that only the three
+branches of the trade's centre see it - the staff who run the draw and call the experts, the supervisors
+who watch it, the deciders (who read the centre's audit log, where a confirmation names its expert) -
+and each expert their own seat; never the tenderer, a bidder, the public or another expert. From the
+award on, anyone may."""
 from __future__ import annotations
 
 
 from trading.accounts.roles import Branch, Role
 from trading.permissions import permission
 from trading.trades.flows import TradeState as S
-from trading.trades.permissions import is_staff_at
+from trading.trades.permissions import has_branch_at, is_staff_at
 
 #: from these stages the committee's names are public (the result is published)
 PUBLISHED = frozenset({S.AWARDED, S.CONTRACTED, S.ARCHIVED})
@@ -56,17 +58,14 @@ def _contribute(user, trade) -> bool:
 
 @permission("experts.trade.members")
 def _members(user, trade) -> bool:
-    """The committee's names: the centre's staff and supervisors before the result, anyone after it."""
-    if trade.state in PUBLISHED:
-        return True
-    return is_staff_at(user, trade.centre_id) or _supervises(user, trade.centre_id)
+    """The committee's names: the three branches of the trade's centre before the result, anyone after it."""
+    return trade.state in PUBLISHED or has_branch_at(user, trade.centre_id)
 
 
 @permission("experts.trade.view")
 def _trade_view(user, trade) -> bool:
     """The draw page itself (rounds, composition, no names unless experts.trade.members)."""
-    return _authed(user) and (is_staff_at(user, trade.centre_id) or _supervises(user, trade.centre_id)
-                              or trade.state in PUBLISHED)
+    return trade.state in PUBLISHED or has_branch_at(user, trade.centre_id)
 
 
 @permission("experts.assignments")

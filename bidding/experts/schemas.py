@@ -41,12 +41,12 @@ class PlanSchema(LoadSchema):
     region = field(fields.String, load_default=None, allow_none=True, validate=validate.Length(max=64))
 
 
-class HexSchema(LoadSchema):
+class DrawContributionSchema(LoadSchema):
     commitment = field(fields.String, load_default=None)
     reveal = field(fields.String, load_default=None)
 
 
-class ReasonSchema(LoadSchema):
+class SeatReasonSchema(LoadSchema):
     reason = field(fields.String, required=True, validate=validate.Length(min=1, max=2000))
     recusal = field(fields.Boolean, load_default=False)
 

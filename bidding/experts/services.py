@@ -23,8 +23,8 @@ from trading.permissions import can, require
 from trading.trades.flows import TradeState as S
 from trading.trades.models import Trade
 
-#: stages in which experts are drawn and replaced: from the bidding until the evaluation ends
-LIVE = frozenset({S.BIDDING, S.CLOSED, S.OPENING, S.OPENED, S.EVALUATING})
+#: stages in which experts are drawn and replaced: from the notice until the evaluation ends
+LIVE = frozenset({S.ANNOUNCED, S.BIDDING, S.CLOSED, S.OPENING, S.OPENED, S.EVALUATING})
 
 
 def plan_of(trade: Trade) -> CommitteePlan | None:
@@ -93,7 +93,7 @@ def draw(actor: User | None, trade: Trade, trigger: str = "manual") -> list[Draw
     if actor is not None and trigger == "manual":
         require("experts.trade.draw", trade, user=actor)
     if trade.state not in LIVE:
-        raise IllegalMove(_("Experts are drawn from the bidding until the evaluation ends; this trade is %(state)s.",
+        raise IllegalMove(_("Experts are drawn from the notice until the evaluation ends; this trade is %(state)s.",
                             state=trade.state.label), code="not_live")
     plan = plan_of(trade)
     if plan is None:
