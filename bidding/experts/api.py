@@ -121,8 +121,8 @@ def post_reveal(trade_id: int, round_no: int):
 @doc("The experts drawn for the trade: secret until the result is published (the centre's staff and supervisors "
      "before; an expert sees only their own seat)", None, SeatSchema(many=True))
 def list_members(trade_id: int):
-    _authenticated()
     trade = _trade(trade_id)
+    require("experts.trade.seats", trade)
     return jsonify(SeatSchema(many=True).dump(services.members_for(current_user, trade)))
 
 

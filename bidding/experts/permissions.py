@@ -72,3 +72,16 @@ def _trade_view(user, trade) -> bool:
 def _assignments(user, _obj=None) -> bool:
     """An expert's own assignments."""
     return _authed(user) and any(g.role is Role.EXPERT for g in user.grants)
+
+
+@permission("experts.trade.seats")
+def _seats(user, trade) -> bool:
+    """The seat list: who may see the names (experts.trade.members), and a drawn expert (their own seat)."""
+    if _members(user, trade):
+        return True
+    if not _authed(user):
+        return False
+    from bidding.experts.models import ExpertSeat
+    from trading.extensions import db
+
+    return db.session.query(ExpertSeat.id).filter_by(trade_id=trade.id, user_id=user.id).first() is not None
