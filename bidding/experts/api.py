@@ -8,8 +8,9 @@ from flask_login import current_user
 from bidding.blueprints import api_bp as bp, authenticated as _authenticated
 from bidding.experts import pool, services
 from bidding.experts.models import PURPOSE, Expert
-from bidding.experts.schemas import (AbsenceCreateSchema, ExpertCreateSchema, ExpertSchema, DrawContributionSchema, PlanSchema,
-                                     SeatReasonSchema, RoundSchema, SanctionCreateSchema, SeatSchema)
+from bidding.experts.schemas import (AbsenceCreateSchema, CommitteePlanSchema, ExpertCreateSchema,
+                                     ExpertDrawCommitmentSchema, ExpertDrawRevealSchema, ExpertSchema, RoundSchema,
+                                     SanctionCreateSchema, SeatReasonSchema, SeatSchema)
 from trading.api import json_body as _json, trade_or_404 as _trade
 from trading.api.openapi import doc
 from trading.draws import services as draws
@@ -64,11 +65,11 @@ def create_absence(expert_id: int):
 
 @bp.put("/trades/<int:trade_id>/committee/plan")
 @doc("Set the committee's plan: the tenderer's representatives and experts per specialty, checked against the "
-     "rule set (executing staff)", PlanSchema, None)
+     "rule set (executing staff)", CommitteePlanSchema, None)
 def put_plan(trade_id: int):
     trade = _trade(trade_id)
     require("experts.trade.draw", trade)
-    plan = services.set_plan(current_user, trade, PlanSchema().load(_json()))
+    plan = services.set_plan(current_user, trade, CommitteePlanSchema().load(_json()))
     db.session.commit()
     return jsonify({"lines": plan.lines, "representatives": plan.representatives, "complex": plan.complex,
                     "region": plan.region, "size": plan.size})
@@ -96,22 +97,22 @@ def list_draws(trade_id: int):
 
 @bp.post("/trades/<int:trade_id>/committee/draws/<int:round_no>/commitments")
 @doc("Commit to a contribution to a fixed round: SHA-256 (hex) of 32 random bytes you keep (supervisors of the "
-     "centre)", DrawContributionSchema, None, 201)
+     "centre)", ExpertDrawCommitmentSchema, None, 201)
 def post_commitment(trade_id: int, round_no: int):
     trade = _trade(trade_id)
     require("experts.trade.contribute", trade)
-    data = DrawContributionSchema().load(_json())
+    data = ExpertDrawCommitmentSchema().load(_json())
     c = draws.commit(current_user, trade, PURPOSE, round_no, data["commitment"])
     db.session.commit()
     return jsonify({"round": round_no, "commitment": c.commitment}), 201
 
 
 @bp.post("/trades/<int:trade_id>/committee/draws/<int:round_no>/reveals")
-@doc("Reveal the 32 bytes committed to, once the round's beacon is signed", DrawContributionSchema, None)
+@doc("Reveal the 32 bytes committed to, once the round's beacon is signed", ExpertDrawRevealSchema, None)
 def post_reveal(trade_id: int, round_no: int):
     trade = _trade(trade_id)
     require("experts.trade.contribute", trade)
-    data = DrawContributionSchema().load(_json())
+    data = ExpertDrawRevealSchema().load(_json())
     c = draws.reveal(current_user, trade, PURPOSE, round_no, data["reveal"])
     db.session.commit()
     return jsonify({"round": round_no, "commitment": c.commitment, "revealed": True})

@@ -29,21 +29,24 @@ class AbsenceCreateSchema(LoadSchema):
     reason = field(fields.String, load_default="", validate=validate.Length(max=200))
 
 
-class PlanLineSchema(LoadSchema):
+class CommitteePlanLineSchema(LoadSchema):
     specialty = field(fields.String, required=True, validate=validate.Length(min=1, max=16))
     count = field(fields.Integer, required=True, strict=True, validate=validate.Range(min=1, max=99))
 
 
-class PlanSchema(LoadSchema):
-    lines = field(fields.List, fields.Nested(PlanLineSchema), required=True, validate=validate.Length(min=1, max=20))
+class CommitteePlanSchema(LoadSchema):
+    lines = field(fields.List, fields.Nested(CommitteePlanLineSchema), required=True, validate=validate.Length(min=1, max=20))
     representatives = field(fields.Integer, load_default=0, strict=True, validate=validate.Range(min=0, max=99))
     complex = field(fields.Boolean, load_default=False)
     region = field(fields.String, load_default=None, allow_none=True, validate=validate.Length(max=64))
 
 
-class DrawContributionSchema(LoadSchema):
-    commitment = field(fields.String, load_default=None)
-    reveal = field(fields.String, load_default=None)
+class ExpertDrawCommitmentSchema(LoadSchema):
+    commitment = field(fields.String, required=True)
+
+
+class ExpertDrawRevealSchema(LoadSchema):
+    reveal = field(fields.String, required=True)
 
 
 class SeatReasonSchema(LoadSchema):
