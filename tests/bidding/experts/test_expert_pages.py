@@ -41,3 +41,16 @@ def test_staff_plan_and_draw_then_the_expert_confirms(db, client, users, publish
     assert refused.status_code == 302  # refused with a message: not their seat
     db.session.expire_all()
     assert experts.seats(trade)[1].status.value == "notified"
+
+
+def test_the_demo_has_a_pool_and_a_committee_draw_fixed(db):
+    from bidding.experts.models import PURPOSE, Expert
+    from trading.demo import load_demo
+    from trading.draws import services as draws
+    from trading.trades.models import Trade
+
+    load_demo()
+    assert db.session.scalar(db.select(db.func.count()).select_from(Expert)) == 7
+    trade = db.session.scalar(db.select(Trade).where(Trade.title == "城东片区道路改造工程施工招标"))
+    fixed = draws.rounds(PURPOSE, trade)
+    assert sorted((r.params["specialty"], r.count, len(r.candidates)) for r in fixed) == [("A02", 3, 4), ("A06", 1, 2)]
