@@ -89,8 +89,16 @@ def load_demo(force: bool = False) -> dict[str, User] | None:
     _demo_social_supervisors(centres, users)
     _demo_trades(centres, orgs, users)
     db.session.commit()
+    _demo_experts(users)
     _demo_supervision(users)
     return users
+
+
+def _demo_experts(users) -> None:
+    """A few experts in the pool, and a committee draw fixed on the works tender (bidding/experts/demo.py)."""
+    from bidding.experts.demo import load
+
+    load(users, DEMO_PASSWORD)
 
 
 #: the registry entries of the demo's social supervisors (recommended by real kinds of organisations)
