@@ -201,6 +201,10 @@ def _register_blueprints(app: Flask) -> None:
 
     register_panel(app, my_bids_panel)  # a bidder's workspace: their bids and receipts
     register_panel(app, keyholder_panel)  # a keyholder's openings
+    from trading.accounts.landing import register_landing
+    from trading.accounts.roles import Role
+
+    register_landing(app, Role.EXPERT, "bidding.expert_assignments")  # an expert's seats on committees
     from bidding.ceremony.exits import time_out_due
 
     # a stalled opening's held shares expire: timed work of trades, run by the scheduler and `flask tick`

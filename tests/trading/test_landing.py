@@ -18,7 +18,7 @@ from trading.trades.models import Trade
 
 #: where a holder of each role lands (the first of their roles in this order decides)
 LANDING = [(Role.ADMIN_SUPERVISOR, "/monitor/"), (Role.SOCIAL_SUPERVISOR, "/monitor/supervisors/me"),
-           (Role.PUBLIC, "/")]
+           (Role.EXPERT, "/bidding/experts/assignments"), (Role.PUBLIC, "/")]
 
 
 @pytest.fixture
