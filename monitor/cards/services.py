@@ -174,6 +174,16 @@ def notify(card: Card, step: str, actor, text: str | None) -> int:
     return count
 
 
+def render_notification(notification, stored: dict) -> tuple[str, str]:
+    """A card's notification as its reader reads it now: in their language (trading.notices RENDERERS)."""
+    card = db.session.get(Card, stored["card"])
+    if card is None or card.trade is None:
+        raise LookupError(stored["card"])
+    actor = db.session.get(User, stored["actor"]) if stored.get("actor") else None
+    reader = db.session.get(User, notification.user_id) if notification.user_id else None
+    return card_message(card, stored["step"], actor, stored.get("text"), reader, Level(stored["level"]))
+
+
 # ---- the one lifecycle function ---------------------------------------------------------------------
 
 def _check_assignee(card: Card, assignee) -> User:

@@ -151,16 +151,3 @@ def card_message(card, step: str, actor, text: str | None, reader=None, level=No
     body += ["", _("Source: %(source)s", source=card_citation(card)["text"]), _("Card: %(link)s", link=card_link(card))]
     return subject[:250], "\n".join(body)
 
-
-def render_notification(notification, stored: dict) -> tuple[str, str]:
-    """A card's notification as its reader reads it now: in their language (trading.notices RENDERERS)."""
-    from monitor.cards.models import Card
-    from trading.accounts.models import User
-    from trading.rules.norms import Level
-
-    card = db.session.get(Card, stored["card"])
-    if card is None or card.trade is None:
-        raise LookupError(stored["card"])
-    actor = db.session.get(User, stored["actor"]) if stored.get("actor") else None
-    reader = db.session.get(User, notification.user_id) if notification.user_id else None
-    return card_message(card, stored["step"], actor, stored.get("text"), reader, Level(stored["level"]))
