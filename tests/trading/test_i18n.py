@@ -129,7 +129,7 @@ def test_trade_page_rules_read_naturally_in_chinese(client, published_trade):
     html = fetch(client, f"/trades/{published_trade.ref}").get_data(as_text=True)
     assert "投标截止时间须在招标文件开始发出之后至少20日（招标投标法 第24条）" in html
     en = fetch(client, f"/trades/{published_trade.ref}?lang=en").get_data(as_text=True)
-    assert "bid deadline must be at least 20 days after documents are issued (Tendering Law Art. 24)" in en
+    assert "Bid deadline must be at least 20 days after documents are issued (Tendering Law Art. 24)" in en
 
 
 def test_language_switch_sticks_for_the_session(client, users):

@@ -409,8 +409,10 @@ def test_record_pdf_lists_the_trades_cards(db, client, users, make_trade, regist
     assert found, "expected the engine to card a tender without documents"
     login(client, "supervisor")
     text = pdftotext(client.get(f"/monitor/trades/{trade.id}/supervision/record.pdf").data, tmp_path)
-    for card in found:
-        assert card.norm in text
+    from monitor.cards.texts import norm_of
+
+    for card in found:  # each card's rule, as the reader reads it (not its code)
+        assert norm_of(card).describe().replace(" ", "") in text
     assert {"yellow": "黄牌", "red": "红牌"}[found[0].level.value] in text
 
 
