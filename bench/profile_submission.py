@@ -52,6 +52,19 @@ def post_fork(server, worker):
                 json.dump({{"waits": waits, "holds": holds}}, fh)
 
     Gate.acquire, Gate.release = timed_acquire, timed_release
+
+    from bidding.submission import writer
+    groups = []
+    commit = writer._Writer._commit
+
+    def timed_commit(self, group):
+        t0 = time.perf_counter()
+        commit(self, group)
+        groups.append((len(group), time.perf_counter() - t0))
+        with open({out!r} + f".groups.{{os.getpid()}}", "w") as fh:
+            json.dump(groups, fh)
+
+    writer._Writer._commit = timed_commit
 '''
 
 HOOKS = '''
@@ -192,7 +205,13 @@ def main(argv=None) -> int:
             print("bare:    ", timed_runs(bare, "/upload", envelopes, tokens, args.concurrent))
         if args.gate:
             import json
-            for f in sorted(tmp.glob("profile.out.*")):
+            for f in sorted(tmp.glob("profile.out.groups.*")):
+                groups = json.loads(f.read_text())
+                sizes = sorted(n for n, _t in groups)
+                print(f"writer groups: {len(groups)}, sizes p50 {sizes[len(sizes) // 2]} max {sizes[-1]}; "
+                      f"time in groups {sum(t for _n, t in groups):.2f} s, per bid "
+                      f"{1000 * sum(t for _n, t in groups) / max(1, sum(sizes)):.2f} ms")
+            for f in sorted(tmp.glob("profile.out.[0-9]*")):
                 data = json.loads(f.read_text())
                 for name in ("waits", "holds"):
                     v = sorted(data[name])
