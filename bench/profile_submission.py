@@ -47,9 +47,8 @@ def post_fork(server, worker):
     def timed_release(self):
         holds.append(time.perf_counter() - taken.at)
         release(self)
-        if len(holds) % 20 == 0:
-            with open({out!r} + f".{{os.getpid()}}", "w") as fh:
-                json.dump({{"waits": waits, "holds": holds}}, fh)
+        with open({out!r} + f".{{os.getpid()}}", "w") as fh:
+            json.dump({{"waits": waits, "holds": holds}}, fh)
 
     Gate.acquire, Gate.release = timed_acquire, timed_release
 
@@ -57,12 +56,20 @@ def post_fork(server, worker):
     groups = []
     commit = writer._Writer._commit
 
+    import cProfile
+    prof = cProfile.Profile()
+
     def timed_commit(self, group):
         t0 = time.perf_counter()
-        commit(self, group)
+        prof.enable()
+        try:
+            commit(self, group)
+        finally:
+            prof.disable()
         groups.append((len(group), time.perf_counter() - t0))
         with open({out!r} + f".groups.{{os.getpid()}}", "w") as fh:
             json.dump(groups, fh)
+        prof.dump_stats({out!r} + f".writer.{{os.getpid()}}")
 
     writer._Writer._commit = timed_commit
 '''
@@ -166,7 +173,7 @@ def main(argv=None) -> int:
     p.add_argument("--size", type=bench.parse_size, default=256 * 1024)
     p.add_argument("--profile", action="store_true")
     p.add_argument("--bare", action="store_true")
-    p.add_argument("--top", type=int, default=45)
+    p.add_argument("--top", type=int, default=0, help="with --profile or --gate: the N top functions")
     p.add_argument("--gate", action="store_true", help="time the SQLite write gate's waits and holds")
     p.add_argument("--workers", type=int, default=0, help="override gunicorn.conf.py's workers")
     p.add_argument("--concurrent", action="store_true", help="all uploads at once, as bench/submission.py")
@@ -211,6 +218,12 @@ def main(argv=None) -> int:
                 print(f"writer groups: {len(groups)}, sizes p50 {sizes[len(sizes) // 2]} max {sizes[-1]}; "
                       f"time in groups {sum(t for _n, t in groups):.2f} s, per bid "
                       f"{1000 * sum(t for _n, t in groups) / max(1, sum(sizes)):.2f} ms")
+            if args.top:
+                for f in sorted(tmp.glob("profile.out.writer.*")):
+                    print("the writer thread, cProfile (GIL waits show as time in the calls that waited):")
+                    stats = pstats.Stats(str(f))
+                    print_by_package(stats)
+                    stats.sort_stats("cumulative").print_stats(args.top)
             for f in sorted(tmp.glob("profile.out.[0-9]*")):
                 data = json.loads(f.read_text())
                 for name in ("waits", "holds"):

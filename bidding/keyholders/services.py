@@ -167,8 +167,11 @@ def create_opening_key(trade: Trade) -> OpeningKey | None:
     return row
 
 
+_OPENING_KEY = sa.select(OpeningKey).where(OpeningKey.trade_id == sa.bindparam("trade_id"))  # built once
+
+
 def opening_key(trade: Trade) -> OpeningKey | None:
-    return db.session.scalar(sa.select(OpeningKey).where(OpeningKey.trade_id == trade.id))
+    return db.session.scalar(_OPENING_KEY, {"trade_id": trade.id})
 
 
 def on_trade_moved(trade: Trade, move: str, **_kw) -> None:

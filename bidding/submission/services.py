@@ -69,8 +69,13 @@ def next_version(trade: Trade, organisation_id: int) -> int:
 
 def latest_bid(trade: Trade, organisation_id: int) -> Bid | None:
     """The company's highest bid version for this trade (whatever its state)."""
-    return db.session.scalar(sa.select(Bid).where(Bid.trade_id == trade.id, Bid.organisation_id == organisation_id)
-                             .order_by(Bid.version.desc()).limit(1))
+    return db.session.scalar(_LATEST, {"trade_id": trade.id, "organisation_id": organisation_id})
+
+
+#: built once: every upload asks
+_LATEST = (sa.select(Bid).where(Bid.trade_id == sa.bindparam("trade_id"),
+                                Bid.organisation_id == sa.bindparam("organisation_id"))
+           .order_by(Bid.version.desc()).limit(1))
 
 
 def stored_envelopes() -> list[str]:
