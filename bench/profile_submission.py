@@ -12,6 +12,7 @@ times the bare app (bench/bare_upload.py) the same way, for comparison.
 from __future__ import annotations
 
 import argparse
+import os
 import pstats
 import shutil
 import statistics
@@ -42,6 +43,10 @@ def post_fork(server, worker):
         t1 = time.perf_counter()
         waits.append(t1 - t0)
         taken.at = t1
+        if threading.current_thread().name != "bid-writer":
+            import traceback
+            with open({out!r} + f".others.{{os.getpid()}}", "a") as fh:
+                print("".join(traceback.format_stack(limit=45)), "----", file=fh)
         return ok
 
     def timed_release(self):
@@ -60,13 +65,14 @@ def post_fork(server, worker):
     prof = cProfile.Profile()
 
     def timed_commit(self, group):
-        t0 = time.perf_counter()
-        prof.enable()
+        t0, c0 = time.perf_counter(), time.thread_time()
+        if os.environ.get("PROFILE_WRITER"):
+            prof.enable()
         try:
             commit(self, group)
         finally:
             prof.disable()
-        groups.append((len(group), time.perf_counter() - t0))
+        groups.append((len(group), time.perf_counter() - t0, time.thread_time() - c0))
         with open({out!r} + f".groups.{{os.getpid()}}", "w") as fh:
             json.dump(groups, fh)
         prof.dump_stats({out!r} + f".writer.{{os.getpid()}}")
@@ -214,16 +220,18 @@ def main(argv=None) -> int:
             import json
             for f in sorted(tmp.glob("profile.out.groups.*")):
                 groups = json.loads(f.read_text())
-                sizes = sorted(n for n, _t in groups)
+                sizes = sorted(n for n, _t, _c in groups)
+                wall, cpu = sum(t for _n, t, _c in groups), sum(c for _n, _t, c in groups)
                 print(f"writer groups: {len(groups)}, sizes p50 {sizes[len(sizes) // 2]} max {sizes[-1]}; "
-                      f"time in groups {sum(t for _n, t in groups):.2f} s, per bid "
-                      f"{1000 * sum(t for _n, t in groups) / max(1, sum(sizes)):.2f} ms")
-            if args.top:
+                      f"time in groups {wall:.2f} s, per bid {1000 * wall / max(1, sum(sizes)):.2f} ms, "
+                      f"of which the writer's own CPU {1000 * cpu / max(1, sum(sizes)):.2f} ms")
+            if args.top and os.environ.get("PROFILE_WRITER"):
                 for f in sorted(tmp.glob("profile.out.writer.*")):
                     print("the writer thread, cProfile (GIL waits show as time in the calls that waited):")
                     stats = pstats.Stats(str(f))
                     print_by_package(stats)
                     stats.sort_stats("cumulative").print_stats(args.top)
+                    stats.print_callers("acquire")
             for f in sorted(tmp.glob("profile.out.[0-9]*")):
                 data = json.loads(f.read_text())
                 for name in ("waits", "holds"):
@@ -240,7 +248,10 @@ def main(argv=None) -> int:
     finally:
         for s in servers:
             bench.stop(s)
-        shutil.rmtree(tmp, ignore_errors=True)
+        if os.environ.get("PROFILE_KEEP"):
+            print("kept", tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

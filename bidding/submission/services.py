@@ -102,7 +102,10 @@ def submit_bid(actor: User, trade: Trade, stream: BinaryIO, content_digest: str 
     if key is None:
         raise IllegalMove(_("This trade has no opening key and does not take electronic bids."), code="no_key")
     # a host that may not sign refuses before it stores anything (no row, no blob to sweep)
+    apart = writer.holds_no_write()
     signing_key = receipt_private_key()
+    if apart:  # the first receipt publishes the key: committed now, not held open while the body arrives
+        writer.commit_reads()
     latest = latest_bid(trade, org.id)
     version = (latest.version if latest else 0) + 1
     resend = latest if latest is not None and latest.state is BidState.SUBMITTED else None

@@ -22,6 +22,7 @@ SQLite stores inline, in the caller's transaction, the same way (`store_one`).
 """
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from dataclasses import dataclass, field
@@ -45,6 +46,16 @@ IDLE_SECONDS = 2.0
 #: what an upload's answer shows of its bid (a stored bid is answered from these values)
 _ANSWERED = ("id", "trade_id", "organisation_id", "submitted_by_id", "version", "state", "sha256", "size",
              "received_at", "receipt")
+
+
+@functools.cache
+def _trade_query() -> sa.Select:
+    """The trade's own row (no centre, tenderer or offerings); built once, after the mappers are set up."""
+    return (sa.select(Trade).where(Trade.id == sa.bindparam("id"))
+            .options(sa.orm.lazyload(Trade.centre), sa.orm.lazyload(Trade.tenderer)))
+
+
+_LAST_ID = sa.select(sa.func.max(Bid.id))
 
 
 @dataclass(eq=False)
@@ -93,8 +104,11 @@ def store(job: Job) -> Job:
 
 
 def _grouped() -> bool:
-    if not current_app.config.get("BID_GROUP_COMMIT", True):
-        return False
+    return current_app.config.get("BID_GROUP_COMMIT", True) and holds_no_write()
+
+
+def holds_no_write() -> bool:
+    """SQLite, and the caller's session has written nothing (no transaction open on its connection)."""
     session = db.session
     if session.new or session.dirty or session.deleted:
         return False
@@ -106,6 +120,12 @@ def _give_back_connection() -> None:
     """End the caller's transaction, which has only read, so that its connection goes back to the pool
     while the request waits: request threads waiting for the writer must not hold every connection
     the writer could take. The rows it loaded stay loaded (the actor, the trade)."""
+    commit_reads()
+
+
+def commit_reads() -> None:
+    """Commit the caller's session without expiring what it loaded (it holds reads, or a small write
+    such as the first publication of the receipt key, that should not wait for the upload)."""
     session = db.session()
     keep, session.expire_on_commit = session.expire_on_commit, False
     try:
@@ -118,8 +138,8 @@ def _state(trade_id: int) -> TradeState | None:
     return db.session.scalar(sa.select(Trade.state).where(Trade.id == trade_id))
 
 
-def _new_bid(job: Job) -> Bid:
-    bid = Bid(trade_id=job.trade_id, organisation_id=job.organisation_id, submitted_by_id=job.actor.id,
+def _new_bid(job: Job, bid_id: int | None = None) -> Bid:
+    bid = Bid(id=bid_id, trade_id=job.trade_id, organisation_id=job.organisation_id, submitted_by_id=job.actor.id,
               version=job.version, sha256=job.sha256, size=job.size, received_at=job.received_at, receipt="")
     db.session.add(bid)
     db.session.info.setdefault(ROW_ACTORS, {})[bid] = job.actor
@@ -180,7 +200,9 @@ def store_group(jobs: list[Job]) -> None:
     receipt flush; replacements, and every bid of a group whose insert collided, one at a time."""
     session = db.session
     begin_write()
-    states = {trade_id: _state(trade_id) for trade_id in dict.fromkeys(j.trade_id for j in jobs)}
+    # each trade's row, read under the write lock (the audit log then finds it in the session)
+    states = {trade_id: getattr(session.execute(_trade_query(), {"id": trade_id}).scalar_one_or_none(), "state", None)
+              for trade_id in dict.fromkeys(j.trade_id for j in jobs)}
     ready = []
     for job in jobs:
         if still_takes(states[job.trade_id], job.deadline, job.received_at):
@@ -192,7 +214,10 @@ def store_group(jobs: list[Job]) -> None:
     if len(first) > 1:
         try:
             with session.begin_nested():
-                bids = [_new_bid(job) for job in first]
+                # numbered here, under the write lock, as SQLite would (the largest id + 1): with their
+                # keys known the rows go in one executemany instead of one INSERT ... RETURNING each
+                last = session.scalar(_LAST_ID) or 0
+                bids = [_new_bid(job, last + offset) for offset, job in enumerate(first, start=1)]
                 session.flush()  # one flush: the audit log appends every entry in one go, in this order
                 for job, bid in zip(first, bids):
                     _sign(job, bid)
