@@ -109,7 +109,7 @@ def submit_bid(actor: User, trade: Trade, stream: BinaryIO, content_digest: str 
     latest = latest_bid(trade, org.id)
     version = (latest.version if latest else 0) + 1
     resend = latest if latest is not None and latest.state is BidState.SUBMITTED else None
-    limit = current_app.config.get("MAX_BID_BYTES", current_app.config["MAX_CONTENT_LENGTH"])
+    limit = max_bid_bytes()
     try:
         declared = intake.parse_content_digest(content_digest)
     except InvalidInput:
@@ -171,6 +171,11 @@ def withdraw_bid(actor: User, trade: Trade) -> Bid:
     bid.withdrawn_at = now()
     bid_withdrawn.send(trade, bid=bid, actor=actor)
     return bid
+
+
+def max_bid_bytes() -> int:
+    """The largest sealed bid the platform takes (the bid page states it before sealing)."""
+    return int(current_app.config.get("MAX_BID_BYTES", current_app.config["MAX_CONTENT_LENGTH"]))
 
 
 def own_bids(actor: User, trade: Trade) -> list[Bid]:

@@ -34,6 +34,7 @@ from flask import Flask, current_app
 
 from bidding.crypto import receipt
 from bidding.submission.models import Bid, BidState
+from trading.clock import local_tz
 from trading.extensions import begin_write, db
 from trading.signals import ROW_ACTORS, audit_index_of
 from trading.trades.flows import TradeState
@@ -148,7 +149,9 @@ def _new_bid(job: Job, bid_id: int | None = None) -> Bid:
 
 def _sign(job: Job, bid: Bid) -> None:
     signed = receipt.sign_receipt({"trade": job.trade_ref, "bidder": job.credit_code, "version": job.version,
-                                   "sha256": job.sha256, "size": job.size, "received_at": job.received_at,
+                                   "sha256": job.sha256, "size": job.size,
+                                   # in the platform's legal time zone, as every time it shows
+                                   "received_at": job.received_at.astimezone(local_tz()),
                                    "audit_index": audit_index_of(bid)}, job.signing_key)
     bid.receipt = receipt.receipt_json(signed)
 
