@@ -1,0 +1,26 @@
+"""a tender may take its bids on paper only: no electronic bids, no keyholders (issue 9)
+
+Revision ID: 0020
+Revises: 0015
+Create Date: 2026-12-05 13:00:00.000000
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0020'
+down_revision = '0015'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('trades', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('paper_bids', sa.Boolean(), nullable=False, server_default=sa.false()))
+
+
+def downgrade():
+    with op.batch_alter_table('trades', schema=None) as batch_op:
+        batch_op.drop_column('paper_bids')
