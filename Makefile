@@ -40,7 +40,7 @@ install-test: $(BIN)/python
 	@$(MAKE) --no-print-directory translations
 
 translations:
-	@$(BIN)/pybabel compile -q -d trading/translations
+	@set -o pipefail; $(BIN)/pybabel compile -d trading/translations 2>&1 | { grep -v '^compiling catalog' || true; }
 
 # After changing user-facing text: re-extract, then translate the new zh_CN entries.
 messages:
