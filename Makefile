@@ -56,7 +56,9 @@ system-test:
 # alembic's INFO lines (one per migration) are noise here; its warnings and errors still print
 db:
 	@echo "Migrating the database ..."
-	@set -o pipefail; SCHEDULER_SECONDS=0 $(BIN)/flask db upgrade 2>&1 | { grep -v '^INFO  \[alembic' || true; }
+	@set -o pipefail; SCHEDULER_SECONDS=0 $(BIN)/flask db upgrade 2>&1 | \
+	  awk '/^INFO  \[alembic/ {skip=1; next} /^[A-Z][A-Za-z]*(Error|Exception|Warning)|^(WARNING|ERROR|CRITICAL|Traceback)/ {skip=0} !skip'
+
 	@SCHEDULER_SECONDS=0 $(BIN)/flask signing-keys publish >/dev/null
 
 demo:

@@ -114,6 +114,9 @@ def _register_models() -> None:
     import bidding.ceremony.models  # noqa: F401
     import bidding.deposits.models  # noqa: F401
     import bidding.deposits.permissions  # noqa: F401
+    import trading.draws.models  # noqa: F401
+    import bidding.experts.models  # noqa: F401
+    import bidding.experts.permissions  # noqa: F401
     import monitor.audit.models  # noqa: F401
     import monitor.cards.models  # noqa: F401
     import monitor.supervisors.models  # noqa: F401
@@ -149,6 +152,9 @@ def _register_listeners() -> None:
     after_move("publish")(publish_fingerprint)
     reserve(reserved_to_ceremony)  # a sealed trade enters and leaves the opening only by its ceremony
     conflicts.install()  # companies that bid or paid a deposit are bidders for the conflict policy
+    from bidding.experts.services import install as install_expert_draws
+
+    install_expert_draws()  # the expert draw is a purpose of trading.draws
     _LISTENERS_CONNECTED = True
 
 
@@ -179,6 +185,8 @@ def _register_blueprints(app: Flask) -> None:
     import bidding.submission.views  # noqa: F401
     import bidding.keyholders.views  # noqa: F401
     import bidding.ceremony.views  # noqa: F401
+    import bidding.experts.api  # noqa: F401
+    import bidding.experts.views  # noqa: F401
     from bidding.blueprints import api_bp as bidding_api_bp, bp as bidding_bp
     from bidding.deposits.api import api_bp as deposits_api_bp
     from bidding.deposits.views import bp as deposits_bp
@@ -241,10 +249,14 @@ def _register_monitor(app: Flask) -> None:
         esupervision.connect()
         audit.SKIP_TABLES.add("mail_outbox")  # derived messages, like notifications (create_app installs the sender)
         draws.connect_listeners()
+        from trading.draws import services as draw_rounds
+
+        # the lower layers' draws (experts...) log through the audit log and take its checkpoints as beacons
+        draw_rounds.install_ledger(record=audit.record, beacon=lambda: audit.sign_checkpoint("draw"))
         signoffs.connect_listeners()
         signers.install()  # the ceremony counts record signatures of drawn, non-recused supervisors
         for tick in (audit.scheduled_checkpoint, esupervision.tick, outbox.deliver_due, registry.expire_terms,
-                     rounds.run_due):
+                     rounds.run_due, draw_rounds.run_due):
             ticks.on_tick(tick)
         _MONITOR_CONNECTED = True
     with app.app_context():  # writes the log would not see never reach this app's database
@@ -267,6 +279,8 @@ def _register_monitor(app: Flask) -> None:
         ("cards.card_list", _l("Cards"), "cards.list"),
         ("supervisors.mine", _l("My supervision"), "supervisors.mine"),
         ("signing.keys", _l("My signing key"), "signing.register"),
+        ("bidding.expert_assignments", _l("My expert assignments"), "experts.assignments"),
+        ("bidding.expert_pool", _l("Expert pool"), "experts.pool.view"),
     ])
 
 

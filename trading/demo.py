@@ -109,6 +109,7 @@ def load_demo(force: bool = False) -> dict[str, User] | None:
     trades.advance_due()
     _demo_current_trades(centres, orgs, users)
     db.session.commit()
+    _demo_experts(users)
     _demo_supervision(users, keys)
     return users
 
@@ -139,6 +140,13 @@ def _demo_people():
     keys = _demo_signing_keys(users)
     enrol_keyholders(users)
     return users, centres, orgs, keys
+
+
+def _demo_experts(users) -> None:
+    """A few experts in the pool, and a committee draw fixed on the works tender (bidding/experts/demo.py)."""
+    from bidding.experts.demo import load
+
+    load(users, DEMO_PASSWORD)
 
 
 #: the registry entries of the demo's social supervisors (recommended by real kinds of organisations)

@@ -1,7 +1,7 @@
 """a tender may take its bids on paper only: no electronic bids, no keyholders (issue 9)
 
 Revision ID: 0020
-Revises: 0015
+Revises: 0022
 Create Date: 2026-12-05 13:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0020'
-down_revision = '0015'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 

@@ -5,6 +5,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any, Protocol
 
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
@@ -180,7 +181,7 @@ class Limit:
     """A number the services and e-supervision use: a lead time, a minimum count, a term."""
 
     code: str
-    value: int | Decimal
+    value: int | Decimal | Fraction
     unit: Unit | str
     source: Source
     description: Any  # lazy string
