@@ -11,7 +11,7 @@ PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-test system-run system-test translations messages db demo serve clean
+.PHONY: run test install install-test system-run system-test translations messages db demo serve screenshots clean
 
 # Debian packages: CJK fonts for pages and PDFs; Chromium and PostgreSQL for the tests.
 RUN_PKGS := fonts-noto-cjk python3-venv
@@ -74,6 +74,10 @@ run: system-run install db demo serve
 test: system-test install-test
 	$(BIN)/lint-imports  # the layering and no-cycle contracts of pyproject.toml [tool.importlinter]
 	$(BIN)/python -m pytest
+
+# the README tour's screenshots, taken by its Chromium test from a fresh demo database
+screenshots: system-test install-test
+	TOUR_SHOTS_DIR=docs/img $(BIN)/python -m pytest tests/e2e/test_tour.py -q -p no:logging
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
