@@ -34,12 +34,16 @@ def demo_command(force: bool, quiet: bool, summary: bool, url: str | None) -> No
 @click.command("centres")
 @with_appcontext
 def centres_command() -> None:
-    """Create the five centres and their methods if missing (the first step of a real installation)."""
+    """Create the five centres and their methods if missing, and load the shipped holiday schedules
+    (the first step of a real installation)."""
     from trading.centres.data import ensure_centres
     from trading.extensions import db
+    from trading.rules.holidays import calendar_end, load_schedule
 
     rows = ensure_centres()
+    added = load_schedule()
     db.session.commit()
+    click.echo(f"Holiday calendar: {added} days added; it ends on {calendar_end()}")
     for centre in rows:
         click.echo(f"{centre.code:<6} {centre.name_zh}  {', '.join(centre.methods)}")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import base64
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,7 +21,6 @@ from trading.demo_stages import DEMO_PASSPHRASE, SANDBOX_OPENING_AFTER, keyholde
 from trading.extensions import db
 from trading.notices import services as notices
 from trading.notices import subscriptions
-from trading.rules.days import CalendarDay, DayKind
 from trading.trades import services as trades
 from trading.trades.models import Trade
 
@@ -70,27 +69,11 @@ ORGS = {
     "bidder5": ("博联信息科技有限公司", OrgKind.BIDDER, make_uscc("91330100MA2C00008")),
 }
 
-# 2026 public holidays and make-up working days (State Council notice); the decision branch edits these.
-HOLIDAYS_2026 = (
-    ("2026-01-01", "2026-01-03", "元旦"), ("2026-02-15", "2026-02-23", "春节"),
-    ("2026-04-04", "2026-04-06", "清明节"), ("2026-05-01", "2026-05-05", "劳动节"),
-    ("2026-06-19", "2026-06-21", "端午节"), ("2026-09-25", "2026-09-27", "中秋节"),
-    ("2026-10-01", "2026-10-07", "国庆节"),
-)
-WORKDAYS_2026 = (("2026-01-04", "元旦调休"), ("2026-02-14", "春节调休"), ("2026-02-28", "春节调休"),
-                 ("2026-05-09", "劳动节调休"), ("2026-09-20", "国庆节调休"), ("2026-10-10", "国庆节调休"))
-
-
 def load_holidays() -> None:
-    if db.session.scalar(sa.select(sa.func.count()).select_from(CalendarDay)):
-        return
-    for first, last, name in HOLIDAYS_2026:
-        d, end = date.fromisoformat(first), date.fromisoformat(last)
-        while d <= end:
-            db.session.add(CalendarDay(day=d, kind=DayKind.HOLIDAY, name=name))
-            d += timedelta(days=1)
-    for day, name in WORKDAYS_2026:
-        db.session.add(CalendarDay(day=date.fromisoformat(day), kind=DayKind.WORKDAY, name=name))
+    """The shipped State Council schedules (trading/rules/data/holidays-cn.json); the decision branch edits them."""
+    from trading.rules.holidays import load_schedule
+
+    load_schedule()
 
 
 def load_demo(force: bool = False) -> dict[str, User] | None:

@@ -12,6 +12,7 @@ signature = Ed25519 over  b"PRSB receipt v1\\n" ‖ canonical JSON of the receip
 SHA-256(raw 32-byte public key).
 
 CLI: python -m bidding.receipt verify RECEIPT.json PLATFORM_KEY [--envelope FILE]
+(RECEIPT.json: the receipt file, or the API's answer to the upload, {"receipt": {...}, ...})
 """
 from __future__ import annotations
 
@@ -135,6 +136,19 @@ def receipt_problem(receipt: str | bytes | dict[str, Any],
     return None
 
 
+def unwrap(text: bytes) -> str | bytes | dict[str, Any]:
+    """The receipt in a file: the bare receipt, or the API's own answer that carries it under
+    "receipt" (the body of POST /api/v1/trades/{id}/bids, saved as it came)."""
+    try:
+        data = json.loads(text, object_pairs_hook=_no_duplicates)
+    except (ValueError, ReceiptError):
+        return text  # receipt_problem names what is wrong with it
+    if isinstance(data, dict) and "signature" not in data and isinstance(data.get("receipt"), (dict, str)):
+        inner = data["receipt"]
+        return inner if isinstance(inner, dict) else inner.encode()
+    return text
+
+
 def verify_receipt(receipt_json: str | bytes | dict[str, Any], public_key: Ed25519PublicKey) -> bool:
     return receipt_problem(receipt_json, public_key) is None
 
@@ -182,9 +196,12 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         print(f"FAILED: {exc}")
         return 1
-    problem = receipt_problem(text, key)
+    found = unwrap(text)
+    problem = receipt_problem(found, key)
+    receipt = found if isinstance(found, dict) else None
+    if problem is None:
+        receipt = receipt or json.loads(found)
     if problem is None and args.envelope:
-        receipt = json.loads(text)
         try:
             digest, size = file_digest(args.envelope)
         except OSError as exc:
@@ -197,7 +214,6 @@ def main(argv: list[str] | None = None) -> int:
     if problem is not None:
         print(f"FAILED: {problem}")
         return 1
-    receipt = json.loads(text)
     print(f"OK: trade {receipt['trade']}, bidder {receipt['bidder']}, version {receipt['version']}, "
           f"received {receipt['received_at']}" + (", envelope matches" if args.envelope else ""))
     return 0

@@ -19,7 +19,7 @@ from bidding.submission.models import Bid, BidState
 from trading.accounts.models import OrgKind, User
 from trading.accounts.roles import Role
 from trading.blobs import BlobRefused, blob_store
-from trading.clock import now
+from trading.clock import local_tz, now
 from trading.errors import IllegalMove, InvalidInput, NotAllowed
 from trading.extensions import begin_write, db
 from trading.platform_keys import services as platform_keys
@@ -106,7 +106,7 @@ def submit_bid(actor: User, trade: Trade, stream: BinaryIO, content_digest: str 
     latest = latest_bid(trade, org.id)
     version = (latest.version if latest else 0) + 1
     resend = latest if latest is not None and latest.state is BidState.SUBMITTED else None
-    limit = current_app.config.get("MAX_BID_BYTES", current_app.config["MAX_CONTENT_LENGTH"])
+    limit = max_bid_bytes()
     try:
         declared = intake.parse_content_digest(content_digest)
     except InvalidInput:
@@ -164,7 +164,9 @@ def submit_bid(actor: User, trade: Trade, stream: BinaryIO, content_digest: str 
             # signed and stored with the row, in its transaction: no upload, not even a concurrent
             # resend of the same envelope, ever reads this bid without its receipt
             signed = receipt.sign_receipt({"trade": trade.ref, "bidder": org.credit_code, "version": version,
-                                           "sha256": digest, "size": size, "received_at": received[0],
+                                           "sha256": digest, "size": size,
+                                           # in the platform's legal time zone, as every time it shows
+                                           "received_at": received[0].astimezone(local_tz()),
                                            "audit_index": audit_index_of(bid)}, signing_key)
             bid.receipt = receipt.receipt_json(signed)
             db.session.flush()
@@ -192,6 +194,11 @@ def withdraw_bid(actor: User, trade: Trade) -> Bid:
     bid.withdrawn_at = now()
     bid_withdrawn.send(trade, bid=bid, actor=actor)
     return bid
+
+
+def max_bid_bytes() -> int:
+    """The largest sealed bid the platform takes (the bid page states it before sealing)."""
+    return int(current_app.config.get("MAX_BID_BYTES", current_app.config["MAX_CONTENT_LENGTH"]))
 
 
 def own_bids(actor: User, trade: Trade) -> list[Bid]:

@@ -86,6 +86,19 @@ class TradeSchema(Schema):
     locals().update({m: fields.AwareDateTime(allow_none=True) for m in MILESTONES})
 
 
+class TradeWorkSchema(TradeSchema):
+    """A trade as its tenderer and the centre's branches read it: with what the decision branch must
+    know before approving (milestones past the holiday calendar's end, or in a provisional year)."""
+
+    calendar_warnings = fields.Method("_calendar_warnings", metadata={
+        "description": "milestones the holiday calendar does not cover (yet); only for those who work on the trade"})
+
+    def _calendar_warnings(self, trade) -> list[str]:
+        from trading.rules.holidays import deadline_warnings
+
+        return deadline_warnings(trade)
+
+
 class PublicTransitionSchema(Schema):
     """A move as the public sees it: what and when, not who (experts' and staff names stay inside)."""
 
