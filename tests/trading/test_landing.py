@@ -78,6 +78,11 @@ def test_every_demo_account_lands_on_a_page_it_can_use(demo_app, username):
             assert html.count(f">{label}</span>") == 1, (role, label)
     if Role.ADMIN_SUPERVISOR in roles:
         assert 'id="dashboard"' in html
+        # every count has its own right-aligned heading: one numeric heading per numeric cell of a row
+        stages = html.split('id="panel-stages"', 1)[1].split("</table>", 1)[0]
+        heads = stages.split("</thead>", 1)[0].count('class="n')
+        first_row = stages.split("<tbody>", 1)[1].split("</tr>", 1)[0]
+        assert heads and heads == first_row.count('class="n')
     if Role.DECISION_MAKER in roles:
         section = html.split('id="awaiting-approval"', 1)[1].split("</section>", 1)[0]
         assert submitted, "the demo has a trade awaiting approval"
