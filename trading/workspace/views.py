@@ -56,6 +56,8 @@ def _form_to_payload(form, with_centre: bool) -> dict:
             raw = (form.get(key) or "").strip()
             if raw:
                 payload[key] = int(raw) if raw.isdigit() else raw
+        if form.get("paper_bids"):
+            payload["paper_bids"] = True
         if form.get("sandbox"):
             payload["sandbox"] = True
             raw = (form.get("accelerator") or "1").strip()
