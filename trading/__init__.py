@@ -141,11 +141,12 @@ def _register_listeners() -> None:
     from bidding import conflicts
     from bidding.ceremony.services import on_trade_moved as ceremony_on_trade_moved
     from bidding.ceremony.state import reserved_to_ceremony
-    from bidding.keyholders.services import on_trade_moved, publish_fingerprint
+    from bidding.keyholders.services import install_guards, on_trade_moved, publish_fingerprint
     from trading.signals import trade_moved
     from trading.trades.lifecycle import after_move
     from trading.trades.reserved import reserve
 
+    install_guards()  # a method that takes sealed bids is approved only with its keyholders enrolled
     trade_moved.connect(on_trade_moved)
     trade_moved.connect(ceremony_on_trade_moved)
     after_move("publish")(publish_fingerprint)

@@ -34,6 +34,7 @@ def render_opening_record(record: dict, sha256: str, ceremony=None) -> bytes:
         reason = texts.render(too_few_bids(trade, record["valid_bids"], record["min_bids"]))
     html = render_template("bidding/opening_record_pdf.html", record=record, sha256=sha256,
                            signatures=signatures, objections=objections, yuan=yuan, beijing=beijing,
+                           sandbox_trade=trade,
                            status_labels=STATUS_LABELS, side_labels=SIDE_LABELS, outcome_labels=OUTCOME_LABELS,
                            figure_labels=FIGURE_LABELS, entry_reason=entry_reason, reason=reason, is_zh=is_zh,
                            centre_name=centre_name)

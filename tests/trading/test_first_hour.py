@@ -60,6 +60,16 @@ def test_shipped_calendar_covers_2027_and_says_where_it_ends(db):
     assert days[date(2027, 10, 1)] is DayKind.HOLIDAY and days[date(2026, 10, 10)] is DayKind.WORKDAY
     assert holidays.provisional_years() == {2027}
     assert holidays.load_schedule() == 0  # idempotent; an edited day is never overwritten
+    db.session.commit()
+
+
+def test_calendar_page_states_its_end_and_provisional_years(client, db, users):
+    holidays.load_schedule()
+    db.session.commit()
+    login(client, "decider")
+    html = client.get("/workspace/calendar?lang=en").get_data(as_text=True)
+    end = html.split('id="calendar-end"', 1)[1].split("</p>", 1)[0]
+    assert "2027-12-31" in end and "2027" in end.split("Provisional", 1)[1]
 
 
 def test_decision_branch_is_warned_when_a_deadline_passes_the_calendar(client, db, users, make_trade):

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 
 from trading.extensions import db
 from trading.rules.days import CalendarDay, DayKind, local_date
@@ -61,6 +61,11 @@ def calendar_end() -> date | None:
     return date(last.year, 12, 31) if last else None
 
 
+def _listed(names) -> str:
+    """Names as a list in the reader's language (、 in Chinese)."""
+    return ("、" if str(get_locale() or "zh_CN").startswith("zh") else ", ").join(str(n) for n in names)
+
+
 def deadline_warnings(trade) -> list[str]:
     """What the decision branch must know before approving: milestones past the calendar's end, or in
     a year whose schedule is still provisional. Empty when the calendar covers every milestone."""
@@ -74,7 +79,7 @@ def deadline_warnings(trade) -> list[str]:
     beyond = [m for m, d in dates.items() if end is None or d > end]
     if beyond:
         last = max(dates[m] for m in beyond)
-        names = ", ".join(str(milestone_label(m)) for m in beyond)
+        names = _listed(milestone_label(m) for m in beyond)
         if end is None:
             out.append(_("The holiday calendar is empty: the working days of %(names)s (up to %(day)s) are "
                          "counted over plain Monday-to-Friday weeks. Load the State Council's holiday schedule "
@@ -87,7 +92,7 @@ def deadline_warnings(trade) -> list[str]:
                          names=names, day=last.isoformat(), end=end.isoformat(), year=last.year))
     pending = provisional_years()
     for year in sorted({d.year for m, d in dates.items() if m not in beyond and d.year in pending}):
-        names = ", ".join(str(milestone_label(m)) for m, d in dates.items() if d.year == year and m not in beyond)
+        names = _listed(milestone_label(m) for m, d in dates.items() if d.year == year and m not in beyond)
         out.append(_("In %(year)d, whose holiday schedule is provisional (the statutory holidays only, pending "
                      "the State Council's notice): %(names)s. Check these dates against the notice.",
                      names=names, year=year))

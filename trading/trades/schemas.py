@@ -33,6 +33,7 @@ class TradeCreateSchema(LoadSchema):
         min=Decimal("0"), max=AMOUNT_MAX, error=_l("must be between {min} and {max} yuan")))
     sandbox = field(fields.Boolean, load_default=False)
     accelerator = field(fields.Integer, load_default=1, strict=True)
+    paper_bids = field(fields.Boolean, load_default=False)
     locals().update(_milestones({}))
 
     @validates_schema
@@ -77,6 +78,7 @@ class TradeSchema(Schema):
     state_label = fields.Function(lambda t: t.state.label)
     sandbox = fields.Boolean()
     accelerator = fields.Integer()
+    paper_bids = fields.Boolean()
     published_at = fields.AwareDateTime(allow_none=True)
     created_at = fields.AwareDateTime()
     version = fields.Integer()

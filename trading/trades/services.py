@@ -103,6 +103,7 @@ def create_trade(actor, data: dict[str, Any]) -> Trade:
         description=data.get("description") or "", tenderer=tenderer, created_by_id=actor.id,
         estimated_price=data["estimated_price"], bid_security=data.get("bid_security"),
         sandbox=sandbox, accelerator=accelerator, state=TradeState.DRAFT, created_at=at, updated_at=at,
+        paper_bids=bool(data.get("paper_bids")) and registry.get(method).takes_sealed_bids,
     )
     for m in MILESTONES:
         setattr(trade, m, data.get(m))

@@ -22,7 +22,7 @@ from trading.notices.models import Notification
 from trading.permissions import requires
 from trading.rules import services as calendar_service
 from trading.rules.days import CalendarDay
-from trading.rules.holidays import deadline_warnings
+from trading.rules.holidays import calendar_end, deadline_warnings, provisional_years
 from trading.trades import lifecycle, services as trades
 from trading.trades.models import MILESTONES, Trade
 from trading.trades.schemas import TradeCreateSchema, TradeUpdateSchema
@@ -56,6 +56,8 @@ def _form_to_payload(form, with_centre: bool) -> dict:
             raw = (form.get(key) or "").strip()
             if raw:
                 payload[key] = int(raw) if raw.isdigit() else raw
+        if form.get("paper_bids"):
+            payload["paper_bids"] = True
         if form.get("sandbox"):
             payload["sandbox"] = True
             raw = (form.get("accelerator") or "1").strip()
@@ -253,6 +255,9 @@ def calendar():
                 db.session.rollback()
                 errors = exc.errors
     rows = db.session.scalars(sa.select(CalendarDay).order_by(CalendarDay.day.desc())).all()
-    return render_template("workspace/calendar.html", rows=rows, errors=errors), 422 if errors else 200
+    end = calendar_end()
+    provisional = sorted(y for y in provisional_years() if any(r.day.year == y for r in rows))
+    return render_template("workspace/calendar.html", rows=rows, errors=errors, calendar_end=end,
+                           provisional=provisional), 422 if errors else 200
 
 
