@@ -23,6 +23,14 @@ COLUMNS = (('notices', 'message'), ('notifications', 'message'), ('trade_transit
            ('opening_ceremonies', 'reason_message'), ('ceremony_exits', 'reason_message'))
 
 
+def _foreign_keys(on: bool) -> None:
+    """SQLite rebuilds a table to drop a column; rows of other tables point at these (ceremony exits at
+    their ceremony), so foreign keys are off meanwhile (a pragma that only works outside a transaction)."""
+    if op.get_bind().dialect.name == 'sqlite':
+        with op.get_context().autocommit_block():
+            op.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+
+
 def upgrade():
     for table, column in COLUMNS:
         with op.batch_alter_table(table, schema=None) as batch_op:
@@ -30,6 +38,8 @@ def upgrade():
 
 
 def downgrade():
+    _foreign_keys(False)
     for table, column in reversed(COLUMNS):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column(column)
+    _foreign_keys(True)

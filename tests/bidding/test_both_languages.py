@@ -191,7 +191,7 @@ def offences(text: str, lang: str, typed: list[str]) -> str | None:
 def _sealed_trade(make_trade, users, **overrides):
     from bidding.keyholders.services import publish_sealed_tender
 
-    trade = make_trade(**overrides)
+    trade = make_trade(paper_bids=False, **overrides)
     publish_sealed_tender(trade, clerk=users["staff"], decider=users["decider"],
                           executing=[users["staff"], users["staff2"]], supervising=[users["supervisor"]])
     return trade
