@@ -220,7 +220,7 @@ def _request(client, route: Route, users, centres, trade, headers=None):
 def test_route_matrix(route: Route, kind: str, request, client, users, centres):
     trade = None
     if route.trade == "draft":
-        trade = request.getfixturevalue("make_trade")()
+        trade = request.getfixturevalue("make_trade")(paper_bids=False)  # a draft sealed-bid tender
     elif route.trade == "published":
         trade = request.getfixturevalue("published_trade")
     username = {"anonymous": None, "wrong_branch": route.wrong, "other_org": route.other_org,
