@@ -12,7 +12,7 @@ import threading
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from bidding.crypto import envelope, records
 
@@ -26,6 +26,8 @@ class Job:
     trade_ref: str
     bidder_id: str
     version: int
+    #: a bidding.crypto.custody.Keeper: the attached files are kept encrypted, not discarded
+    keep: Any = None
 
 
 @dataclass
@@ -38,6 +40,7 @@ class Outcome:
     form: dict | None = None
     files: list[dict] = field(default_factory=list)
     plaintext_sha256: str | None = None
+    kept: list = field(default_factory=list)  # custody.KeptFile per attached file, when the job keeps them
 
 
 class _HashingReader:
@@ -81,11 +84,23 @@ class _Discard:
 
 
 def open_one(job: Job, private_key) -> Outcome:
-    """Open one envelope; never raises (an unexpected error is the platform's: withdrawn)."""
+    """Open one envelope; never raises (an unexpected error is the platform's: withdrawn). Only an
+    opened bid keeps its files: any other outcome leaves nothing in custody."""
     try:
-        return _open_one(job, private_key)
+        outcome = _open_one(job, private_key)
     except Exception as exc:  # noqa: BLE001  one bid must never stop the opening of the others
-        return Outcome("withdrawn", "platform_error", type(exc).__name__)
+        outcome = Outcome("withdrawn", "platform_error", type(exc).__name__)
+    if job.keep is not None:
+        if outcome.status == "opened":
+            try:
+                outcome.kept = job.keep.finish()
+            except OSError as exc:
+                job.keep.discard()
+                return Outcome("withdrawn", "keep_failed", type(exc).__name__)
+            outcome.files = [{"name": k.name, "size": k.size, "sha256": k.sha256} for k in outcome.kept]
+        else:
+            job.keep.discard()
+    return outcome
 
 
 def _open_one(job: Job, private_key) -> Outcome:
@@ -127,7 +142,8 @@ def _open_one(job: Job, private_key) -> Outcome:
             return Outcome("withdrawn", "wrong_binding", "sealed for another trade, bidder or version")
         plain.seek(0)
         try:
-            form, files = records.decode_bid_to(plain, lambda name, size: _Discard(), hash_files=False)
+            sink = job.keep.sink if job.keep is not None else (lambda name, size: _Discard())
+            form, files = records.decode_bid_to(plain, sink, hash_files=False)
         except (records.BidFormatError, RecursionError, ValueError) as exc:
             return Outcome("revoked", getattr(exc, "code", "bad_form"), getattr(exc, "message", str(exc)))
     return Outcome("opened", form=form, files=[{"name": f.name, "size": f.size} for f in files],
