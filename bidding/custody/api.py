@@ -71,7 +71,8 @@ def assign_complaint_review(trade_id: int):
 
 
 @bp.post("/trades/<int:trade_id>/complaint-reviews/<int:review_id>/close")
-@doc("Close a complaint review: the supervisor's access to the bid documents ends", None, ComplaintReviewSchema)
+@doc("Close a complaint review: the supervisor's access to the bid documents ends", None, ComplaintReviewSchema,
+     bodyless=True)
 def close_complaint_review(trade_id: int, review_id: int):
     trade = trade_or_404(trade_id)
     require("custody.assign_complaint", trade)

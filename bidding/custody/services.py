@@ -91,8 +91,8 @@ def read_document(viewer: User, trade: Trade, document_id: int) -> tuple[KeptDoc
     basis = read_basis(viewer, trade)
     path = blob_store().path(doc.blob_sha256)
     if not path.exists():
-        raise IllegalMove(_("The kept document is missing from the store; the platform's operators have "
-                            "been told."), code="document_missing")
+        raise IllegalMove(_("The kept document is missing from the blob store: tell the platform's operators."),
+                          code="document_missing")
     db.session.add(CustodyRead(document_id=doc.id, trade_id=trade.id, user_id=viewer.id, basis=basis, at=now()))
     db.session.flush()
     bid = doc.organisation.credit_code

@@ -9,7 +9,7 @@ from flask_login import current_user
 from bidding.blueprints import api_bp as bp
 from bidding.evaluation import services
 from bidding.evaluation.models import CommitteeSeat, SeatKind
-from bidding.evaluation.schemas import ReasonSchema, SeatCreateSchema, SeatSchema
+from bidding.evaluation.schemas import EvaluationReasonSchema, SeatCreateSchema, SeatSchema
 from trading.accounts.models import User
 from trading.api import json_body, trade_or_404
 from trading.api.openapi import doc
@@ -36,14 +36,14 @@ def seat_member(trade_id: int):
 
 @bp.post("/trades/<int:trade_id>/evaluation/committee/<int:seat_id>/leave")
 @doc("A member leaves the committee (stepped aside, replaced), with a reason (executing staff)",
-     ReasonSchema, SeatSchema)
+     EvaluationReasonSchema, SeatSchema)
 def unseat_member(trade_id: int, seat_id: int):
     trade = trade_or_404(trade_id)
     require("evaluation.seat", trade)
     seat = db.session.get(CommitteeSeat, seat_id)
     if seat is None or seat.trade_id != trade.id:
         abort(404)
-    data = ReasonSchema().load(json_body())
+    data = EvaluationReasonSchema().load(json_body())
     services.unseat_member(current_user, seat, data["reason"])
     db.session.commit()
     return jsonify(SeatSchema().dump(seat))
@@ -51,11 +51,11 @@ def unseat_member(trade_id: int, seat_id: int):
 
 @bp.post("/trades/<int:trade_id>/evaluation/fail")
 @doc("Every bid was rejected in review: the trade fails (流标) with the reason, published in the failure "
-     "notice (executing staff)", ReasonSchema, TransitionSchema, 201)
+     "notice (executing staff)", EvaluationReasonSchema, TransitionSchema, 201)
 def fail_all_invalid(trade_id: int):
     trade = trade_or_404(trade_id)
     require("evaluation.fail", trade)
-    data = ReasonSchema().load(json_body())
+    data = EvaluationReasonSchema().load(json_body())
     record = services.fail_all_invalid(current_user, trade, data["reason"])
     db.session.commit()
     return jsonify(TransitionSchema().dump(record)), 201

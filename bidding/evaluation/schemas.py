@@ -14,7 +14,7 @@ class SeatCreateSchema(LoadSchema):
     kind = field(fields.String, required=True, validate=validate.OneOf([k.value for k in SeatKind]))
 
 
-class ReasonSchema(LoadSchema):
+class EvaluationReasonSchema(LoadSchema):
     reason = field(fields.String, required=True, validate=validate.Length(min=1, max=MAX_TEXT))
 
 

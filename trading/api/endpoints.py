@@ -210,7 +210,7 @@ def create_transition(trade_id: int):
 
 @bp.post("/trades/<int:trade_id>/retender")
 @doc("Tender a failed trade again in one step: a new draft with its documents, linked to the failed trade "
-     "(the centre's staff or the tenderer)", None, TradeSchema, 201)
+     "(the centre's staff or the tenderer)", None, TradeSchema, 201, bodyless=True)
 def create_retender(trade_id: int):
     trade = _trade(trade_id)
     require("trade.retender", trade)
