@@ -1,7 +1,7 @@
 """bid custody: kept bid documents, their reads, complaint reviewers, committee seats, re-tender link
 
 Revision ID: 0021
-Revises: 0015
+Revises: 0020
 Create Date: 2026-12-05 12:40:00.000000
 
 """
@@ -13,7 +13,7 @@ import trading.types
 
 # revision identifiers, used by Alembic.
 revision = '0021'
-down_revision = '0015'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 
