@@ -9,7 +9,7 @@ from flask_login import current_user
 from bidding.blueprints import api_bp as bp
 from bidding.evaluation import services
 from bidding.evaluation.models import CommitteeSeat, SeatKind
-from bidding.evaluation.schemas import EvaluationReasonSchema, SeatCreateSchema, SeatSchema
+from bidding.evaluation.schemas import EvaluationReasonSchema, CommitteeSeatCreateSchema, CommitteeSeatSchema
 from trading.accounts.models import User
 from trading.api import json_body, trade_or_404
 from trading.api.openapi import doc
@@ -19,24 +19,24 @@ from trading.permissions import require
 from trading.trades.schemas import TransitionSchema
 
 
-@bp.post("/trades/<int:trade_id>/evaluation/committee")
+@bp.post("/trades/<int:trade_id>/evaluation/seats")
 @doc("Seat a member of the evaluation committee: an expert or a representative of the tenderer "
-     "(executing staff; the expert draw fills these)", SeatCreateSchema, SeatSchema, 201)
+     "(executing staff; the expert draw fills these)", CommitteeSeatCreateSchema, CommitteeSeatSchema, 201)
 def seat_member(trade_id: int):
     trade = trade_or_404(trade_id)
     require("evaluation.seat", trade)
-    data = SeatCreateSchema().load(json_body())
+    data = CommitteeSeatCreateSchema().load(json_body())
     member = db.session.get(User, data["user_id"])
     if member is None:
         raise InvalidInput({"user_id": [_("no such user")]})
     seat = services.seat_member(current_user, trade, member, SeatKind(data["kind"]))
     db.session.commit()
-    return jsonify(SeatSchema().dump(seat)), 201
+    return jsonify(CommitteeSeatSchema().dump(seat)), 201
 
 
-@bp.post("/trades/<int:trade_id>/evaluation/committee/<int:seat_id>/leave")
+@bp.post("/trades/<int:trade_id>/evaluation/seats/<int:seat_id>/leave")
 @doc("A member leaves the committee (stepped aside, replaced), with a reason (executing staff)",
-     EvaluationReasonSchema, SeatSchema)
+     EvaluationReasonSchema, CommitteeSeatSchema)
 def unseat_member(trade_id: int, seat_id: int):
     trade = trade_or_404(trade_id)
     require("evaluation.seat", trade)
@@ -46,7 +46,7 @@ def unseat_member(trade_id: int, seat_id: int):
     data = EvaluationReasonSchema().load(json_body())
     services.unseat_member(current_user, seat, data["reason"])
     db.session.commit()
-    return jsonify(SeatSchema().dump(seat))
+    return jsonify(CommitteeSeatSchema().dump(seat))
 
 
 @bp.post("/trades/<int:trade_id>/evaluation/fail")

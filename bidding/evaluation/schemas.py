@@ -9,7 +9,7 @@ from trading.schemas import LoadSchema, field
 MAX_TEXT = 4000
 
 
-class SeatCreateSchema(LoadSchema):
+class CommitteeSeatCreateSchema(LoadSchema):
     user_id = field(fields.Integer, required=True)
     kind = field(fields.String, required=True, validate=validate.OneOf([k.value for k in SeatKind]))
 
@@ -18,7 +18,7 @@ class EvaluationReasonSchema(LoadSchema):
     reason = field(fields.String, required=True, validate=validate.Length(min=1, max=MAX_TEXT))
 
 
-class SeatSchema(Schema):
+class CommitteeSeatSchema(Schema):
     id = fields.Integer()
     trade_id = fields.Integer()
     user_id = fields.Integer()
