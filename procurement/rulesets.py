@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from trading.rules.model import Limit, MaxShare, MinPeriod, RuleSet, SameMoment, Source, Unit
 from trading.rules.norms import DepositRefund, Span, TimeLimit
-from trading.rules.sets import DOCS_BEFORE_DEADLINE, TENDER_MILESTONES, opening_norms
+from trading.rules.sets import DOCS_BEFORE_DEADLINE, TENDER_MILESTONES, committee_limits, opening_norms
 from trading.trades.flows import TradeState as S
 
 D, WD = Unit.DAYS, Unit.WORKING_DAYS
@@ -25,6 +25,12 @@ O74_CLAR = Source("财政部令第74号 第10条", "MOF Order 74 Art. 10", "?",
                   "lead time for clarifications in negotiation and inquiry: configurable")
 GPR_38 = Source("政府采购法实施条例 第38条", "Government Procurement Regulation Art. 38")
 OPENING = Source("财政部令第87号 第39条", "MOF Order 87 Art. 39")
+O87_47 = Source("财政部令第87号 第47条", "MOF Order 87 Art. 47")
+O87_48 = Source("财政部令第87号 第47-48条", "MOF Order 87 Arts. 47-48", "✓",
+                "seven or more where the budget is 10 million yuan or more, or the project is technically complex")
+C214_PANEL = Source("财库〔2014〕214号 第14条", "MOF Circular 214 (2014) Art. 14")
+O74_PANEL = Source("财政部令第74号 第7条；政府采购法 第38、40条", "MOF Order 74 Art. 7; Government Procurement Law "
+                   "Arts. 38, 40")
 
 # ---- sources of the supervision norms (RULES.md) ---------------------------------------------------
 O87_RECORD = Source("财政部令第87号 第39-40条", "MOF Order 87 Arts. 39-40", "✓",
@@ -58,6 +64,9 @@ def _limits(lead: int, unit: Unit, source: Source, min_suppliers: int = 3) -> di
     }
 
 
+#: the evaluation committee of a procurement tender: >= 5, odd, experts >= 2/3; >= 7 from 10 million or complex
+GP_COMMITTEE = committee_limits(5, O87_47, large=(7, Decimal("10000000"), O87_48))
+
 _TENDER_RULES = (
     MinPeriod("gp.docs_available", "issue_at", "docs_until", 5, WD, O87_18),
     MinPeriod("gp.docs_to_deadline", "issue_at", "bid_deadline", 20, D, GPL_35),
@@ -67,9 +76,11 @@ _TENDER_RULES = (
 )
 
 GP_OPEN_TENDER = RuleSet("gp_open_tender", _l("Procurement: open tender"), "tender", TENDER_MILESTONES,
-                         _TENDER_RULES, _limits(15, D, O87_27), kind="procurement", norms=GP_NORMS)
+                         _TENDER_RULES, {**_limits(15, D, O87_27), **GP_COMMITTEE}, kind="procurement",
+                         norms=GP_NORMS)
 GP_INVITED_TENDER = RuleSet("gp_invited_tender", _l("Procurement: invitation tender"), "tender", TENDER_MILESTONES,
-                            _TENDER_RULES, _limits(15, D, O87_27), kind="procurement", norms=GP_NORMS)
+                            _TENDER_RULES, {**_limits(15, D, O87_27), **GP_COMMITTEE}, kind="procurement",
+                            norms=GP_NORMS)
 GP_CONSULTATION = RuleSet(
     "gp_competitive_consultation", _l("Procurement: competitive consultation"), "tender", TENDER_MILESTONES,
     (
@@ -77,7 +88,7 @@ GP_CONSULTATION = RuleSet(
         DOCS_BEFORE_DEADLINE,
         SameMoment("gp.opening_at_deadline", "bid_deadline", "opening_at", OPENING),
     ),
-    _limits(5, D, C214_CLAR), kind="procurement", norms=GP_NORMS,
+    {**_limits(5, D, C214_CLAR), **committee_limits(3, C214_PANEL)}, kind="procurement", norms=GP_NORMS,
 )
 GP_NEGOTIATION = RuleSet(
     "gp_competitive_negotiation", _l("Procurement: competitive negotiation"), "tender", TENDER_MILESTONES,
@@ -86,11 +97,11 @@ GP_NEGOTIATION = RuleSet(
         DOCS_BEFORE_DEADLINE,
         SameMoment("gp.opening_at_deadline", "bid_deadline", "opening_at", OPENING),
     ),
-    _limits(3, WD, O74_CLAR), kind="procurement", norms=GP_NORMS,
+    {**_limits(3, WD, O74_CLAR), **committee_limits(3, O74_PANEL)}, kind="procurement", norms=GP_NORMS,
 )
 GP_INQUIRY = RuleSet(
     "gp_inquiry", _l("Procurement: inquiry"), "tender", TENDER_MILESTONES,
-    GP_NEGOTIATION.rules, _limits(3, WD, O74_CLAR), kind="procurement", norms=GP_NORMS,
+    GP_NEGOTIATION.rules, GP_NEGOTIATION.limits, kind="procurement", norms=GP_NORMS,
 )
 GP_SINGLE_SOURCE = RuleSet(
     "gp_single_source", _l("Procurement: single source"), "tender", TENDER_MILESTONES,
@@ -100,6 +111,7 @@ GP_SINGLE_SOURCE = RuleSet(
         SameMoment("gp.opening_at_deadline", "bid_deadline", "opening_at", OPENING),
     ),
     {**_limits(5, WD, GPR_38, min_suppliers=1)}, kind="procurement", norms=GP_NORMS,
+    sealed_bids=False,  # one supplier negotiates (GPL 39): no competing sealed bids to keep shut
 )
 
 RULE_SETS = (GP_OPEN_TENDER, GP_INVITED_TENDER, GP_CONSULTATION, GP_NEGOTIATION, GP_INQUIRY, GP_SINGLE_SOURCE)

@@ -114,6 +114,9 @@ def _register_models() -> None:
     import bidding.ceremony.models  # noqa: F401
     import bidding.deposits.models  # noqa: F401
     import bidding.deposits.permissions  # noqa: F401
+    import trading.draws.models  # noqa: F401
+    import bidding.experts.models  # noqa: F401
+    import bidding.experts.permissions  # noqa: F401
     import monitor.audit.models  # noqa: F401
     import monitor.cards.models  # noqa: F401
     import monitor.supervisors.models  # noqa: F401
@@ -138,16 +141,20 @@ def _register_listeners() -> None:
     from bidding import conflicts
     from bidding.ceremony.services import on_trade_moved as ceremony_on_trade_moved
     from bidding.ceremony.state import reserved_to_ceremony
-    from bidding.keyholders.services import on_trade_moved, publish_fingerprint
+    from bidding.keyholders.services import install_guards, on_trade_moved, publish_fingerprint
     from trading.signals import trade_moved
     from trading.trades.lifecycle import after_move
     from trading.trades.reserved import reserve
 
+    install_guards()  # a method that takes sealed bids is approved only with its keyholders enrolled
     trade_moved.connect(on_trade_moved)
     trade_moved.connect(ceremony_on_trade_moved)
     after_move("publish")(publish_fingerprint)
     reserve(reserved_to_ceremony)  # a sealed trade enters and leaves the opening only by its ceremony
     conflicts.install()  # companies that bid or paid a deposit are bidders for the conflict policy
+    from bidding.experts.services import install as install_expert_draws
+
+    install_expert_draws()  # the expert draw is a purpose of trading.draws
     _LISTENERS_CONNECTED = True
 
 
@@ -178,6 +185,8 @@ def _register_blueprints(app: Flask) -> None:
     import bidding.submission.views  # noqa: F401
     import bidding.keyholders.views  # noqa: F401
     import bidding.ceremony.views  # noqa: F401
+    import bidding.experts.api  # noqa: F401
+    import bidding.experts.views  # noqa: F401
     from bidding.blueprints import api_bp as bidding_api_bp, bp as bidding_bp
     from bidding.deposits.api import api_bp as deposits_api_bp
     from bidding.deposits.views import bp as deposits_bp
@@ -188,6 +197,15 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(deposits_bp)
     app.register_blueprint(deposits_api_bp)
     csrf.exempt(deposits_api_bp)  # bearer tokens, never cookies
+    from bidding.panels import keyholder_panel, my_bids_panel
+    from trading.accounts.landing import register_panel
+
+    register_panel(app, my_bids_panel)  # a bidder's workspace: their bids and receipts
+    register_panel(app, keyholder_panel)  # a keyholder's openings
+    from trading.accounts.landing import register_landing
+    from trading.accounts.roles import Role
+
+    register_landing(app, Role.EXPERT, "bidding.expert_assignments")  # an expert's seats on committees
     from bidding.ceremony.exits import time_out_due
 
     # a stalled opening's held shares expire: timed work of trades, run by the scheduler and `flask tick`
@@ -240,10 +258,14 @@ def _register_monitor(app: Flask) -> None:
         esupervision.connect()
         audit.SKIP_TABLES.add("mail_outbox")  # derived messages, like notifications (create_app installs the sender)
         draws.connect_listeners()
+        from trading.draws import services as draw_rounds
+
+        # the lower layers' draws (experts...) log through the audit log and take its checkpoints as beacons
+        draw_rounds.install_ledger(record=audit.record, beacon=lambda: audit.sign_checkpoint("draw"))
         signoffs.connect_listeners()
         signers.install()  # the ceremony counts record signatures of drawn, non-recused supervisors
         for tick in (audit.scheduled_checkpoint, esupervision.tick, outbox.deliver_due, registry.expire_terms,
-                     rounds.run_due):
+                     rounds.run_due, draw_rounds.run_due):
             ticks.on_tick(tick)
         _MONITOR_CONNECTED = True
     with app.app_context():  # writes the log would not see never reach this app's database
@@ -261,11 +283,19 @@ def _register_monitor(app: Flask) -> None:
     app.cli.add_command(audit_cli.monitor_group)
     # the main navigation: the dashboard for those who may open it, the cards for whoever may hold
     # one, a social supervisor's own trades
+    from trading.accounts.landing import register_landing
+    from trading.accounts.roles import Role
+
+    # after signing in, each supervisor lands on their work (the others on trading's defaults)
+    register_landing(app, Role.ADMIN_SUPERVISOR, "monitor.dashboard")
+    register_landing(app, Role.SOCIAL_SUPERVISOR, "supervisors.mine")
     app.extensions.setdefault("nav_links", []).extend([
         ("monitor.dashboard", _l("Supervision"), "monitor.dashboard"),
         ("cards.card_list", _l("Cards"), "cards.list"),
         ("supervisors.mine", _l("My supervision"), "supervisors.mine"),
         ("signing.keys", _l("My signing key"), "signing.register"),
+        ("bidding.expert_assignments", _l("My expert assignments"), "experts.assignments"),
+        ("bidding.expert_pool", _l("Expert pool"), "experts.pool.view"),
     ])
 
 

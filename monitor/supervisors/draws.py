@@ -23,7 +23,7 @@ from flask_babel import force_locale, gettext as _
 from monitor.audit import log as audit
 from monitor.supervisors import norms
 from monitor.supervisors.models import DrawnSupervisor, SocialSupervisor, SupervisorDraw, SupervisorStatus
-from monitor.verify import draw as drawing
+from trading.draws import lottery as drawing
 from trading.accounts import policy
 from trading.accounts.models import User
 from trading.clock import now

@@ -22,7 +22,7 @@ from monitor.audit import log as audit
 from monitor.supervisors import draws as rounds_of
 from monitor.supervisors.draws import DRAWN, FIXED, SEALED, window
 from monitor.supervisors.models import DrawContribution, SocialSupervisor, SupervisorDraw
-from monitor.verify import draw as drawing
+from trading.draws import lottery as drawing
 from trading.accounts.models import User
 from trading.clock import now
 from trading.errors import IllegalMove, InvalidInput
@@ -30,6 +30,8 @@ from trading.extensions import begin_write, db
 from trading.permissions import require
 from trading.trades.models import Trade
 
+#: what the supervisors' seed names (monitor.verify.draw.PURPOSE, the offline copy)
+PURPOSE = "social-supervisor-draw"
 HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -125,7 +127,8 @@ def execute(row: SupervisorDraw) -> None:
     material = drawing.seed_material(trade_ref=trade.ref, round_no=row.round, fixed=row.fixed_entry_seq,
                                      candidates=row.candidates, count=row.count, beacon_size=row.checkpoint_size,
                                      beacon_root=row.checkpoint_root,
-                                     contributions=[(c.commitment, c.reveal) for c in revealed])
+                                     contributions=[(c.commitment, c.reveal) for c in revealed],
+                                     purpose=PURPOSE)
     order = drawing.order(material, row.candidates)
     selected = order[:row.count]
     by_id = {s.id: s for s in db.session.scalars(sa.select(SocialSupervisor)

@@ -1,4 +1,6 @@
-"""The verifiable draw of social supervisors: pure functions, no database, no Flask, standard library only.
+"""The verifiable draws (social supervisors, evaluation experts): pure functions, no database, no Flask,
+standard library only. The platform draws with trading.draws.lottery; this is its deliberate offline copy
+(tests/trading/test_draw_lottery.py proves both agree for every purpose).
 
 A round is fixed first (entry "supervisors.draw_fixed": the trade, the round, the candidates and the
 count), parties may commit to secret contributions (SHA-256 of 32 random bytes), then the platform
@@ -27,6 +29,8 @@ import sys
 from collections.abc import Iterator, Sequence
 
 PURPOSE = "social-supervisor-draw"
+#: the draw entries this tool replays: action -> the purpose a draw of that kind names when it names none
+DRAW_ACTIONS = {"supervisors.draw": PURPOSE, "experts.draw": "expert-draw"}
 FORMAT = 2
 ALGORITHM = "sha256-ctr/rejection/fisher-yates v2 (python -m monitor.verify.draw)"
 
@@ -46,11 +50,12 @@ def commitment_of(reveal_hex: str) -> str:
 
 
 def seed_material(*, trade_ref: str, round_no: int, fixed: int, candidates: Sequence[int], count: int,
-                  beacon_size: int, beacon_root: str, contributions: Sequence[tuple[str, str]]) -> bytes:
+                  beacon_size: int, beacon_root: str, contributions: Sequence[tuple[str, str]],
+                  purpose: str = PURPOSE) -> bytes:
     """The bytes the seed is hashed from: the round as fixed (entry index `fixed`, the candidates, the
     count), the beacon checkpoint signed after every commitment, and the revealed contributions
     (commitment, value), sorted by commitment. Withheld contributions are not part of it."""
-    return canonical({"v": FORMAT, "purpose": PURPOSE, "trade": trade_ref, "round": int(round_no),
+    return canonical({"v": FORMAT, "purpose": purpose, "trade": trade_ref, "round": int(round_no),
                       "fixed": int(fixed), "candidates": sorted(int(c) for c in candidates), "count": int(count),
                       "beacon": {"size": int(beacon_size), "root": beacon_root.lower()},
                       "contributions": sorted([c.lower(), r.lower()] for c, r in contributions)})
@@ -113,9 +118,9 @@ def _body(entry) -> dict:
 def _draw_data(entry) -> dict:
     entry = _body(entry)
     if "action" in entry:
-        if entry["action"] != "supervisors.draw":
+        if entry["action"] not in DRAW_ACTIONS:
             raise ValueError(f"not a draw entry: {entry['action']}")
-        entry = entry.get("after") or {}
+        entry = {**(entry.get("after") or {}), "purpose": DRAW_ACTIONS[entry["action"]]}  # the kind fixes it
     if "candidates" not in entry or "count" not in entry:
         raise ValueError("the entry holds no draw (candidates and count missing)")
     if entry.get("v") != FORMAT or "beacon" not in entry or "fixed" not in entry:
@@ -135,7 +140,8 @@ def replay(entry) -> dict:
     bad = [c for c, r in revealed if commitment_of(r) != c.lower()]
     material = seed_material(trade_ref=data["trade"], round_no=data["round"], fixed=data["fixed"],
                              candidates=data["candidates"], count=data["count"], beacon_size=beacon["size"],
-                             beacon_root=beacon["root"], contributions=revealed)
+                             beacon_root=beacon["root"], contributions=revealed,
+                             purpose=data.get("purpose") or PURPOSE)
     seed = seed_of(material).hex()
     full = order(material, data["candidates"])
     selected = full[:max(0, int(data["count"]))]

@@ -1,4 +1,4 @@
-"""Every draw of social supervisors in an export, replayed from the log (docs/draws.md).
+"""Every draw in an export (social supervisors, evaluation experts), replayed from the log (docs/draws.md).
 
 For each round: the entry that fixed it (candidates, count) comes before its beacon; every commitment
 comes after the fixing and is covered by the beacon; the beacon is a checkpoint of the export whose
@@ -17,9 +17,17 @@ from monitor.verify.checkpoints import Checkpoint
 from monitor.verify.report import Finding, Report
 from monitor.verify.tree import CHUNK
 
-MARKER = b'"action":"supervisors.'
-ACTIONS = ("supervisors.draw_fixed", "supervisors.draw_commit", "supervisors.draw_sealed", "supervisors.draw_reveal",
-           "supervisors.draw", "supervisors.replacement", "supervisors.recusal")
+#: the kinds of draw: the prefix of their entries' actions -> the field naming a drawn member in them
+KINDS = {"supervisors": "supervisor", "experts": "expert"}
+MARKERS = tuple(f'"action":"{prefix}.'.encode() for prefix in KINDS)
+STEPS = ("draw_fixed", "draw_commit", "draw_sealed", "draw_reveal", "draw", "replacement", "recusal")
+ACTIONS = tuple(f"{prefix}.{step}" for prefix in KINDS for step in STEPS)
+
+
+def _find(block: bytes, start: int) -> int:
+    """The first of the markers at or after `start` (-1: none)."""
+    hits = [i for i in (block.find(m, start) for m in MARKERS) if i >= 0]
+    return min(hits, default=-1)
 
 
 def draw_entries(path: Path) -> list[tuple[int, dict]]:
@@ -33,7 +41,7 @@ def draw_entries(path: Path) -> list[tuple[int, dict]]:
             block = carry + chunk
             cut = block.rfind(b"\n") + 1 if chunk else len(block)
             carry, block = block[cut:], block[:cut]
-            at = block.find(MARKER)
+            at = _find(block, 0)
             while at >= 0:
                 start = block.rfind(b"\n", 0, at) + 1
                 end = block.find(b"\n", at)
@@ -44,7 +52,7 @@ def draw_entries(path: Path) -> list[tuple[int, dict]]:
                     body = None
                 if isinstance(body, dict) and body.get("action") in ACTIONS and isinstance(body.get("after"), dict):
                     found.append((seen + block.count(b"\n", 0, start), body))
-                at = block.find(MARKER, end)
+                at = _find(block, end)
             seen += block.count(b"\n")
             if not chunk:
                 break
@@ -65,35 +73,37 @@ def check(path: Path, signed: list[Checkpoint], report: Report) -> None:
     """Append a finding (what="draw") for every draw or replacement the log does not bear out."""
     cps = {(cp.id, cp.size, cp.root.hex()) for cp in signed}
     rounds: dict[tuple, _Round] = {}
-    recusals: dict[int, dict] = {}
+    recusals: dict[int, tuple[str, dict]] = {}
     draws = replacements = 0
 
     def bad(index: int, message: str) -> None:
         report.findings.append(Finding("draw", f"entry {index}: {message}"))
 
     for index, body in draw_entries(path):
-        action, after = body["action"], body["after"]
-        if action == "supervisors.recusal":
-            recusals[index] = after
+        prefix, step = body["action"].split(".", 1)
+        after = body["after"]
+        if step == "recusal":
+            recusals[index] = (prefix, after)
             continue
-        key = (after.get("trade"), after.get("round"))
+        # rounds of different kinds of draw are numbered apart: the kind is part of the key
+        key = (after.get("trade"), after.get("round"), prefix)
         rnd = rounds.setdefault(key, _Round())
-        if action == "supervisors.draw_fixed":
+        if step == "draw_fixed":
             rnd.fixed = (index, after)
-        elif action == "supervisors.draw_commit":
+        elif step == "draw_commit":
             if rnd.fixed is None or rnd.sealed is not None:
                 bad(index, f"a commitment to round {key[1]} of {key[0]} outside its commitment window")
             rnd.commits.append((index, after))
-        elif action == "supervisors.draw_sealed":
+        elif step == "draw_sealed":
             rnd.sealed = (index, after)
-        elif action == "supervisors.draw_reveal":
+        elif step == "draw_reveal":
             rnd.reveals.append((index, after))
-        elif action == "supervisors.draw":
+        elif step == "draw":
             draws += 1
-            rnd.draw = (index, after)
+            rnd.draw = (index, {**after, "purpose": drawing.DRAW_ACTIONS[body["action"]]})  # the kind fixes it
             _check_draw(index, key, rnd, cps, bad)
             rnd.used = list(range(int(after.get("count") or 0)))
-        elif action == "supervisors.replacement":
+        elif step == "replacement":
             replacements += 1
             _check_replacement(index, key, after, rnd, recusals, bad)
     report.say(f"Draws: {draws} draw(s) and {replacements} replacement(s) replayed from the log"
@@ -158,6 +168,7 @@ def _check_draw(index: int, key: tuple, rnd: _Round, cps: set, bad) -> None:
 
 def _check_replacement(index: int, key: tuple, after: dict, rnd: _Round, recusals: dict, bad) -> None:
     name = f"the replacement in round {key[1]} of {key[0]}"
+    member = KINDS[key[2]]
     if rnd.draw is None:
         bad(index, f"{name} names a round never drawn")
         return
@@ -166,12 +177,13 @@ def _check_replacement(index: int, key: tuple, after: dict, rnd: _Round, recusal
     expected = drawing.replacement_for(order, rnd.used, skipped)
     position = after.get("position")
     last = max(rnd.used, default=-1)
-    if expected is None or (position, after.get("supervisor")) != expected \
+    if expected is None or (position, after.get(member)) != expected \
             or any(not isinstance(p, int) or not last < p < position for p in skipped):
-        bad(index, f"{name} takes position {position} (supervisor {after.get('supervisor')}); the order drawn at "
+        bad(index, f"{name} takes position {position} ({member} {after.get(member)}); the order drawn at "
                    f"entry {rnd.draw[0]} gives {expected} after position {last}")
     recusal = after.get("recusal")
-    if recusal not in recusals or recusal >= index or recusals[recusal].get("supervisor") != after.get("replaces"):
-        bad(index, f"{name} answers no earlier recusal of supervisor {after.get('replaces')}")
+    earlier = recusals.get(recusal)
+    if earlier is None or recusal >= index or earlier[0] != key[2] or earlier[1].get(member) != after.get("replaces"):
+        bad(index, f"{name} answers no earlier recusal of {member} {after.get('replaces')}")
     if isinstance(position, int):
         rnd.used.append(position)

@@ -216,6 +216,15 @@ def test_request_bodies_reference_schemas(spec):
                 ("post", "/api/v1/trades/{trade_id}/supervision/draws/{round_no}/reveals"): "DrawReveal",
                 ("post", "/api/v1/trades/{trade_id}/supervision/recusals"): "SupervisorRecusal",
                 ("post", "/api/v1/trades/{trade_id}/supervision/signoffs"): "SupervisorSignOffCreate",
+                # the expert pool and the committee's draw (bidding/experts/api.py)
+                ("post", "/api/v1/experts"): "ExpertCreate",
+                ("post", "/api/v1/experts/{expert_id}/sanctions"): "SanctionCreate",
+                ("post", "/api/v1/experts/{expert_id}/absences"): "AbsenceCreate",
+                ("put", "/api/v1/trades/{trade_id}/committee/plan"): "CommitteePlan",
+                ("post", "/api/v1/trades/{trade_id}/committee/draws/{round_no}/commitments"): "ExpertDrawCommitment",
+                ("post", "/api/v1/trades/{trade_id}/committee/draws/{round_no}/reveals"): "ExpertDrawReveal",
+                ("post", "/api/v1/trades/{trade_id}/committee/members/{seat_id}/recusal"): "SeatReason",
+                ("post", "/api/v1/trades/{trade_id}/committee/members/{seat_id}/decline"): "SeatReason",
                 # people's own signatures (trading/signing/api.py, monitor/audit/api.py)
                 ("post", "/api/v1/signing/keys"): "KeyCreate",
                 ("post", "/api/v1/signing/keys/{fingerprint}/revoke"): "KeyRevoke",

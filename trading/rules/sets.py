@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 from flask_babel import lazy_gettext as _l
 
@@ -54,12 +55,13 @@ OPENING_LIVE = (S.BIDDING, S.CLOSED)
 
 def opening_norms(prefix: str, record_source: Source = O20_OPENING_RECORD) -> tuple:
     return (
-        TimeLimit(f"{prefix}.opening_on_time", "opening_at", "move:start_opening", Span(exact=timedelta(minutes=30)),
+        TimeLimit(f"{prefix}.opening_on_time", "opening_at", "move:start_opening",
+                  Span(exact=timedelta(minutes=30), practice=True),
                   OPENING_ON_TIME, warn=timedelta(minutes=15), watch=OPENING_LIVE),
         RequiredRecord(f"{prefix}.tender_documents", "move:publish", "fact:tender_documents",
                        Span(exact=timedelta(0)), O20_DOCUMENTS),
         RequiredRecord(f"{prefix}.opening_record_signed", "move:finish_opening", "fact:opening_record_signed",
-                       Span(exact=timedelta(hours=24)), record_source),
+                       Span(exact=timedelta(hours=24), practice=True), record_source),
         MinInterval(f"{prefix}.evaluation_plausible", "move:start_evaluation", "move:publicize",
                     Span(exact=timedelta(hours=1)), IMPLAUSIBLY_FAST),
         FlowOrder(f"{prefix}.flow_order", FLOW_ORDER),
@@ -86,6 +88,37 @@ LISTING_NORMS = (
 
 TENDER_MILESTONES = ("issue_at", "docs_until", "bid_deadline", "opening_at")
 
+# ---- the evaluation committee (RULES.md; read by bidding/experts/composition.py) ---------------------
+LAW_37 = Source("招标投标法 第37条；实施条例 第46条", "Tendering Law Art. 37; Regulation Art. 46")
+EXPERT_REPEAT = Source("地方规范：同一招标人项目专家抽取间隔", "Local practice: interval between draws of one expert "
+                       "for the same tenderer", "?", "the window differs between provinces: configurable")
+
+
+def committee_limits(min_size: int, source: Source, large: tuple[int, Decimal, Source] | None = None,
+                     repeat_days: int = 90) -> dict[str, Limit]:
+    """The committee's numbers: at least `min_size` members, an odd number, experts at least two thirds
+    (the tenderer's representatives count as members, not as experts); `large`: (size, budget, source),
+    the larger committee a budget at or above `budget` (or a complex project) asks for."""
+    out = {
+        "committee_min_size": Limit("committee_min_size", min_size, "members", source,
+                                    _l("evaluation committee: at least this many members")),
+        "committee_odd": Limit("committee_odd", 1, "parity", source, _l("the number of members is odd")),
+        "committee_expert_share": Limit("committee_expert_share", Fraction(2, 3), "share", source,
+                                        _l("experts make up at least this share of the members")),
+        "expert_repeat_window": Limit("expert_repeat_window", repeat_days, Unit.DAYS, EXPERT_REPEAT,
+                                      _l("an expert drawn for a tenderer is not drawn for it again within this "
+                                         "many days")),
+    }
+    if large is not None:
+        size, budget, large_source = large
+        out["committee_large_min_size"] = Limit("committee_large_min_size", size, "members", large_source,
+                                                _l("the larger committee: at least this many members"))
+        out["committee_large_budget"] = Limit("committee_large_budget", budget, "yuan", large_source,
+                                              _l("budgets from this amount (or complex projects) need the larger "
+                                                 "committee"))
+    return out
+
+
 
 def _tender_limits(clarification_days: int, clarification_unit: Unit, clar_source: Source) -> dict[str, Limit]:
     return {
@@ -110,6 +143,7 @@ WORKS_OPEN_TENDER = RuleSet(
     ),
     limits={
         **_tender_limits(15, D, LAW_23),
+        **committee_limits(5, LAW_37),
         "objection_lead": Limit("objection_lead", 10, D, REG_22,
                                 _l("objections to tender documents at least this long before the deadline")),
     },
