@@ -32,8 +32,8 @@ def lock(trade: Trade) -> Trade:
     then everything re-read, so two racing requests see each other's effect (one refused, 409) and
     never pick the same replacement or write the same plan twice."""
     begin_write()
-    db.session.scalar(sa.select(Trade).where(Trade.id == trade.id).with_for_update()
-                      .execution_options(populate_existing=True))
+    db.session.scalar(sa.select(Trade.id).where(Trade.id == trade.id).with_for_update())  # no joins: PostgreSQL
+    db.session.refresh(trade)
     db.session.scalars(sa.select(ExpertSeat).where(ExpertSeat.trade_id == trade.id)
                        .execution_options(populate_existing=True)).all()  # the seats as they are now
     return trade
