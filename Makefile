@@ -3,12 +3,15 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# pip without its noise: no progress bars, no version nag, no warnings about the local index set-up
+# (errors still print)
+PIP := $(BIN)/pip --disable-pip-version-check --no-input -q -q
 HOST ?= 127.0.0.1
 PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-test system-run system-test translations messages db demo serve clean
+.PHONY: run test install install-test system-run system-test translations messages db demo serve screenshots clean
 
 # Debian packages: CJK fonts for pages and PDFs; Chromium and PostgreSQL for the tests.
 RUN_PKGS := fonts-noto-cjk python3-venv
@@ -24,18 +27,20 @@ endef
 
 $(BIN)/python: | system-run
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
+	$(PIP) install --upgrade pip
 
 install: $(BIN)/python
-	$(BIN)/pip install -q -e .
-	$(MAKE) --no-print-directory translations
+	@echo "Installing the platform into $(VENV) ..."
+	@$(PIP) install -e .
+	@$(MAKE) --no-print-directory translations
 
 install-test: $(BIN)/python
-	$(BIN)/pip install -q -e ".[test]"
-	$(MAKE) --no-print-directory translations
+	@echo "Installing the platform and its test tools into $(VENV) ..."
+	@$(PIP) install -e ".[test]"
+	@$(MAKE) --no-print-directory translations
 
 translations:
-	$(BIN)/pybabel compile -d trading/translations
+	@set -o pipefail; $(BIN)/pybabel compile -d trading/translations 2>&1 | { grep -v '^compiling catalog' || true; }
 
 # After changing user-facing text: re-extract, then translate the new zh_CN entries.
 messages:
@@ -48,22 +53,31 @@ system-run:
 system-test:
 	$(call apt_install,$(TEST_PKGS))
 
+# alembic's INFO lines (one per migration) are noise here; its warnings and errors still print
 db:
-	SCHEDULER_SECONDS=0 $(BIN)/flask db upgrade
-	SCHEDULER_SECONDS=0 $(BIN)/flask signing-keys publish
+	@echo "Migrating the database ..."
+	@set -o pipefail; SCHEDULER_SECONDS=0 $(BIN)/flask db upgrade 2>&1 | \
+	  awk '/^INFO  \[alembic/ {skip=1; next} /^[A-Z][A-Za-z]*(Error|Exception|Warning)|^(WARNING|ERROR|CRITICAL|Traceback)/ {skip=0} !skip'
+
+	@SCHEDULER_SECONDS=0 $(BIN)/flask signing-keys publish >/dev/null
 
 demo:
-	SCHEDULER_SECONDS=0 $(BIN)/flask demo
+	@SCHEDULER_SECONDS=0 $(BIN)/flask demo --quiet
 
+# ends with what a person needs: the demo logins, the tour's first steps and the address
 serve:
-	@echo "Serving on http://$(HOST):$(PORT)  (stop with Ctrl-C)"
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	@SCHEDULER_SECONDS=0 $(BIN)/flask demo --summary --url http://$(HOST):$(PORT)
+	@$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 run: system-run install db demo serve
 
 test: system-test install-test
 	$(BIN)/lint-imports  # the layering and no-cycle contracts of pyproject.toml [tool.importlinter]
 	$(BIN)/python -m pytest
+
+# the README tour's screenshots, taken by its Chromium test from a fresh demo database
+screenshots: system-test install-test
+	TOUR_SHOTS_DIR=docs/img $(BIN)/python -m pytest tests/e2e/test_tour.py -q -p no:logging
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

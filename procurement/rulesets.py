@@ -111,6 +111,7 @@ GP_SINGLE_SOURCE = RuleSet(
         SameMoment("gp.opening_at_deadline", "bid_deadline", "opening_at", OPENING),
     ),
     {**_limits(5, WD, GPR_38, min_suppliers=1)}, kind="procurement", norms=GP_NORMS,
+    sealed_bids=False,  # one supplier negotiates (GPL 39): no competing sealed bids to keep shut
 )
 
 RULE_SETS = (GP_OPEN_TENDER, GP_INVITED_TENDER, GP_CONSULTATION, GP_NEGOTIATION, GP_INQUIRY, GP_SINGLE_SOURCE)

@@ -155,6 +155,8 @@ def make_trade(db, users, centres):
             "tenderer_id": users["tenderer"].organisation_id, "title": "Road works lot 1",
             "description": "Twelve streets", "estimated_price": Decimal("5000000.00"),
             "bid_security": Decimal("100000.00"), **tender_timeline(START + timedelta(days=1)),
+            # bids on paper unless a test asks for sealed bids (paper_bids=False, then keyholders first)
+            "paper_bids": True,
         }
         data.update(overrides)
         trade = services.create_trade(actor, data)

@@ -141,11 +141,12 @@ def _register_listeners() -> None:
     from bidding import conflicts
     from bidding.ceremony.services import on_trade_moved as ceremony_on_trade_moved
     from bidding.ceremony.state import reserved_to_ceremony
-    from bidding.keyholders.services import on_trade_moved, publish_fingerprint
+    from bidding.keyholders.services import install_guards, on_trade_moved, publish_fingerprint
     from trading.signals import trade_moved
     from trading.trades.lifecycle import after_move
     from trading.trades.reserved import reserve
 
+    install_guards()  # a method that takes sealed bids is approved only with its keyholders enrolled
     trade_moved.connect(on_trade_moved)
     trade_moved.connect(ceremony_on_trade_moved)
     after_move("publish")(publish_fingerprint)
@@ -196,6 +197,15 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(deposits_bp)
     app.register_blueprint(deposits_api_bp)
     csrf.exempt(deposits_api_bp)  # bearer tokens, never cookies
+    from bidding.panels import keyholder_panel, my_bids_panel
+    from trading.accounts.landing import register_panel
+
+    register_panel(app, my_bids_panel)  # a bidder's workspace: their bids and receipts
+    register_panel(app, keyholder_panel)  # a keyholder's openings
+    from trading.accounts.landing import register_landing
+    from trading.accounts.roles import Role
+
+    register_landing(app, Role.EXPERT, "bidding.expert_assignments")  # an expert's seats on committees
     from bidding.ceremony.exits import time_out_due
 
     # a stalled opening's held shares expire: timed work of trades, run by the scheduler and `flask tick`
@@ -273,6 +283,12 @@ def _register_monitor(app: Flask) -> None:
     app.cli.add_command(audit_cli.monitor_group)
     # the main navigation: the dashboard for those who may open it, the cards for whoever may hold
     # one, a social supervisor's own trades
+    from trading.accounts.landing import register_landing
+    from trading.accounts.roles import Role
+
+    # after signing in, each supervisor lands on their work (the others on trading's defaults)
+    register_landing(app, Role.ADMIN_SUPERVISOR, "monitor.dashboard")
+    register_landing(app, Role.SOCIAL_SUPERVISOR, "supervisors.mine")
     app.extensions.setdefault("nav_links", []).extend([
         ("monitor.dashboard", _l("Supervision"), "monitor.dashboard"),
         ("cards.card_list", _l("Cards"), "cards.list"),

@@ -7,36 +7,43 @@ from flask.cli import with_appcontext
 
 @click.command("demo")
 @click.option("--force", is_flag=True, help="Load even if the database already has trades.")
+@click.option("--quiet", is_flag=True, help="Say only whether the demo was loaded.")
+@click.option("--summary", is_flag=True, help="Load nothing: print the demo logins and the sandbox opening.")
+@click.option("--url", default=None, help="With --summary: the address the platform is served at.")
 @with_appcontext
-def demo_command(force: bool) -> None:
-    """Load the five centres, a user for every role, organisations and trades in several stages."""
+def demo_command(force: bool, quiet: bool, summary: bool, url: str | None) -> None:
+    """Load the five centres, a user for every role, organisations and trades at every stage."""
     from flask import current_app
 
-    from trading.demo import DEMO_PASSWORD, load_demo
+    from trading.demo import load_demo, print_summary
 
     if current_app.config.get("PRODUCTION"):
         raise click.ClickException("demo data with published passwords is refused in production")
-
+    if summary:
+        print_summary(click.echo, url)
+        return
+    if not quiet:
+        click.echo("Loading the demo (keyholders' keys, sealed bids and an opening take a few seconds) ...")
     users = load_demo(force=force)
-    if users is None:
-        click.echo("Demo data already present; nothing loaded (use --force to add anyway).")
-    else:
-        click.echo("Demo data loaded.")
-    from trading.demo import print_logins
-
-    print_logins(click.echo)
-    click.echo(f"All demo passwords: {DEMO_PASSWORD}")
+    click.echo("Demo data already present; nothing loaded (use --force to add anyway)." if users is None
+               else "Demo data loaded.")
+    if not quiet:
+        print_summary(click.echo)
 
 
 @click.command("centres")
 @with_appcontext
 def centres_command() -> None:
-    """Create the five centres and their methods if missing (the first step of a real installation)."""
+    """Create the five centres and their methods if missing, and load the shipped holiday schedules
+    (the first step of a real installation)."""
     from trading.centres.data import ensure_centres
     from trading.extensions import db
+    from trading.rules.holidays import calendar_end, load_schedule
 
     rows = ensure_centres()
+    added = load_schedule()
     db.session.commit()
+    click.echo(f"Holiday calendar: {added} days added; it ends on {calendar_end()}")
     for centre in rows:
         click.echo(f"{centre.code:<6} {centre.name_zh}  {', '.join(centre.methods)}")
 

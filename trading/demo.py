@@ -4,7 +4,7 @@ from __future__ import annotations
 import base64
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,17 +17,17 @@ from trading.accounts.services import create_organisation, create_user
 from trading.accounts.uscc import make_uscc
 from trading.centres.data import ensure_centres
 from trading.clock import clock, now
+from trading.demo_stages import DEMO_PASSPHRASE, SANDBOX_OPENING_AFTER, keyholder_names
 from trading.extensions import db
 from trading.notices import services as notices
 from trading.notices import subscriptions
-from trading.rules.days import CalendarDay, DayKind
 from trading.trades import services as trades
 from trading.trades.models import Trade
 
 DEMO_PASSWORD = "demo-pass-2026"
-#: the demo keyholders' personal-key passphrase (real keyholders choose their own and tell nobody)
-DEMO_PASSPHRASE = "keyholder-demo-2026"
-DEMO_KEYHOLDERS = ("staff.works", "staff.works2", "supervisor")
+DEMO_KEYHOLDERS = tuple(keyholder_names())
+#: how far back the demo's history begins (the opened tender was published then)
+HISTORY = timedelta(days=40)
 
 # (username, display name, role, centre code or None, organisation key or None)
 DEMO_USERS = (
@@ -35,9 +35,12 @@ DEMO_USERS = (
     ("staff.works", "李执行 (建设工程)", Role.CENTRE_STAFF, "WORKS", "centre"),
     ("staff.works2", "刘执行 (建设工程)", Role.CENTRE_STAFF, "WORKS", "centre"),
     ("staff.proc", "赵执行 (政府采购)", Role.CENTRE_STAFF, "PROC", "centre"),
+    ("staff.proc2", "钟执行 (政府采购)", Role.CENTRE_STAFF, "PROC", "centre"),
     ("staff.prop", "钱执行 (产权)", Role.CENTRE_STAFF, "PROP", "centre"),
     ("staff.land", "孙执行 (土地)", Role.CENTRE_STAFF, "LAND", "centre"),
+    ("staff.land2", "邱执行 (土地)", Role.CENTRE_STAFF, "LAND", "centre"),
     ("staff.hr", "周执行 (人力资源)", Role.CENTRE_STAFF, "HR", "centre"),
+    ("staff.hr2", "许执行 (人力资源)", Role.CENTRE_STAFF, "HR", "centre"),
     ("supervisor", "吴监督 (行政监督)", Role.ADMIN_SUPERVISOR, "*", "supervisor"),
     ("social", "郑社会 (社会监督员)", Role.SOCIAL_SUPERVISOR, "*", None),
     ("social2", "冯社会 (社会监督员)", Role.SOCIAL_SUPERVISOR, "*", None),
@@ -45,6 +48,9 @@ DEMO_USERS = (
     ("purchaser", "林采购 (市教育局)", Role.TENDERER, None, "purchaser"),
     ("bidder", "黄投标 (华建公司)", Role.BIDDER, None, "bidder1"),
     ("bidder2", "何投标 (宏达公司)", Role.BIDDER, None, "bidder2"),
+    ("bidder3", "高投标 (远东路桥)", Role.BIDDER, None, "bidder3"),
+    ("bidder4", "马投标 (正源市政)", Role.BIDDER, None, "bidder4"),
+    ("bidder5", "唐投标 (博联科技)", Role.BIDDER, None, "bidder5"),
     ("expert", "罗专家", Role.EXPERT, None, None),
     ("citizen", "公众用户", Role.PUBLIC, None, None),
 )
@@ -58,35 +64,44 @@ ORGS = {
     "transferor": ("市国有资本运营有限公司", OrgKind.TENDERER, make_uscc("91330100MA2B00003")),
     "bidder1": ("华建工程集团有限公司", OrgKind.BIDDER, make_uscc("91330100MA2C00004")),
     "bidder2": ("宏达建设有限公司", OrgKind.BIDDER, make_uscc("91330100MA2C00005")),
+    "bidder3": ("远东路桥工程有限公司", OrgKind.BIDDER, make_uscc("91330100MA2C00006")),
+    "bidder4": ("正源市政建设集团有限公司", OrgKind.BIDDER, make_uscc("91330100MA2C00007")),
+    "bidder5": ("博联信息科技有限公司", OrgKind.BIDDER, make_uscc("91330100MA2C00008")),
 }
 
-# 2026 public holidays and make-up working days (State Council notice); the decision branch edits these.
-HOLIDAYS_2026 = (
-    ("2026-01-01", "2026-01-03", "元旦"), ("2026-02-15", "2026-02-23", "春节"),
-    ("2026-04-04", "2026-04-06", "清明节"), ("2026-05-01", "2026-05-05", "劳动节"),
-    ("2026-06-19", "2026-06-21", "端午节"), ("2026-09-25", "2026-09-27", "中秋节"),
-    ("2026-10-01", "2026-10-07", "国庆节"),
-)
-WORKDAYS_2026 = (("2026-01-04", "元旦调休"), ("2026-02-14", "春节调休"), ("2026-02-28", "春节调休"),
-                 ("2026-05-09", "劳动节调休"), ("2026-09-20", "国庆节调休"), ("2026-10-10", "国庆节调休"))
-
-
 def load_holidays() -> None:
-    if db.session.scalar(sa.select(sa.func.count()).select_from(CalendarDay)):
-        return
-    for first, last, name in HOLIDAYS_2026:
-        d, end = date.fromisoformat(first), date.fromisoformat(last)
-        while d <= end:
-            db.session.add(CalendarDay(day=d, kind=DayKind.HOLIDAY, name=name))
-            d += timedelta(days=1)
-    for day, name in WORKDAYS_2026:
-        db.session.add(CalendarDay(day=date.fromisoformat(day), kind=DayKind.WORKDAY, name=name))
+    """The shipped State Council schedules (trading/rules/data/holidays-cn.json); the decision branch edits them."""
+    from trading.rules.holidays import load_schedule
+
+    load_schedule()
 
 
 def load_demo(force: bool = False) -> dict[str, User] | None:
     """Idempotent unless forced: does nothing when trades already exist."""
     if not force and db.session.scalar(sa.select(sa.func.count()).select_from(Trade)):
         return None
+    loaded_at = now()
+    was_frozen = clock.frozen
+    # The demo's history happened: its people were set up, and its older trades run, 40 days ago.
+    clock.freeze(loaded_at - HISTORY)
+    try:
+        users, centres, orgs, keys = _demo_people()
+        _demo_trades(centres, orgs, users, keys, loaded_at)
+    finally:
+        clock.freeze(loaded_at) if was_frozen else clock.unfreeze()
+    trades.advance_due()
+    _demo_current_trades(centres, orgs, users)
+    db.session.commit()
+    _demo_experts(users)
+    _demo_supervision(users, keys)
+    return users
+
+
+def _demo_people():
+    """Centres, calendar, organisations, a user for every role, social supervisors, signing keys and the
+    keyholders' personal keys (clock at the start of the demo's history)."""
+    from trading.demo_stages import enrol_keyholders
+
     centres = {c.code: c for c in ensure_centres()}
     load_holidays()
     orgs = {}
@@ -104,11 +119,10 @@ def load_demo(force: bool = False) -> dict[str, User] | None:
         users[username] = user
     db.session.flush()
     _demo_social_supervisors(centres, users)
-    _demo_trades(centres, orgs, users)
     db.session.commit()
-    _demo_experts(users)
-    _demo_supervision(users)
-    return users
+    keys = _demo_signing_keys(users)
+    enrol_keyholders(users)
+    return users, centres, orgs, keys
 
 
 def _demo_experts(users) -> None:
@@ -166,7 +180,7 @@ def _demo_signing_keys(users) -> dict:
     return keys
 
 
-def _demo_supervision(users) -> None:
+def _demo_supervision(users, keys) -> None:
     """A signed checkpoint countersigned by the administrative supervisor with their own key, and one round of
     e-supervision."""
     from monitor.audit import log as audit
@@ -174,7 +188,6 @@ def _demo_supervision(users) -> None:
     from monitor.ticks import run_ticks
     from trading.signing import services as signing, statements as st
 
-    keys = _demo_signing_keys(users)
     with audit.acting_as(users["supervisor"]):
         checkpoint = audit.sign_checkpoint("demo")
         db.session.commit()
@@ -192,48 +205,67 @@ def _tender_times(start, days: int):
             "opening_at": deadline}
 
 
-def _demo_trades(centres, orgs, users) -> None:
-    real_now = now()
-    was_frozen = clock.frozen
-    # Trades that are already under way were created some days ago: move the one clock back.
-    clock.freeze(real_now - timedelta(days=6))
-    try:
-        t = now()
-        bidding = trades.create_trade(users["staff.works"], {
-            "centre_id": centres["WORKS"].id, "method": "works_open_tender", "tenderer_id": orgs["tenderer"].id,
-            "title": "城东片区道路改造工程施工招标", "estimated_price": Decimal("48500000.00"),
-            "bid_security": Decimal("800000.00"),
-            "description": "城东片区12条市政道路改造，含排水管网与照明。工期360日历天。",
-            **_tender_times(t + timedelta(hours=2), 35)})
-        notices.upload_document(users["staff.works"], bidding, "招标文件.txt", "text/plain",
-                                io.BytesIO("城东片区道路改造工程 招标文件（示例）\n".encode()))
-        _publish_with_demo_keyholders(bidding, users)
-        clock.freeze(t + timedelta(days=1))
-        notices.record_download(bidding, bidding_doc(bidding), users["bidder"])
-        anonymous = notices.record_download(bidding, bidding_doc(bidding), None)
-        pending = subscriptions.request_subscription(bidding, "someone@example.invalid", anonymous)
-        subscriptions.confirm(subscriptions.token_for(pending))  # as if its owner had opened the link
-        notices.publish_clarification(users["staff.works"], bidding, "关于工程量清单的澄清",
-                                      "第3标段排水管径由DN600调整为DN800，其余不变。")
+def _demo_trades(centres, orgs, users, keys, loaded_at) -> None:
+    """The trades with a past, in the order they happened (the clock moves forward through them): an opened
+    tender, a tender open for bids with bids in, a published inquiry, and the sandbox tender whose opening
+    falls SANDBOX_OPENING_AFTER after the demo is loaded."""
+    from trading.demo_stages import live_bids, opened_trade, publish_sealed, sandbox_opening_soon
 
-        t = now()
-        inquiry = trades.create_trade(users["staff.proc"], {
-            "centre_id": centres["PROC"].id, "method": "gp_inquiry", "tenderer_id": orgs["purchaser"].id,
-            "title": "市教育局办公设备询价采购", "estimated_price": Decimal("680000.00"),
-            "description": "台式计算机120台、打印机30台。", **_tender_times(t + timedelta(hours=1), 16)})
-        for move, who in (("submit", "staff.proc"), ("approve", "decider"), ("publish", "staff.proc")):
-            trades.move(inquiry, move, users[who])
-    finally:
-        clock.freeze(real_now) if was_frozen else clock.unfreeze()
+    opened_trade(centres, orgs, users, keys)
+
+    clock.freeze(loaded_at - timedelta(days=6))
+    t = now()
+    bidding = trades.create_trade(users["staff.works"], {
+        "centre_id": centres["WORKS"].id, "method": "works_open_tender", "tenderer_id": orgs["tenderer"].id,
+        "title": "城东片区道路改造工程施工招标", "estimated_price": Decimal("48500000.00"),
+        "bid_security": Decimal("800000.00"),
+        "description": "城东片区12条市政道路改造，含排水管网与照明。工期360日历天。",
+        **_tender_times(t + timedelta(hours=2), 35)})
+    notices.upload_document(users["staff.works"], bidding, "招标文件.txt", "text/plain",
+                            io.BytesIO("城东片区道路改造工程 招标文件（示例）\n".encode()))
+    publish_sealed(bidding, users, "WORKS")
+    clock.freeze(t + timedelta(days=1))
     trades.advance_due()
+    notices.record_download(bidding, bidding_doc(bidding), users["bidder"])
+    anonymous = notices.record_download(bidding, bidding_doc(bidding), None)
+    pending = subscriptions.request_subscription(bidding, "someone@example.invalid", anonymous)
+    subscriptions.confirm(subscriptions.token_for(pending))  # as if its owner had opened the link
+    notices.publish_clarification(users["staff.works"], bidding, "关于工程量清单的澄清",
+                                  "第3标段排水管径由DN600调整为DN800，其余不变。")
+    live_bids(bidding, users)
 
     t = now()
+    inquiry = trades.create_trade(users["staff.proc"], {
+        "centre_id": centres["PROC"].id, "method": "gp_inquiry", "tenderer_id": orgs["purchaser"].id,
+        "title": "市教育局办公设备询价采购", "estimated_price": Decimal("680000.00"),
+        "description": "台式计算机120台、打印机30台。", **_tender_times(t + timedelta(hours=1), 16)})
+    notices.upload_document(users["staff.proc"], inquiry, "询价文件.txt", "text/plain",
+                            io.BytesIO("市教育局办公设备询价采购 询价文件（示例）\n".encode()))
+    publish_sealed(inquiry, users, "PROC")
+
+    sandbox_opening_soon(centres, orgs, users, loaded_at)
+
+
+def _demo_current_trades(centres, orgs, users) -> None:
+    """Trades of today: published with documents (bids from tomorrow), submitted, approved, drafts."""
+    from trading.demo_stages import publish_sealed
+
+    t = now()
+    announced = trades.create_trade(users["staff.proc"], {
+        "centre_id": centres["PROC"].id, "method": "gp_open_tender", "tenderer_id": orgs["purchaser"].id,
+        "title": "市属公办幼儿园保育设备采购项目", "estimated_price": Decimal("3860000.00"),
+        "bid_security": Decimal("50000.00"), "description": "全市18所公办幼儿园保育、卫生及户外活动设备。",
+        **_tender_times(t + timedelta(days=1), 30)})
+    notices.upload_document(users["staff.proc"], announced, "招标文件.txt", "text/plain",
+                            io.BytesIO("市属公办幼儿园保育设备采购项目 招标文件（示例）\n".encode()))
+    publish_sealed(announced, users, "PROC")
+
     submitted = trades.create_trade(users["staff.proc"], {
         "centre_id": centres["PROC"].id, "method": "gp_open_tender", "tenderer_id": orgs["purchaser"].id,
         "title": "中小学智慧教室设备采购项目", "estimated_price": Decimal("12600000.00"),
         "bid_security": Decimal("200000.00"), "description": "全市46所中小学智慧教室交互设备及安装。",
         **_tender_times(t + timedelta(days=2), 35)})
-    trades.move(submitted, "submit", users["staff.proc"])
+    trades.move(submitted, "submit", users["staff.proc"])  # the decider appoints keyholders, then approves
 
     land = trades.create_trade(users["staff.land"], {
         "centre_id": centres["LAND"].id, "method": "land_listing", "tenderer_id": orgs["transferor"].id,
@@ -254,33 +286,6 @@ def _demo_trades(centres, orgs, users) -> None:
         "title": "市属某国有企业100%股权转让", "estimated_price": Decimal("23800000.00"),
         "description": "转让标的：某商贸有限公司100%股权。"})
 
-    sandbox = trades.create_trade(users["staff.works"], {
-        "centre_id": centres["WORKS"].id, "method": "works_open_tender", "tenderer_id": orgs["tenderer"].id,
-        "title": "【沙箱】培训用模拟招标：社区服务中心装修工程", "estimated_price": Decimal("4200000.00"),
-        "description": "演示与培训用。法定期限按1440倍加速：20日≈20分钟。", "sandbox": True, "accelerator": 1440,
-        "issue_at": t + timedelta(minutes=1), "docs_until": t + timedelta(minutes=10),
-        "bid_deadline": t + timedelta(minutes=25), "opening_at": t + timedelta(minutes=25)})
-    _publish_with_demo_keyholders(sandbox, users)
-
-
-def _publish_with_demo_keyholders(trade, users) -> None:
-    """Sealed-bid trades need enrolled keyholders before approval; approval then makes the opening key.
-
-    The demo is composition-level code (like the app factory), so it may use the bidding package. Its
-    keyholders' keys are made by the keyholder's-side code (what the browser and the offline tool do),
-    and the platform receives only the public and wrapped keys, as for real keyholders."""
-    from flask import current_app
-
-    from bidding.keyholders import client, services as bidding
-
-    for name in DEMO_KEYHOLDERS:
-        if bidding.active_personal_key(users[name].id) is None:
-            made = client.enrol(DEMO_PASSPHRASE, current_app.config["PERSONAL_KEY_ITERATIONS"])
-            bidding.enrol_personal_key(users[name], made.public_key, made.wrapped_key)
-    bidding.publish_sealed_tender(trade, clerk=users["staff.works"], decider=users["decider"],
-                                  executing=[users["staff.works"], users["staff.works2"]],
-                                  supervising=[users["supervisor"]])
-
 
 def bidding_doc(trade):
     from trading.notices.models import Document
@@ -288,12 +293,37 @@ def bidding_doc(trade):
     return db.session.scalars(sa.select(Document).where(Document.trade_id == trade.id)).first()
 
 
-def print_logins(echo) -> None:
-    echo(f"Signing keys of {', '.join(DEMO_SIGNERS)}: {demo_key_dir()}/<username>.pem (load one on the page "
-         "\"My signing key\", or sign with python -m trading.signing sign --key FILE)")
-    echo(f"Keyholders of the works tenders: {', '.join(DEMO_KEYHOLDERS)} (personal-key passphrase: "
-         f"{DEMO_PASSPHRASE})")
-    echo("Demo logins (username / role / centre):")
-    for username, name, role, centre, _org in DEMO_USERS:
-        where = {"*": "all centres", None: "platform-wide"}.get(centre, centre)
-        echo(f"  {username:<12} {role.value:<18} {where:<14} {name}")
+def sandbox_opening():
+    """The demo's sandbox tender waiting for its opening (None once it opened)."""
+    from trading.trades.flows import TradeState
+
+    return db.session.scalar(sa.select(Trade).where(Trade.sandbox.is_(True), Trade.state.in_(
+        (TradeState.BIDDING, TradeState.CLOSED, TradeState.OPENING))).order_by(Trade.opening_at))
+
+
+def print_summary(echo, url: str | None = None) -> None:
+    """What a newcomer needs to start the README's tour, the address last."""
+    from trading.clock import local_tz
+
+    rule = "-" * 78
+    echo(rule)
+    echo(f"Demo logins, all with the password {DEMO_PASSWORD}:")
+    groups: dict[str, list[str]] = {}
+    for username, _name, role, centre, _org in DEMO_USERS:
+        where = "" if centre in ("*", None) else f" ({centre})"
+        groups.setdefault(role.value, []).append(username + where)
+    for role, names in groups.items():
+        echo(f"  {role:<18} {', '.join(names)}")
+    echo(f"Keyholders' personal-key passphrase: {DEMO_PASSPHRASE}  (keyholders: {', '.join(DEMO_KEYHOLDERS)})")
+    echo(f"Supervisors' signing keys: {demo_key_dir()}/<username>.pem  (or make one on \"My signing key\")")
+    trade = sandbox_opening()
+    if trade is not None:
+        at = trade.opening_at.astimezone(local_tz())
+        left = int((trade.opening_at - now()).total_seconds() // 60)
+        when = f"in {left} min" if left > 0 else "now: start it"
+        echo(f"Sandbox opening: {trade.ref} opens at {at:%H:%M} Beijing time ({when}); "
+             "follow the README's tour to watch it.")
+    if url:
+        echo(rule)
+        echo(f"The platform: {url}   (stop with Ctrl-C)")
+    echo(rule)

@@ -133,6 +133,7 @@ def fmt_money(value) -> str:
 
 
 def template_globals() -> dict:
+    from trading.accounts.landing import workspace_panels
     from trading.accounts.roles import Role
     from trading.clock import now
     from trading.notices.services import unread_count
@@ -153,6 +154,7 @@ def template_globals() -> dict:
         "field_label": field_label,
         "move_label": move_label,
         "nav_links": nav_links,
+        "role_panels": lambda: workspace_panels(current_user) if current_user.is_authenticated else [],
     }
 
 

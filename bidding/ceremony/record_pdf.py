@@ -21,5 +21,6 @@ def render_opening_record(record: dict, sha256: str, ceremony=None) -> bytes:
     objections = list(ceremony.objections) if ceremony is not None else []
     html = render_template("bidding/opening_record_pdf.html", record=record, sha256=sha256,
                            signatures=signatures, objections=objections, yuan=yuan, beijing=beijing,
+                           sandbox_trade=ceremony.trade if ceremony is not None else None,
                            status_labels=STATUS_LABELS, side_labels=SIDE_LABELS, outcome_labels=OUTCOME_LABELS)
     return render_pdf(html)

@@ -40,7 +40,10 @@ def _ceremony_labels() -> dict:
         "states": {s.value: s.label for s in TradeState},
         "sides": {Side.EXECUTE.value: _("Executing keyholders"), Side.SUPERVISE.value: _("Supervising keyholders")},
         "statuses": {EntryStatus.OPENED.value: _("Opened"), EntryStatus.REVOKED.value: _("Revoked (bidder's cause)"),
-                     EntryStatus.WITHDRAWN.value: _("Withdrawn (platform's cause)")},
+                     EntryStatus.WITHDRAWN.value: _("Withdrawn (platform's cause)"),
+                     # shown instead of "opened" when the opening failed (流标)
+                     "not_opened": _("Not opened (the opening failed)"),
+                     "opened_failed": _("Decrypted, but the opening failed: not valid for the award")},
         "outcomes": {"opened": _("Bids opened"), "failed": _("Failed (too few valid bids)"),
                      "not_opened": _("Failed by the decision branch: the bids were not opened")},
         "exits": {"restart": _("Restarted"), "fail": _("Failed"), "postpone": _("Postponed"),

@@ -12,6 +12,7 @@ signature = Ed25519 over  b"PRSB receipt v1\\n" ‖ canonical JSON of the receip
 SHA-256(raw 32-byte public key).
 
 CLI: python -m bidding.receipt verify RECEIPT.json PLATFORM_KEY [--envelope FILE]
+(RECEIPT.json: the receipt file, or the API's answer to the upload, {"receipt": {...}, ...})
 """
 from __future__ import annotations
 
@@ -90,10 +91,23 @@ def _normalise(fields: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+#: key ids of the signing keys in use: deriving the public key costs more than the signature itself
+_KEY_IDS: dict[int, tuple[Ed25519PrivateKey, str]] = {}
+
+
+def _signer_key_id(private_key: Ed25519PrivateKey) -> str:
+    known = _KEY_IDS.get(id(private_key))
+    if known is None or known[0] is not private_key:
+        if len(_KEY_IDS) > 32:
+            _KEY_IDS.clear()
+        known = _KEY_IDS[id(private_key)] = (private_key, key_id(private_key.public_key()))
+    return known[1]
+
+
 def sign_receipt(fields: dict[str, Any], private_key: Ed25519PrivateKey) -> dict[str, Any]:
     """The signed receipt as a dict (serialise it with `receipt_json`)."""
     body = _normalise(fields)
-    body["key_id"] = key_id(private_key.public_key())
+    body["key_id"] = _signer_key_id(private_key)
     body["signature"] = base64.b64encode(private_key.sign(DOMAIN + canonical(body))).decode()
     return body
 
@@ -133,6 +147,19 @@ def receipt_problem(receipt: str | bytes | dict[str, Any],
     except InvalidSignature:
         return "the signature does not match: the receipt was altered"
     return None
+
+
+def unwrap(text: bytes) -> str | bytes | dict[str, Any]:
+    """The receipt in a file: the bare receipt, or the API's own answer that carries it under
+    "receipt" (the body of POST /api/v1/trades/{id}/bids, saved as it came)."""
+    try:
+        data = json.loads(text, object_pairs_hook=_no_duplicates)
+    except (ValueError, ReceiptError):
+        return text  # receipt_problem names what is wrong with it
+    if isinstance(data, dict) and "signature" not in data and isinstance(data.get("receipt"), (dict, str)):
+        inner = data["receipt"]
+        return inner if isinstance(inner, dict) else inner.encode()
+    return text
 
 
 def verify_receipt(receipt_json: str | bytes | dict[str, Any], public_key: Ed25519PublicKey) -> bool:
@@ -182,9 +209,12 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         print(f"FAILED: {exc}")
         return 1
-    problem = receipt_problem(text, key)
+    found = unwrap(text)
+    problem = receipt_problem(found, key)
+    receipt = found if isinstance(found, dict) else None
+    if problem is None:
+        receipt = receipt or json.loads(found)
     if problem is None and args.envelope:
-        receipt = json.loads(text)
         try:
             digest, size = file_digest(args.envelope)
         except OSError as exc:
@@ -197,7 +227,6 @@ def main(argv: list[str] | None = None) -> int:
     if problem is not None:
         print(f"FAILED: {problem}")
         return 1
-    receipt = json.loads(text)
     print(f"OK: trade {receipt['trade']}, bidder {receipt['bidder']}, version {receipt['version']}, "
           f"received {receipt['received_at']}" + (", envelope matches" if args.envelope else ""))
     return 0

@@ -44,6 +44,9 @@ def appoint_keyholders(actor: User, trade: Trade, execute_ids: list[int], superv
     require("trade.keyholders", trade, user=actor)
     if trade.state not in (TradeState.DRAFT, TradeState.SUBMITTED):
         raise IllegalMove(_("Keyholders are appointed before the trade is approved."))
+    if trade.paper_bids or not trade.rule_set.takes_sealed_bids:
+        raise IllegalMove(_("This trade takes no electronic bids: it has no opening key and no keyholders."),
+                          code="no_electronic_bids")
     errors: dict[str, list[str]] = {}
     k, m = trade.centre.keyholders_execute, trade.centre.keyholders_supervise
     if len(set(execute_ids)) < k:
@@ -167,8 +170,50 @@ def create_opening_key(trade: Trade) -> OpeningKey | None:
     return row
 
 
+def check_keyholders_ready(trade: Trade, at=None) -> None:
+    """Guard of the approval of a trade whose method takes sealed bids ("keyholders_ready"): its keyholders
+    are appointed to the centre's k-of-n and m-of-p rule and each has enrolled a personal key, since
+    approval makes the opening key and seals a share to each of them. Else the bids could never be
+    opened: approval is refused, naming the rule."""
+    if not trade.rule_set.takes_sealed_bids or trade.paper_bids:
+        return
+    holders = keyholders(trade)
+    k, m = trade.centre.keyholders_execute, trade.centre.keyholders_supervise
+    appointed = {side: sum(1 for h in holders if h.side is side) for side in Side}
+    if appointed[Side.EXECUTE] < k or appointed[Side.SUPERVISE] < m:
+        raise IllegalMove(_(
+            "This method takes sealed bids: before approval the decision branch appoints the keyholders "
+            "(this centre's keyholder rule: at least %(k)d executing and %(m)d supervising keyholders; "
+            "appointed: %(e)d and %(s)d).", k=k, m=m, e=appointed[Side.EXECUTE], s=appointed[Side.SUPERVISE]),
+            code="keyholders_missing")
+    waiting = [h.user.display_name for h in holders if active_personal_key(h.user_id) is None]
+    if waiting:
+        raise IllegalMove(_(
+            "This method takes sealed bids: every keyholder enrols a personal key before approval "
+            "(keyholder rule); not enrolled yet: %(names)s.", names=_(", ").join(waiting)),
+            code="keyholder_not_enrolled")
+
+
+def install_guards() -> None:
+    """Register the approval guard the tender flow names (idempotent)."""
+    from trading.trades.lifecycle import GUARDS
+
+    from trading.trades.models import ELECTRONIC_BID_CHECKS
+
+    GUARDS.setdefault("keyholders_ready", check_keyholders_ready)
+    if _has_opening_key not in ELECTRONIC_BID_CHECKS:
+        ELECTRONIC_BID_CHECKS.append(_has_opening_key)
+
+
+def _has_opening_key(trade: Trade) -> bool:
+    return opening_key(trade) is not None
+
+
+_OPENING_KEY = sa.select(OpeningKey).where(OpeningKey.trade_id == sa.bindparam("trade_id"))  # built once
+
+
 def opening_key(trade: Trade) -> OpeningKey | None:
-    return db.session.scalar(sa.select(OpeningKey).where(OpeningKey.trade_id == trade.id))
+    return db.session.scalar(_OPENING_KEY, {"trade_id": trade.id})
 
 
 def on_trade_moved(trade: Trade, move: str, **_kw) -> None:

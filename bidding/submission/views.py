@@ -31,7 +31,15 @@ def _bid_context(trade: Trade) -> dict:
         "current": next((b for b in bids if b.state is BidState.SUBMITTED), None),
         # the receipt's own time, to the millisecond, as the bidder will compare it
         "received": {b.id: json.loads(b.receipt).get("received_at") if b.receipt else None for b in bids},
+        "max_bytes": services.max_bid_bytes(), "max_label": size_label(services.max_bid_bytes()),
     }
+
+
+def size_label(n: int) -> str:
+    """A size as people read it: 64 MB, 1.5 MB, 200 KB (binary units, as the browser measures files)."""
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
+    return f"{n / 1024:.0f} KB"
 
 
 @bp.route("/trades/<int:trade_id>/bid")

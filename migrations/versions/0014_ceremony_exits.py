@@ -41,9 +41,19 @@ def upgrade():
         batch_op.add_column(sa.Column('timed_out_at', trading.types.UTCDateTime(timezone=True), nullable=True))
 
 
+def _foreign_keys(on: bool) -> None:
+    """SQLite rebuilds opening_ceremonies to drop a column: once ceremonies have rows pointing at them (the demo
+    opens one), its foreign keys must be off meanwhile (a pragma that only takes effect outside a transaction)."""
+    if op.get_bind().dialect.name == 'sqlite':
+        with op.get_context().autocommit_block():
+            op.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+
+
 def downgrade():
+    _foreign_keys(False)
     with op.batch_alter_table('opening_ceremonies', schema=None) as batch_op:
         batch_op.drop_column('timed_out_at')
+    _foreign_keys(True)
     with op.batch_alter_table('ceremony_exits', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ceremony_exits_ceremony_id'))
     op.drop_table('ceremony_exits')

@@ -119,6 +119,20 @@ function setupBidForm(form) {
     form.dataset.ready = "true";
   })();
 
+  // The size limit is checked here, before anything is sealed: a bidder never waits for a large file
+  // to be encrypted only to hear it is too large (the platform still refuses an oversized envelope).
+  const maxBytes = Number(msg.maxBytes) || 0;
+  const sizeText = (n) => (n >= 1048576 ? `${(n / 1048576).toFixed(1).replace(/\.0$/, "")} MB` : `${Math.round(n / 1024)} KB`);
+  const filesTooLarge = () => {
+    const files = [...$("files").files];
+    const total = files.reduce((sum, f) => sum + f.size, 0);
+    // the envelope adds a header, each file's name and 16 bytes per 64 KiB chunk
+    const estimate = total + 4096 + files.reduce((sum, f) => sum + f.name.length * 4 + 64, 0)
+      + Math.ceil(total / 65536) * 16 + ($("note").value.length * 4);
+    return maxBytes && estimate > maxBytes ? msg.msgFilesTooLarge.replace("{total}", sizeText(total)) : "";
+  };
+  $("files").addEventListener("change", () => fieldError("files", filesTooLarge()));
+
   const validate = () => {
     const price = $("price").value.trim();
     const days = $("duration_days").value.trim();
@@ -131,7 +145,9 @@ function setupBidForm(form) {
       fieldError("duration_days", msg.msgDuration);
       ok = false;
     } else fieldError("duration_days", "");
-    fieldError("files", "");
+    const tooLarge = filesTooLarge();
+    fieldError("files", tooLarge);
+    if (tooLarge) ok = false;
     return ok ? { price, days } : null;
   };
 
@@ -232,7 +248,10 @@ function showReceipt(body, sealed) {
   $("r-version").textContent = String(body.version);
   $("r-sha256").textContent = body.sha256;
   $("r-size").textContent = String(body.size);
-  $("r-received").textContent = receipt.received_at || body.received_at;
+  // shown in the platform's time zone like every other time; the exact signed value in the title
+  const received = $("r-received");
+  received.textContent = localTime(receipt.received_at || body.received_at, true);
+  received.title = receipt.received_at || body.received_at;
   const save = $("r-save");
   save.href = body.receipt_url;
   save.setAttribute("download", `receipt-${receipt.trade || body.trade}-v${body.version}.json`);
@@ -245,16 +264,18 @@ function showReceipt(body, sealed) {
 }
 
 /** "YYYY-MM-DD HH:mm" in the browser's time zone, like the server-rendered rows (same time zone in practice). */
-function localTime(iso) {
+function localTime(iso, seconds = false) {
   // Shown in the platform's legal time zone (as every page is), not the bidder's computer's.
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
   const table = document.getElementById("own-bids");
   const timeZone = (table && table.dataset.timezone) || "Asia/Shanghai";
   const parts = Object.fromEntries(new Intl.DateTimeFormat("en-CA", {
-    timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+    timeZone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit",
+    hourCycle: "h23",
   }).formatToParts(d).map((part) => [part.type, part.value]));
-  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
+  const text = `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
+  return seconds ? `${text}:${parts.second}` : text;
 }
 
 function addRow(body) {

@@ -89,8 +89,14 @@ function setupLive() {
     if (changed("phase", [phase, state.outcome, state.reason])) {
       root.dataset.phase = phase;
       const p = $("c-phase");
-      p.textContent = msg[`msg${phase[0].toUpperCase()}${phase.slice(1)}`];
-      p.className = `status phase-${phase}`;
+      // a failed opening (流标) is never shown as a success
+      const failed = phase === "finished" && Boolean(state.outcome) && state.outcome !== "opened";
+      p.textContent = failed ? msg.msgFailed : msg[`msg${phase[0].toUpperCase()}${phase.slice(1)}`];
+      p.className = `status phase-${phase}${failed ? " failed" : ""}`;
+      const hint = $("c-finished-hint");
+      if (hint) hint.textContent = failed ? hint.dataset.msgFailed : hint.dataset.msgDone;
+      const none = $("c-no-results");
+      none.textContent = failed ? none.dataset.msgFailed : none.dataset.msgWaiting;
       $("c-outcome").hidden = !state.outcome;
       $("c-outcome-label").textContent = (labels.outcomes || {})[state.outcome] || "";
       $("c-reason").textContent = state.reason || "";
@@ -132,7 +138,9 @@ function setupLive() {
   }
 
   function renderEntries(state) {
-    if (!changed("entries", [state.entries, state.record_sha256])) return;
+    if (!changed("entries", [state.entries, state.record_sha256, state.outcome])) return;
+    const failed = Boolean(state.finished_at) && Boolean(state.outcome) && state.outcome !== "opened";
+    const shown = (e) => (failed && e.status === "opened" ? (e.price ? "opened_failed" : "not_opened") : e.status);
     const opened = state.entries !== null && state.entries !== undefined;
     $("c-no-results").hidden = opened;
     const table = $("c-entries");
@@ -148,7 +156,7 @@ function setupLive() {
         el("td", { className: "bidder" }, e.bidder),
         el("td", { className: "price" }, money(e.price)),
         el("td", { className: "figures" }, figures),
-        el("td", { className: "status-cell" }, (labels.statuses || {})[e.status] || e.status,
+        el("td", { className: "status-cell", "data-shown": shown(e) }, (labels.statuses || {})[shown(e)] || shown(e),
           e.reason ? [el("br"), el("small", { className: "reason" }, e.reason)] : null));
     }));
     $("c-record").hidden = !state.record_sha256;

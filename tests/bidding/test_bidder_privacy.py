@@ -73,7 +73,7 @@ def scene(db, client, keyholding, make_trade, make_user, centres, clock):
         "agreement_ref": "PY-social", "agreement_date": date(2026, 3, 1), "agreement_text": "聘任协议正文",
         "rights_duties": "监督开标评标，发现问题及时报告。"})
     db.session.commit()
-    trade = make_trade(**tender_timeline(START))
+    trade = make_trade(paper_bids=False, **tender_timeline(START))
     document = notices.upload_document(users["staff"], trade, "tender.pdf", "application/pdf",
                                        io.BytesIO(b"%PDF-1.4 tender documents"))
     publish_sealed_tender(trade, clerk=users["staff"], decider=users["decider"],

@@ -48,7 +48,7 @@ def platform(live_app, clock):
         for i, title in enumerate(("城东道路改造工程", "滨江公园景观工程", "第二中学教学楼工程")):
             trade = trades.create_trade(staff, {
                 "centre_id": works.id, "method": "works_open_tender", "tenderer_id": tenderer.id, "title": title,
-                "description": "", "estimated_price": Decimal("5000000.00") + i,
+                "description": "", "estimated_price": Decimal("5000000.00") + i, "paper_bids": True,
                 **tender_timeline(START + timedelta(days=1))})
             made.append(trade)
         trades.move(made[1], "submit", staff)
@@ -56,7 +56,7 @@ def platform(live_app, clock):
         trades.move(made[2], "approve", decider)
         opening = trades.create_trade(staff, {
             "centre_id": works.id, "method": "works_open_tender", "tenderer_id": tenderer.id,
-            "title": "市政排水管网工程", "description": "", "estimated_price": Decimal("8000000.00"),
+            "title": "市政排水管网工程", "description": "", "estimated_price": Decimal("8000000.00"), "paper_bids": True,
             **tender_timeline(START)})
         for move, who in (("submit", staff), ("approve", decider), ("publish", staff)):
             trades.move(opening, move, who)

@@ -65,6 +65,7 @@ def test_draft_submit_approve_publish_portal(live_app, people, new_page, clock):
     page.fill("#description", "管廊全长3.2公里。")
     page.fill("#estimated_price", "86000000.00")
     page.fill("#bid_security", "800000.00")
+    page.check("input[name=paper_bids]")  # bids on paper: no keyholders to appoint before approval
     page.fill("#issue_at", local(issue))
     page.fill("#docs_until", local(issue + timedelta(days=10)))
     page.fill("#bid_deadline", local(issue + timedelta(days=12)))

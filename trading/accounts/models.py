@@ -81,6 +81,11 @@ class User(UserMixin, db.Model):
     def has_role(self, role: Role, centre_id: int | None = None) -> bool:
         return any(g.role is role and (centre_id is None or g.centre_id in (centre_id, None)) for g in self.grants)
 
+    def roles(self) -> list[Role]:
+        """Each role the person holds, once (a grant per centre repeats it), in the roles' own order."""
+        held = {g.role for g in self.grants}
+        return [role for role in Role if role in held]
+
     def branches(self) -> set[Branch]:
         return {g.role.branch for g in self.grants}
 

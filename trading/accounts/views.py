@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from trading.accounts.landing import landing_url
 from trading.accounts.models import User
 from trading.accounts.services import Throttled, authenticate
 from trading.extensions import db, login_manager
@@ -28,10 +29,10 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
 
 
-def _safe_next(target: str | None) -> str:
+def _safe_next(target: str | None, fallback: str | None = None) -> str:
     if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
         return target
-    return url_for("workspace.index")
+    return fallback or url_for("portal.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -47,7 +48,8 @@ def login():
         if user is not None:
             login_user(user)
             session.permanent = False
-            return redirect(_safe_next(request.args.get("next")))
+            # a page the person asked for, else their own work (never a page their roles refuse)
+            return redirect(_safe_next(request.args.get("next"), landing_url(user)))
         flash(_("Wrong username or password."), "error")
         status = 401
     elif request.method == "POST":

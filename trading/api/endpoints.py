@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from trading.accounts.services import authenticate, issue_token, revoke_token
 from trading.api import bp, json_body, ok, trade_or_404
@@ -21,12 +21,13 @@ from trading.notices.schemas import (ClarificationCreateSchema, ClarificationSch
                                      DocumentSchema,
                                      DownloadSchema, NoticeSchema)
 from trading.permissions import NotAuthenticated, can, require
+from trading.rules.holidays import deadline_warnings
 from trading.rules.model import MaxShare, MinPeriod, SameMoment, registry
 from trading.schemas import LoadSchema, field
 from trading.trades import lifecycle, services as trades
 from trading.trades.flows import TradeState
 from trading.trades.models import Trade
-from trading.trades.schemas import (MoveSchema, PublicTransitionSchema, TradeCreateSchema, TradeSchema,
+from trading.trades.schemas import (MoveSchema, PublicTransitionSchema, TradeCreateSchema, TradeSchema, TradeWorkSchema,
                                     TradeUpdateSchema, TransitionSchema)
 
 
@@ -41,6 +42,7 @@ class TokenSchema(Schema):
 
 
 class CentreSchema(Schema):
+    id = fields.Integer(metadata={"description": "the centre_id that POST /trades takes"})
     code = fields.String()
     name_zh = fields.String()
     name_en = fields.String()
@@ -65,6 +67,8 @@ class TransitionListStaffSchema(TransitionListSchema):
     """For people working on the trade: the history names who made each move."""
 
     history = fields.List(fields.Nested(TransitionSchema))
+    calendar_warnings = fields.List(fields.String(), metadata={
+        "description": "milestones the holiday calendar does not cover (yet): read them before approving"})
 
 
 _json = json_body
@@ -157,32 +161,43 @@ def list_trades():
 
 
 @bp.post("/trades")
-@doc("Create a draft trade", TradeCreateSchema, TradeSchema, 201)
+@doc("Create a draft trade", TradeCreateSchema, TradeWorkSchema, 201)
 def create_trade():
     require("trade.create")
-    data = TradeCreateSchema().load(_json())
+    try:
+        data = TradeCreateSchema().load(_json())
+    except ValidationError as exc:  # with the legal-time errors of the well-formed fields: all at once
+        messages = dict(exc.messages) if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        for name, found in trades.rule_errors(exc.valid_data or {}).items():
+            messages.setdefault(name, found)
+        raise ValidationError(messages) from None
     trade = trades.create_trade(current_user, data)
     db.session.commit()
-    return ok(TradeSchema().dump(trade), 201)
+    return ok(TradeWorkSchema().dump(trade), 201)
 
 
 @bp.get("/trades/<int:trade_id>")
-@doc("One trade", None, TradeSchema, auth=False)
+@doc("One trade (calendar_warnings only for those who work on it)", None, TradeWorkSchema, auth=False)
 def get_trade(trade_id: int):
     trade = _trade(trade_id)
     require("trade.view", trade)
-    return ok(TradeSchema().dump(trade))
+    return ok(_trade_body(trade))
+
+
+def _trade_body(trade: Trade) -> dict:
+    """The public shape, or the workers' shape with the holiday calendar's warnings."""
+    return (TradeWorkSchema() if can(current_user, "trade.work", trade) else TradeSchema()).dump(trade)
 
 
 @bp.patch("/trades/<int:trade_id>")
-@doc("Edit a draft trade (only the fields sent change)", TradeUpdateSchema(partial=True), TradeSchema)
+@doc("Edit a draft trade (only the fields sent change)", TradeUpdateSchema(partial=True), TradeWorkSchema)
 def update_trade(trade_id: int):
     trade = _trade(trade_id)
     require("trade.edit", trade)
     data = TradeUpdateSchema(partial=True).load(_json())
     trades.update_trade(current_user, trade, data)
     db.session.commit()
-    return ok(TradeSchema().dump(trade))
+    return ok(TradeWorkSchema().dump(trade))
 
 
 @bp.get("/trades/<int:trade_id>/transitions")
@@ -192,8 +207,11 @@ def list_transitions(trade_id: int):
     require("trade.view", trade)
     allowed = lifecycle.allowed_moves(trade, current_user) if current_user.is_authenticated else []
     schema = TransitionListStaffSchema() if can(current_user, "trade.work", trade) else TransitionListSchema()
+    body = {"state": trade.state.value, "history": trade.history}
+    if isinstance(schema, TransitionListStaffSchema):
+        body["calendar_warnings"] = deadline_warnings(trade)
     return ok(schema.dump({
-        "state": trade.state.value, "history": trade.history,
+        **body,
         "allowed": [{"move": m.name, "label": str(m.label), "needs_reason": m.needs_reason} for m in allowed]}))
 
 

@@ -204,6 +204,13 @@ class RuleSet:
     #: what electronic supervision watches (trading/rules/norms.py): time limits, required records,
     #: minimum intervals, the order of steps, deposit refunds; read by monitor/cards/esupervision.py
     norms: tuple[Any, ...] = ()
+    #: whether bids come sealed to an opening key (so keyholders are needed before approval);
+    #: None: every method of the tender flow does, unless it says otherwise (single source takes none)
+    sealed_bids: bool | None = None
+
+    @property
+    def takes_sealed_bids(self) -> bool:
+        return self.flow == "tender" if self.sealed_bids is None else self.sealed_bids
 
     def check(self, trade: TradeLike, calendar: WorkCalendar) -> list[Violation]:
         missing = [

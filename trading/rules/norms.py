@@ -91,16 +91,23 @@ class Span:
     """A length of time: legal days (counted as 民法典 201, 203 say) or an exact duration.
 
     `end()` is the first instant past the period (local midnight after its last day), so a clock
-    reaching it means the period has run out. Sandbox trades run every period `accelerator` times
-    faster.
+    reaching it means the period has run out. Sandbox trades run every legal period `accelerator` times
+    faster. A `practice` span is not a legal period but the time people need to act (the grace before
+    an opening is late, the day to sign its record): a sandbox trade's people are no faster, so it is
+    not accelerated (else every sandbox opening would be late after a second).
     """
 
     amount: int = 0
     unit: Unit = Unit.DAYS
     exact: timedelta | None = None
+    practice: bool = False
+
+    def scale(self, accelerator: int) -> int:
+        """The factor this span is divided by on a trade with this accelerator."""
+        return 1 if self.practice else max(int(accelerator or 1), 1)
 
     def end(self, start: datetime, calendar: WorkCalendar, accelerator: int = 1) -> datetime:
-        accelerator = max(int(accelerator or 1), 1)
+        accelerator = self.scale(accelerator)
         if self.exact is not None:
             return start + self.exact / accelerator
         last = calendar.period_end(local_date(start), self.amount, self.unit is Unit.WORKING_DAYS)
@@ -206,7 +213,7 @@ class TimeLimit:
         start = facts.event(self.start)
         if start is None:
             return [_clear(self.code)]
-        accel = _accel(trade)
+        accel = self.within.scale(_accel(trade))
         due = self.within.end(start, facts.calendar, accel)
         params = {"start": iso(start), "due": iso(due)}
         end = facts.first_after(self.end, start)
@@ -379,7 +386,7 @@ class DepositRefund:
 
     def evaluate(self, facts: Facts) -> list[Finding]:
         out = []
-        accel = _accel(facts.trade)
+        accel = self.within.scale(_accel(facts.trade))
         for deposit in facts.deposits:
             subject = f"deposit:{deposit.id}"
             times = [facts.withdrawn_at(deposit.organisation_id) if s == "withdrawal" else facts.event(s)

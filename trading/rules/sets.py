@@ -55,12 +55,13 @@ OPENING_LIVE = (S.BIDDING, S.CLOSED)
 
 def opening_norms(prefix: str, record_source: Source = O20_OPENING_RECORD) -> tuple:
     return (
-        TimeLimit(f"{prefix}.opening_on_time", "opening_at", "move:start_opening", Span(exact=timedelta(minutes=30)),
+        TimeLimit(f"{prefix}.opening_on_time", "opening_at", "move:start_opening",
+                  Span(exact=timedelta(minutes=30), practice=True),
                   OPENING_ON_TIME, warn=timedelta(minutes=15), watch=OPENING_LIVE),
         RequiredRecord(f"{prefix}.tender_documents", "move:publish", "fact:tender_documents",
                        Span(exact=timedelta(0)), O20_DOCUMENTS),
         RequiredRecord(f"{prefix}.opening_record_signed", "move:finish_opening", "fact:opening_record_signed",
-                       Span(exact=timedelta(hours=24)), record_source),
+                       Span(exact=timedelta(hours=24), practice=True), record_source),
         MinInterval(f"{prefix}.evaluation_plausible", "move:start_evaluation", "move:publicize",
                     Span(exact=timedelta(hours=1)), IMPLAUSIBLY_FAST),
         FlowOrder(f"{prefix}.flow_order", FLOW_ORDER),

@@ -106,12 +106,13 @@ SUPERVISE_OR_STAFF = frozenset({Role.ADMIN_SUPERVISOR, Role.CENTRE_STAFF})
 AUTO = frozenset({SYSTEM, Role.CENTRE_STAFF})
 
 
-def _common(live: tuple[TradeState, ...]) -> tuple[Move, ...]:
+def _common(live: tuple[TradeState, ...], approve_guards: tuple[str, ...] = ()) -> tuple[Move, ...]:
     """Moves every flow shares: entering the market, approval, pausing and cancelling."""
     return (
         Move("submit", (S.DRAFT,), S.SUBMITTED, STAFF, _l("Submit for approval"), ("timeline_valid",)),
         Move("return", (S.SUBMITTED,), S.DRAFT, DECIDE, _l("Return for changes"), needs_reason=True),
-        Move("approve", (S.SUBMITTED,), S.APPROVED, DECIDE, _l("Approve"), ("timeline_valid", "sandbox_allowed")),
+        Move("approve", (S.SUBMITTED,), S.APPROVED, DECIDE, _l("Approve"),
+             ("timeline_valid", "sandbox_allowed", *approve_guards)),
         Move("publish", (S.APPROVED,), S.ANNOUNCED, STAFF, _l("Publish notice"),
              ("issue_now_or_later", "timeline_valid", "sandbox_allowed")),
         Move("suspend", live, S.SUSPENDED, SUPERVISE_OR_STAFF, _l("Suspend"), needs_reason=True),
@@ -126,7 +127,9 @@ TENDER = Flow(
     "tender",
     (S.DRAFT, S.SUBMITTED, S.APPROVED, S.ANNOUNCED, S.BIDDING, S.CLOSED, S.OPENING, S.OPENED, S.EVALUATING,
      S.PUBLICITY, S.AWARDED, S.CONTRACTED, S.ARCHIVED),
-    _common(TENDER_LIVE) + (
+    # "keyholders_ready": a method that takes sealed bids needs its keyholders, enrolled, before approval
+    # (the guard is registered by bidding.keyholders, which makes the opening key at approval)
+    _common(TENDER_LIVE, ("keyholders_ready",)) + (
         Move("open_bidding", (S.ANNOUNCED,), S.BIDDING, AUTO, _l("Open for bids"), ("after:issue_at",)),
         Move("close", (S.BIDDING,), S.CLOSED, AUTO, _l("Close at deadline"), ("after:bid_deadline",)),
         Move("start_opening", (S.CLOSED,), S.OPENING, STAFF, _l("Start opening"), ("after:opening_at",)),

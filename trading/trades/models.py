@@ -41,6 +41,9 @@ class Trade(db.Model):
     suspended_from: Mapped[TradeState | None] = mapped_column(sa.Enum(TradeState, native_enum=False, length=20))
     sandbox: Mapped[bool] = mapped_column(default=False)
     accelerator: Mapped[int] = mapped_column(default=1)
+    #: a tender that takes its bids on paper at the opening: no electronic bids, so no keyholders and no
+    #: opening key (a method that takes sealed bids otherwise needs them before approval)
+    paper_bids: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     issue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     docs_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     bid_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
@@ -79,6 +82,17 @@ class Trade(db.Model):
     @property
     def is_public(self) -> bool:
         return self.state.public and self.published_at is not None
+
+    @property
+    def takes_electronic_bids(self) -> bool:
+        """Its method takes sealed bids, it does not take them on paper, and the layers above agree
+        (bidding: it has an opening key). Only then does a page offer the bid button."""
+        return (self.rule_set.takes_sealed_bids and not self.paper_bids
+                and bool(ELECTRONIC_BID_CHECKS) and all(check(self) for check in ELECTRONIC_BID_CHECKS))
+
+
+#: checks the layers above register: can this trade take an electronic bid at all (bidding: an opening key)
+ELECTRONIC_BID_CHECKS: list = []
 
 
 class TradeTransition(db.Model):

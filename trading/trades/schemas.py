@@ -33,6 +33,7 @@ class TradeCreateSchema(LoadSchema):
         min=Decimal("0"), max=AMOUNT_MAX, error=_l("must be between {min} and {max} yuan")))
     sandbox = field(fields.Boolean, load_default=False)
     accelerator = field(fields.Integer, load_default=1, strict=True)
+    paper_bids = field(fields.Boolean, load_default=False)
     locals().update(_milestones({}))
 
     @validates_schema
@@ -77,11 +78,25 @@ class TradeSchema(Schema):
     state_label = fields.Function(lambda t: t.state.label)
     sandbox = fields.Boolean()
     accelerator = fields.Integer()
+    paper_bids = fields.Boolean()
     published_at = fields.AwareDateTime(allow_none=True)
     created_at = fields.AwareDateTime()
     version = fields.Integer()
     url = fields.Function(lambda t: url_for("portal.trade", ref=t.ref, _external=True))
     locals().update({m: fields.AwareDateTime(allow_none=True) for m in MILESTONES})
+
+
+class TradeWorkSchema(TradeSchema):
+    """A trade as its tenderer and the centre's branches read it: with what the decision branch must
+    know before approving (milestones past the holiday calendar's end, or in a provisional year)."""
+
+    calendar_warnings = fields.Method("_calendar_warnings", metadata={
+        "description": "milestones the holiday calendar does not cover (yet); only for those who work on the trade"})
+
+    def _calendar_warnings(self, trade) -> list[str]:
+        from trading.rules.holidays import deadline_warnings
+
+        return deadline_warnings(trade)
 
 
 class PublicTransitionSchema(Schema):

@@ -43,6 +43,35 @@ def _check_rules(trade: Trade) -> None:
         raise InvalidInput(errors)
 
 
+class _DraftFacts:
+    """What a form gave so far, as the rules read a trade: the valid fields of a refused submission."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.sandbox = bool(data.get("sandbox"))
+        self.accelerator = data.get("accelerator") if isinstance(data.get("accelerator"), int) else 1
+        self.estimated_price, self.bid_security = data.get("estimated_price"), data.get("bid_security")
+
+    def milestone(self, name: str):
+        return self.data.get(name)
+
+
+def rule_errors(data: dict[str, Any]) -> dict[str, list[str]]:
+    """The legal-time errors of the fields that are well-formed, so a form that also has format errors
+    shows every problem at once (a person fixes them all in one go, not one round after another)."""
+    method = data.get("method")
+    if method not in registry:
+        return {}
+    facts = _DraftFacts(data)
+    if registry.get(method).flow == "tender" and facts.milestone("opening_at") is None:
+        facts.data = {**data, "opening_at": data.get("bid_deadline")}  # as create_trade sets it
+    errors: dict[str, list[str]] = {}
+    for v in registry.get(method).check(facts, lifecycle.load_calendar()):
+        if v.code != "required" and v.field in MILESTONES:  # the time rules; amounts wait for their format
+            errors.setdefault(v.field, []).append(v.message)
+    return errors
+
+
 def create_trade(actor, data: dict[str, Any]) -> Trade:
     """Create a draft. `data` is already shape-validated (schemas); here the domain rules apply."""
     centre = db.session.get(Centre, data["centre_id"])
@@ -74,6 +103,7 @@ def create_trade(actor, data: dict[str, Any]) -> Trade:
         description=data.get("description") or "", tenderer=tenderer, created_by_id=actor.id,
         estimated_price=data["estimated_price"], bid_security=data.get("bid_security"),
         sandbox=sandbox, accelerator=accelerator, state=TradeState.DRAFT, created_at=at, updated_at=at,
+        paper_bids=bool(data.get("paper_bids")) and registry.get(method).takes_sealed_bids,
     )
     for m in MILESTONES:
         setattr(trade, m, data.get(m))
@@ -183,6 +213,12 @@ def visible_trades_query(user, *, centre_id=None, method=None, state=None, q=Non
     return stmt.order_by(Trade.published_at.desc(), Trade.id.desc())
 
 
+def works_on_trades(user) -> bool:
+    """Whether the person's roles give them a trade list: a branch role at a centre, or a tenderer's."""
+    return any(g.centre_id is not None for g in user.grants) or bool(user.organisation_id and
+                                                                       user.has_role(Role.TENDERER))
+
+
 def workspace_query(user):
     """Trades a signed-in person works on: their organisation's, or those at centres where they hold a branch role."""
     centre_ids = {g.centre_id for g in user.grants if g.centre_id is not None}
@@ -194,3 +230,13 @@ def workspace_query(user):
     if not conds:  # bidders, experts: nothing to work on here (yet); an empty list, not an error
         return sa.select(Trade).where(sa.false())
     return sa.select(Trade).where(sa.or_(*conds)).order_by(Trade.updated_at.desc(), Trade.id.desc())
+
+
+def awaiting_approval(user) -> list[Trade]:
+    """Trades submitted for approval at the centres where `user` is a decision maker, oldest first."""
+    centre_ids = user.centres_for(Role.DECISION_MAKER)
+    if not centre_ids:
+        return []
+    return list(db.session.scalars(sa.select(Trade).where(Trade.state == TradeState.SUBMITTED,
+                                                          Trade.centre_id.in_(centre_ids))
+                                   .order_by(Trade.updated_at, Trade.id)))

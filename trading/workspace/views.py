@@ -9,7 +9,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
+from trading.accounts.landing import workspace_panels
 from trading.accounts.models import Organisation, OrgKind
+from trading.accounts.roles import Role
 from trading.centres.models import Centre
 from trading.clock import local_tz
 from trading.errors import InvalidInput
@@ -20,6 +22,7 @@ from trading.notices.models import Notification
 from trading.permissions import requires
 from trading.rules import services as calendar_service
 from trading.rules.days import CalendarDay
+from trading.rules.holidays import calendar_end, deadline_warnings, provisional_years
 from trading.trades import lifecycle, services as trades
 from trading.trades.models import MILESTONES, Trade
 from trading.trades.schemas import TradeCreateSchema, TradeUpdateSchema
@@ -34,8 +37,12 @@ bp = Blueprint("workspace", __name__, url_prefix="/workspace")
 @login_required
 @requires("workspace.enter")
 def index():
+    """Each person's work: what awaits their decision, the panels of their roles, then the trades."""
     rows = db.session.scalars(trades.workspace_query(current_user).limit(200)).all()
-    return render_template("workspace/index.html", trades=rows)
+    approvals = [(t, deadline_warnings(t)) for t in trades.awaiting_approval(current_user)]
+    return render_template("workspace/index.html", trades=rows, approvals=approvals,
+                           panels=workspace_panels(current_user), works_on_trades=trades.works_on_trades(current_user),
+                           decides=bool(current_user.centres_for(Role.DECISION_MAKER)))
 
 
 def _form_to_payload(form, with_centre: bool) -> dict:
@@ -49,6 +56,8 @@ def _form_to_payload(form, with_centre: bool) -> dict:
             raw = (form.get(key) or "").strip()
             if raw:
                 payload[key] = int(raw) if raw.isdigit() else raw
+        if form.get("paper_bids"):
+            payload["paper_bids"] = True
         if form.get("sandbox"):
             payload["sandbox"] = True
             raw = (form.get("accelerator") or "1").strip()
@@ -67,6 +76,14 @@ def _form_to_payload(form, with_centre: bool) -> dict:
         elif m in form:
             payload[m] = None
     return payload
+
+
+def with_rule_errors(errors: dict, valid: dict | None) -> dict:
+    """Format errors, plus the legal-time errors of the fields that were well-formed (all at once)."""
+    for name, messages in trades.rule_errors(valid or {}).items():
+        if name not in errors:
+            errors[name] = messages
+    return errors
 
 
 def _form_context(trade: Trade | None = None) -> dict:
@@ -94,7 +111,7 @@ def new_trade():
             flash(_("Draft %(ref)s saved.", ref=trade.ref), "success")
             return redirect(url_for("workspace.trade", trade_id=trade.id))
         except ValidationError as exc:
-            errors = field_errors(exc.messages)
+            errors = with_rule_errors(field_errors(exc.messages), exc.valid_data)
         except InvalidInput as exc:
             db.session.rollback()
             errors = exc.errors
@@ -117,7 +134,9 @@ def edit_trade(trade_id: int, obj: Trade):
             flash(_("Changes saved."), "success")
             return redirect(url_for("workspace.trade", trade_id=trade.id))
         except ValidationError as exc:
-            errors = field_errors(exc.messages)
+            known = {"method": trade.method, "sandbox": trade.sandbox, "accelerator": trade.accelerator,
+                     **{m: trade.milestone(m) for m in MILESTONES}}
+            errors = with_rule_errors(field_errors(exc.messages), {**known, **(exc.valid_data or {})})
         except InvalidInput as exc:
             db.session.rollback()
             errors = exc.errors
@@ -139,9 +158,11 @@ def trade(trade_id: int, obj: Trade):
 
     moves = lifecycle.allowed_moves(obj, current_user)
     problems = obj.rule_set.check(obj, lifecycle.load_calendar())
+    # the decision branch approves knowing whether the holiday calendar covers every deadline
+    warnings = deadline_warnings(obj) if any(m.name == "approve" for m in moves) else []
     docs = [d for d in db.session.scalars(sa.select(notices.Document).where(notices.Document.trade_id == obj.id))]
     return render_template("workspace/trade.html", trade=obj, moves=moves, problems=problems, docs=docs,
-                           timeline=timeline(obj))
+                           timeline=timeline(obj), calendar_warnings=warnings)
 
 
 @bp.route("/trades/<int:trade_id>/move", methods=["POST"])
@@ -234,6 +255,9 @@ def calendar():
                 db.session.rollback()
                 errors = exc.errors
     rows = db.session.scalars(sa.select(CalendarDay).order_by(CalendarDay.day.desc())).all()
-    return render_template("workspace/calendar.html", rows=rows, errors=errors), 422 if errors else 200
+    end = calendar_end()
+    provisional = sorted(y for y in provisional_years() if any(r.day.year == y for r in rows))
+    return render_template("workspace/calendar.html", rows=rows, errors=errors, calendar_end=end,
+                           provisional=provisional), 422 if errors else 200
 
 

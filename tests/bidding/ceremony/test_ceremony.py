@@ -40,7 +40,7 @@ PRICES = {"bidder": "4815000.00", "bidder_b": "4700000.50", "bidder_c": "4999999
 @pytest.fixture
 def sealed_trade(db, client, keyholding, make_trade, clock):
     """A published works tender with 2-of-2 executing and 1-of-1 supervising keyholders, open for bids."""
-    trade = make_trade(**tender_timeline(START))
+    trade = make_trade(paper_bids=False, **tender_timeline(START))
     response = client.post(f"/api/v1/trades/{trade.id}/keyholders", headers=api_headers(client, "decider"),
                            json={"execute": [keyholding["staff"].id, keyholding["staff2"].id],
                                  "supervise": [keyholding["supervisor"].id]})
@@ -435,7 +435,7 @@ def test_opening_record_pdf(db, client, sealed_trade, bidders, clock, tmp_path):
 
 def test_opening_record_routes_follow_trade_view(db, client, make_trade, sealed_trade):
     """The record is public once made; an unpublished trade's record URL says nothing to outsiders."""
-    draft = make_trade()
+    draft = make_trade(paper_bids=False)
     for tail in ("opening-record", "opening-record.pdf"):
         url = f"/api/v1/trades/{draft.id}/{tail}"
         assert client.get(url).status_code == 401

@@ -124,7 +124,7 @@ def test_ceremony_page_matrix(route, kind, db, client, scene):
 
 
 def test_answer_of_another_trades_objection_is_404(db, client, scene, make_trade):
-    other = make_trade()
+    other = make_trade(paper_bids=False)
     login(client, "staff")
     url = f"/bidding/trades/{other.id}/ceremony/objections/{scene['objection']}/answer"
     assert client.post(url, data={"text": "x"}).status_code == 404

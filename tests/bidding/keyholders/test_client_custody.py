@@ -28,7 +28,7 @@ from trading.trades import services as trades
 def _published(db, client, users, make_trade):
     """A works tender with staff and staff2 (executing) and supervisor (supervising) as keyholders,
     approved (the opening key made and sealed to their active keys) and published."""
-    trade = make_trade(**tender_timeline(START))
+    trade = make_trade(paper_bids=False, **tender_timeline(START))
     response = client.post(f"/api/v1/trades/{trade.id}/keyholders", headers=api_headers(client, "decider"),
                            json={"execute": [users["staff"].id, users["staff2"].id], "supervise": [users["supervisor"].id]})
     assert response.status_code == 201, response.get_json()

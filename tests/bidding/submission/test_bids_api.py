@@ -47,7 +47,7 @@ def sealed_trade(db, client, keyholding, make_trade, clock):
     """A published works tender with keyholders and an opening key, open for bids."""
     from tests.conftest import START, tender_timeline
 
-    trade = make_trade(**tender_timeline(START))
+    trade = make_trade(paper_bids=False, **tender_timeline(START))
     _approve(db, client, keyholding, trade)
     trades.move(trade, "publish", keyholding["staff"])
     db.session.commit()
@@ -115,7 +115,7 @@ def test_approval_makes_the_opening_key_and_only_shares_are_stored(db, client, s
 
 def test_approval_refused_until_every_keyholder_has_enrolled(db, client, users, make_user, make_trade):
     users["staff2"] = make_user("staff2", (Role.CENTRE_STAFF, "WORKS"))
-    trade = make_trade()
+    trade = make_trade(paper_bids=False)
     client.post(f"/api/v1/trades/{trade.id}/keyholders", headers=api_headers(client, "decider"),
                 json={"execute": [users["staff"].id, users["staff2"].id], "supervise": [users["supervisor"].id]})
     trades.move(trade, "submit", users["staff"])
@@ -129,7 +129,7 @@ def test_approval_refused_until_every_keyholder_has_enrolled(db, client, users, 
 
 
 def test_keyholder_appointment_rules(db, client, keyholding, make_trade):
-    trade = make_trade()
+    trade = make_trade(paper_bids=False)
     headers = api_headers(client, "decider")
     url = f"/api/v1/trades/{trade.id}/keyholders"
     too_few = client.post(url, headers=headers, json={"execute": [keyholding["staff"].id],
@@ -312,7 +312,7 @@ def test_bids_refused_without_opening_key_or_outside_bidding(db, client, publish
 
 
 def test_trade_not_open_refuses_bids(db, client, keyholding, make_trade):
-    trade = make_trade()
+    trade = make_trade(paper_bids=False)
     _approve(db, client, keyholding, trade)
     response = _submit(client, trade, "bidder", b"PRSB" + bytes(200))
     assert response.status_code == 403  # not published: bidders cannot even see it

@@ -85,7 +85,7 @@ def trade_for(request, make_trade):
         if kind == "bidding":
             return request.getfixturevalue("sealed_trade")
         if kind == "draft":
-            return make_trade()
+            return make_trade(paper_bids=False)
         return None
     return make
 
@@ -284,7 +284,7 @@ def test_personal_key_enrolment(db, client, users):
 def test_keyholder_page_appoints_and_shows_enrolment(db, client, keyholding, make_trade, make_user):
     users = keyholding
     make_user("lazy_staff", (Role.CENTRE_STAFF, "WORKS"))  # not enrolled
-    trade = make_trade()
+    trade = make_trade(paper_bids=False)
     login_en(client, "decider")
     page = client.get(f"/bidding/trades/{trade.id}/keyholders")
     html = page.get_data(as_text=True)

@@ -10,7 +10,7 @@ import http.client
 import json
 import threading
 import time
-from datetime import timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,7 @@ from bidding.crypto.envelope_check import content_digest
 from bidding.crypto.receipt import format_time
 from bidding.submission.models import Bid, BidState
 from tests.bidding.submission.test_bids_api import _envelope, sealed_trade  # noqa: F401  (a fixture)
-from tests.conftest import api_headers
+from tests.conftest import CST, api_headers
 from trading.accounts.models import OrgKind
 from trading.accounts.roles import Role
 from trading.trades.flows import TradeState
@@ -100,7 +100,9 @@ def test_close_while_receiving_does_not_refuse_a_bid_whose_last_byte_was_on_time
     upload.send(data[-1:])
     status, body = upload.answer()
     assert status == 201, body
-    assert body["receipt"]["received_at"] == format_time((deadline - timedelta(milliseconds=1)).astimezone(timezone.utc))
+    # signed in the platform's time zone (Beijing), like every time it shows
+    assert body["receipt"]["received_at"] == format_time((deadline - timedelta(milliseconds=1)).astimezone(CST))
+    assert body["receipt"]["received_at"].endswith("+08:00")
     db.session.expire_all()
     assert sealed_trade.state is TradeState.CLOSED
     assert db.session.scalar(sa.select(Bid.state)) is BidState.SUBMITTED

@@ -1,0 +1,1 @@
+"""Expert pool, committee plans and draws (bidding/experts)."""
