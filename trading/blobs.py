@@ -24,9 +24,19 @@ class BlobRefused(ValueError):
         self.reason = reason
 
 
+#: folders known to exist (a store's root and its 256 subfolders): an upload makes no mkdir calls
+_MADE: set[str] = set()
+
+
 class BlobStore:
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root)
+
+    def _folder(self, path: Path) -> None:
+        key = str(path)
+        if key not in _MADE:
+            path.mkdir(parents=True, exist_ok=True)
+            _MADE.add(key)
 
     def path(self, digest: str) -> Path:
         if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
@@ -42,9 +52,14 @@ class BlobStore:
         once); `check(sha256_hex, size)` runs after the last byte, before the blob enters the
         store, and may raise to refuse it. A stream outside the size limits raises BlobRefused.
         Whatever is raised, nothing is left in the store."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        self._folder(self.root)
         h, size = hashlib.sha256(), 0
-        fd, tmp = tempfile.mkstemp(dir=self.root, prefix=INCOMING)
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self.root, prefix=INCOMING)
+        except FileNotFoundError:  # the root was removed meanwhile: make it again
+            _MADE.discard(str(self.root))
+            self._folder(self.root)
+            fd, tmp = tempfile.mkstemp(dir=self.root, prefix=INCOMING)
         try:
             with os.fdopen(fd, "wb") as out:
                 while chunk := stream.read(CHUNK):
@@ -63,8 +78,13 @@ class BlobStore:
             if check is not None:
                 check(digest, size)
             final = self.path(digest)
-            final.parent.mkdir(exist_ok=True)
-            os.replace(tmp, final)
+            self._folder(final.parent)
+            try:
+                os.replace(tmp, final)
+            except FileNotFoundError:  # the folder was removed meanwhile (a test's cleanup): make it again
+                _MADE.discard(str(final.parent))
+                self._folder(final.parent)
+                os.replace(tmp, final)
             return digest, size
         except BaseException:
             if os.path.exists(tmp):

@@ -20,6 +20,10 @@ document_downloaded = _signals.signal("document-downloaded")
 #: sender=Trade; kwargs: viewer, what  (a sensitive read, e.g. the downloader list)
 sensitive_read = _signals.signal("sensitive-read")
 
+#: `session.info` key of {row: user} for rows a worker thread stores on someone's behalf (the bid
+#: writer stores many uploads' bids in one flush): the audit log names each row's own actor
+ROW_ACTORS = "row_actors"
+
 #: sender=a model instance just flushed; the audit log answers with the index of the entry that
 #: recorded it (a receipt cites it), or nobody answers when no log is installed
 audit_position = _signals.signal("audit-position")

@@ -91,10 +91,23 @@ def _normalise(fields: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+#: key ids of the signing keys in use: deriving the public key costs more than the signature itself
+_KEY_IDS: dict[int, tuple[Ed25519PrivateKey, str]] = {}
+
+
+def _signer_key_id(private_key: Ed25519PrivateKey) -> str:
+    known = _KEY_IDS.get(id(private_key))
+    if known is None or known[0] is not private_key:
+        if len(_KEY_IDS) > 32:
+            _KEY_IDS.clear()
+        known = _KEY_IDS[id(private_key)] = (private_key, key_id(private_key.public_key()))
+    return known[1]
+
+
 def sign_receipt(fields: dict[str, Any], private_key: Ed25519PrivateKey) -> dict[str, Any]:
     """The signed receipt as a dict (serialise it with `receipt_json`)."""
     body = _normalise(fields)
-    body["key_id"] = key_id(private_key.public_key())
+    body["key_id"] = _signer_key_id(private_key)
     body["signature"] = base64.b64encode(private_key.sign(DOMAIN + canonical(body))).decode()
     return body
 

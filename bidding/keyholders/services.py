@@ -209,8 +209,11 @@ def _has_opening_key(trade: Trade) -> bool:
     return opening_key(trade) is not None
 
 
+_OPENING_KEY = sa.select(OpeningKey).where(OpeningKey.trade_id == sa.bindparam("trade_id"))  # built once
+
+
 def opening_key(trade: Trade) -> OpeningKey | None:
-    return db.session.scalar(sa.select(OpeningKey).where(OpeningKey.trade_id == trade.id))
+    return db.session.scalar(_OPENING_KEY, {"trade_id": trade.id})
 
 
 def on_trade_moved(trade: Trade, move: str, **_kw) -> None:

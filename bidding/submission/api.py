@@ -1,9 +1,11 @@
 """Sealed-bid API (under /api/v1): submitting, listing and withdrawing bids; the receipt key."""
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 from cryptography.hazmat.primitives import serialization
-from flask import jsonify, request
+from flask import abort, jsonify, request
 from flask_login import current_user
 from sqlalchemy.orm import lazyload
 
@@ -17,6 +19,16 @@ from trading.api.openapi import doc
 from trading.extensions import db
 from trading.permissions import can, require
 from trading.trades.models import Trade
+
+
+_BID = BidSchema()  # dumping only: one instance serves every upload
+
+
+@functools.cache
+def _trade_query() -> sa.Select:
+    """Built once (with its loader options, building it costs as much as running it)."""
+    return (sa.select(Trade).where(Trade.id == sa.bindparam("id"))
+            .options(lazyload(Trade.centre), lazyload(Trade.tenderer)))
 
 
 @bp.get("/receipt-key")
@@ -33,10 +45,12 @@ def get_receipt_key():
      None, BidSchema, 201, binary="application/octet-stream")
 def submit_bid(trade_id: int):
     # the trade's own row: an upload reads no centre, tenderer or offerings (one query, not two)
-    trade = db.get_or_404(Trade, trade_id, options=[lazyload(Trade.centre), lazyload(Trade.tenderer)])
+    trade = db.session.execute(_trade_query(), {"id": trade_id}).scalar_one_or_none()
+    if trade is None:
+        abort(404)
     require("trade.bid", trade)
     bid = services.submit_bid(current_user, trade, request.stream, request.headers.get("Content-Digest"))
-    body = BidSchema().dump(bid)  # before the commit expires the row: no reload to answer
+    body = _BID.dump(bid)  # before the commit expires the row: no reload to answer
     db.session.commit()
     return jsonify(body), 201
 

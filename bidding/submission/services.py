@@ -11,19 +11,20 @@ from blinker import Namespace
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from flask import current_app
 from flask_babel import gettext as _, lazy_gettext as _l
+from werkzeug.local import LocalProxy
 
-from bidding.crypto import envelope, envelope_check, receipt
+from bidding.crypto import envelope, envelope_check
 from bidding.keyholders.services import opening_key
-from bidding.submission import intake
+from bidding.submission import intake, writer
 from bidding.submission.models import Bid, BidState
 from trading.accounts.models import OrgKind, User
 from trading.accounts.roles import Role
 from trading.blobs import BlobRefused, blob_store
-from trading.clock import local_tz, now
+from trading.clock import now
 from trading.errors import IllegalMove, InvalidInput, NotAllowed
-from trading.extensions import begin_write, db
+from trading.extensions import db
 from trading.platform_keys import services as platform_keys
-from trading.signals import audit_index_of, sensitive_read
+from trading.signals import sensitive_read
 from trading.trades.flows import TradeState
 from trading.trades.models import Trade
 
@@ -68,8 +69,13 @@ def next_version(trade: Trade, organisation_id: int) -> int:
 
 def latest_bid(trade: Trade, organisation_id: int) -> Bid | None:
     """The company's highest bid version for this trade (whatever its state)."""
-    return db.session.scalar(sa.select(Bid).where(Bid.trade_id == trade.id, Bid.organisation_id == organisation_id)
-                             .order_by(Bid.version.desc()).limit(1))
+    return db.session.scalar(_LATEST, {"trade_id": trade.id, "organisation_id": organisation_id})
+
+
+#: built once: every upload asks
+_LATEST = (sa.select(Bid).where(Bid.trade_id == sa.bindparam("trade_id"),
+                                Bid.organisation_id == sa.bindparam("organisation_id"))
+           .order_by(Bid.version.desc()).limit(1))
 
 
 def stored_envelopes() -> list[str]:
@@ -85,12 +91,6 @@ def _open_for_bids(trade: Trade) -> None:
         raise IllegalMove(_("This trade is not open for bids."), code="not_open")
 
 
-def _still_takes(trade: Trade, state: TradeState, received_at) -> bool:
-    """After the upload: the time its last byte arrived decides, not the stage now. The closing
-    tick may have run while the envelope was being checked; suspended or cancelled meanwhile is no."""
-    return state is TradeState.BIDDING or (state is TradeState.CLOSED and received_at < trade.bid_deadline)
-
-
 def submit_bid(actor: User, trade: Trade, stream: BinaryIO, content_digest: str | None) -> Bid:
     """Store an envelope after checking it is well formed for this trade and bidder and that it is
     the one the sealer sent (its RFC 9530 `Content-Digest`); sign a receipt. One pass: the checks
@@ -102,7 +102,10 @@ def submit_bid(actor: User, trade: Trade, stream: BinaryIO, content_digest: str 
     if key is None:
         raise IllegalMove(_("This trade has no opening key and does not take electronic bids."), code="no_key")
     # a host that may not sign refuses before it stores anything (no row, no blob to sweep)
+    apart = writer.holds_no_write()
     signing_key = receipt_private_key()
+    if apart:  # the first receipt publishes the key: committed now, not held open while the body arrives
+        writer.commit_reads()
     latest = latest_bid(trade, org.id)
     version = (latest.version if latest else 0) + 1
     resend = latest if latest is not None and latest.state is BidState.SUBMITTED else None
@@ -138,49 +141,23 @@ def submit_bid(actor: User, trade: Trade, stream: BinaryIO, content_digest: str 
     upload_received.send(trade, received_at=received[0], organisation_id=org.id)
     if resend is not None and digest == resend.sha256 and size == resend.size:
         return resend  # the same envelope again: the same bid, the same receipt
-    # the upload may have taken a while: suspended, cancelled or closed meanwhile? (one column, not a refresh)
-    state = db.session.scalar(sa.select(Trade.state).where(Trade.id == trade.id))
-    if not _still_takes(trade, state, received[0]):
+    # stored by the process's bid writer with the other uploads of the moment (bidding/submission/writer.py):
+    # the stage is read again under the write lock, then the row, its audit entry and its receipt
+    if isinstance(actor, LocalProxy):  # current_user: the writer thread has no request to resolve it in
+        actor = actor._get_current_object()
+    job = writer.store(writer.Job(trade_id=trade.id, trade_ref=trade.ref, deadline=trade.bid_deadline,
+                                  organisation_id=org.id, credit_code=org.credit_code, actor=actor, version=version,
+                                  replaces=latest is not None, sha256=digest, size=size, received_at=received[0],
+                                  signing_key=signing_key, sender=trade))
+    if job.outcome == "not_open":  # suspended, cancelled or closed while the upload arrived
         intake.discard_unless_referenced(digest)
         raise IllegalMove(_("This trade is not open for bids."), code="not_open")
-    bid = Bid(trade_id=trade.id, organisation_id=org.id, submitted_by_id=actor.id, version=version,
-              sha256=digest, size=size, received_at=received[0], receipt="")
-    begin_write()  # the savepoint below nests in the request's transaction: the bid commits with its receipt
-    try:
-        with db.session.begin_nested():  # the replacement and the new row stand or fall together
-            # the INSERT first: on SQLite it takes the write lock before anything is read, so a second
-            # upload waits for it (busy timeout) instead of failing to upgrade a stale read snapshot
-            db.session.add(bid)
-            db.session.flush()
-            # versions go 1, 2, 3... each read from the last one stored: with none before, this
-            # version 1 (its insert did not collide) is the company's only row, nothing to replace
-            if latest is not None:
-                earlier = db.session.scalars(sa.select(Bid).where(
-                    Bid.trade_id == trade.id, Bid.organisation_id == org.id, Bid.state == BidState.SUBMITTED,
-                    Bid.id != bid.id)).all()
-                for old in earlier:  # through the flush, so the audit log records each replacement
-                    old.state = BidState.REPLACED
-                db.session.flush()
-            # signed and stored with the row, in its transaction: no upload, not even a concurrent
-            # resend of the same envelope, ever reads this bid without its receipt
-            signed = receipt.sign_receipt({"trade": trade.ref, "bidder": org.credit_code, "version": version,
-                                           "sha256": digest, "size": size,
-                                           # in the platform's legal time zone, as every time it shows
-                                           "received_at": received[0].astimezone(local_tz()),
-                                           "audit_index": audit_index_of(bid)}, signing_key)
-            bid.receipt = receipt.receipt_json(signed)
-            db.session.flush()
-    except sa.exc.IntegrityError:  # another upload of the same company stored this version first
-        winner = db.session.scalar(sa.select(Bid).where(Bid.trade_id == trade.id, Bid.organisation_id == org.id,
-                                                        Bid.version == version))
-        if winner is not None and winner.sha256 == digest and winner.size == size:
-            return winner  # the same envelope, sent twice at once: one bid, one receipt
+    if job.outcome == "version_taken":  # another upload of the same company stored this version first
         intake.discard_unless_referenced(digest)
         raise IllegalMove(_("Another upload of bid version %(v)d was stored first; reload the page and seal "
                             "your bid again as version %(n)d.", v=version, n=version + 1),
                           code="version_taken") from None
-    bid_submitted.send(trade, bid=bid, actor=actor)
-    return bid
+    return job.bid
 
 
 def withdraw_bid(actor: User, trade: Trade) -> Bid:

@@ -15,6 +15,7 @@ from monitor.audit.writes import append
 from trading.accounts.roles import Role
 from trading.clock import now
 from trading.extensions import db
+from trading.signals import ROW_ACTORS
 
 # ---- capture ----------------------------------------------------------------------------------
 
@@ -78,16 +79,19 @@ def _row_entry(session: Session, obj: Any, op: str) -> dict | None:
         if not after:
             return None
     key = state.mapper.primary_key_from_instance(obj) if op != "delete" else list(state.identity or ())
-    return _describe(session, table, op, key, before, after, trade_id, lambda n: getattr(obj, n, None))
+    actor = session.info[ROW_ACTORS].get(obj) if ROW_ACTORS in session.info else None
+    return _describe(session, table, op, key, before, after, trade_id, lambda n: getattr(obj, n, None), actor)
 
 
 def _describe(session: Session, table: str, op: str, key: list, before: dict | None, after: dict | None,
-              trade_id: int | None, get: Callable[[str], Any]) -> dict:
-    """The entry of one row's change, whether a flush or a bulk statement made it (`get` reads the row)."""
+              trade_id: int | None, get: Callable[[str], Any], actor=None) -> dict:
+    """The entry of one row's change, whether a flush or a bulk statement made it (`get` reads the row).
+    `actor`: who made this row's change, when it is not the current actor (trading.signals.ROW_ACTORS)."""
     centre_id = _centre_of(session, trade_id) if trade_id is not None else None
     if centre_id is None:
         centre_id = get("centre_id")
-    actor = current_actor()
+    if actor is None:
+        actor = current_actor()
     role = None
     if table == "trade_transitions":
         role = get("actor_role")

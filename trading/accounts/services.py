@@ -1,6 +1,7 @@
 """Account operations: users and organisations, password checks with throttling, API tokens."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
@@ -133,12 +134,16 @@ def issue_token(user: User) -> tuple[str, ApiToken]:
     return token, row
 
 
+@functools.cache
+def _token_query() -> sa.Select:
+    """One query: the token, its user, the user's grants and organisation (every API request asks).
+    Built once: building the statement and its loader options cost as much as running it."""
+    return (sa.select(ApiToken).where(ApiToken.token_hash == sa.bindparam("token_hash"))
+            .options(joinedload(ApiToken.user).options(joinedload(User.grants), joinedload(User.organisation))))
+
+
 def user_for_token(token: str) -> User | None:
-    # one query: the token, its user, the user's grants and organisation (every API request asks)
-    row = db.session.execute(sa.select(ApiToken).where(ApiToken.token_hash == _digest(token))
-                             .options(joinedload(ApiToken.user).options(joinedload(User.grants),
-                                                                        joinedload(User.organisation)))
-                             ).unique().scalar_one_or_none()
+    row = db.session.execute(_token_query(), {"token_hash": _digest(token)}).unique().scalar_one_or_none()
     if row is None or row.revoked or row.expires_at <= now() or not row.user.active:
         return None
     return row.user
