@@ -21,9 +21,21 @@ def seat_of(user, trade) -> CommitteeSeat | None:
         CommitteeSeat.trade_id == trade.id, CommitteeSeat.user_id == user.id, CommitteeSeat.left_at.is_(None)))
 
 
+def confirmed_expert(user, trade) -> bool:
+    """An expert the draw (bidding.experts) named for the trade who confirmed and has not stepped aside."""
+    from bidding.experts.models import ExpertSeat, SeatStatus
+
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return db.session.scalar(sa.select(ExpertSeat.id).where(
+        ExpertSeat.trade_id == trade.id, ExpertSeat.user_id == user.id,
+        ExpertSeat.status == SeatStatus.CONFIRMED).limit(1)) is not None
+
+
 def sitting_member(user, trade) -> bool:
-    """A member of the trade's committee while it sits: seated, not stepped aside, trade in evaluation."""
-    return trade.state in SITTING and seat_of(user, trade) is not None
+    """A member of the trade's committee while it sits, trade in evaluation: seated here and not stepped
+    aside, or drawn by the expert draw and confirmed (a notified expert who has not confirmed is not)."""
+    return trade.state in SITTING and (seat_of(user, trade) is not None or confirmed_expert(user, trade))
 
 
 @permission("evaluation.seat")

@@ -14,6 +14,7 @@ from bidding.custody.models import CustodyRead, KeptDocument
 from bidding.evaluation import services as evaluation
 from bidding.evaluation.models import SeatKind
 from tests.bidding.ceremony.test_ceremony import PRICES, _bid_all, _open, _plaintext, bidders, sealed_trade  # noqa: F401
+from tests.bidding.experts.helpers import pool  # noqa: F401  (fixture)
 from tests.conftest import api_headers
 from trading.accounts.models import OrgKind
 from trading.accounts.roles import Role
@@ -204,3 +205,27 @@ def test_a_tampered_or_moved_document_does_not_decrypt(db, client, opened, cast,
     path.write_bytes(bytes(data))
     with path.open("rb") as fh, pytest.raises(custody.CustodyError):
         b"".join(custody.read_kept(fh, kek, first.sealed, ctx_first))
+
+
+def test_a_confirmed_expert_of_the_draw_reads_while_the_committee_sits(db, client, opened, cast, clock, pool):
+    """The expert draw's seats count: confirmed, yes; drawn and not yet confirmed, no; not after it sits."""
+    from bidding.experts import services as experts
+    from tests.bidding.experts.helpers import plan, run_draw
+
+    plan(db, cast, opened)
+    experts.draw(cast["staff"], opened)
+    db.session.commit()
+    run_draw(db, clock, opened)
+    seats = experts.seats(opened)
+    assert len(seats) == 5
+    confirmed_user = db.session.get(type(cast["staff"]), seats[0].user_id)
+    waiting_user = db.session.get(type(cast["staff"]), seats[1].user_id)
+    experts.confirm(confirmed_user, opened, seats[0].id)
+    db.session.commit()
+    url = f"/api/v1/trades/{opened.id}/bid-documents"
+    confirmed, waiting = (api_headers(client, u.username) for u in (confirmed_user, waiting_user))
+    assert client.get(url, headers=confirmed).status_code == 403  # not sitting before the evaluation
+    trades.move(opened, "start_evaluation", cast["staff"])
+    db.session.commit()
+    assert client.get(url, headers=confirmed).get_json()["basis"] == "committee"
+    assert client.get(url, headers=waiting).status_code == 403
