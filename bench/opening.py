@@ -409,15 +409,17 @@ def run_ceremony(app, setup: Setup, profile: bool, breakdown: bool) -> CeremonyT
                 for name in PASSPHRASES]
     profiler = cProfile.Profile() if profile else None
     # looked up at call time: _open_bids, _record, canonical_json and move as ceremony/opening.py's globals,
-    # open_one through ceremony.opener, open_envelope_digest and decode_bid_to through the modules
-    # bidding/ceremony/opener.py imports
+    # decrypt, verdict and SharedHasher.result through ceremony.opener, open_envelope_bytes and decode_bid_to
+    # through the modules bidding/ceremony/opener.py imports
     from bidding.ceremony import opener
     from bidding.ceremony import opening
 
     timers = Breakdown([
         (opening, "_open_bids", "_open_bids"),
-        (opener, "open_one", " open_one"),
-        (opener.envelope, "open_envelope_digest", "  open_envelope_digest"),
+        (opener, "decrypt", " decrypt"),
+        (opener.envelope, "open_envelope_bytes", "  open_envelope_bytes"),
+        (opener, "verdict", " verdict"),
+        (opener.SharedHasher, "result", "  SharedHasher.result"),
         (opener.records, "decode_bid_to", "  decode_bid_to"),
         (opening, "_record", "_record"),
         (opening, "canonical_json", "canonical_json"),
@@ -583,10 +585,6 @@ def main(argv: list[str] | None = None) -> int:
             share = lambda sec: f"{sec:.3f} s  ({100 * sec / times.complete:.0f}% of complete_ceremony)"
             for label, (calls, seconds) in parts.items():
                 line(f"  {label}", share(seconds) + f"  {calls} call(s)")
-                if label == " decode_bid_to":
-                    inner = sum(parts[k][1] for k in (" _file_digest", " open_envelope_digest", " decode_bid_to"))
-                    line("   rest of _open_bid", share(parts["_open_bid"][1] - inner)
-                         + "  (blob opens, spool file, bid.organisation lazy load, price)")
             outer = sum(v[1] for k, v in parts.items() if not k.startswith(" "))
             line("  rest of complete_ceremony", share(times.complete - outer)
                  + "  (key rebuild, Bid query, OpeningEntry rows, flush)")

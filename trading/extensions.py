@@ -44,3 +44,21 @@ def begin_write() -> None:
     dbapi_conn = connection.connection.dbapi_connection
     if not dbapi_conn.in_transaction:
         dbapi_conn.execute("BEGIN IMMEDIATE")
+
+
+def flush_unless_taken(taken, error: Exception) -> None:
+    """Flush the pending rows; if another request stored the same unique row first (a double click,
+    two tabs: both passed the service's "already there?" check before either wrote), roll back and
+    raise `error` (a 409 naming the conflict) instead of letting the IntegrityError become a 500.
+
+    `taken()` tells, after the rollback, whether the conflicting row is really there: any other
+    integrity failure is re-raised as it is."""
+    import sqlalchemy as sa
+
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:
+        db.session.rollback()  # the request changes nothing; the winner's row is now visible
+        if taken():
+            raise error from None
+        raise

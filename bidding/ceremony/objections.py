@@ -11,7 +11,7 @@ from trading.accounts import policy
 from trading.accounts.models import User
 from trading.clock import now
 from trading.errors import IllegalMove, InvalidInput
-from trading.extensions import db
+from trading.extensions import db, flush_unless_taken
 from trading.permissions import require
 from trading.signing.services import STATEMENTS, Expected, accept
 from trading.trades.models import Trade
@@ -73,13 +73,16 @@ def sign_record(actor: User, trade: Trade, dissent: str | None = None, statement
     expected = _record_expectation(actor, trade, dissent)
     ceremony = ceremony_of(trade)
     policy.join(actor, trade, "supervisor")  # a supervisor tied to a bidder may not sign
-    if db.session.scalar(sa.select(RecordSignature).where(RecordSignature.ceremony_id == ceremony.id,
-                                                          RecordSignature.user_id == actor.id)):
-        raise IllegalMove(_("You have already signed this record."), code="already_signed")
+    ceremony_id, user_id = ceremony.id, actor.id
+    signed_before = lambda: db.session.scalar(sa.select(RecordSignature.id).where(  # noqa: E731
+        RecordSignature.ceremony_id == ceremony_id, RecordSignature.user_id == user_id)) is not None
+    already = IllegalMove(_("You have already signed this record."), code="already_signed")
+    if signed_before():
+        raise already
     signed = accept(actor, "opening-record", expected, statement, signature)
     row = RecordSignature(ceremony=ceremony, user_id=actor.id, record_sha256=ceremony.record_sha256,
                           signed_at=now(), dissent=expected.dissent, **signed.as_columns())
     db.session.add(row)
-    db.session.flush()
+    flush_unless_taken(signed_before, already)  # the same signature sent twice at once: 409, not 500
     record_signed.send(trade, signature=row, actor=actor)
     return row

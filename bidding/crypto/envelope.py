@@ -31,7 +31,7 @@ __all__ = [
     "BidFormatError", "EnvelopeError", "EnvelopeHeader", "FileEntry", "OpenedEnvelope",
     "body_layout", "build_bound_header", "canonical_form", "decode_bid", "decode_bid_to",
     "encode_bid", "fingerprint", "fingerprint_hex", "load_public_key", "open_envelope",
-    "open_envelope_digest", "parse_header", "public_key_bytes", "seal", "validate_price",
+    "open_envelope_bytes", "open_envelope_digest", "parse_header", "public_key_bytes", "seal", "validate_price",
     "write_envelope",
 ]
 
@@ -350,15 +350,8 @@ def open_envelope_digest(stream: BinaryIO, private_key: ec.EllipticCurvePrivateK
     On any EnvelopeError what was written to `out` must be discarded: chunks are authenticated
     one by one, the whole only at the end. The caller compares header fields with the trade.
     """
-    header = parse_header(stream)
-    if not hmac.compare_digest(header.fingerprint, fingerprint(private_key.public_key())):
-        raise EnvelopeError("wrong_key", "this envelope was sealed to another opening key")
-    try:
-        file_key = SUITE.decrypt(header.sealed_key, private_key, info=header.bound_header)
-    except (InvalidTag, ValueError):
-        raise EnvelopeError("decrypt_failed", "the file key does not open: the header was "
-                            "altered or the key was not sealed for it") from None
-    aead, h = _body_cipher(file_key, header.header_hash), header.header_hash
+    header, aead = _unseal(stream, private_key)
+    h = header.header_hash
     step = header.chunk_size + TAG_LEN
     digest, size, index = hashlib.sha256(), 0, 0
     current = read_exact(stream, step)
@@ -383,6 +376,52 @@ def open_envelope_digest(stream: BinaryIO, private_key: ec.EllipticCurvePrivateK
                                     f"declares {header.chunks}")
             return OpenedEnvelope(header, digest.digest(), size)
         current, index = following, index + 1
+
+
+def _unseal(stream: BinaryIO, private_key: ec.EllipticCurvePrivateKey) -> tuple[EnvelopeHeader, AESGCM]:
+    """The header, read from `stream`, and the body cipher its sealed file key opens."""
+    header = parse_header(stream)
+    if not hmac.compare_digest(header.fingerprint, fingerprint(private_key.public_key())):
+        raise EnvelopeError("wrong_key", "this envelope was sealed to another opening key")
+    try:
+        file_key = SUITE.decrypt(header.sealed_key, private_key, info=header.bound_header)
+    except (InvalidTag, ValueError):
+        raise EnvelopeError("decrypt_failed", "the file key does not open: the header was "
+                            "altered or the key was not sealed for it") from None
+    return header, _body_cipher(file_key, header.header_hash)
+
+
+def open_envelope_bytes(data, private_key: ec.EllipticCurvePrivateKey, into: bytearray | None = None,
+                        digest=None) -> tuple[EnvelopeHeader, memoryview]:
+    """open_envelope_digest for an envelope held in memory (bytes or a memoryview), without its
+    plaintext hash, for a caller that hashes elsewhere: the chunks are decrypted into one buffer
+    (`into` when it is large enough, so a caller can reuse it), nothing copied. The same chunking,
+    checks and errors as the streaming reader; returns the header and a view of the plaintext.
+    `digest` (a hashlib object), if given, is updated with each chunk while it is in the cache."""
+    view = memoryview(data)
+    stream = io.BytesIO(view[:MAX_HEADER])  # a copy of the header only
+    header, aead = _unseal(stream, private_key)
+    body, h, size = view[stream.tell():], header.header_hash, header.chunk_size
+    step = size + TAG_LEN
+    count = max(1, -(-len(body) // step))
+    length = (count - 1) * size + max(0, len(body) - (count - 1) * step - TAG_LEN)
+    if into is None or len(into) < length:
+        into = bytearray(length)
+    out = memoryview(into)[:length]
+    for index in range(count):
+        block, last = body[index * step:(index + 1) * step], index == count - 1
+        if len(block) < TAG_LEN:
+            raise EnvelopeError("truncated", f"the body ends before chunk {index} is complete")
+        piece = out[index * size:index * size + len(block) - TAG_LEN]
+        try:
+            aead.decrypt_into(_nonce(index, last), block, h, piece)
+        except InvalidTag:
+            raise _diagnose(aead, index, last, bytes(block), h) from None
+        if digest is not None:
+            digest.update(piece)
+    if header.chunks is not None and (count, len(body)) != (header.chunks, header.body_length):
+        raise EnvelopeError("truncated", f"the body has {count} chunks, its header declares {header.chunks}")
+    return header, out
 
 
 def _diagnose(aead: AESGCM, index: int, last: bool, block: bytes, h: bytes) -> EnvelopeError:

@@ -165,12 +165,14 @@ def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
     return dict(pairs)
 
 
-def decode_bid_to(stream: BinaryIO, sink: Callable[[str, int], BinaryIO],
+def decode_bid_to(stream: BinaryIO, sink: Callable[[str, int], BinaryIO] | None,
                   hash_files: bool = True) -> tuple[dict[str, str], list[FileEntry]]:
     """Parse a record stream, writing each file to `sink(name, size)` in pieces.
 
     `hash_files=False` skips each file's SHA-256 (FileEntry.sha256 is then empty) for callers that
-    already hash the whole plaintext, such as the opening ceremony.
+    already hash the whole plaintext, such as the opening ceremony. With no `sink` (and no hashes)
+    the files' bytes are skipped, not read: the stream must then be seekable; a file that would
+    end past the end of the stream is still refused as truncated.
 
     The names are the bidder's: whoever writes them to disk must not trust them as paths.
     """
@@ -190,6 +192,13 @@ def decode_bid_to(stream: BinaryIO, sink: Callable[[str, int], BinaryIO],
         raise BidFormatError("bad_form", "the form is not UTF-8 JSON of strings") from None
     canonical_form(form)  # same rules as when sealing: object of strings with a valid price
     files: list[FileEntry] = []
+    skip = sink is None
+    if skip and hash_files:
+        raise TypeError("files can be skipped only unhashed (hash_files=False)")
+    if skip:
+        here = stream.tell()
+        end = stream.seek(0, io.SEEK_END)
+        stream.seek(here)
     while kind := read_exact(stream, 1):
         if kind != b"\x02":
             raise BidFormatError("bad_record", f"unknown record type 0x{kind.hex()}")
@@ -201,6 +210,12 @@ def decode_bid_to(stream: BinaryIO, sink: Callable[[str, int], BinaryIO],
         if not fname:
             raise BidFormatError("bad_name", "a file has an empty name")
         left = size = struct.unpack(">Q", _need(stream, 8, "a file length"))[0]
+        if skip:
+            if stream.tell() + size > end:
+                raise BidFormatError("truncated", f"the bid ends inside file {fname!r}")
+            stream.seek(size, io.SEEK_CUR)
+            files.append(FileEntry(fname, size, b""))
+            continue
         out, digest = sink(fname, size), hashlib.sha256()
         while left:
             piece = _need(stream, min(left, _IO_BLOCK), f"file {fname!r}")

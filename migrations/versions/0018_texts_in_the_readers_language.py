@@ -5,7 +5,7 @@ gain a JSON `message` beside their text. Rows written before keep NULL there and
 text as before (trading.texts.render falls back to it), so nothing is rewritten.
 
 Revision ID: 0018
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-05 13:00:00.000000
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0018'
-down_revision = '0020'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 

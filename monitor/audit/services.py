@@ -8,7 +8,7 @@ from monitor.audit import log as audit
 from monitor.audit.models import Checkpoint, Countersignature
 from trading.accounts.models import User
 from trading.errors import IllegalMove, InvalidInput
-from trading.extensions import db
+from trading.extensions import db, flush_unless_taken
 from trading.permissions import require
 from trading.signing.services import STATEMENTS, Expected, accept
 
@@ -45,9 +45,13 @@ def countersign(actor: User, cp: Checkpoint, statement: str | None = None, signa
     seq = audit.record("audit.countersign", obj={"type": "checkpoint", "id": cp.id}, actor=actor, audience="platform",
                        after={"size": cp.size, "root": bytes(cp.root).hex(), "signature": cp.signature.hex(),
                               "countersignature": signed.as_entry()})
-    row = Countersignature(checkpoint_id=cp.id, user_id=actor.id, entry_seq=seq, **signed.as_columns())
+    cp_id, user_id = cp.id, actor.id
+    row = Countersignature(checkpoint_id=cp_id, user_id=user_id, entry_seq=seq, **signed.as_columns())
     db.session.add(row)
-    db.session.flush()
+    flush_unless_taken(  # the same countersignature sent twice at once: 409, not 500
+        lambda: db.session.scalar(sa.select(Countersignature.id).where(
+            Countersignature.checkpoint_id == cp_id, Countersignature.user_id == user_id)) is not None,
+        IllegalMove(_("You have already countersigned this checkpoint."), code="already_countersigned"))
     return row
 
 

@@ -34,7 +34,7 @@ from trading.accounts import policy
 from trading.accounts.models import User
 from trading.clock import now
 from trading.errors import IllegalMove, InvalidInput, NotAllowed
-from trading.extensions import db
+from trading.extensions import db, flush_unless_taken
 from trading.permissions import require
 from trading.signing.services import STATEMENTS, Expected, Signed, accept
 from trading.trades.flows import TradeState
@@ -141,7 +141,11 @@ def _record(trade: Trade, stage: SignOffStage, d: DrawnSupervisor, actor: User, 
                   reason=reason, subject_kind=subject.kind, subject_hash=subject.sha256, subject_index=subject.index,
                   at=now(), entry_seq=seq, **signed.as_columns())
     db.session.add(row)
-    db.session.flush()
+    trade_id, user_id = trade.id, actor.id
+    flush_unless_taken(  # the same sign-off sent twice at once: 409, not 500
+        lambda: db.session.scalar(sa.select(SignOff.id).where(SignOff.trade_id == trade_id, SignOff.stage == stage,
+                                                              SignOff.user_id == user_id)) is not None,
+        IllegalMove(_("You have already signed off the %(stage)s.", stage=stage.label.lower()), code="already_signed"))
     return row
 
 

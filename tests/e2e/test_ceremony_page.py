@@ -133,7 +133,11 @@ def test_opening_ceremony_in_the_browser(live_app, opening_trade, new_page):
     for who in ("staff", "staff2", "supervisor"):
         page = pages[who]
         page.fill("#passphrase", PASSPHRASES[who])
-        page.click("#release-button")
+        # the browser opens the share, then posts the form: wait for that navigation to finish (the staff
+        # page still shows the flash of the start, so a flash alone may be the old page's)
+        with page.expect_navigation(timeout=60_000):
+            page.click("#release-button")
+        page.wait_for_load_state()
         page.wait_for_selector(".flash.success")
         assert PASSPHRASES[who] not in page.content()
     expect(watch.locator("#c-sides tr[data-side=execute] .released")).to_have_text("2")  # by polling

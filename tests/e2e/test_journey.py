@@ -46,8 +46,9 @@ def local(dt) -> str:
 
 
 def press_move(page, move: str) -> None:
-    page.click(f"button[data-move={move}]")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation(timeout=30_000):  # the form posts: wait for the new page, not the old one
+        page.click(f"button[data-move={move}]")
+    page.wait_for_load_state()
 
 
 def test_draft_submit_approve_publish_portal(live_app, people, new_page, clock):
@@ -120,8 +121,9 @@ def test_draft_submit_approve_publish_portal(live_app, people, new_page, clock):
     assert "投标截止时间" in body and "第24条" in body
     shot(anon, "trade-zh")
     # ... and in English after the switch.
-    anon.click("a.lang")
-    anon.wait_for_load_state("networkidle")
+    with anon.expect_navigation(timeout=30_000):
+        anon.click("a.lang")
+    anon.wait_for_load_state()
     body = anon.content()
     assert "Bid deadline" in body or "bid deadline" in body
     assert "Tendering Law Art. 24" in body

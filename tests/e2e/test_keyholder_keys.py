@@ -139,8 +139,12 @@ def test_keyholders_enrol_and_release_from_the_browser(live_app, new_page, clock
     for who in ("staff", "staff2", "supervisor"):
         page = pages[who]
         page.fill("#passphrase", PASSPHRASES[who])
-        page.click("#release-button")
-        page.wait_for_selector(".flash.success", timeout=30_000)
+        # the browser opens the share, then posts the form: wait for that navigation to finish (the staff
+        # page still shows the flash of the start, so a flash alone may be the old page's)
+        with page.expect_navigation(timeout=60_000):
+            page.click("#release-button")
+        page.wait_for_load_state()
+        page.wait_for_selector(".flash.success")
         assert PASSPHRASES[who] not in page.content()
     expect(staff.locator("#c-sides tr[data-side=execute] .released")).to_have_text("2")
     expect(staff.locator("#c-sides tr[data-side=supervise] .released")).to_have_text("1")

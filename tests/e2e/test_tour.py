@@ -100,8 +100,9 @@ def sign_in(page, base: str, username: str, then: str | None = None) -> None:
     page.goto(f"{base}/login" + (f"?next={then}" if then else ""))
     page.fill("#username", username)
     page.fill("#password", DEMO_PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation(timeout=30_000):  # the form posts: wait for the new page, not the old one
+        page.click("main form button[type=submit]")
+    page.wait_for_load_state()
 
 
 def _watch_errors(page, problems: list[str]) -> None:

@@ -17,7 +17,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from trading.accounts.models import DeclaredRelation, RoleGrant, User
 from trading.accounts.roles import Branch, Role
 from trading.errors import PolicyViolation
-from trading.extensions import db
+from trading.extensions import begin_write, db
 
 if TYPE_CHECKING:
     from trading.trades.models import Trade
@@ -144,13 +144,22 @@ def join(user: User, trade: Trade, duty: str):
     from trading.trades.models import TradeParticipant
 
     check_participation(user, trade, duty)
-    existing = db.session.scalar(
-        sa.select(TradeParticipant).where(TradeParticipant.trade_id == trade.id,
-                                          TradeParticipant.user_id == user.id, TradeParticipant.duty == duty)
-    )
+    trade_id, user_id = trade.id, user.id
+    find = lambda: db.session.scalar(  # noqa: E731
+        sa.select(TradeParticipant).where(TradeParticipant.trade_id == trade_id,
+                                          TradeParticipant.user_id == user_id, TradeParticipant.duty == duty))
+    existing = find()
     if existing:
         return existing
-    p = TradeParticipant(trade=trade, user_id=user.id, duty=duty, branch=DUTY_BRANCH[duty])
-    db.session.add(p)
-    db.session.flush()
+    begin_write()  # the savepoint below nests in the request's transaction (and waits for a concurrent join)
+    try:
+        with db.session.begin_nested():
+            p = TradeParticipant(trade_id=trade_id, user_id=user_id, duty=duty, branch=DUTY_BRANCH[duty])
+            db.session.add(p)
+            db.session.flush()
+    except sa.exc.IntegrityError:  # the same person joined by a concurrent request (a double click)
+        existing = find()
+        if existing is None:
+            raise
+        return existing
     return p

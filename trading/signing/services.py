@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from trading.accounts.models import User
 from trading.clock import now
 from trading.errors import IllegalMove, InvalidInput
-from trading.extensions import db
+from trading.extensions import db, flush_unless_taken
 from trading.permissions import require
 from trading.signing import statements as st
 from trading.signing.models import SigningKey
@@ -80,9 +80,11 @@ def register_key(user: User, public_key: str, label: str | None = None) -> Signi
         raise InvalidInput({"public_key": [_("must be an ECDSA P-256 public key: PEM, or base64 of its DER "
                                              "SubjectPublicKeyInfo")]}) from None
     fp = st.fingerprint(der)
-    if db.session.scalar(sa.select(SigningKey.id).where(SigningKey.fingerprint == fp)) is not None:
-        raise IllegalMove(_("This key is already registered: make a new key rather than reuse one."),
-                          code="key_exists")
+    exists = lambda: db.session.scalar(sa.select(SigningKey.id).where(SigningKey.fingerprint == fp)) is not None  # noqa: E731
+    conflict = IllegalMove(_("This key is already registered: make a new key rather than reuse one."),
+                           code="key_exists")
+    if exists():
+        raise conflict
     at = now()
     old = key_in_force(user.id, at)
     if old is not None:
@@ -90,7 +92,7 @@ def register_key(user: User, public_key: str, label: str | None = None) -> Signi
     row = SigningKey(user_id=user.id, alg=st.ALG, public_key=der, fingerprint=fp,
                      label=(label or "").strip()[:100] or None, created_at=at, valid_from=at)
     db.session.add(row)
-    db.session.flush()
+    flush_unless_taken(exists, conflict)  # the same key registered twice at once: 409, not 500
     return row
 
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from tests.conftest import api_headers, login
 from tests.signing_helpers import PRIVATE, give_key, sign_text
@@ -108,3 +109,22 @@ def test_the_cli_makes_keys_and_signatures_the_platform_accepts(db, users, tmp_p
                     stdin=json.dumps({"statement": statement})).strip()
     assert services.accept(sup, "checkpoint", Expected(subject), statement, signature).key == row.fingerprint
     assert row.fingerprint not in PRIVATE  # the test never held this key: only the CLI did
+
+
+def test_the_same_key_registered_twice_at_once_is_a_409_not_a_500(app, db, users):
+    """A double click on "publish": both requests pass the "already registered?" check before either
+    writes (they are held just before their INSERT until both are there); the second is told so."""
+    from tests.trading.test_numbering import at_once, meet_before
+    from trading.signing.models import SigningKey
+
+    clients = [app.test_client(), app.test_client()]
+    headers = [api_headers(c, "supervisor") for c in clients]
+    body = {"public_key": _b64(st.generate())}
+    with meet_before(app, "INSERT INTO SIGNING_KEYS"):
+        responses = at_once(*[(lambda c=c, h=h: c.post("/api/v1/signing/keys", json=body, headers=h))
+                              for c, h in zip(clients, headers)])
+    assert sorted(r.status_code for r in responses) == [201, 409], [r.get_data(as_text=True)[:300] for r in responses]
+    lost = next(r for r in responses if r.status_code == 409).get_json()
+    assert lost["code"] == "key_exists" and lost["message"] == "该密钥已登记过：请生成新密钥，不要重复使用旧密钥。"
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SigningKey)) == 1
