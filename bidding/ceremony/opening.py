@@ -183,7 +183,7 @@ def complete_ceremony(actor: User, trade: Trade) -> OpeningCeremony:
         ceremony.reason_message = too_few_bids(trade, valid, minimum)
         with force_locale("zh_CN"):  # the stored text and the record: in the platform's official language
             ceremony.reason = texts.render(ceremony.reason_message)
-        move(trade, "fail", actor, reason=ceremony.reason, by=CEREMONY.key).reason_message = ceremony.reason_message
+        move(trade, "fail", actor, reason=ceremony.reason, by=CEREMONY.key, reason_message=ceremony.reason_message)
     else:
         ceremony.outcome = CeremonyOutcome.OPENED
         move(trade, "finish_opening", actor, by=CEREMONY.key)

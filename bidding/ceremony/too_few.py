@@ -46,5 +46,5 @@ def fail_if_too_few(actor: User, trade: Trade, ceremony: OpeningCeremony) -> boo
         reason = texts.render(message)
     ceremony.outcome, ceremony.reason, ceremony.reason_message = CeremonyOutcome.TOO_FEW, reason, message
     ceremony.finished_at, ceremony.finished_by_id = now(), actor.id
-    move(trade, "fail", actor, reason=reason, by=CEREMONY.key).reason_message = message
+    move(trade, "fail", actor, reason=reason, by=CEREMONY.key, reason_message=message)
     return True

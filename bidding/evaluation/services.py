@@ -94,8 +94,6 @@ def fail_all_invalid(actor: User, trade: Trade, reason: str | None):
                             reason=reason)
     with force_locale("zh_CN"):  # the stored text, in the platform's language; readers read the message
         stored = texts.render(message)
-    record = move(trade, "fail", actor, reason=stored)
-    record.reason_message = message
-    return record
+    return move(trade, "fail", actor, reason=stored, reason_message=message)
 
 

@@ -80,12 +80,15 @@ def publish_notice(trade: Trade, actor, record) -> Notice:
 
 def publish_failure_notice(trade: Trade, actor, record) -> Notice:
     """A trade that fails (流标) says so in public with the reason the move carried (Law 28, Reg 44:
-    too few bids; Law 42: every bid rejected; a failed opening), in the platform's official language."""
-    with force_locale("zh_CN"):
-        title = _("Failed trade (流标): %(title)s", title=trade.title)
-        body = _("Trade %(ref)s failed on %(when)s.\nReason: %(reason)s", ref=trade.ref,
-                 when=format_datetime(record.at, "yyyy-MM-dd HH:mm"), reason=record.reason or "—")
-    notice = Notice(trade=trade, kind=NoticeKind.FAILURE, title=title[:250], body=body, published_at=record.at)
+    too few bids; Law 42: every bid rejected; a failed opening), in the reader's language."""
+    reason = record.reason_message or texts.typed(record.reason or "—")  # the platform's reason, or as typed
+    message = {"title": texts.message(N_("Failed tender: %(title)s"), title=trade.title),
+               "body": texts.message(N_("Trade %(ref)s failed on %(when)s.\nReason: %(reason)s"), ref=trade.ref,
+                                     when=texts.at(record.at), reason=reason)}
+    with force_locale("zh_CN"):  # the stored text, in the platform's official language
+        title, body = texts.render(message["title"]), texts.render(message["body"])
+    notice = Notice(trade=trade, kind=NoticeKind.FAILURE, title=title[:250], body=body, published_at=record.at,
+                    message=message)
     db.session.add(notice)
     db.session.flush()
     return notice

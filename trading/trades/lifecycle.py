@@ -101,7 +101,8 @@ def acting_role(move: Move, trade: Trade, actor) -> Role | str:
 
 
 def transition(trade: Trade, name: str, actor=None, *, reason: str | None = None,
-               at: datetime | None = None, by: str | None = None) -> TradeTransition:
+               at: datetime | None = None, by: str | None = None,
+               reason_message: dict | None = None) -> TradeTransition:
     """Apply move `name`: flow, reservation, role, separation of duties, guards, history row, signal,
     in that order. `by` names the procedure making the move when it is reserved to one (reserved.py)."""
     at = at or now()
@@ -145,6 +146,7 @@ def transition(trade: Trade, name: str, actor=None, *, reason: str | None = None
     record = TradeTransition(
         trade=trade, move=name, from_state=old, to_state=new, actor_id=getattr(actor, "id", None),
         actor_role=role if role == SYSTEM else role.value, reason=reason, at=at,
+        reason_message=reason_message,  # a reason the platform wrote (trading.texts); `reason` as stored
     )
     db.session.add(record)
     db.session.flush()

@@ -142,12 +142,13 @@ def update_trade(actor, trade: Trade, data: dict[str, Any]) -> Trade:
 after_move = lifecycle.after_move
 
 
-def move(trade: Trade, name: str, actor=None, reason: str | None = None, *, by: str | None = None) -> TradeTransition:
+def move(trade: Trade, name: str, actor=None, reason: str | None = None, *, by: str | None = None,
+         reason_message: dict | None = None) -> TradeTransition:
     """The service every caller uses to move a trade: the transition plus its consequences. `by`:
     the procedure making a move reserved to it (trading.trades.reserved), e.g. the opening ceremony."""
     if actor is not None:
         require("trade.move", trade, user=actor)
-    record = lifecycle.transition(trade, name, actor, reason=reason, by=by)
+    record = lifecycle.transition(trade, name, actor, reason=reason, by=by, reason_message=reason_message)
     advance_trade(trade)
     return record
 
