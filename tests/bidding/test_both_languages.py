@@ -317,6 +317,8 @@ class Reader:
         assert status < 500, (self.name, url, status, text[:500])
         if kind == "application/pdf" or text.startswith("%PDF"):
             kind = "application/pdf"
+            # a name wrapped over two lines of a table cell is still the name as typed
+            text = re.sub(r"(?<=[\u4e00-\u9fff])[ \t]*\n\s*(?=[\u4e00-\u9fff])", "", text)
         return status, kind, visible(text, kind)
 
 
