@@ -16,6 +16,7 @@ D, WD = Unit.DAYS, Unit.WORKING_DAYS
 GPL_35 = Source("政府采购法 第35条；财政部令第87号 第16条", "Government Procurement Law Art. 35; MOF Order 87 Art. 16")
 O87_18 = Source("财政部令第87号 第18条", "MOF Order 87 Art. 18")
 O87_27 = Source("财政部令第87号 第27条", "MOF Order 87 Art. 27")
+GPL_42 = Source("政府采购法 第42条", "Government Procurement Law Art. 42")
 O87_41 = Source("财政部令第87号 第41-44条", "MOF Order 87 Arts. 41-44")
 GPR_33 = Source("政府采购法实施条例 第33条", "Government Procurement Regulation Art. 33")
 C214_10 = Source("财库〔2014〕214号 第10条", "MOF Circular 214 (2014) Art. 10")
@@ -61,6 +62,8 @@ def _limits(lead: int, unit: Unit, source: Source, min_suppliers: int = 3) -> di
         "clarification_lead": Limit("clarification_lead", lead, unit, source,
                                     _l("clarifications at least this long before the deadline, else it moves")),
         "min_bids": Limit("min_bids", min_suppliers, "bids", O87_41, _l("fewer bids: no opening")),
+        "bid_retention": Limit("bid_retention", 15, "years", GPL_42,
+                               _l("opened bid documents are kept at least this long")),
     }
 
 

@@ -107,6 +107,7 @@ def _register_models() -> None:
     import trading.signing.permissions  # noqa: F401
     import trading.trades.models  # noqa: F401
     import trading.trades.permissions  # noqa: F401
+    import trading.trades.retender  # noqa: F401  (registers trade.retender)
     import bidding.keyholders.models  # noqa: F401
     import bidding.keyholders.permissions  # noqa: F401
     import bidding.submission.models  # noqa: F401
@@ -117,6 +118,10 @@ def _register_models() -> None:
     import trading.draws.models  # noqa: F401
     import bidding.experts.models  # noqa: F401
     import bidding.experts.permissions  # noqa: F401
+    import bidding.evaluation.models  # noqa: F401
+    import bidding.evaluation.permissions  # noqa: F401
+    import bidding.custody.models  # noqa: F401
+    import bidding.custody.permissions  # noqa: F401
     import monitor.audit.models  # noqa: F401
     import monitor.cards.models  # noqa: F401
     import monitor.supervisors.models  # noqa: F401
@@ -187,6 +192,9 @@ def _register_blueprints(app: Flask) -> None:
     import bidding.ceremony.views  # noqa: F401
     import bidding.experts.api  # noqa: F401
     import bidding.experts.views  # noqa: F401
+    import bidding.custody.api  # noqa: F401
+    import bidding.custody.views  # noqa: F401
+    import bidding.evaluation.api  # noqa: F401
     from bidding.blueprints import api_bp as bidding_api_bp, bp as bidding_bp
     from bidding.deposits.api import api_bp as deposits_api_bp
     from bidding.deposits.views import bp as deposits_bp
@@ -221,12 +229,14 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_blob_references(app: Flask) -> None:
     """Every package that keeps blobs names the ones in use, so the sweep spares them; the tick sweeps."""
+    from bidding.custody.services import stored_blobs as kept_documents
     from bidding.submission.services import stored_envelopes
     from trading.blobs import register_references, sweep_tick
     from trading.notices.services import stored_documents
 
     register_references(app, stored_documents)
     register_references(app, stored_envelopes)
+    register_references(app, kept_documents)
     app.extensions.setdefault("ticks", []).append(sweep_tick)
 
 

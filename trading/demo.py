@@ -312,6 +312,9 @@ def print_summary(echo, url: str | None = None) -> None:
     for username, _name, role, centre, _org in DEMO_USERS:
         where = "" if centre in ("*", None) else f" ({centre})"
         groups.setdefault(role.value, []).append(username + where)
+    from bidding.experts.demo import DEMO_EXPERTS
+
+    groups[Role.EXPERT.value] = [e[0] for e in DEMO_EXPERTS]  # the expert pool the demo registers
     for role, names in groups.items():
         echo(f"  {role:<18} {', '.join(names)}")
     echo(f"Keyholders' personal-key passphrase: {DEMO_PASSPHRASE}  (keyholders: {', '.join(DEMO_KEYHOLDERS)})")

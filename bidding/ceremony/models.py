@@ -19,6 +19,7 @@ class CeremonyOutcome(str, enum.Enum):
     OPENED = "opened"
     FAILED = "failed"  # 流标: too few valid bids (Law 28, Reg 44; O87 41-44)
     NOT_OPENED = "not_opened"  # 流标 decided by the decision branch on a stalled opening: bids not opened
+    TOO_FEW = "too_few"  # 流标 at the start: fewer bids than the minimum, none decrypted (Law 28, Reg 44)
 
 
 class EntryStatus(str, enum.Enum):

@@ -12,7 +12,7 @@ import os
 import tempfile
 from collections import deque
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from bidding.ceremony.hashing import Hash, SharedHasher
 from bidding.crypto import envelope, records
@@ -27,6 +27,8 @@ class Job:
     trade_ref: str
     bidder_id: str
     version: int
+    #: a bidding.crypto.custody.Keeper: the attached files are kept encrypted, not discarded
+    keep: Any = None
 
 
 @dataclass
@@ -39,6 +41,7 @@ class Outcome:
     form: dict | None = None
     files: list[dict] = field(default_factory=list)
     plaintext_sha256: str | None = None
+    kept: list = field(default_factory=list)  # custody.KeptFile per attached file, when the job keeps them
 
 
 class _HashingReader:
@@ -177,8 +180,10 @@ def verdict(pending: Pending, hasher: SharedHasher, buffers: _Buffers | None = N
     the receipt before any verdict: a decryption failure is the bidder's only if the platform kept
     exactly what it receipted. Never raises; its buffers go back to `buffers` once no hash uses them."""
     try:
-        return _verdict(pending, hasher)
+        return _kept(pending.job, _verdict(pending, hasher))
     except Exception as exc:  # noqa: BLE001
+        if pending.job.keep is not None:
+            pending.job.keep.discard()
         return Outcome("withdrawn", "platform_error", type(exc).__name__)
     finally:
         if pending.stored is not None:
@@ -187,6 +192,22 @@ def verdict(pending: Pending, hasher: SharedHasher, buffers: _Buffers | None = N
         if buffers is not None:
             buffers.give(*pending.buffers)
         pending.buffers = ()
+
+
+def _kept(job: Job, outcome: Outcome) -> Outcome:
+    """Only an opened bid keeps its files (bidding.custody): any other outcome leaves nothing kept."""
+    if job.keep is None:
+        return outcome
+    if outcome.status != "opened":
+        job.keep.discard()
+        return outcome
+    try:
+        outcome.kept = job.keep.finish()
+    except OSError as exc:
+        job.keep.discard()
+        return Outcome("withdrawn", "keep_failed", type(exc).__name__)
+    outcome.files = [{"name": k.name, "size": k.size, "sha256": k.sha256} for k in outcome.kept]
+    return outcome
 
 
 def _verdict(pending: Pending, hasher: SharedHasher) -> Outcome:
@@ -206,7 +227,8 @@ def _checked(job: Job, header: envelope.EnvelopeHeader, plain: BinaryIO, plainte
         # checked at receipt and the bytes are the receipted ones: the platform's records changed
         return Outcome("withdrawn", "wrong_binding", "sealed for another trade, bidder or version")
     try:
-        form, files = records.decode_bid_to(plain, None, hash_files=False)
+        form, files = records.decode_bid_to(plain, job.keep.sink if job.keep is not None else None,
+                                            hash_files=False)
     except (records.BidFormatError, RecursionError, ValueError, OverflowError) as exc:
         return Outcome("revoked", getattr(exc, "code", "bad_form"), getattr(exc, "message", str(exc)))
     return Outcome("opened", form=form, files=[{"name": f.name, "size": f.size} for f in files],

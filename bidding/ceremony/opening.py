@@ -14,8 +14,10 @@ from flask_babel import gettext as _
 from bidding.ceremony import opener
 from bidding.ceremony.models import CeremonyOutcome, EntryStatus, OpeningCeremony, OpeningEntry
 from bidding.ceremony.shares import _take_shares
+from bidding.ceremony.too_few import fail_if_too_few
 from bidding.ceremony.state import CEREMONY, _needed, ceremony_completed, ceremony_of, check_not_timed_out
 from bidding.crypto import records
+from bidding.custody import services as custody
 from bidding.keyholders import keys
 from bidding.keyholders.models import OpeningKey, Side
 from bidding.keyholders.services import keyholders, opening_key
@@ -38,6 +40,7 @@ REASONS = {
     "blob_altered": "平台原因：平台保存的投标文件与回执记载的哈希不一致",
     "platform_error": "平台原因：开标程序出错",
     "wrong_binding": "平台原因：平台记载的项目、投标人或版本与接收时核验的投标文件不符",
+    "keep_failed": "平台原因：保存已解密的投标文件时出错",
 }
 
 
@@ -48,7 +51,7 @@ def _result(outcome: opener.Outcome) -> dict:
         return {"status": EntryStatus.OPENED, "reason_code": None, "reason": None,
                 "price": records.validate_price(form["price"]),
                 "figures": {k: v for k, v in form.items() if k != "price"},
-                "plaintext_sha256": outcome.plaintext_sha256, "files": outcome.files}
+                "plaintext_sha256": outcome.plaintext_sha256, "files": outcome.files, "kept": outcome.kept}
     status = EntryStatus.REVOKED if outcome.status == "revoked" else EntryStatus.WITHDRAWN
     reason = REASONS.get(outcome.code or "")
     if reason is None:
@@ -59,10 +62,12 @@ def _result(outcome: opener.Outcome) -> dict:
 
 def _open_bids(trade: Trade, bids: list[Bid], private_key) -> list[dict]:
     """Open every bid (O20 Art 31: the bidder's fault → revoked, the platform's → withdrawn); one
-    failure never stops the others."""
+    failure never stops the others. Each opened bid's files are kept, encrypted (bidding.custody)."""
     store = blob_store()
+    kek = custody.custody_kek()
     jobs = [opener.Job(path=str(store.path(bid.sha256)), expected_sha256=bid.sha256, trade_ref=trade.ref,
-                       bidder_id=bid.organisation.credit_code, version=bid.version) for bid in bids]
+                       bidder_id=bid.organisation.credit_code, version=bid.version,
+                       keep=custody.keeper(trade, bid.organisation.credit_code, bid.version, kek)) for bid in bids]
     return [_result(o) for o in opener.open_all(jobs, private_key)]
 
 
@@ -83,6 +88,8 @@ def complete_ceremony(actor: User, trade: Trade) -> OpeningCeremony:
     if trade.opening_at is None or now() < trade.opening_at or trade.state is not TradeState.OPENING:
         raise IllegalMove(_("This trade is not being opened."), code="not_opening")
     check_not_timed_out(ceremony)
+    if fail_if_too_few(actor, trade, ceremony):  # Law 28, Reg 44: the key is never rebuilt, no bid decrypted
+        return ceremony
     key = opening_key(trade)
     sides = {h.id: h.side for h in keyholders(trade)}
     taken, kept = _take_shares(ceremony.id)
@@ -123,6 +130,7 @@ def complete_ceremony(actor: User, trade: Trade) -> OpeningCeremony:
             ceremony=ceremony, bid_id=bid.id, organisation_id=bid.organisation_id, status=result["status"],
             price=result.get("price"), figures=result.get("figures"), files=result.get("files"),
             plaintext_sha256=result.get("plaintext_sha256"), reason=result["reason"]))
+    custody.keep_documents(trade, [(bid, r["kept"]) for bid, r in results if r.get("kept")])
     valid = sum(1 for _bid, r in results if r["status"] is EntryStatus.OPENED)
     limit = trade.rule_set.limit("min_bids")
     minimum = int(limit.value) if limit else 1

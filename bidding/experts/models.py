@@ -152,7 +152,9 @@ class ExpertSeat(db.Model):
     they were drawn for, whether they confirmed, declined or stepped aside."""
 
     __tablename__ = "expert_seats"
-    __table_args__ = (sa.UniqueConstraint("trade_id", "expert_id", name="uq_expert_seats_once"),)
+    #: each position of a round's order names one seat; an expert drawn in two rounds of a trade (two
+    #: specialties) holds the second seat for no time (excluded as drawn already) and is replaced
+    __table_args__ = (sa.UniqueConstraint("round_id", "position", name="uq_expert_seats_position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     trade_id: Mapped[int] = mapped_column(sa.ForeignKey("trades.id"), index=True)

@@ -18,13 +18,25 @@ from trading.clock import now
 from trading.draws import services as draws
 from trading.draws.models import DrawRound
 from trading.errors import IllegalMove, InvalidInput, NotAllowed
-from trading.extensions import db
+from trading.extensions import begin_write, db
 from trading.permissions import can, require
 from trading.trades.flows import TradeState as S
 from trading.trades.models import Trade
 
 #: stages in which experts are drawn and replaced: from the notice until the evaluation ends
 LIVE = frozenset({S.ANNOUNCED, S.BIDDING, S.CLOSED, S.OPENING, S.OPENED, S.EVALUATING})
+
+
+def lock(trade: Trade) -> Trade:
+    """Serialise changes to a trade's committee: the write lock (SQLite) and the trade's row (FOR UPDATE),
+    then everything re-read, so two racing requests see each other's effect (one refused, 409) and
+    never pick the same replacement or write the same plan twice."""
+    begin_write()
+    db.session.scalar(sa.select(Trade.id).where(Trade.id == trade.id).with_for_update())  # no joins: PostgreSQL
+    db.session.refresh(trade)
+    db.session.scalars(sa.select(ExpertSeat).where(ExpertSeat.trade_id == trade.id)
+                       .execution_options(populate_existing=True)).all()  # the seats as they are now
+    return trade
 
 
 def plan_of(trade: Trade) -> CommitteePlan | None:
@@ -61,6 +73,7 @@ def set_plan(actor: User, trade: Trade, data: dict) -> CommitteePlan:
         errors["representatives"] = [_("a whole number, 0 or more")]
     if errors:
         raise InvalidInput(errors)
+    lock(trade)
     breaches = composition.check(trade, sum(c["count"] for c in clean), reps, bool(data.get("complex")))
     if breaches:
         raise InvalidInput(breaches)
@@ -92,6 +105,7 @@ def draw(actor: User | None, trade: Trade, trigger: str = "manual") -> list[Draw
     """Fix a round per specialty still short of experts; the tick draws each once its seed exists."""
     if actor is not None and trigger == "manual":
         require("experts.trade.draw", trade, user=actor)
+        lock(trade)
     if trade.state not in LIVE:
         raise IllegalMove(_("Experts are drawn from the notice until the evaluation ends; this trade is %(state)s.",
                             state=trade.state.label), code="not_live")
@@ -207,6 +221,7 @@ def own_seat(actor: User, trade: Trade, seat_id: int) -> ExpertSeat:
 def confirm(actor: User, trade: Trade, seat_id: int) -> ExpertSeat:
     """The drawn expert confirms; the policy then counts them as the trade's expert."""
     require("experts.assignments", None, user=actor)
+    lock(trade)
     seat = own_seat(actor, trade, seat_id)
     if seat.status is not SeatStatus.NOTIFIED:
         raise IllegalMove(_("This assignment is %(status)s; only one awaiting confirmation can be confirmed.",
@@ -227,14 +242,17 @@ def confirm(actor: User, trade: Trade, seat_id: int) -> ExpertSeat:
 def decline(actor: User, trade: Trade, seat_id: int, reason, recusal: bool = False) -> ExpertSeat:
     """The expert declines (cannot sit) or recuses themself (a tie); the next of the order replaces them."""
     require("experts.assignments", None, user=actor)
+    why = _reason(reason)
+    lock(trade)
     seat = own_seat(actor, trade, seat_id)
-    return step_aside(seat, trade, SeatStatus.RECUSED if recusal else SeatStatus.DECLINED, _reason(reason), actor)
+    return step_aside(seat, trade, SeatStatus.RECUSED if recusal else SeatStatus.DECLINED, why, actor)
 
 
 def recuse(actor: User, trade: Trade, seat_id: int, reason) -> ExpertSeat:
     """Staff set a drawn expert aside for a conflict learnt otherwise; the next of the order replaces them."""
     require("experts.trade.draw", trade, user=actor)
     why = _reason(reason)
+    lock(trade)
     seat = db.session.get(ExpertSeat, seat_id)
     if seat is None or seat.trade_id != trade.id:
         raise InvalidInput({"seat_id": [_("no such expert drawn for this trade")]})

@@ -150,7 +150,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['trade_id'], ['trades.id'], name=op.f('fk_expert_seats_trade_id_trades')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_expert_seats_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_expert_seats')),
-    sa.UniqueConstraint('trade_id', 'expert_id', name='uq_expert_seats_once')
+    sa.UniqueConstraint('round_id', 'position', name='uq_expert_seats_position')
     )
     with op.batch_alter_table('expert_seats', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_expert_seats_expert_id'), ['expert_id'], unique=False)

@@ -44,6 +44,7 @@ SEALED = {
     "downloads": {"user_id": "user", "organisation_id": "org", "contact_email": "email"},
     "email_subscriptions": {"email": "email"},
     "opening_entries": {"organisation_id": "org"},
+    "kept_documents": {"organisation_id": "org"},  # bid documents kept at the opening (bidding/custody)
     "ceremony_objections": {"organisation_id": "org", "user_id": "user"},
     # the staff's note on a deposit says who paid, as a bank transfer reads ("XX公司 转账")
     "bid_deposits": {"organisation_id": "org", "note": "note"},

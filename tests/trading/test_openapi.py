@@ -201,6 +201,11 @@ def test_request_bodies_reference_schemas(spec):
                 ("post", "/api/v1/trades/{trade_id}/ceremony/restart"): "Reason",
                 ("post", "/api/v1/trades/{trade_id}/ceremony/fail"): "Reason",
                 ("post", "/api/v1/trades/{trade_id}/ceremony/postpone"): "Postpone",
+                # the evaluation committee, failed trades, complaint reviewers (bidding/evaluation, bidding/custody)
+                ("post", "/api/v1/trades/{trade_id}/evaluation/seats"): "CommitteeSeatCreate",
+                ("post", "/api/v1/trades/{trade_id}/evaluation/seats/{seat_id}/leave"): "EvaluationReason",
+                ("post", "/api/v1/trades/{trade_id}/evaluation/fail"): "EvaluationReason",
+                ("post", "/api/v1/trades/{trade_id}/complaint-reviews"): "ComplaintReviewCreate",
                 # e-supervision (monitor/cards/api.py, bidding/deposits.py)
                 ("post", "/api/v1/cards/{card_id}/transitions"): "CardMove",
                 ("post", "/api/v1/trades/{trade_id}/pause"): "Pause",

@@ -12,6 +12,7 @@ from typing import Callable
 import pytest
 
 from tests.bidding.matrix_ceremony import COVERED as CEREMONY_COVERED
+from tests.bidding.matrix_custody import COVERED as CUSTODY_COVERED
 from tests.bidding.experts import matrix_experts
 from tests.bidding.matrix_pages import COVERED as PAGES_COVERED
 from tests.monitor.audit import matrix_audit
@@ -149,7 +150,7 @@ ROUTES = [
 
 #: protected routes whose caller matrix needs a sealed envelope or a ceremony; it lives in tests/bidding/
 ELSEWHERE = {("bidding_api.submit_bid", "POST"), ("bidding_api.list_bids", "GET"),
-             ("bidding_api.withdraw_bid", "DELETE")} | CEREMONY_COVERED | PAGES_COVERED
+             ("bidding_api.withdraw_bid", "DELETE")} | CEREMONY_COVERED | PAGES_COVERED | CUSTODY_COVERED
 MONITOR = (matrix_audit, matrix_cards, matrix_live, matrix_supervisors, matrix_signing, matrix_experts)
 #: the supervision plane's routes are tested in tests/monitor/, the signing routes in tests/trading/signing/,
 #: the expert pool's and committee's in tests/bidding/experts/
@@ -220,7 +221,7 @@ def _request(client, route: Route, users, centres, trade, headers=None):
 def test_route_matrix(route: Route, kind: str, request, client, users, centres):
     trade = None
     if route.trade == "draft":
-        trade = request.getfixturevalue("make_trade")()
+        trade = request.getfixturevalue("make_trade")(paper_bids=False)  # a draft sealed-bid tender
     elif route.trade == "published":
         trade = request.getfixturevalue("published_trade")
     username = {"anonymous": None, "wrong_branch": route.wrong, "other_org": route.other_org,

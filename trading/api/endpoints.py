@@ -24,7 +24,7 @@ from trading.permissions import NotAuthenticated, can, require
 from trading.rules.holidays import deadline_warnings
 from trading.rules.model import MaxShare, MinPeriod, SameMoment, registry
 from trading.schemas import LoadSchema, field
-from trading.trades import lifecycle, services as trades
+from trading.trades import lifecycle, retender, services as trades
 from trading.trades.flows import TradeState
 from trading.trades.models import Trade
 from trading.trades.schemas import (MoveSchema, PublicTransitionSchema, TradeCreateSchema, TradeSchema, TradeWorkSchema,
@@ -224,6 +224,17 @@ def create_transition(trade_id: int):
     record = trades.move(trade, data["move"], current_user, reason=data.get("reason"))
     db.session.commit()
     return ok(TransitionSchema().dump(record), 201)
+
+
+@bp.post("/trades/<int:trade_id>/retender")
+@doc("Tender a failed trade again in one step: a new draft with its documents, linked to the failed trade "
+     "(the centre's staff or the tenderer)", None, TradeSchema, 201, bodyless=True)
+def create_retender(trade_id: int):
+    trade = _trade(trade_id)
+    require("trade.retender", trade)
+    made = retender.retender(current_user, trade)
+    db.session.commit()
+    return ok(TradeSchema().dump(made), 201)
 
 
 @bp.get("/notices")

@@ -18,6 +18,7 @@ class NoticeKind(str, enum.Enum):
     CLARIFICATION = "clarification"
     RESULT = "result"
     POSTPONEMENT = "postponement"  # 延期开标公告: a stalled opening moved to a new time
+    FAILURE = "failure"  # 流标公告: the trade failed (too few bids, all invalid, a failed opening), with the reason
 
 
 class Notice(db.Model):

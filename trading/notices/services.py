@@ -60,6 +60,23 @@ def publish_notice(trade: Trade, actor, record) -> Notice:
     return notice
 
 
+def publish_failure_notice(trade: Trade, actor, record) -> Notice:
+    """A trade that fails (流标) says so in public with the reason the move carried (Law 28, Reg 44:
+    too few bids; Law 42: every bid rejected; a failed opening), in the platform's official language."""
+    with force_locale("zh_CN"):
+        title = _("Failed trade (流标): %(title)s", title=trade.title)
+        body = _("Trade %(ref)s failed on %(when)s.\nReason: %(reason)s", ref=trade.ref,
+                 when=format_datetime(record.at, "yyyy-MM-dd HH:mm"), reason=record.reason or "—")
+    notice = Notice(trade=trade, kind=NoticeKind.FAILURE, title=title[:250], body=body, published_at=record.at)
+    db.session.add(notice)
+    db.session.flush()
+    return notice
+
+
+for _failing_move in ("fail", "fail_opening"):
+    after_move(_failing_move)(publish_failure_notice)
+
+
 def upload_document(actor, trade: Trade, filename: str, content_type: str, stream: BinaryIO) -> Document:
     require("trade.documents.manage", trade, user=actor)
     name = SAFE_NAME.sub("_", (filename or "").strip()).strip("._ ")[:200]

@@ -25,6 +25,9 @@ O39_8 = Source("国土资源部令第39号 第8条", "MLR Order 39 Art. 8", "~")
 O39_18 = Source("国土资源部令第39号 第18条", "MLR Order 39 Art. 18", "?",
                 "some localities require 10 working days: configurable")
 O32_13 = Source("国资委 财政部令第32号 第13条", "SASAC/MOF Order 32 Art. 13", "~")
+RETENTION = Source("比照政府采购法 第42条（工程招标无全国统一期限）", "by analogy with Government Procurement Law "
+                   "Art. 42 (no national period for works tenders)", "?",
+                   "RULES.md gives 15 years for procurement files only; configurable per rule set")
 ORDER = Source("时间先后", "chronological order")
 DOCS_BEFORE_DEADLINE = Order("docs_before_deadline", "docs_until", "bid_deadline", ORDER)
 
@@ -125,6 +128,8 @@ def _tender_limits(clarification_days: int, clarification_unit: Unit, clar_sourc
         "clarification_lead": Limit("clarification_lead", clarification_days, clarification_unit, clar_source,
                                     _l("clarifications at least this long before the deadline, else it moves")),
         "min_bids": Limit("min_bids", 3, "bids", LAW_28, _l("fewer bids: no opening, re-tender")),
+        "bid_retention": Limit("bid_retention", 15, "years", RETENTION,
+                               _l("opened bid documents are kept at least this long")),
     }
 
 

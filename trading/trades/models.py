@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from trading.accounts.roles import Branch
 from trading.clock import now
@@ -53,12 +53,16 @@ class Trade(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
     version: Mapped[int] = mapped_column(default=1)
+    #: the failed trade this one tenders again (trading.trades.retender); at most one re-tender each
+    retender_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("trades.id"), unique=True)
 
     __mapper_args__ = {"version_id_col": version}
 
     centre: Mapped[Centre] = relationship(lazy="joined")
     tenderer: Mapped[Organisation] = relationship(lazy="joined")
-    created_by: Mapped[User | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    retender_of: Mapped[Trade | None] = relationship(remote_side=[id], foreign_keys=[retender_of_id],
+                                                     backref=backref("retendered_as", uselist=False))
     history: Mapped[list[TradeTransition]] = relationship(
         back_populates="trade", order_by="TradeTransition.id", cascade="all, delete-orphan"
     )

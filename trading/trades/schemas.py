@@ -83,6 +83,10 @@ class TradeSchema(Schema):
     created_at = fields.AwareDateTime()
     version = fields.Integer()
     url = fields.Function(lambda t: url_for("portal.trade", ref=t.ref, _external=True))
+    #: the history link between a failed trade and its re-tender (trading.trades.retender)
+    retender_of = fields.Function(lambda t: {"id": t.retender_of.id, "ref": t.retender_of.ref} if t.retender_of else None)
+    retendered_as = fields.Function(lambda t: {"id": t.retendered_as.id, "ref": t.retendered_as.ref}
+                                    if t.retendered_as else None)
     locals().update({m: fields.AwareDateTime(allow_none=True) for m in MILESTONES})
 
 

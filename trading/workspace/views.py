@@ -23,7 +23,7 @@ from trading.permissions import requires
 from trading.rules import services as calendar_service
 from trading.rules.days import CalendarDay
 from trading.rules.holidays import calendar_end, deadline_warnings, provisional_years
-from trading.trades import lifecycle, services as trades
+from trading.trades import lifecycle, retender, services as trades
 from trading.trades.models import MILESTONES, Trade
 from trading.trades.schemas import TradeCreateSchema, TradeUpdateSchema
 from trading.views_common import field_errors
@@ -174,6 +174,18 @@ def move(trade_id: int, obj: Trade):
     db.session.commit()
     flash(_("%(ref)s is now: %(state)s", ref=obj.ref, state=record.to_state.label), "success")
     return redirect(url_for("workspace.trade", trade_id=obj.id))
+
+
+@bp.route("/trades/<int:trade_id>/retender", methods=["POST"])
+@login_required
+@requires("trade.retender", load=load_trade)
+def retender_trade(trade_id: int, obj: Trade):
+    """Tender a failed trade again: the new draft opens with the failed trade's documents."""
+    made = retender.retender(current_user, obj)
+    db.session.commit()
+    flash(_("%(ref)s is the re-tender of %(old)s: set its timeline and submit it.", ref=made.ref, old=obj.ref),
+          "success")
+    return redirect(url_for("workspace.trade", trade_id=made.id))
 
 
 @bp.route("/trades/<int:trade_id>/documents", methods=["POST"])

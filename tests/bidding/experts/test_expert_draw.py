@@ -135,3 +135,20 @@ def test_the_plan_cannot_change_once_drawing(db, users, published_trade, pool): 
         plan(db, users, trade, lines=(("A01", 7),))
     with pytest.raises(IllegalMove):  # a second draw while one is pending has nothing to fix
         experts.draw(users["staff"], trade)
+
+
+def test_an_expert_drawn_in_two_specialties_sits_once(db, users, published_trade, pool, clock):  # noqa: F811
+    """Four active experts know both specialties: the second round (two of four) must draw someone the first
+    (three of four) already seated; they are excluded at once (drawn already), never seated twice."""
+    trade = published_trade
+    for i, e in pool.items():
+        e.specialties, e.active = ["A01", "C04"], i < 4
+    db.session.commit()
+    plan(db, users, trade, lines=(("A01", 3), ("C04", 2)))
+    experts.draw(users["staff"], trade)
+    db.session.commit()
+    run_draw(db, clock, trade)
+    sitting = [s.expert_id for s in experts.sitting(trade)]
+    assert len(sitting) == 4 and len(set(sitting)) == 4
+    ineligible = [s for s in experts.seats(trade) if s.status is SeatStatus.INELIGIBLE]
+    assert ineligible and all(s.reason == "drawn already for this trade" for s in ineligible)

@@ -47,7 +47,7 @@ def test_an_http_action_is_logged_with_actor_role_branch_and_origin(db, client, 
     before = _size()
     response = client.post("/api/v1/trades", headers=api_headers(client, "staff"), json={
         "centre_id": centres["WORKS"].id, "method": "works_open_tender", "tenderer_id": users["tenderer"].organisation_id,
-        "title": "Logged trade", "estimated_price": "1000000.00",
+        "title": "Logged trade", "estimated_price": "1000000.00", "paper_bids": True,
         **{k: v.isoformat() for k, v in tender_timeline(START + timedelta(days=1)).items()}})
     assert response.status_code == 201
     trade_id = response.get_json()["id"]

@@ -248,7 +248,7 @@ def ceremony_trade(db, client, registry, keyholding, make_trade, make_user, make
     users = keyholding
     for name in ("bidder_b", "bidder_c"):
         users[name] = make_user(name, (Role.BIDDER, None), org=make_org(OrgKind.BIDDER, f"{name} 建设有限公司"))
-    trade = make_trade(estimated_price=Decimal("9000000.00"), **tender_timeline(START))
+    trade = make_trade(paper_bids=False, estimated_price=Decimal("9000000.00"), **tender_timeline(START))
     response = client.post(f"/api/v1/trades/{trade.id}/keyholders", headers=api_headers(client, "decider"),
                            json={"execute": [users["staff"].id, users["staff2"].id],
                                  "supervise": [users["supervisor"].id]})
