@@ -37,7 +37,8 @@ def test_opening_record_pdf_of_a_sandbox_trade_is_marked(db, pair, tmp_path):
     real, sandbox = pair
     marked = pdftotext(_opening_record_pdf(db, sandbox), tmp_path, "sandbox.pdf")
     plain = pdftotext(_opening_record_pdf(db, real), tmp_path, "real.pdf")
-    assert marked.count("沙箱交易") >= 2 and "1440" in marked  # the banner and every page's mark
+    assert "沙箱交易，" in marked and "1440" in marked  # the banner
+    assert "沙箱交易：非真实交易" in marked  # every page's mark
     assert "SANDBOX" not in marked  # a Chinese document carries no English mark
     assert "沙箱" not in plain and "SANDBOX" not in plain
 
@@ -48,5 +49,6 @@ def test_supervision_record_pdf_of_a_sandbox_trade_is_marked(db, pair, tmp_path)
     real, sandbox = pair
     marked = pdftotext(render_supervision_record(sandbox), tmp_path, "sandbox.pdf")
     plain = pdftotext(render_supervision_record(real), tmp_path, "real.pdf")
-    assert marked.count("沙箱交易") >= 2 and "SANDBOX" not in marked
+    assert "沙箱交易，" in marked and "沙箱交易：非真实交易" in marked  # the banner and every page's mark
+    assert "SANDBOX" not in marked
     assert "沙箱" not in plain and "SANDBOX" not in plain
