@@ -97,3 +97,16 @@ def fail_all_invalid(actor: User, trade: Trade, reason: str | None):
     return move(trade, "fail", actor, reason=stored, reason_message=message)
 
 
+
+
+def passed_bids(trade: Trade) -> list:
+    """The opened bids still in the running: opened at the ceremony and not failed in the committee's
+    compliance and qualification review. Scoring ranks these; the award reads the ranking.
+
+    Interface fixed for the scoring and award packages; the review (per bid and criterion) narrows it."""
+    from bidding.ceremony.models import EntryStatus, OpeningEntry  # noqa: PLC0415  (evaluation sits above ceremony)
+    from bidding.ceremony.state import ceremony_of  # noqa: PLC0415
+    ceremony = ceremony_of(trade)
+    if ceremony is None:
+        return []
+    return [e for e in ceremony.entries if e.status is EntryStatus.OPENED]
