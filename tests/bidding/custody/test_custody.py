@@ -94,7 +94,7 @@ def test_the_opening_keeps_each_file_encrypted_and_the_record_binds_its_hash(db,
     assert not {r.blob_sha256 for r in rows} & set(swept.orphans)
 
 
-def test_who_reads_before_during_and_after_evaluation_and_after_the_award(db, client, opened, cast, app):
+def test_who_reads_before_during_and_after_evaluation_and_after_the_award(db, client, opened, cast, app, clock):
     cache: dict = {}
     # opened, committee not sitting yet: nobody
     assert _readers(client, opened, cache) == _expect(set())
@@ -122,7 +122,11 @@ def test_who_reads_before_during_and_after_evaluation_and_after_the_award(db, cl
                            headers=_headers(client, "assigning_supervisor", cache))
     assert assigned.status_code == 201, assigned.get_json()
     assert _readers(client, opened, cache) == _expect({"complaint_supervisor"})
-    trades.move(opened, "award", cast["staff"])
+    # the candidates published at `publicize` are awarded through the award procedure, after their publicity
+    from bidding.award import services as award
+
+    clock.freeze(award.current_list(opened).publicity_ends)
+    award.award(cast["staff"], opened)
     db.session.commit()
     # after the award: the tenderer's members, and the supervisor while the complaint is open
     assert _readers(client, opened, cache) == _expect({"committee_rep", "tenderer_member", "complaint_supervisor"})
