@@ -8,11 +8,11 @@ from flask_login import current_user
 
 from bidding.award import services
 from bidding.award.letters import render_letter
-from bidding.award.schemas import (AwardCreateSchema, AwardSchema, AwardStateSchema, CandidateListSchema,
-                                   ComplaintCreateSchema, ComplaintDecisionSchema, ComplaintRulingSchema,
-                                   ComplaintSchema, ContractCreateSchema, ContractSchema, DepositRefundSchema,
-                                   LetterSchema, ObjectionAnswerSchema, ObjectionCreateSchema, ObjectionSchema,
-                                   ReportDumpSchema, ReportSchema)
+from bidding.award.schemas import (AwardCreateSchema, AwardReportCreateSchema, AwardReportSchema, AwardSchema,
+                                   AwardStateSchema, CandidateListSchema, CandidateObjectionAnswerSchema,
+                                   CandidateObjectionCreateSchema, CandidateObjectionSchema, ComplaintCreateSchema,
+                                   ComplaintDecisionSchema, ComplaintRulingSchema, ComplaintSchema,
+                                   ContractCreateSchema, ContractSchema, DepositRefundSchema, LetterSchema)
 from bidding.blueprints import api_bp as bp, authenticated
 from trading.accounts.models import User
 from trading.api import json_body, trade_or_404
@@ -74,37 +74,37 @@ def award_publicize(trade_id: int):
 
 @bp.post("/trades/<int:trade_id>/award/objections")
 @doc("Object to the candidates during their publicity (a bidder or interested party; Reg 54): the tender "
-     "is suspended until the tenderer answers", ObjectionCreateSchema, ObjectionSchema, 201)
+     "is suspended until the tenderer answers", CandidateObjectionCreateSchema, CandidateObjectionSchema, 201)
 def award_object(trade_id: int):
     trade = visible_trade(trade_id)
     require("award.object", trade)
-    data = ObjectionCreateSchema().load(json_body())
+    data = CandidateObjectionCreateSchema().load(json_body())
     row = services.raise_objection(current_user, trade, data["text"])
     db.session.commit()
-    return jsonify(ObjectionSchema().dump(row)), 201
+    return jsonify(CandidateObjectionSchema().dump(row)), 201
 
 
 @bp.get("/trades/<int:trade_id>/award/objections/mine")
-@doc("Your objections on the trade and their answers (signed-in callers)", None, ObjectionSchema(many=True))
+@doc("Your objections on the trade and their answers (signed-in callers)", None, CandidateObjectionSchema(many=True))
 def award_my_objections(trade_id: int):
     authenticated()
     trade = visible_trade(trade_id)
-    return jsonify(ObjectionSchema(many=True).dump(services.objections_by(current_user, trade)))
+    return jsonify(CandidateObjectionSchema(many=True).dump(services.objections_by(current_user, trade)))
 
 
 @bp.post("/trades/<int:trade_id>/award/objections/<int:objection_id>/answer")
 @doc("Answer an objection (the tenderer, or the staff for it; within 3 days, Reg 54): the tender resumes "
-     "once none is open", ObjectionAnswerSchema, ObjectionSchema)
+     "once none is open", CandidateObjectionAnswerSchema, CandidateObjectionSchema)
 def award_answer(trade_id: int, objection_id: int):
     trade = trade_or_404(trade_id)
     require("award.answer", trade)
     row = services.objection_of(trade, objection_id)
     if row is None:
         abort(404)
-    data = ObjectionAnswerSchema().load(json_body())
+    data = CandidateObjectionAnswerSchema().load(json_body())
     services.answer_objection(current_user, row, data["answer"], data["upheld"])
     db.session.commit()
-    return jsonify(ObjectionSchema().dump(row))
+    return jsonify(CandidateObjectionSchema().dump(row))
 
 
 @bp.post("/trades/<int:trade_id>/award/complaints")
@@ -184,14 +184,14 @@ def award_decide(trade_id: int):
 
 @bp.post("/trades/<int:trade_id>/award/report")
 @doc("The written report of the award to the supervising department, within 15 days (the tenderer or the "
-     "staff for it; Law 47)", ReportSchema, ReportDumpSchema, 201)
+     "staff for it; Law 47)", AwardReportCreateSchema, AwardReportSchema, 201)
 def award_report(trade_id: int):
     trade = trade_or_404(trade_id)
     require("award.report", trade)
-    data = ReportSchema().load(json_body())
+    data = AwardReportCreateSchema().load(json_body())
     report = services.report_award(current_user, trade, data["text"])
     db.session.commit()
-    return jsonify(ReportDumpSchema().dump(report)), 201
+    return jsonify(AwardReportSchema().dump(report)), 201
 
 
 @bp.get("/trades/<int:trade_id>/award/letters")
@@ -218,8 +218,7 @@ def letter_pdf(trade, letter_id: int) -> Response:
 
 
 @bp.get("/trades/<int:trade_id>/award/letters/<int:letter_id>.pdf")
-@doc("One letter as a PDF in your language (its company's members; the tenderer and the staff)", None, None,
-     binary="application/pdf")
+@doc("One letter as a PDF in your language (its company's members; the tenderer and the staff)", None, None)
 def award_letter_pdf(trade_id: int, letter_id: int):
     authenticated()
     return letter_pdf(trade_or_404(trade_id), letter_id)

@@ -24,16 +24,16 @@ class CandidateListSchema(Schema):
     candidates = fields.List(fields.Nested(CandidateSchema))
 
 
-class ObjectionCreateSchema(LoadSchema):
+class CandidateObjectionCreateSchema(LoadSchema):
     text = field(fields.String, required=True, validate=validate.Length(min=1, max=4000))
 
 
-class ObjectionAnswerSchema(LoadSchema):
+class CandidateObjectionAnswerSchema(LoadSchema):
     answer = field(fields.String, required=True, validate=validate.Length(min=1, max=4000))
     upheld = field(fields.Boolean, required=True)
 
 
-class ObjectionSchema(Schema):
+class CandidateObjectionSchema(Schema):
     """An objection as its party, the tenderer and the staff see it."""
 
     id = fields.Integer()
@@ -123,14 +123,14 @@ class AwardSchema(Schema):
     reason = fields.String(allow_none=True)
 
 
-class ReportDumpSchema(Schema):
+class AwardReportSchema(Schema):
     """The written report of the award (Law 47)."""
 
     text = fields.String()
     reported_at = fields.AwareDateTime()
 
 
-class ReportSchema(LoadSchema):
+class AwardReportCreateSchema(LoadSchema):
     text = field(fields.String, required=True, validate=validate.Length(min=1, max=4000))
 
 
@@ -155,9 +155,9 @@ class AwardStateSchema(Schema):
 
     state = fields.String()
     candidates = fields.Nested(CandidateListSchema, allow_none=True)
-    objections = fields.List(fields.Nested(ObjectionSchema))
+    objections = fields.List(fields.Nested(CandidateObjectionSchema))
     award = fields.Nested(AwardSchema, allow_none=True)
-    report = fields.Nested(ReportDumpSchema, allow_none=True)
+    report = fields.Nested(AwardReportSchema, allow_none=True)
     disqualified = fields.List(fields.Nested(DisqualificationSchema))
     letters = fields.List(fields.Nested(LetterSchema))
     contract = fields.Nested(ContractSchema, allow_none=True)

@@ -128,6 +128,7 @@ def test_who_reads_before_during_and_after_evaluation_and_after_the_award(db, cl
     clock.freeze(award.current_list(opened).publicity_ends)
     award.award(cast["staff"], opened)
     db.session.commit()
+    cache.clear()  # days later: the tokens have expired, everyone signs in again
     # after the award: the tenderer's members, and the supervisor while the complaint is open
     assert _readers(client, opened, cache) == _expect({"committee_rep", "tenderer_member", "complaint_supervisor"})
     closed = client.post(f"/api/v1/trades/{opened.id}/complaint-reviews/{assigned.get_json()['id']}/close",
