@@ -2,7 +2,7 @@
 bid and criterion, the review's closure, and clarification questions to bidders with their answers
 
 Revision ID: 0023
-Revises: 0018
+Revises: 0024
 Create Date: 2026-12-06 01:29:01.795698
 
 """
@@ -14,7 +14,7 @@ import trading.types
 
 # revision identifiers, used by Alembic.
 revision = '0023'
-down_revision = '0018'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 
