@@ -6,7 +6,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from bidding.evaluation.services import passed_bids
-from bidding.scoring.services import final_ranking
 from monitor.audit.models import AuditEntry
 from tests.bidding.evaluation.conftest import MEMBERS, readable
 from tests.conftest import api_headers
@@ -105,7 +104,6 @@ def test_majority_fails_a_bid_naming_the_criterion_and_reason_and_keeps_the_diss
                  heads["expert3"]).status_code == 200
     db.session.expire_all()
     assert passed_bids(trade) == [entries["bidder"], entries["bidder_c"]]
-    assert {r.entry_id for r in final_ranking(trade)} == {entries["bidder"].id, entries["bidder_c"].id}
     body = client.get(_url(trade), headers=api_headers(client, "supervisor")).get_json()
     failed = next(b for b in body["bids"] if b["entry_id"] == entries["bidder_b"].id)
     assert failed["failed"] is True
