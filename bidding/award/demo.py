@@ -9,6 +9,9 @@ from decimal import Decimal
 
 from bidding.award import services as award
 from bidding.deposits.services import record_deposit
+from bidding.evaluation import services as evaluation
+from bidding.evaluation.models import SeatKind
+from bidding.scoring import services as scoring
 from trading.clock import clock
 from trading.demo_stages import open_with_keyholders, publish_sealed, submit_sealed_bid
 from trading.extensions import db
@@ -50,6 +53,13 @@ def load(centres, orgs, users, signing_keys: dict, loaded_at: datetime) -> None:
         open_with_keyholders(trade, users, signing_keys)
         clock.freeze(deadline + timedelta(hours=2))
         trades.move(trade, "start_evaluation", staff)
+        # the committee scores by the lowest evaluated price (the demo's expert and the tenderer's representative)
+        evaluation.seat_member(staff, trade, users["expert"], SeatKind.EXPERT)
+        evaluation.seat_member(staff, trade, users["tenderer"], SeatKind.TENDERER_REP)
+        scoring.set_plan(staff, trade, {"method": "lowest_evaluated_price", "subject": "works"})
+        clock.freeze(deadline + timedelta(days=2))
+        for member in ("expert", "tenderer"):
+            scoring.submit_sheet(users[member], trade)
         clock.freeze(loaded_at - timedelta(days=1))
         trades.move(trade, "publicize", staff)
         clock.freeze(loaded_at - timedelta(hours=3))

@@ -22,9 +22,23 @@ def local(*args) -> datetime:
     return datetime(*args, tzinfo=CST)
 
 
+def score(db, trade, cast, subject: str = "works") -> None:
+    """The committee (the fixture's expert, seated) scores by the lowest evaluated price with no adjustment:
+    the ranking the award reads comes from bidding.scoring over the bids actually opened."""
+    from bidding.evaluation import services as evaluation
+    from bidding.evaluation.models import SeatKind
+    from bidding.scoring import services as scoring
+
+    evaluation.seat_member(cast["staff"], trade, cast["expert"], SeatKind.EXPERT)
+    scoring.set_plan(cast["staff"], trade, {"method": "lowest_evaluated_price", "subject": subject})
+    scoring.submit_sheet(cast["expert"], trade)
+    db.session.commit()
+
+
 @pytest.fixture
 def evaluating(db, client, sealed_trade, bidders, clock):  # noqa: F811
-    """Four bids opened at the ceremony, deposits recorded before the deadline, evaluation started."""
+    """Four bids opened at the ceremony, deposits recorded before the deadline, evaluation started and the
+    committee's scoring complete."""
     from bidding.deposits.services import record_deposit
 
     clock.freeze(sealed_trade.opening_at - timedelta(days=2))
@@ -36,6 +50,7 @@ def evaluating(db, client, sealed_trade, bidders, clock):  # noqa: F811
     db.session.expire_all()
     trades.move(sealed_trade, "start_evaluation", bidders["staff"])
     db.session.commit()
+    score(db, sealed_trade, bidders)
     return sealed_trade
 
 

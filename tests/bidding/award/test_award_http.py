@@ -9,8 +9,6 @@ from datetime import timedelta
 import pytest
 
 from bidding.award import services as award
-from bidding.evaluation import services as evaluation
-from bidding.evaluation.models import SeatKind
 from tests.bidding.award.helpers import (PUBLICITY_ENDS, PUBLICIZED, bidders, evaluating, publicity,  # noqa: F401
                                          sealed_trade)
 from tests.bidding.award.matrix_award import COVERED, PUBLIC
@@ -129,9 +127,7 @@ def test_public_routes_say_nothing_before_the_notice(db, client, make_trade):
 
 def test_journey_from_the_candidates_to_the_refunds(db, client, evaluating, people, clock):
     trade = evaluating
-    member = people["expert"]
-    evaluation.seat_member(people["staff"], trade, member, SeatKind.EXPERT)
-    db.session.commit()
+    member = people["expert"]  # seated on the committee, which scored (tests/bidding/award/helpers.py)
     cache: dict = {}
     api = f"/api/v1/trades/{trade.id}/award"
     clock.freeze(PUBLICIZED)

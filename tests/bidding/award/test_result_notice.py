@@ -1,7 +1,7 @@
-"""The norm that carded every awarded land tender for a missing result notice (land.result_published: the
-result within 10 working days of the award, MLR Order 39 Art 22; procurement's gp.result_published reads
-the same fact): a land tender awarded here publishes its result with the award and is never carded; one
-awarded without a result still is."""
+"""The norms that carded every awarded procurement tender and land tender for a missing result notice
+(gp.result_published: within 2 working days of the award, GPR 43; land.result_published: within 10,
+MLR Order 39 Art 22; both read the fact "result_notice"): a tender awarded here publishes its result with
+the award and is never carded; one awarded without a result still is."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from bidding.award import services as award
-from tests.bidding.award.helpers import bidders, cards, check, local  # noqa: F401
+from tests.bidding.award.helpers import bidders, cards, check, local, score  # noqa: F401
 from tests.bidding.ceremony.test_ceremony import PRICES, _bid_all, _open
 from tests.conftest import START, api_headers, tender_timeline
 from trading.accounts.models import RoleGrant
@@ -20,6 +20,7 @@ from trading.trades import services as trades
 from trading.trades.flows import TradeState
 
 NORM = "land.result_published"
+GP_NORM = "gp.result_published"
 
 
 def _land_timeline(issue):
@@ -29,22 +30,22 @@ def _land_timeline(issue):
 
 
 @pytest.fixture
-def land_people(db, bidders, centres):
-    """The WORKS cast serves the LAND centre too (staff, keyholders, the supervisor, the decider)."""
-    land = centres["LAND"].id
+def proc_people(db, bidders, centres):
+    """The WORKS cast serves the procurement centre too (staff and keyholders, the supervisor)."""
+    proc = centres["PROC"].id
     for who, role in (("staff", Role.CENTRE_STAFF), ("staff2", Role.CENTRE_STAFF),
-                      ("supervisor", Role.ADMIN_SUPERVISOR), ("decider", Role.DECISION_MAKER)):
-        db.session.add(RoleGrant(user_id=bidders[who].id, role=role, centre_id=land))
+                      ("supervisor", Role.ADMIN_SUPERVISOR)):
+        db.session.add(RoleGrant(user_id=bidders[who].id, role=role, centre_id=proc))
     db.session.commit()
     db.session.expire_all()
     return bidders
 
 
-def test_a_land_tender_awarded_here_publishes_its_result_and_draws_no_card(db, client, land_people, centres,
-                                                                             make_trade, clock):
-    people = land_people
-    trade = make_trade(centre_id=centres["LAND"].id, method="land_tender", paper_bids=False,
-                       bid_security=None, **_land_timeline(START))
+def test_a_procurement_tender_awarded_here_publishes_its_result_and_draws_no_card(db, client, proc_people,
+                                                                                    centres, make_trade, clock):
+    people = proc_people
+    trade = make_trade(centre_id=centres["PROC"].id, method="gp_open_tender", paper_bids=False,
+                       **tender_timeline(START))
     got = client.post(f"/api/v1/trades/{trade.id}/keyholders", headers=api_headers(client, "decider"),
                       json={"execute": [people["staff"].id, people["staff2"].id], "supervise": [people["supervisor"].id]})
     assert got.status_code == 201, got.get_json()
@@ -55,16 +56,17 @@ def test_a_land_tender_awarded_here_publishes_its_result_and_draws_no_card(db, c
     assert _open(client, trade, clock)["outcome"] == "opened"
     db.session.expire_all()
     trades.move(trade, "start_evaluation", people["staff"])
+    score(db, trade, people, subject="goods")
     trades.move(trade, "publicize", people["staff"])
     lst = award.current_list(trade)
-    assert lst is not None and lst.publicity_ends == lst.published_at  # the land rule set sets no publicity
+    assert lst is not None and lst.publicity_ends == lst.published_at  # no candidates' publicity in procurement
     decision = award.award(people["staff"], trade)
     db.session.commit()
     assert trade.state is TradeState.AWARDED
     result = db.session.scalar(sa.select(Notice).where(Notice.trade_id == trade.id, Notice.kind == NoticeKind.RESULT))
     assert result.published_at == decision.decided_at
     check(db, trade, decision.decided_at + timedelta(days=30))
-    assert cards(db, trade, NORM) == []
+    assert cards(db, trade, GP_NORM) == []
 
 
 def test_a_land_tender_awarded_without_a_result_is_still_carded(db, users, centres, make_trade, clock, make_user):
