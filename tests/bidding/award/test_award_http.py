@@ -141,6 +141,7 @@ def test_journey_from_the_candidates_to_the_refunds(db, client, evaluating, peop
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert public["candidates"][0]["bidder"] in text and member.display_name not in text
+    assert 'id="award-link"' in client.get(f"/trades/{trade.ref}").get_data(as_text=True)
     # a bidder objects on the page: the tender is suspended, as the page says in both languages
     login(client, "bidder_d")
     clock.freeze(PUBLICIZED + timedelta(hours=3))

@@ -94,7 +94,7 @@ def test_the_opening_keeps_each_file_encrypted_and_the_record_binds_its_hash(db,
     assert not {r.blob_sha256 for r in rows} & set(swept.orphans)
 
 
-def test_who_reads_before_during_and_after_evaluation_and_after_the_award(db, client, opened, cast, app, clock):
+def test_who_reads_before_during_and_after_evaluation_and_after_the_award(db, client, opened, cast, app):
     cache: dict = {}
     # opened, committee not sitting yet: nobody
     assert _readers(client, opened, cache) == _expect(set())
@@ -122,13 +122,8 @@ def test_who_reads_before_during_and_after_evaluation_and_after_the_award(db, cl
                            headers=_headers(client, "assigning_supervisor", cache))
     assert assigned.status_code == 201, assigned.get_json()
     assert _readers(client, opened, cache) == _expect({"complaint_supervisor"})
-    # the candidates published at `publicize` are awarded through the award procedure, after their publicity
-    from bidding.award import services as award
-
-    clock.freeze(award.current_list(opened).publicity_ends)
-    award.award(cast["staff"], opened)
+    trades.move(opened, "award", cast["staff"])
     db.session.commit()
-    cache.clear()  # days later: the tokens have expired, everyone signs in again
     # after the award: the tenderer's members, and the supervisor while the complaint is open
     assert _readers(client, opened, cache) == _expect({"committee_rep", "tenderer_member", "complaint_supervisor"})
     closed = client.post(f"/api/v1/trades/{opened.id}/complaint-reviews/{assigned.get_json()['id']}/close",
