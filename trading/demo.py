@@ -93,6 +93,9 @@ def load_demo(force: bool = False) -> dict[str, User] | None:
     _demo_current_trades(centres, orgs, users)
     db.session.commit()
     _demo_experts(users)
+    from bidding.collusion.demo import load as load_collusion_ring
+
+    load_collusion_ring(users)  # a planted ring in the opened works tender: collusion flags to look at
     _demo_supervision(users, keys)
     return users
 
