@@ -122,6 +122,8 @@ def _register_models() -> None:
     import bidding.evaluation.permissions  # noqa: F401
     import bidding.custody.models  # noqa: F401
     import bidding.custody.permissions  # noqa: F401
+    import bidding.scoring.models  # noqa: F401
+    import bidding.scoring.permissions  # noqa: F401
     import bidding.collusion.models  # noqa: F401
     import bidding.collusion.permissions  # noqa: F401
     import monitor.audit.models  # noqa: F401

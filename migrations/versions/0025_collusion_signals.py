@@ -2,7 +2,7 @@
 the paying account of a deposit
 
 Revision ID: 0025
-Revises: 0018
+Revises: 0023
 Create Date: 2026-12-06 02:00:00.000000
 
 """
@@ -14,7 +14,7 @@ from trading.types import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = '0025'
-down_revision = '0018'
+down_revision = '0023'
 branch_labels = None
 depends_on = None
 
