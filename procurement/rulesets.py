@@ -7,6 +7,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 
 from trading.rules.model import Limit, MaxShare, MinPeriod, RuleSet, SameMoment, Source, Unit
+from trading.rules.scoring import CONSULTATION_SCORING, PROCUREMENT_SCORING
 from trading.rules.norms import DepositRefund, Span, TimeLimit
 from trading.rules.sets import DOCS_BEFORE_DEADLINE, TENDER_MILESTONES, committee_limits, opening_norms
 from trading.trades.flows import TradeState as S
@@ -80,10 +81,10 @@ _TENDER_RULES = (
 
 GP_OPEN_TENDER = RuleSet("gp_open_tender", _l("Procurement: open tender"), "tender", TENDER_MILESTONES,
                          _TENDER_RULES, {**_limits(15, D, O87_27), **GP_COMMITTEE}, kind="procurement",
-                         norms=GP_NORMS)
+                         norms=GP_NORMS, scoring=PROCUREMENT_SCORING)
 GP_INVITED_TENDER = RuleSet("gp_invited_tender", _l("Procurement: invitation tender"), "tender", TENDER_MILESTONES,
                             _TENDER_RULES, {**_limits(15, D, O87_27), **GP_COMMITTEE}, kind="procurement",
-                            norms=GP_NORMS)
+                            norms=GP_NORMS, scoring=PROCUREMENT_SCORING)
 GP_CONSULTATION = RuleSet(
     "gp_competitive_consultation", _l("Procurement: competitive consultation"), "tender", TENDER_MILESTONES,
     (
@@ -92,6 +93,7 @@ GP_CONSULTATION = RuleSet(
         SameMoment("gp.opening_at_deadline", "bid_deadline", "opening_at", OPENING),
     ),
     {**_limits(5, D, C214_CLAR), **committee_limits(3, C214_PANEL)}, kind="procurement", norms=GP_NORMS,
+    scoring=CONSULTATION_SCORING,
 )
 GP_NEGOTIATION = RuleSet(
     "gp_competitive_negotiation", _l("Procurement: competitive negotiation"), "tender", TENDER_MILESTONES,

@@ -122,6 +122,8 @@ def _register_models() -> None:
     import bidding.evaluation.permissions  # noqa: F401
     import bidding.custody.models  # noqa: F401
     import bidding.custody.permissions  # noqa: F401
+    import bidding.scoring.models  # noqa: F401
+    import bidding.scoring.permissions  # noqa: F401
     import monitor.audit.models  # noqa: F401
     import monitor.cards.models  # noqa: F401
     import monitor.supervisors.models  # noqa: F401

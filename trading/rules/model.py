@@ -213,6 +213,8 @@ class RuleSet:
     #: whether bids come sealed to an opening key (so keyholders are needed before approval);
     #: None: every method of the tender flow does, unless it says otherwise (single source takes none)
     sealed_bids: bool | None = None
+    #: the evaluation methods the rule set allows (trading/rules/scoring.py), read by bidding/scoring
+    scoring: tuple[Any, ...] = ()
 
     @property
     def takes_sealed_bids(self) -> bool:
@@ -228,6 +230,9 @@ class RuleSet:
 
     def limit(self, code: str) -> Limit | None:
         return self.limits.get(code)
+
+    def scoring_method(self, key: str):
+        return next((m for m in self.scoring if m.key == key), None)
 
     def norm(self, code: str):
         return next((n for n in self.norms if n.code == code), None)

@@ -8,6 +8,7 @@ from fractions import Fraction
 from flask_babel import lazy_gettext as _l
 
 from trading.rules.model import Limit, MaxShare, MinPeriod, Order, RuleSet, SameMoment, Source, Unit
+from trading.rules.scoring import WORKS_SCORING
 from trading.rules.norms import DepositRefund, FlowOrder, Level, MinInterval, RequiredRecord, Span, TimeLimit
 from trading.trades.flows import TradeState as S
 
@@ -153,6 +154,7 @@ WORKS_OPEN_TENDER = RuleSet(
                                 _l("objections to tender documents at least this long before the deadline")),
     },
     norms=WORKS_NORMS,
+    scoring=WORKS_SCORING,
 )
 
 WORKS_INVITED_TENDER = RuleSet(
@@ -167,6 +169,7 @@ WORKS_INVITED_TENDER = RuleSet(
         "min_invitees": Limit("min_invitees", 3, "invitees", LAW_17, _l("invite at least this many bidders")),
     },
     norms=WORKS_NORMS,
+    scoring=WORKS_SCORING,
 )
 
 LAND_TENDER = RuleSet(
