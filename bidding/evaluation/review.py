@@ -345,8 +345,10 @@ def grid(viewer: User, trade: Trade) -> dict:
     for entry in _entries(trade):
         row = found.get(entry.id, {})
         cells = [row[c.code] for c in listed if c.code in row]
+        failed = any(c.result == "failed" for c in cells)
+        status = "failed" if failed else "passed" if all(c.result == "passed" for c in cells) else "pending"
         bids.append({"entry_id": entry.id, "entry": entry, "bidder": entry.organisation.name, "price": entry.price,
-                     "failed": any(c.result == "failed" for c in cells), "conclusions": cells})
+                     "failed": failed, "status": status, "conclusions": cells})
     closure = closure_of(trade)
     return {"criteria": listed, "bids": bids, "marks": marks_for(viewer, trade),
             "members": len(sitting_members(trade)), "closed_at": closure.closed_at if closure else None}
