@@ -1,11 +1,13 @@
-"""The evaluation's state changes so far: seating and unseating committee members (the expert draw
-calls these), and failing a trade whose every bid the committee rejected (Law 42; GPL 36)."""
+"""The evaluation's state changes: seating and unseating committee members (the expert draw calls these),
+failing a trade whose every bid the committee rejected (Law 42; GPL 36), and `passed_bids`, the bids the
+review (review.py) left in the running. The review and the clarifications keep their own modules."""
 from __future__ import annotations
 
 import sqlalchemy as sa
 from flask_babel import force_locale, gettext as _
 
 import bidding.evaluation.permissions  # noqa: F401  (registers the evaluation permissions)
+from bidding.evaluation import review
 from bidding.evaluation.models import CommitteeSeat, SeatKind
 from trading import texts
 from trading.accounts import policy
@@ -97,16 +99,10 @@ def fail_all_invalid(actor: User, trade: Trade, reason: str | None):
     return move(trade, "fail", actor, reason=stored, reason_message=message)
 
 
-
-
 def passed_bids(trade: Trade) -> list:
-    """The opened bids still in the running: opened at the ceremony and not failed in the committee's
-    compliance and qualification review. Scoring ranks these; the award reads the ranking.
+    """The opened bids still in the running: opened at the ceremony and not failed by the committee in its
+    compliance and qualification review (bidding.evaluation.review: a bid the committee concluded failed
+    on any criterion is rejected, Reg 51). Scoring ranks these; the award reads the ranking.
 
-    Interface fixed for the scoring and award packages; the review (per bid and criterion) narrows it."""
-    from bidding.ceremony.models import EntryStatus, OpeningEntry  # noqa: PLC0415  (evaluation sits above ceremony)
-    from bidding.ceremony.state import ceremony_of  # noqa: PLC0415
-    ceremony = ceremony_of(trade)
-    if ceremony is None:
-        return []
-    return [e for e in ceremony.entries if e.status is EntryStatus.OPENED]
+    Interface fixed for the scoring and award packages: OpeningEntry rows, in the ceremony's order."""
+    return review.passed_entries(trade)

@@ -76,6 +76,31 @@ def latest_bid(trade: Trade, organisation_id: int) -> Bid | None:
 _LATEST = (sa.select(Bid).where(Bid.trade_id == sa.bindparam("trade_id"),
                                 Bid.organisation_id == sa.bindparam("organisation_id"))
            .order_by(Bid.version.desc()).limit(1))
+_BIDS = Bid.__table__.c
+#: what an upload needs of the company's latest bid, as plain columns (no ORM row to build; the
+#: row itself is loaded only when the upload turns out to resend that bid)
+_LATEST_COLUMNS = (sa.select(_BIDS.id, _BIDS.version, _BIDS.state, _BIDS.sha256, _BIDS.size)
+                   .where(_BIDS.trade_id == sa.bindparam("trade_id"),
+                          _BIDS.organisation_id == sa.bindparam("organisation_id"))
+                   .order_by(_BIDS.version.desc()).limit(1))
+
+
+def key_fingerprint(trade: Trade, committed: bool) -> str | None:
+    """The fingerprint of the trade's opening key (None: it has none). A trade gets one opening key,
+    at approval, and it is never replaced or removed (opening_keys.trade_id is unique; nothing updates
+    or deletes the row), so the process remembers it once read from a committed row: uploads then
+    read it from memory instead of the database. `committed`: the caller's transaction has written
+    nothing, so the row read is committed (a key made in the caller's own transaction is not kept)."""
+    known = current_app.extensions.setdefault("bid_key_fingerprints", {})
+    fingerprint = known.get(trade.id)
+    if fingerprint is None:
+        key = opening_key(trade)
+        if key is None:
+            return None
+        fingerprint = key.fingerprint
+        if committed:
+            known[trade.id] = fingerprint
+    return fingerprint
 
 
 def stored_envelopes() -> list[str]:
@@ -98,15 +123,16 @@ def submit_bid(actor: User, trade: Trade, stream: BinaryIO, content_digest: str 
     stored (its answer was lost) answers with the bid and receipt already given."""
     org = bidder_organisation(actor)
     _open_for_bids(trade)
-    key = opening_key(trade)
-    if key is None:
+    apart = writer.holds_no_write()
+    fingerprint = key_fingerprint(trade, committed=apart)
+    if fingerprint is None:
         raise IllegalMove(_("This trade has no opening key and does not take electronic bids."), code="no_key")
     # a host that may not sign refuses before it stores anything (no row, no blob to sweep)
-    apart = writer.holds_no_write()
     signing_key = receipt_private_key()
-    if apart:  # the first receipt publishes the key: committed now, not held open while the body arrives
+    if apart and not writer.holds_no_write():
+        # the first receipt published the key: committed now, not held open while the body arrives
         writer.commit_reads()
-    latest = latest_bid(trade, org.id)
+    latest = db.session.execute(_LATEST_COLUMNS, {"trade_id": trade.id, "organisation_id": org.id}).first()
     version = (latest.version if latest else 0) + 1
     resend = latest if latest is not None and latest.state is BidState.SUBMITTED else None
     limit = max_bid_bytes()
@@ -115,7 +141,7 @@ def submit_bid(actor: User, trade: Trade, stream: BinaryIO, content_digest: str 
     except InvalidInput:
         intake.drain(stream, limit)  # answer only once the client has sent all: it then reads the reason
         raise
-    check = envelope_check.ReceiptCheck(trade.ref, org.credit_code, version, key.fingerprint, limit,
+    check = envelope_check.ReceiptCheck(trade.ref, org.credit_code, version, fingerprint, limit,
                                         resend_version=resend.version if resend else None)
     received: list = []
 
@@ -140,7 +166,7 @@ def submit_bid(actor: User, trade: Trade, stream: BinaryIO, content_digest: str 
         raise InvalidInput({"envelope": [envelope_message(exc, version)]}, message=None) from None
     upload_received.send(trade, received_at=received[0], organisation_id=org.id)
     if resend is not None and digest == resend.sha256 and size == resend.size:
-        return resend  # the same envelope again: the same bid, the same receipt
+        return db.session.get(Bid, resend.id)  # the same envelope again: the same bid, the same receipt
     # stored by the process's bid writer with the other uploads of the moment (bidding/submission/writer.py):
     # the stage is read again under the write lock, then the row, its audit entry and its receipt
     if isinstance(actor, LocalProxy):  # current_user: the writer thread has no request to resolve it in

@@ -203,12 +203,14 @@ def store_group(jobs: list[Job]) -> None:
     receipt flush; replacements, and every bid of a group whose insert collided, one at a time."""
     session = db.session
     begin_write()
-    # each trade's row, read under the write lock (the audit log then finds it in the session)
-    states = {trade_id: getattr(session.execute(_trade_query(), {"id": trade_id}).scalar_one_or_none(), "state", None)
+    # each trade's row, read under the write lock. Held here until the group is stored: the session
+    # keeps loaded rows only while something refers to them, and the audit log looks each bid's trade
+    # up in the session (dropped, it would be read again, with its centre's offerings: two statements)
+    trades = {trade_id: session.execute(_trade_query(), {"id": trade_id}).scalar_one_or_none()
               for trade_id in dict.fromkeys(j.trade_id for j in jobs)}
     ready = []
     for job in jobs:
-        if still_takes(states[job.trade_id], job.deadline, job.received_at):
+        if still_takes(getattr(trades[job.trade_id], "state", None), job.deadline, job.received_at):
             ready.append(job)
         else:
             job.outcome = "not_open"

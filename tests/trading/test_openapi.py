@@ -205,6 +205,14 @@ def test_request_bodies_reference_schemas(spec):
                 ("post", "/api/v1/trades/{trade_id}/evaluation/seats"): "CommitteeSeatCreate",
                 ("post", "/api/v1/trades/{trade_id}/evaluation/seats/{seat_id}/leave"): "EvaluationReason",
                 ("post", "/api/v1/trades/{trade_id}/evaluation/fail"): "EvaluationReason",
+                # the review and the clarifications (bidding/evaluation/api.py)
+                ("post", "/api/v1/trades/{trade_id}/evaluation/review/criteria"): "CriterionCreate",
+                ("post", "/api/v1/trades/{trade_id}/evaluation/review/marks"): "MarksCreate",
+                ("post", "/api/v1/trades/{trade_id}/evaluation/clarifications"): "BidClarificationCreate",
+                ("post", "/api/v1/trades/{trade_id}/evaluation/clarifications/{clarification_id}/answer"):
+                    "BidClarificationAnswer",
+                ("post", "/api/v1/trades/{trade_id}/evaluation/clarifications/{clarification_id}/refuse"):
+                    "EvaluationReason",
                 ("post", "/api/v1/trades/{trade_id}/complaint-reviews"): "ComplaintReviewCreate",
                 # e-supervision (monitor/cards/api.py, bidding/deposits.py)
                 ("post", "/api/v1/cards/{card_id}/transitions"): "CardMove",
