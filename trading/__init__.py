@@ -197,6 +197,7 @@ def _register_blueprints(app: Flask) -> None:
     import bidding.custody.api  # noqa: F401
     import bidding.custody.views  # noqa: F401
     import bidding.evaluation.api  # noqa: F401
+    import bidding.evaluation.views  # noqa: F401
     import bidding.scoring.api  # noqa: F401
     import bidding.scoring.views  # noqa: F401
     from bidding.blueprints import api_bp as bidding_api_bp, bp as bidding_bp
@@ -214,6 +215,9 @@ def _register_blueprints(app: Flask) -> None:
 
     register_panel(app, my_bids_panel)  # a bidder's workspace: their bids and receipts
     register_panel(app, keyholder_panel)  # a keyholder's openings
+    from bidding.evaluation.views import evaluation_panel
+
+    register_panel(app, evaluation_panel)  # a committee member's rooms, a bidder's clarifications
     from trading.accounts.landing import register_landing
     from trading.accounts.roles import Role
 
