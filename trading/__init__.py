@@ -203,6 +203,8 @@ def _register_blueprints(app: Flask) -> None:
     import bidding.custody.views  # noqa: F401
     import bidding.evaluation.api  # noqa: F401
     import bidding.evaluation.views  # noqa: F401
+    import bidding.scoring.api  # noqa: F401
+    import bidding.scoring.views  # noqa: F401
     import bidding.collusion.api  # noqa: F401
     import bidding.collusion.views  # noqa: F401
     from bidding.blueprints import api_bp as bidding_api_bp, bp as bidding_bp
