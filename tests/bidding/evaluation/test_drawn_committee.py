@@ -2,7 +2,6 @@
 counts; a notified expert who has not confirmed is not, and an expert set aside stops counting."""
 from __future__ import annotations
 
-
 from bidding.evaluation import review
 from bidding.evaluation.permissions import sitting_members
 from bidding.experts import services as experts
