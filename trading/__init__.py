@@ -198,6 +198,8 @@ def _register_blueprints(app: Flask) -> None:
     import bidding.custody.views  # noqa: F401
     import bidding.evaluation.api  # noqa: F401
     import bidding.evaluation.views  # noqa: F401
+    import bidding.scoring.api  # noqa: F401
+    import bidding.scoring.views  # noqa: F401
     from bidding.blueprints import api_bp as bidding_api_bp, bp as bidding_bp
     from bidding.deposits.api import api_bp as deposits_api_bp
     from bidding.deposits.views import bp as deposits_bp
