@@ -4,7 +4,7 @@ Tables of bidding/award (Reg 54-61; Law 45-47). New notice kinds (candidates, co
 no change: notices.kind is a non-native enum (a plain string column).
 
 Revision ID: 0026
-Revises: 0023
+Revises: 0025
 Create Date: 2026-12-06 01:41:47.512169
 
 """
@@ -16,7 +16,7 @@ import trading.types
 
 # revision identifiers, used by Alembic.
 revision = '0026'
-down_revision = '0023'
+down_revision = '0025'
 branch_labels = None
 depends_on = None
 
