@@ -1,4 +1,4 @@
-"""Bench: opening N sealed bids through the real ceremony code, against a raw decryption of the same envelopes.
+"""Bench: opening N sealed bids through the real ceremony code, against a bare decryption and custody of the same envelopes.
 
     .venv/bin/python bench/opening.py [--bids 1000] [--size 1M] [--keep] [--profile]
 
@@ -13,14 +13,20 @@ What it does, in-process, in a fresh temporary instance (SQLite file, blob direc
    store, one commit per bid, as the API does);
 3. moves the clock to the opening time; rebuilds the private key once from the keyholders' shares
    (outside any timing) for the baseline;
-4. baseline: for every stored blob, `bidding.crypto.envelope.open_envelope_digest` with that key, the
-   plaintext discarded; measured: `ceremony.start_ceremony`, the three `ceremony.release_share`, and
-   `ceremony.complete_ceremony` (decrypts every envelope, decodes the records, writes the opening
-   record); then the baseline again. The baseline is the mean of the two runs, which bracket the
-   ceremony in time;
+4. baselines, one thread each: the raw decryption (for every stored blob,
+   `bidding.crypto.envelope.open_envelope_digest` with that key, the plaintext discarded: the baseline
+   before custody, still printed), and the baseline the ratio uses: every envelope decrypted into a
+   reused buffer (`open_envelope_bytes`, the plaintext hashed) and its files kept bare (`BareKeep`:
+   the kept-file format's AES-256-GCM chunks, the SHA-256 of each file's plaintext and ciphertext, a
+   temporary file moved under its name, one fsync barrier at the end: custody's inherent work, written
+   without the platform's code); measured: `ceremony.start_ceremony`, the three `ceremony.release_share`,
+   and `ceremony.complete_ceremony` (re-hashes and decrypts every envelope, decodes the records, keeps
+   the files, writes the opening record); then both baselines again. Each baseline is the mean of its
+   two runs, which bracket the ceremony in time;
 5. checks the opening record (one entry per bid, every one `opened`, prices, plaintext digests equal
-   to the baseline's, file sizes and digests equal to what was sealed) and prints one line per figure
-   and a final `ratio=X target<=1.5`.
+   to the baseline's, file sizes and digests equal to what was sealed) and the kept documents (one per
+   file, ciphertext present at its size, the first three decrypted back to their SHA-256), and prints
+   one line per figure and a final `ratio=X target<=1.5`.
 
 Exit status: 0 whatever the ratio (it is a measurement), 1 if the ceremony's record is wrong, 2 if
 the bench itself failed (setup, not enough disk space).
@@ -40,6 +46,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from dataclasses import dataclass
@@ -317,18 +324,129 @@ def blob_paths(app, setup: Setup) -> list[Path]:
         return [store.path(b.envelope_sha256) for b in setup.bids]
 
 
-def raw_decrypt(paths: list[Path], private_key) -> tuple[float, dict[str, str]]:
-    """Every envelope opened with open_envelope_digest, plaintext discarded; (seconds, envelope
-    SHA-256 -> plaintext SHA-256)."""
+def raw_decrypt(paths: list[Path], private_key) -> tuple[float, float, dict[str, str]]:
+    """Every envelope opened with open_envelope_digest, plaintext discarded; (seconds, CPU seconds,
+    envelope SHA-256 -> plaintext SHA-256). The baseline before custody, still printed beside."""
     from bidding.crypto.envelope import open_envelope_digest
 
     digests = {}
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for path in paths:
         with path.open("rb") as fh:
             opened = open_envelope_digest(fh, private_key)
         digests[path.parent.name + path.name] = opened.plaintext_sha256.hex()
-    return time.perf_counter() - t0, digests
+    return time.perf_counter() - t0, time.process_time() - c0, digests
+
+
+class BareKeep:
+    """Custody's inherent work done bare, in the calling thread, for the baseline: each file encrypted
+    under a fresh key in the kept-file format (1 MiB AES-256-GCM chunks, MAGIC, framing, last chunk
+    marked), the SHA-256 of its plaintext (the record binds it) and of its ciphertext (the blob store's
+    name for it), written to a temporary file and moved under that name, then one barrier: every file
+    and folder fsynced. The same system calls as the platform's custody (bidding/crypto/custody.py:
+    writeback started at once, pages dropped once clean, the fsyncs issued together), written without
+    the platform's code, threads or database, so the ratio measures what the platform adds."""
+
+    CHUNK, TAG = 1024 * 1024, 16
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.out = bytearray(8 + 4 + self.CHUNK + self.TAG)
+        self.out[:8] = b"PRCUST01"
+        self.recent: list[Path] = []
+        self.placed: list[Path] = []
+
+    def keep(self, name: str, data: memoryview) -> str:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        key = AESGCM.generate_key(bit_length=256)
+        aead, ctx = AESGCM(key), f"PRCUST|bench|bare|1|{name}".encode()
+        plain, cipher = hashlib.sha256(), hashlib.sha256()
+        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".incoming-")
+        view, count = memoryview(self.out), max(1, -(-len(data) // self.CHUNK))
+        for i in range(count):
+            piece = data[i * self.CHUNK:(i + 1) * self.CHUNK]
+            n = len(piece) + self.TAG
+            self.out[8:12] = n.to_bytes(4, "big")
+            aead.encrypt_into(i.to_bytes(11, "big") + (b"\x01" if i == count - 1 else b"\x00"), piece, ctx,
+                              view[12:12 + n])
+            frame = view[0 if i == 0 else 8:12 + n]
+            plain.update(piece)
+            cipher.update(frame)
+            while frame:
+                frame = frame[os.write(fd, frame):]
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)  # start writeback now
+        os.close(fd)
+        digest = cipher.hexdigest()
+        final = self.folder / digest[:2] / digest[2:]
+        final.parent.mkdir(exist_ok=True)
+        os.replace(tmp, final)
+        self.placed.append(final)
+        self.recent.append(final)
+        if len(self.recent) > 8:  # written back by now: drop its pages, the next writes reuse them
+            old = os.open(self.recent.pop(0), os.O_RDONLY)
+            os.posix_fadvise(old, 0, 0, os.POSIX_FADV_DONTNEED)
+            os.close(old)
+        return plain.hexdigest()
+
+    def barrier(self) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        def sync(path: Path, flags: int = os.O_RDONLY) -> None:
+            fd = os.open(path, flags)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+        with ThreadPoolExecutor(16) as pool:
+            list(pool.map(sync, self.placed))
+            folders = {p.parent for p in self.placed} | {self.folder}
+            list(pool.map(lambda f: sync(f, os.O_RDONLY | os.O_DIRECTORY), folders))
+
+
+def file_views(plain: memoryview) -> list[tuple[str, memoryview]]:
+    """The attached files of a bid's record stream (bidding/crypto/records.py), as views."""
+    files, pos = [], 0
+    while pos < len(plain):
+        name_len = int.from_bytes(plain[pos + 1:pos + 3], "big")
+        start = pos + 11 + name_len
+        size = int.from_bytes(plain[start - 8:start], "big")
+        if plain[pos] == 0x02:
+            files.append((bytes(plain[pos + 3:pos + 3 + name_len]).decode(), plain[start:start + size]))
+        pos = start + size
+    return files
+
+
+def bare_open_and_keep(paths: list[Path], private_key, folder: Path
+                       ) -> tuple[float, float, dict[str, tuple[str, list[str]]]]:
+    """The baseline: every envelope read into a reused buffer and decrypted with
+    `envelope.open_envelope_bytes` (plaintext hashed chunk by chunk, as the record needs), its files kept
+    bare (BareKeep), then the barrier; one thread, no receipt check, no database. (seconds, envelope
+    SHA-256 -> (plaintext SHA-256, [each file's SHA-256])). The kept files are deleted afterwards, untimed."""
+    from bidding.crypto.envelope import open_envelope_bytes
+
+    folder.mkdir()
+    keeper, digests, stored, plain_buf = BareKeep(folder), {}, bytearray(), bytearray()
+    t0, c0 = time.perf_counter(), time.process_time()
+    for path in paths:
+        with path.open("rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if len(stored) < size:
+                stored, plain_buf = bytearray(size), bytearray(size)
+            view = memoryview(stored)[:size]
+            got = 0
+            while got < size:
+                got += fh.readinto(view[got:])
+        digest = hashlib.sha256()
+        _header, plain = open_envelope_bytes(view, private_key, into=plain_buf, digest=digest)
+        files = [keeper.keep(name, data) for name, data in file_views(plain)]
+        digests[path.parent.name + path.name] = (digest.hexdigest(), files)
+        del view, plain
+    keeper.barrier()
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    shutil.rmtree(folder)
+    return seconds, cpu, digests
 
 
 # ---- the ceremony --------------------------------------------------------------------------------
@@ -339,6 +457,7 @@ class CeremonyTimes:
     releases: list[float]
     complete: float
     commit: float
+    complete_cpu: float  # CPU seconds of the process (all its threads) during complete_ceremony
     profile: pstats.Stats | None
     parts: dict[str, list] | None  # --breakdown: name -> [calls, seconds]
 
@@ -350,6 +469,7 @@ class Breakdown:
         self.targets = targets  # (module or object, attribute, label)
         self.parts: dict[str, list] = {label: [0, 0.0] for _obj, _attr, label in targets}
         self.saved: list[tuple[object, str, object]] = []
+        self.lock = threading.Lock()
 
     def __enter__(self) -> Breakdown:
         for obj, attr, label in self.targets:
@@ -361,8 +481,9 @@ class Breakdown:
                 try:
                     return _f(*a, **kw)
                 finally:
-                    _t[0] += 1
-                    _t[1] += time.perf_counter() - t0
+                    with self.lock:  # helper threads run some of them
+                        _t[0] += 1
+                        _t[1] += time.perf_counter() - t0
 
             self.saved.append((obj, attr, original))
             setattr(obj, attr, timed)
@@ -382,16 +503,19 @@ def run_ceremony(app, setup: Setup, profile: bool, breakdown: bool) -> CeremonyT
     from trading.extensions import db
     from trading.trades.models import Trade
 
+    cpu = [0.0]
+
     def step(username: str, call):
         with app.app_context():
             trade = db.session.get(Trade, setup.trade_id)
             actor = db.session.get(User, setup.staff_ids[username])
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             call(actor, trade)
-            t1 = time.perf_counter()
+            t1, c1 = time.perf_counter(), time.process_time()
             db.session.commit()
             t2 = time.perf_counter()
             db.session.remove()
+        cpu[0] = c1 - c0
         return t1 - t0, t2 - t1
 
     def opened_share(username: str) -> bytes:
@@ -419,8 +543,11 @@ def run_ceremony(app, setup: Setup, profile: bool, breakdown: bool) -> CeremonyT
         (opener, "decrypt", " decrypt"),
         (opener.envelope, "open_envelope_bytes", "  open_envelope_bytes"),
         (opener, "verdict", " verdict"),
-        (opener.SharedHasher, "result", "  SharedHasher.result"),
         (opener.records, "decode_bid_to", "  decode_bid_to"),
+        (opener, "collect", " collect"),
+        (opener.SharedHasher, "result", "  SharedHasher.result (verdict + collect)"),
+        (opener.custody, "make_durable", " make_durable"),
+        (opener.custody.Keeper, "keep", "  Keeper.keep (summed over threads)"),
         (opening, "_record", "_record"),
         (opening, "canonical_json", "canonical_json"),
         (opening, "move", "move"),
@@ -441,10 +568,11 @@ def run_ceremony(app, setup: Setup, profile: bool, breakdown: bool) -> CeremonyT
 
     t_complete, t_commit = step("bench_staff", complete)
     stats = pstats.Stats(profiler, stream=sys.stderr) if profiler else None
-    return CeremonyTimes(t_start, releases, t_complete, t_commit, stats, timers.parts if timers else None)
+    return CeremonyTimes(t_start, releases, t_complete, t_commit, cpu[0], stats, timers.parts if timers else None)
 
 
-def check_record(app, setup: Setup, size: int, digests: dict[str, str]) -> list[str]:
+def check_record(app, setup: Setup, size: int, digests: dict[str, str],
+                 bare: dict[str, tuple[str, list[str]]]) -> list[str]:
     """What is wrong with the stored opening (nothing, when the list is empty)."""
     import sqlalchemy as sa
 
@@ -486,11 +614,13 @@ def check_record(app, setup: Setup, size: int, digests: dict[str, str]) -> list[
             if e.plaintext_sha256 != digests.get(want.envelope_sha256):
                 problems.append(f"{want.credit_code}: plaintext SHA-256 differs from the raw decryption's")
             files = e.files or []
-            # the record names each file and its size; its bytes are covered by the plaintext SHA-256 above
-            if len(files) != 1 or files[0].get("size") != size:
+            # the record names each file, its size and its SHA-256 (the baseline's bare custody hashed the same bytes)
+            file_shas = bare.get(want.envelope_sha256, ("", []))[1]
+            if len(files) != 1 or files[0].get("size") != size or [f.get("sha256") for f in files] != file_shas:
                 problems.append(f"{want.credit_code}: files {json.dumps(files)[:200]} differ from the sealed file")
         if len(seen) != len(expected):
             problems.append(f"{len(expected) - len(seen)} bidders have no entry")
+        problems.extend(check_kept(trade, entries))
         stored = opening_record(trade)
         if stored is None:
             problems.append("no opening record stored")
@@ -505,6 +635,41 @@ def check_record(app, setup: Setup, size: int, digests: dict[str, str]) -> list[
                 problems.append(f"the record counts {record.get('valid_bids')} valid bids")
         db.session.remove()
     return problems[:20]
+
+
+def check_kept(trade, entries) -> list[str]:
+    """Every opened bid's file is kept: one KeptDocument per file the record lists, with its SHA-256,
+    its ciphertext in the blob directory at its size; the first three decrypt back to that SHA-256."""
+    import sqlalchemy as sa
+
+    from bidding.crypto import custody
+    from bidding.custody.models import KeptDocument
+    from bidding.custody.services import custody_kek
+    from bidding.submission.models import Bid
+    from trading.blobs import blob_store
+    from trading.extensions import db
+
+    problems: list[str] = []
+    rows = db.session.scalars(sa.select(KeptDocument).where(KeptDocument.trade_id == trade.id)
+                              .order_by(KeptDocument.id)).all()
+    listed = {(e.bid_id, f["name"], f["sha256"]) for e in entries for f in (e.files or [])}
+    if {(r.bid_id, r.name, r.sha256) for r in rows} != listed or len(rows) != len(listed):
+        problems.append(f"{len(rows)} kept documents for {len(listed)} files in the record, or other hashes")
+    store, kek = blob_store(), custody_kek()
+    for i, row in enumerate(rows):
+        path = store.path(row.blob_sha256)
+        if not path.exists() or path.stat().st_size != row.blob_size:
+            problems.append(f"kept document {row.id}: its ciphertext is missing or not {row.blob_size} bytes")
+        elif i < 3:
+            bid = db.session.get(Bid, row.bid_id)
+            digest = hashlib.sha256()
+            with path.open("rb") as fh:
+                for piece in custody.read_kept(fh, kek, row.sealed, custody.context(
+                        trade.ref, bid.organisation.credit_code, bid.version, row.name)):
+                    digest.update(piece)
+            if digest.hexdigest() != row.sha256:
+                problems.append(f"kept document {row.id} does not decrypt to its SHA-256")
+    return problems
 
 
 # ---- main ----------------------------------------------------------------------------------------
@@ -522,7 +687,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     t_begin = time.monotonic()
     parent = args.tmp or Path(tempfile.gettempdir())
-    need = args.bids * envelope_bytes(args.size) + 64 * 1024 * 1024
+    # the envelopes, the ceremony's kept files and the baseline's (deleted after each run)
+    need = 3 * args.bids * envelope_bytes(args.size) + 64 * 1024 * 1024
     free = shutil.disk_usage(parent).free
     if free < need + SPARE_BYTES:
         say(f"not enough free space in {parent}: {free / 2**30:.1f} GiB free, the envelopes need about "
@@ -554,19 +720,24 @@ def main(argv: list[str] | None = None) -> int:
 
         private = rebuild_private_key(app, setup)
         paths = blob_paths(app, setup)
-        say("baseline (raw decryption) ...")
-        base1, digests = raw_decrypt(paths, private)
-        say(f"  {base1:.2f} s; ceremony ...")
+        say("baselines: raw decryption, then decryption and bare custody ...")
+        raw1, raw_cpu1, digests = raw_decrypt(paths, private)
+        base1, base_cpu1, bare1 = bare_open_and_keep(paths, private, tmp / "bare-keep")
+        say(f"  {raw1:.2f} s, {base1:.2f} s; ceremony ...")
         times = run_ceremony(app, setup, args.profile, args.breakdown)
-        say(f"  complete_ceremony {times.complete:.2f} s; baseline again ...")
-        base2, digests2 = raw_decrypt(paths, private)
-        say(f"  {base2:.2f} s; checking the record ...")
+        say(f"  complete_ceremony {times.complete:.2f} s; baselines again ...")
+        base2, base_cpu2, bare2 = bare_open_and_keep(paths, private, tmp / "bare-keep")
+        raw2, raw_cpu2, digests2 = raw_decrypt(paths, private)
+        say(f"  {base2:.2f} s, {raw2:.2f} s; checking the record ...")
         del private
-        problems = check_record(app, setup, args.size, digests)
+        problems = check_record(app, setup, args.size, digests, bare1)
         if digests2 != digests:
-            problems.append("the two baseline runs decrypted different plaintexts")
+            problems.append("the two raw decryptions gave different plaintexts")
+        if {k: v[0] for k, v in bare1.items()} != digests or bare2 != bare1:
+            problems.append("the bare custody runs decrypted or hashed other plaintexts than the raw decryption")
 
         baseline = statistics.fmean([base1, base2])
+        raw = statistics.fmean([raw1, raw2])
         ratio = times.complete / baseline if baseline else float("nan")
         total = setup.envelope_total
         mb = total / 1e6
@@ -574,12 +745,17 @@ def main(argv: list[str] | None = None) -> int:
               f"{os.cpu_count()} CPUs" + ("; UNDER cProfile (ceremony figures inflated)" if args.profile else ""))
         line("bids", str(args.bids))
         line("envelopes MiB total", f"{total / 2**20:.1f}  (mean envelope {total / args.bids / 1024:.1f} KiB)")
-        line("baseline raw decryption s", f"{baseline:.2f}  (runs: {base1:.2f}, {base2:.2f})")
-        line("ceremony complete_ceremony s", f"{times.complete:.2f}  (+ commit {times.commit:.2f})")
+        line("baseline decrypt + bare keep s", f"{baseline:.2f}  (runs: {base1:.2f}, {base2:.2f}; CPU "
+             f"{base_cpu1:.2f}, {base_cpu2:.2f})")
+        line("raw decryption alone s", f"{raw:.2f}  (runs: {raw1:.2f}, {raw2:.2f}; CPU {raw_cpu1:.2f}, {raw_cpu2:.2f})")
+        line("ceremony complete_ceremony s", f"{times.complete:.2f}  (+ commit {times.commit:.2f}; CPU "
+             f"{times.complete_cpu:.2f}, all threads)")
         line("ceremony start + releases s", f"{times.start:.3f} + " + " + ".join(f"{r:.3f}" for r in times.releases))
         line("baseline MB/s", f"{mb / baseline:.1f}")
         line("ceremony MB/s", f"{mb / times.complete:.1f}")
         line("ratio ceremony/baseline", f"{ratio:.3f}")
+        line("ratio ceremony/raw decryption", f"{times.complete / raw:.3f}  (the baseline before custody; no target)")
+        line("load average (1, 5, 15 min)", " ".join(f"{x:.2f}" for x in os.getloadavg()))
         if times.parts is not None:
             parts = times.parts
             share = lambda sec: f"{sec:.3f} s  ({100 * sec / times.complete:.0f}% of complete_ceremony)"

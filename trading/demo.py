@@ -93,6 +93,10 @@ def load_demo(force: bool = False) -> dict[str, User] | None:
     _demo_current_trades(centres, orgs, users)
     db.session.commit()
     _demo_experts(users)
+    _demo_evaluation(users)
+    from bidding.collusion.demo import load as load_collusion_ring
+
+    load_collusion_ring(users)  # a planted ring in the opened works tender: collusion flags to look at
     _demo_supervision(users, keys)
     return users
 
@@ -130,6 +134,13 @@ def _demo_experts(users) -> None:
     from bidding.experts.demo import load
 
     load(users, DEMO_PASSWORD)
+
+
+def _demo_evaluation(users) -> None:
+    """The opened works tender under evaluation, its committee mid-review (bidding/evaluation/demo.py)."""
+    from bidding.evaluation.demo import load
+
+    load(users)
 
 
 #: the registry entries of the demo's social supervisors (recommended by real kinds of organisations)

@@ -2,7 +2,9 @@
 
 Each envelope is read once: the same bytes feed the SHA-256 compared with the receipt and the
 decryption, so the receipt check costs one hash, not a second read of the file. The SHA-256 of
-the stored envelope runs on a helper thread (hashing.py) while this one decrypts.
+the stored envelope runs on a helper thread (hashing.py) while this one decrypts, and so does the
+custody of each opened bid's files (bidding/crypto/custody.py: encrypted from views of the plaintext,
+nothing copied), all made durable by one barrier before the opening returns.
 """
 from __future__ import annotations
 
@@ -14,8 +16,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from bidding.ceremony.hashing import Hash, SharedHasher
-from bidding.crypto import envelope, records
+from bidding.ceremony.hashing import Hash, SharedHasher, Task, helper_count
+from bidding.crypto import custody, envelope, records
 
 SPOOL_BYTES = 8 * 1024 * 1024  # plaintext above this spills to a private temporary file
 
@@ -61,8 +63,9 @@ class _HashingReader:
 
 
 INLINE_BYTES = 16 * 1024 * 1024  # envelopes up to this size are read whole, larger ones streamed
-#: envelopes whose hashes may still be pending (bounds the memory held)
-WINDOW_BIDS, WINDOW_BYTES = 8, 48 * 1024 * 1024
+#: envelopes decrypted ahead of their verdict (their hashes run meanwhile), bids judged ahead of
+#: collecting their custody (their files are being kept meanwhile), and the memory held by both
+VERDICT_LAG, KEEP_LAG, WINDOW_BYTES = 8, 8, 64 * 1024 * 1024
 
 
 class _View:
@@ -105,7 +108,8 @@ class _Buffers:
 
 @dataclass
 class Pending:
-    """One envelope read and decrypted, its hashes possibly still running on the helper thread."""
+    """One envelope read and decrypted, its hashes possibly still running on a helper thread; after its
+    verdict, the custody of its files possibly still running too."""
 
     job: Job
     outcome: Outcome | None = None  # the verdict, when known without a hash (unreadable blob)
@@ -114,14 +118,18 @@ class Pending:
     header: envelope.EnvelopeHeader | None = None
     plaintext: memoryview | None = None
     plaintext_sha256: str = ""  # hashed here, chunk by chunk, as it is decrypted
-    size: int = 0
-    buffers: tuple = ()
+    stored_buf: bytearray | None = None  # the envelope's bytes, until its hash is done
+    plain_buf: bytearray | None = None  # the plaintext, until its files are kept
+    keeping: list[Task] = field(default_factory=list)  # Keeper.keep of each attached file, queued
+
+    @property
+    def size(self) -> int:
+        return sum(len(b) for b in (self.stored_buf, self.plain_buf) if b is not None)
 
 
 def open_one(job: Job, private_key) -> Outcome:
     """Open one envelope; never raises (an unexpected error is the platform's: withdrawn)."""
-    with SharedHasher() as hasher:
-        return verdict(decrypt(job, private_key, hasher, _Buffers()), hasher)
+    return open_all([job], private_key)[0]
 
 
 def decrypt(job: Job, private_key, hasher: SharedHasher, buffers: _Buffers) -> Pending:
@@ -162,11 +170,10 @@ def _decrypt(job: Job, private_key, hasher: SharedHasher, buffers: _Buffers) -> 
     if data is None:
         buffers.give(stored_buf)
         return Pending(job, outcome=Outcome("withdrawn", "read_failed", "the file changed while it was read"))
-    plain_buf = buffers.take(size)
-    pending = Pending(job, stored=hasher.submit(data), size=2 * size, buffers=(stored_buf, plain_buf))
+    pending = Pending(job, stored=hasher.submit(data), stored_buf=stored_buf, plain_buf=buffers.take(size))
     digest = hashlib.sha256()
     try:
-        pending.header, pending.plaintext = envelope.open_envelope_bytes(data, private_key, into=plain_buf,
+        pending.header, pending.plaintext = envelope.open_envelope_bytes(data, private_key, into=pending.plain_buf,
                                                                          digest=digest)
     except envelope.EnvelopeError as exc:
         pending.failure = Outcome("revoked", exc.code, exc.message)
@@ -175,33 +182,61 @@ def _decrypt(job: Job, private_key, hasher: SharedHasher, buffers: _Buffers) -> 
     return pending
 
 
-def verdict(pending: Pending, hasher: SharedHasher, buffers: _Buffers | None = None) -> Outcome:
-    """The outcome of a decrypted envelope, once its hashes are known. The hash is checked against
-    the receipt before any verdict: a decryption failure is the bidder's only if the platform kept
-    exactly what it receipted. Never raises; its buffers go back to `buffers` once no hash uses them."""
+def verdict(pending: Pending, hasher: SharedHasher, buffers: _Buffers | None = None) -> None:
+    """Decide `pending.outcome` once the envelope's hash is known, and queue the custody of an opened
+    bid's files on `hasher` (`collect` gathers them). The hash is checked against the receipt before
+    any verdict: a decryption failure is the bidder's only if the platform kept exactly what it
+    receipted. Never raises; the envelope's buffer goes back to `buffers` once no hash reads it."""
     try:
-        return _kept(pending.job, _verdict(pending, hasher))
+        pending.outcome = _verdict(pending, hasher)
     except Exception as exc:  # noqa: BLE001
-        if pending.job.keep is not None:
-            pending.job.keep.discard()
-        return Outcome("withdrawn", "platform_error", type(exc).__name__)
+        pending.outcome = Outcome("withdrawn", "platform_error", type(exc).__name__)
     finally:
         if pending.stored is not None:
             hasher.settle(pending.stored)
-        pending.plaintext = None
         if buffers is not None:
-            buffers.give(*pending.buffers)
-        pending.buffers = ()
+            buffers.give(pending.stored_buf)
+        pending.stored_buf = None
 
 
-def _kept(job: Job, outcome: Outcome) -> Outcome:
-    """Only an opened bid keeps its files (bidding.custody): any other outcome leaves nothing kept."""
+def collect(pending: Pending, hasher: SharedHasher, buffers: _Buffers | None = None) -> Outcome:
+    """The outcome of a judged envelope once its files are kept: only an opened bid keeps its files
+    (bidding.custody), any other outcome leaves nothing kept, and a bid whose files could not be kept
+    is withdrawn for the platform's fault (keep_failed), never opened without them. Never raises."""
+    job, outcome = pending.job, pending.outcome
+    try:
+        errors = []
+        for task in pending.keeping:
+            try:
+                hasher.result(task)
+            except Exception as exc:  # noqa: BLE001  every file's task is waited for before the verdict
+                errors.append(exc)
+        return _kept(job, outcome, errors)
+    except Exception as exc:  # noqa: BLE001
+        if job.keep is not None:
+            job.keep.discard()
+        return Outcome("withdrawn", "platform_error", type(exc).__name__)
+    finally:
+        for task in pending.keeping:
+            hasher.settle(task)
+        pending.keeping, pending.plaintext = [], None
+        if buffers is not None:
+            buffers.give(pending.plain_buf)
+        pending.plain_buf = None
+
+
+def _kept(job: Job, outcome: Outcome, errors: list[Exception]) -> Outcome:
     if job.keep is None:
         return outcome
     if outcome.status != "opened":
         job.keep.discard()
         return outcome
+    for exc in errors:
+        if not isinstance(exc, OSError):
+            raise exc
     try:
+        if errors:
+            raise errors[0]
         outcome.kept = job.keep.finish()
     except OSError as exc:
         job.keep.discard()
@@ -218,17 +253,40 @@ def _verdict(pending: Pending, hasher: SharedHasher) -> Outcome:
         return Outcome("withdrawn", "blob_altered", "stored bytes differ from the receipt")
     if pending.failure is not None:
         return pending.failure
-    return _checked(job, pending.header, _View(pending.plaintext), pending.plaintext_sha256)
+    outcome = _checked(job, pending.header, _View(pending.plaintext), pending.plaintext_sha256, stream=False)
+    if outcome.status == "opened" and job.keep is not None:
+        files = _files_in(pending.plaintext)
+        if [(name, len(data)) for name, data in files] != [(f["name"], f["size"]) for f in outcome.files]:
+            raise RuntimeError("the files found differ from the files decoded")
+        pending.keeping = [hasher.call(job.keep.keep, i, name, data) for i, (name, data) in enumerate(files)]
+    return outcome
 
 
-def _checked(job: Job, header: envelope.EnvelopeHeader, plain: BinaryIO, plaintext_sha256: str) -> Outcome:
-    """The verdict on receipted bytes that decrypted: the binding, then the bid's records."""
+def _files_in(plain: memoryview) -> list[tuple[str, memoryview]]:
+    """The attached files of a record stream records.decode_bid_to has accepted, as views of it (the
+    layout of bidding/crypto/records.py: kind (1), name length (2), name, size (8), bytes)."""
+    files, pos = [], 0
+    while pos < len(plain):
+        kind, name_len = plain[pos], int.from_bytes(plain[pos + 1:pos + 3], "big")
+        name = bytes(plain[pos + 3:pos + 3 + name_len]).decode("utf-8")
+        start = pos + 11 + name_len
+        size = int.from_bytes(plain[start - 8:start], "big")
+        if kind == 0x02:
+            files.append((name, plain[start:start + size]))
+        pos = start + size
+    return files
+
+
+def _checked(job: Job, header: envelope.EnvelopeHeader, plain: BinaryIO, plaintext_sha256: str,
+             stream: bool) -> Outcome:
+    """The verdict on receipted bytes that decrypted: the binding, then the bid's records. A streamed
+    bid's files are kept as they are decoded; an in-memory one's are skipped here (kept from views)."""
     if (header.trade_ref, header.bidder_id, header.version) != (job.trade_ref, job.bidder_id, job.version):
         # checked at receipt and the bytes are the receipted ones: the platform's records changed
         return Outcome("withdrawn", "wrong_binding", "sealed for another trade, bidder or version")
+    sink = job.keep.sink if stream and job.keep is not None else None
     try:
-        form, files = records.decode_bid_to(plain, job.keep.sink if job.keep is not None else None,
-                                            hash_files=False)
+        form, files = records.decode_bid_to(plain, sink, hash_files=False)
     except (records.BidFormatError, RecursionError, ValueError, OverflowError) as exc:
         return Outcome("revoked", getattr(exc, "code", "bad_form"), getattr(exc, "message", str(exc)))
     return Outcome("opened", form=form, files=[{"name": f.name, "size": f.size} for f in files],
@@ -254,27 +312,65 @@ def _open_streamed(job: Job, fh: BinaryIO, private_key) -> Outcome:
         if failure is not None:
             return failure
         plain.seek(0)
-        return _checked(job, opened.header, plain, opened.plaintext_sha256.hex())
+        return _checked(job, opened.header, plain, opened.plaintext_sha256.hex(), stream=True)
 
 
 def open_all(jobs: list[Job], private_key) -> list[Outcome]:
-    """Open every envelope, in order: this thread reads, decrypts and hashes the plaintexts, the
-    envelopes' hashes are shared with a helper thread, and the verdicts follow up to WINDOW_BIDS
-    envelopes behind.
+    """Open every envelope, in order, and make the kept files durable before returning: this thread
+    reads, decrypts and hashes the plaintexts; the envelopes' hashes and the custody of the opened
+    bids' files (encrypt, hash, write) are queued on helper threads, which this thread joins whenever it
+    would otherwise wait. Verdicts follow up to VERDICT_LAG envelopes behind the decryption, and the
+    custody's results up to KEEP_LAG bids behind the verdicts (WINDOW_BYTES bounds the memory held).
 
     Measured on two cores, opening envelopes in several threads or processes was slower than this
     (the per-envelope Python work contends for the GIL; processes pay start-up and transfer), while
-    the SHA-256s, two per envelope, release the GIL; bench/opening.py shows where the time goes."""
-    window: deque[Pending] = deque()
-    held, out, buffers = 0, [], _Buffers()
-    with SharedHasher() as hasher:
-        for job in jobs:
-            pending = decrypt(job, private_key, hasher, buffers)
-            window.append(pending)
-            held += pending.size
-            while len(window) > WINDOW_BIDS or (held > WINDOW_BYTES and len(window) > 1):
-                done = window.popleft()
-                held -= done.size
-                out.append(verdict(done, hasher, buffers))
-        out.extend(verdict(p, hasher, buffers) for p in window)
+    the SHA-256s and AES-GCM release the GIL; bench/opening.py shows where the time goes."""
+    try:
+        with SharedHasher(helper_count()) as hasher:
+            try:
+                outcomes = _open_in_order(jobs, private_key, hasher)
+            except BaseException:
+                hasher.cancel()
+                raise
+        return _durable(jobs, outcomes)
+    except BaseException:
+        for job in jobs:  # the helpers have stopped: nothing is writing any more
+            if job.keep is not None:
+                job.keep.discard()
+        raise
+
+
+def _open_in_order(jobs: list[Job], private_key, hasher: SharedHasher) -> list[Outcome]:
+    decrypted: deque[Pending] = deque()
+    judged: deque[Pending] = deque()
+    out, buffers = [], _Buffers()
+
+    def held() -> int:
+        return sum(p.size for p in decrypted) + sum(p.size for p in judged)
+
+    for job in jobs:
+        decrypted.append(decrypt(job, private_key, hasher, buffers))
+        while len(decrypted) > VERDICT_LAG or (len(decrypted) > 1 and held() > WINDOW_BYTES):
+            pending = decrypted.popleft()
+            verdict(pending, hasher, buffers)
+            judged.append(pending)
+        while len(judged) > KEEP_LAG or (judged and held() > WINDOW_BYTES):
+            out.append(collect(judged.popleft(), hasher, buffers))
+    for pending in decrypted:
+        verdict(pending, hasher, buffers)
+        judged.append(pending)
+    out.extend(collect(p, hasher, buffers) for p in judged)
     return out
+
+
+def _durable(jobs: list[Job], outcomes: list[Outcome]) -> list[Outcome]:
+    """One durability barrier for every file kept (bidding.crypto.custody.make_durable), before the
+    caller writes and commits the opening record; a bid whose files are not known to be on disk is
+    withdrawn for the platform's fault (keep_failed) and its files removed."""
+    keeping = [i for i, o in enumerate(outcomes) if o.kept]
+    failed = custody.make_durable([jobs[i].keep for i in keeping])
+    for position, exc in failed.items():
+        i = keeping[position]
+        jobs[i].keep.discard()
+        outcomes[i] = Outcome("withdrawn", "keep_failed", type(exc).__name__)
+    return outcomes

@@ -9,16 +9,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask_babel import format_datetime, gettext as _
+from flask_babel import force_locale, format_datetime, gettext as _
 
 from bidding.evaluation.models import BidClarification
 from bidding.evaluation.permissions import SITTING
 from bidding.evaluation.review import data, entries
+from trading import texts
 from trading.accounts.models import User
 from trading.clock import now
 from trading.errors import IllegalMove, InvalidInput
 from trading.extensions import db
 from trading.permissions import can, require
+from trading.texts import N_
 from trading.trades.models import Trade
 
 MAX_TEXT = 4000
@@ -85,7 +87,30 @@ def ask(actor: User, trade: Trade, entry_id, question, deadline) -> BidClarifica
                            question=question, asked_by_id=actor.id, asked_at=at, deadline=deadline)
     db.session.add(row)
     db.session.flush()
+    _notify(trade, row)
     return row
+
+
+def _notify(trade: Trade, row: BidClarification) -> None:
+    """Each member of the bidder asked hears of the question in the app, in their language when read (the
+    question itself is on the evaluation room page, not in the notification; nor is who asked)."""
+    from trading.accounts.roles import Role
+    from trading.notices.models import Notification
+
+    message = {"subject": texts.message(N_("The evaluation committee asks a clarification of your bid for %(ref)s"),
+                                        ref=trade.ref),
+               "body": texts.message(N_("%(title)s. Answer in writing on the evaluation room page before %(at)s; "
+                                        "the answer may not change the price or the substance of your bid "
+                                        "(Law 39; Reg 52), and a late answer is not accepted."),
+                                     title=trade.title, at=texts.at(row.deadline))}
+    users = db.session.scalars(sa.select(User).where(User.organisation_id == row.organisation_id).order_by(User.id))
+    for user in users:
+        if not user.has_role(Role.BIDDER):
+            continue
+        with force_locale(getattr(user, "locale", None) or "zh_CN"):
+            subject, body = texts.render(message["subject"]), texts.render(message["body"])
+        db.session.add(Notification(user_id=user.id, trade_id=trade.id, kind="bid_clarification",
+                                    subject=subject[:250], body=body, message=message))
 
 
 def answer(actor: User, row: BidClarification, text) -> BidClarification:

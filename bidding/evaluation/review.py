@@ -258,9 +258,10 @@ def conclusions(trade: Trade) -> dict[int, dict[str, Conclusion]]:
         if m.member_id in members:
             cells.setdefault((m.entry_id, m.criterion), []).append(m)
     out: dict[int, dict[str, Conclusion]] = {}
+    listed = criteria(trade)
     for entry in _entries(trade):
         row = out.setdefault(entry.id, {})
-        for c in criteria(trade):
+        for c in listed:
             row[c.code] = _conclude(entry.id, c, cells.get((entry.id, c.code), []), len(members))
     return out
 
@@ -345,8 +346,10 @@ def grid(viewer: User, trade: Trade) -> dict:
     for entry in _entries(trade):
         row = found.get(entry.id, {})
         cells = [row[c.code] for c in listed if c.code in row]
+        failed = any(c.result == "failed" for c in cells)
+        status = "failed" if failed else "passed" if all(c.result == "passed" for c in cells) else "pending"
         bids.append({"entry_id": entry.id, "entry": entry, "bidder": entry.organisation.name, "price": entry.price,
-                     "failed": any(c.result == "failed" for c in cells), "conclusions": cells})
+                     "failed": failed, "status": status, "conclusions": cells})
     closure = closure_of(trade)
     return {"criteria": listed, "bids": bids, "marks": marks_for(viewer, trade),
             "members": len(sitting_members(trade)), "closed_at": closure.closed_at if closure else None}

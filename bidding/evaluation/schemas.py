@@ -98,6 +98,7 @@ class ReviewedBidSchema(Schema):
     bidder = fields.String()
     price = fields.Decimal(as_string=True, allow_none=True)
     failed = fields.Boolean()
+    status = fields.String()  # failed (rejected on a criterion) | passed (every criterion passed) | pending
     conclusions = fields.List(fields.Nested(ConclusionSchema))
 
 

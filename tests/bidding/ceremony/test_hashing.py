@@ -28,3 +28,32 @@ def test_an_error_reaches_the_caller():
             pass
         else:
             raise AssertionError("no error")
+
+
+def test_calls_run_once_whoever_runs_them_and_cancel_drops_the_queued_ones():
+    import threading
+
+    ran, gate, started = [], threading.Event(), threading.Semaphore(0)
+
+    def block():
+        started.release()
+        return gate.wait()
+
+    with SharedHasher(helpers=2) as pool:
+        blockers = [pool.call(block) for _ in range(2)]  # both helpers busy
+        for _ in blockers:
+            assert started.acquire(timeout=10)
+        calls = [pool.call(lambda i=i: ran.append(i) or i * i) for i in range(6)]
+        assert pool.result(calls[4]) == 16  # taken from the queue and run here
+        assert ran == [4]
+        pool.cancel()  # the rest never run
+        gate.set()
+        assert [pool.result(b) for b in blockers] == [True, True]
+        for c in calls[:4] + calls[5:]:
+            try:
+                pool.result(c)
+            except RuntimeError:
+                pass
+            else:
+                raise AssertionError("a cancelled call ran")
+    assert ran == [4]

@@ -1,8 +1,12 @@
 """The opener's verdicts: opened, revoked (the bidder's fault), withdrawn (the platform's), O20 Art 31."""
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
+import os
+
+import pytest
 
 from bidding.crypto import envelope
 from bidding.keyholders import keys
@@ -57,3 +61,111 @@ def test_streaming_path_gives_the_same_verdicts(tmp_path, monkeypatch):
     assert [o.status for o in streamed] == ["opened", "revoked"]
     (tmp_path / "bad").write_bytes(bad[:-1])  # and a changed copy is still the platform's fault
     assert opener.open_all(jobs, sk)[1].status == "withdrawn"
+
+
+def _keeping_jobs(tmp_path, sk, count: int, extra: int = 5000, bad: tuple[int, ...] = ()):
+    """`count` envelopes with one file each, every job keeping its files in tmp_path/blobs; the
+    envelopes in `bad` are sealed to another key (revoked: nothing may be kept for them)."""
+    from bidding.crypto import custody
+
+    root = tmp_path / "blobs"
+    root.mkdir(exist_ok=True)
+    kek = custody.custody_key("secret")
+    other = keys.generate_opening_key().public_key()
+    jobs, files = [], []
+    for i in range(count):
+        bidder, file = f"B{i}", bytes([i]) * (extra + i)
+        data = _seal(other if i in bad else sk.public_key(), bidder, f"{10 + i}.00", file)
+        (tmp_path / f"e{i}").write_bytes(data)
+        jobs.append(opener.Job(str(tmp_path / f"e{i}"), hashlib.sha256(data).hexdigest(), "GC-2026-0001", bidder, 1,
+                               keep=custody.Keeper(root, kek, "GC-2026-0001", bidder, 1)))
+        files.append(file)
+    return root, kek, jobs, files
+
+
+def _blobs(root):
+    return sorted(p for p in root.rglob("*") if p.is_file())
+
+
+def _kept_bytes(root, kek, kept, bidder):
+    from bidding.crypto import custody
+
+    with (root / kept.blob_sha256[:2] / kept.blob_sha256[2:]).open("rb") as fh:
+        return b"".join(custody.read_kept(fh, kek, kept.sealed_key, custody.context("GC-2026-0001", bidder, 1, kept.name)))
+
+
+def test_opened_bids_keep_their_files_readable_and_named_in_the_outcome_revoked_ones_nothing(tmp_path, monkeypatch):
+    sk = keys.generate_opening_key()
+    root, kek, jobs, files = _keeping_jobs(tmp_path, sk, 20, bad=(4,))
+    monkeypatch.setattr(opener, "VERDICT_LAG", 2)  # verdicts and custody overlap across several bids
+    monkeypatch.setattr(opener, "KEEP_LAG", 3)
+    out = opener.open_all(jobs, sk)
+    assert [o.status for o in out] == ["revoked" if i == 4 else "opened" for i in range(20)]
+    assert out[4].kept == [] and out[4].files == []
+    for i, o in enumerate(out):
+        if i == 4:
+            continue
+        [kept] = o.kept
+        assert o.files == [{"name": "a.bin", "size": len(files[i]), "sha256": hashlib.sha256(files[i]).hexdigest()}]
+        assert _kept_bytes(root, kek, kept, f"B{i}") == files[i]
+    assert len(_blobs(root)) == 19 and not any(p.name.startswith(".incoming-") for p in _blobs(root))
+
+
+def test_the_streamed_path_keeps_the_same_files(tmp_path, monkeypatch):
+    sk = keys.generate_opening_key()
+    monkeypatch.setattr(opener, "INLINE_BYTES", 0)
+    root, kek, jobs, files = _keeping_jobs(tmp_path, sk, 3, bad=(1,))
+    out = opener.open_all(jobs, sk)
+    assert [o.status for o in out] == ["opened", "revoked", "opened"]
+    assert [_kept_bytes(root, kek, o.kept[0], f"B{i}") for i, o in enumerate(out) if o.kept] == [files[0], files[2]]
+    assert len(_blobs(root)) == 2
+
+
+def test_a_disk_failure_for_one_bid_withdraws_it_for_the_platforms_fault_and_leaves_none_of_its_files(
+        tmp_path, monkeypatch):
+    from bidding.crypto import custody
+
+    sk = keys.generate_opening_key()
+    root, kek, jobs, files = _keeping_jobs(tmp_path, sk, 6, extra=custody.CHUNK + 100)  # two chunks each
+    real_write, real_temp = os.write, custody.Keeper._temp
+    writes: dict[int, int] = {}  # B3's open temporary files -> writes so far
+
+    def temp(self):
+        fd, path = real_temp(self)
+        if self._bid[1] == "B3":
+            writes[fd] = 0
+        return fd, path
+
+    def write(fd, data):  # bidder B3's file hits a full disk on its second chunk
+        if fd in writes:
+            writes[fd] += 1
+            if writes[fd] == 2:
+                del writes[fd]
+                raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(custody.Keeper, "_temp", temp)
+    monkeypatch.setattr(custody.os, "write", write)
+    out = opener.open_all(jobs, sk)
+    monkeypatch.setattr(custody.os, "write", real_write)
+    assert [o.status for o in out] == ["opened"] * 3 + ["withdrawn"] + ["opened"] * 2
+    assert out[3].code == "keep_failed" and out[3].kept == []
+    kept = {o.kept[0].blob_sha256 for o in out if o.kept}
+    assert {p.parent.name + p.name for p in _blobs(root)} == kept  # nothing of B3's, no temporary file
+    assert [_kept_bytes(root, kek, o.kept[0], f"B{i}") for i, o in enumerate(out) if o.kept] == \
+           [f for i, f in enumerate(files) if i != 3]
+
+
+def test_an_opening_that_fails_before_its_record_leaves_no_kept_file(tmp_path, monkeypatch):
+    from bidding.crypto import custody
+
+    sk = keys.generate_opening_key()
+    root, _kek, jobs, _files = _keeping_jobs(tmp_path, sk, 10)
+
+    def barrier(keepers):
+        raise RuntimeError("the barrier broke")
+
+    monkeypatch.setattr(custody, "make_durable", barrier)
+    with pytest.raises(RuntimeError):
+        opener.open_all(jobs, sk)
+    assert _blobs(root) == []

@@ -11,4 +11,11 @@ COVERED: set[tuple[str, str]] = {
     ("bidding_api.ask_bid_clarification", "POST"),
     ("bidding_api.answer_bid_clarification", "POST"),
     ("bidding_api.refuse_bid_clarification", "POST"),
+    ("bidding.evaluation_room", "GET"),
+    ("bidding.evaluation_marks", "POST"),
+    ("bidding.evaluation_close", "POST"),
+    ("bidding.evaluation_criteria", "POST"),
+    ("bidding.evaluation_ask", "POST"),
+    ("bidding.evaluation_answer", "POST"),
+    ("bidding.evaluation_refuse", "POST"),
 }
