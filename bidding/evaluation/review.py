@@ -258,9 +258,10 @@ def conclusions(trade: Trade) -> dict[int, dict[str, Conclusion]]:
         if m.member_id in members:
             cells.setdefault((m.entry_id, m.criterion), []).append(m)
     out: dict[int, dict[str, Conclusion]] = {}
+    listed = criteria(trade)
     for entry in _entries(trade):
         row = out.setdefault(entry.id, {})
-        for c in criteria(trade):
+        for c in listed:
             row[c.code] = _conclude(entry.id, c, cells.get((entry.id, c.code), []), len(members))
     return out
 

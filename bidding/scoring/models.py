@@ -46,6 +46,7 @@ class ScoringCriterion(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(sa.ForeignKey("scoring_plans.id"), index=True)
+    trade_id: Mapped[int] = mapped_column(sa.ForeignKey("trades.id"))  # the audit log files the row by it
     position: Mapped[int] = mapped_column()
     name: Mapped[str] = mapped_column(sa.String(200))
     max_points: Mapped[Decimal] = mapped_column(Points)
@@ -79,6 +80,7 @@ class SheetScore(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sheet_id: Mapped[int] = mapped_column(sa.ForeignKey("score_sheets.id"), index=True)
+    trade_id: Mapped[int] = mapped_column(sa.ForeignKey("trades.id"))  # the audit log files the row by it
     entry_id: Mapped[int] = mapped_column(sa.ForeignKey("opening_entries.id"))
     criterion_id: Mapped[int] = mapped_column(sa.ForeignKey("scoring_criteria.id"))
     points: Mapped[Decimal] = mapped_column(Points)

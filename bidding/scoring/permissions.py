@@ -58,3 +58,9 @@ def sheet_submitted(user, trade) -> bool:
     return db.session.scalar(sa.select(ScoreSheet.id).where(ScoreSheet.trade_id == trade.id,
                                                             ScoreSheet.user_id == user.id,
                                                             ScoreSheet.submitted_at.is_not(None))) is not None
+
+
+@permission("scoring.report")
+def _report(user, trade) -> bool:
+    """Making the report from the submitted sheets: a sitting member, or the staff who organise the evaluation."""
+    return sitting_member(user, trade) or is_staff_at(user, trade.centre_id)

@@ -208,7 +208,7 @@ def set_plan(actor: User, trade: Trade, data: dict) -> ScoringPlan:
     plan.criteria.clear()
     db.session.flush()
     for i, (name, pts) in enumerate(parsed):
-        plan.criteria.append(ScoringCriterion(position=i + 1, name=name, max_points=pts))
+        plan.criteria.append(ScoringCriterion(trade_id=trade.id, position=i + 1, name=name, max_points=pts))
     db.session.flush()
     return plan
 
@@ -273,7 +273,7 @@ def save_scores(actor: User, trade: Trade, scores: list[dict]) -> ScoreSheet:
         reason = _text(item.get("reason"), cell(entry_id, criterion_id, "reason"), required=False)
         row = have.get((entry_id, criterion_id))
         if row is None:
-            row = SheetScore(entry_id=entry_id, criterion_id=criterion_id, points=pts, reason=reason)
+            row = SheetScore(trade_id=trade.id, entry_id=entry_id, criterion_id=criterion_id, points=pts, reason=reason)
             sheet.scores.append(row)
             have[(entry_id, criterion_id)] = row
         else:
@@ -311,10 +311,10 @@ def unexplained(trade: Trade, sheet: ScoreSheet) -> list[tuple[SheetScore, tuple
 
 
 def _fence_error(s: SheetScore, fence) -> InvalidInput:
+    """The band itself is not told: it would show a member who has not submitted where the others stand."""
     return InvalidInput({cell(s.entry_id, s.criterion_id, "reason"): [_(
-        "%(points)s is outside %(low)s to %(high)s, the band around the other members' scores: write the reason "
-        "for it (%(source)s)", points=s.points, low=methods.points(fence[0]), high=methods.points(fence[1]),
-        source=str(OUTLIER_PRACTICE))]})
+        "%(points)s is far from the other members' scores on this bid and criterion: write the reason for it "
+        "(%(source)s)", points=s.points, source=str(OUTLIER_PRACTICE))]})
 
 
 def submit_sheet(actor: User, trade: Trade, scores: list[dict] | None = None) -> ScoreSheet:
@@ -353,6 +353,10 @@ def explain(actor: User, trade: Trade, entry_id: int, criterion_id: int, reason:
     sheet = sheet_of(actor, trade)
     if sheet is None or sheet.submitted_at is None:
         raise IllegalMove(_("Write reasons on your sheet and submit it."), code="not_submitted")
+    try:
+        entry_id, criterion_id = int(entry_id), int(criterion_id)
+    except (TypeError, ValueError):
+        raise InvalidInput({"entry_id": [_("is not a bid in the running")]}) from None
     reason = _text(reason, cell(entry_id, criterion_id, "reason"))
     row = next((s for s, _f in unexplained(trade, sheet) if (s.entry_id, s.criterion_id) == (entry_id, criterion_id)),
                None)

@@ -84,10 +84,12 @@ def upgrade():
     op.create_table('scoring_criteria',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('plan_id', sa.Integer(), nullable=False),
+    sa.Column('trade_id', sa.Integer(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('max_points', sa.Numeric(precision=7, scale=2), nullable=False),
     sa.ForeignKeyConstraint(['plan_id'], ['scoring_plans.id'], name=op.f('fk_scoring_criteria_plan_id_scoring_plans')),
+    sa.ForeignKeyConstraint(['trade_id'], ['trades.id'], name=op.f('fk_scoring_criteria_trade_id_trades')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_scoring_criteria'))
     )
     with op.batch_alter_table('scoring_criteria', schema=None) as batch_op:
@@ -112,6 +114,7 @@ def upgrade():
     op.create_table('sheet_scores',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('sheet_id', sa.Integer(), nullable=False),
+    sa.Column('trade_id', sa.Integer(), nullable=False),
     sa.Column('entry_id', sa.Integer(), nullable=False),
     sa.Column('criterion_id', sa.Integer(), nullable=False),
     sa.Column('points', sa.Numeric(precision=7, scale=2), nullable=False),
@@ -119,6 +122,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['criterion_id'], ['scoring_criteria.id'], name=op.f('fk_sheet_scores_criterion_id_scoring_criteria')),
     sa.ForeignKeyConstraint(['entry_id'], ['opening_entries.id'], name=op.f('fk_sheet_scores_entry_id_opening_entries')),
     sa.ForeignKeyConstraint(['sheet_id'], ['score_sheets.id'], name=op.f('fk_sheet_scores_sheet_id_score_sheets')),
+    sa.ForeignKeyConstraint(['trade_id'], ['trades.id'], name=op.f('fk_sheet_scores_trade_id_trades')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sheet_scores')),
     sa.UniqueConstraint('sheet_id', 'entry_id', 'criterion_id', name='uq_sheet_scores_cell')
     )

@@ -65,6 +65,15 @@ def _record_signed(trade: Trade) -> list[datetime]:
     return [at for at, user_id in rows if eligible_signer(trade, user_id)]
 
 
+@fact("evaluation_report")
+def _evaluation_report(trade: Trade) -> list[datetime]:
+    """The evaluation report, once every member of the committee has signed it (bidding/scoring)."""
+    from bidding.scoring.models import EvaluationReport
+
+    return list(db.session.scalars(sa.select(EvaluationReport.completed_at).where(
+        EvaluationReport.trade_id == trade.id, EvaluationReport.completed_at.is_not(None))))
+
+
 @fact("result_notice")
 def _result_notice(trade: Trade) -> list[datetime]:
     from trading.notices.models import Notice, NoticeKind
@@ -257,12 +266,14 @@ def connect() -> None:
     """Listen to every event that can change what a norm finds (once per process)."""
     from bidding.ceremony import services as ceremony
     from bidding.deposits.services import deposit_changed
+    from bidding.scoring import report as scoring_report
     from bidding.submission.services import bid_withdrawn
     from trading.signals import (calendar_changed, clarification_published, document_uploaded, trade_edited,
                                  trade_moved)
 
     signals = [trade_moved, document_uploaded, trade_edited, clarification_published, bid_withdrawn,
-               deposit_changed, ceremony.record_signed]  # record_signed: a supervisor signed the opening record
+               deposit_changed, ceremony.record_signed,  # record_signed: a supervisor signed the opening record
+               scoring_report.report_signed]  # a member signed the evaluation report (the last one completes it)
     for signal in signals:
         signal.connect(on_trade_event)
     calendar_changed.connect(on_calendar_changed)

@@ -74,9 +74,18 @@ def opening_record_subject(trade: Trade) -> Subject | None:
     return Subject("opening_record", sha) if sha else None
 
 
+def evaluation_report_subject(trade: Trade) -> Subject | None:
+    """The evaluation report's SHA-256, once the committee has made it (bidding/scoring)."""
+    from bidding.scoring.models import EvaluationReport
+
+    sha = db.session.scalar(sa.select(EvaluationReport.sha256).where(EvaluationReport.trade_id == trade.id))
+    return Subject("evaluation_report", sha) if sha else None
+
+
 #: stage -> trade -> the document to sign (None: fall back to the trade's latest audit entry)
 SUBJECTS: dict[SignOffStage, Callable[[Trade], Subject | None]] = {
     SignOffStage.OPENING_RECORD: opening_record_subject,
+    SignOffStage.EVALUATION_REPORT: evaluation_report_subject,
 }
 
 
