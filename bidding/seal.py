@@ -127,16 +127,47 @@ def run(args: argparse.Namespace) -> str:
     return summary
 
 
+def config_dir() -> Path:
+    """The user's config directory for the sealer (XDG_CONFIG_HOME, %APPDATA%, else ~/.config)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or (os.environ.get("APPDATA") if os.name == "nt" else None)
+    return Path(base) if base else Path.home() / ".config"
+
+
+def device_id() -> str | None:
+    """The sealer's device id: a random id kept in the user's config dir and sent with each upload
+    (X-Sealer-Device), as the browser sealer keeps one in localStorage (docs/collusion.md). None when
+    the file can be neither read nor written."""
+    import uuid
+
+    path = config_dir() / "prt-sealer" / "device-id"
+    try:
+        value = path.read_text(encoding="ascii").strip()
+        if 8 <= len(value) <= 64 and value.replace("-", "").isalnum():
+            return value
+    except (OSError, UnicodeDecodeError):
+        pass
+    value = str(uuid.uuid4())
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(value + "\n", encoding="ascii")
+    except OSError:
+        return None
+    return value
+
+
 def submit(path: Path, digest: str, url: str, token_file: Path) -> str:
     """POST the envelope with its Content-Digest; keep the receipt beside it. Returns a summary line."""
     try:
         token = token_file.read_text(encoding="utf-8").strip()
     except OSError as exc:
         raise UsageError(f"--token-file: {exc}") from None
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/octet-stream",
+               "Content-Length": str(path.stat().st_size), "Content-Digest": digest, "Accept": "application/json"}
+    device = device_id()
+    if device:
+        headers["X-Sealer-Device"] = device
     with path.open("rb") as body:
-        request = urllib.request.Request(url, data=body, method="POST", headers={
-            "Authorization": f"Bearer {token}", "Content-Type": "application/octet-stream",
-            "Content-Length": str(path.stat().st_size), "Content-Digest": digest, "Accept": "application/json"})
+        request = urllib.request.Request(url, data=body, method="POST", headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=600) as response:
                 answer = json.loads(response.read())

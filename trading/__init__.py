@@ -124,6 +124,8 @@ def _register_models() -> None:
     import bidding.custody.permissions  # noqa: F401
     import bidding.scoring.models  # noqa: F401
     import bidding.scoring.permissions  # noqa: F401
+    import bidding.collusion.models  # noqa: F401
+    import bidding.collusion.permissions  # noqa: F401
     import monitor.audit.models  # noqa: F401
     import monitor.cards.models  # noqa: F401
     import monitor.supervisors.models  # noqa: F401
@@ -162,6 +164,9 @@ def _register_listeners() -> None:
     from bidding.experts.services import install as install_expert_draws
 
     install_expert_draws()  # the expert draw is a purpose of trading.draws
+    from bidding.collusion.services import install as install_collusion
+
+    install_collusion()  # what each upload saw; collusion flags at the opening (Reg 39-40)
     _LISTENERS_CONNECTED = True
 
 
@@ -200,6 +205,8 @@ def _register_blueprints(app: Flask) -> None:
     import bidding.evaluation.views  # noqa: F401
     import bidding.scoring.api  # noqa: F401
     import bidding.scoring.views  # noqa: F401
+    import bidding.collusion.api  # noqa: F401
+    import bidding.collusion.views  # noqa: F401
     from bidding.blueprints import api_bp as bidding_api_bp, bp as bidding_bp
     from bidding.deposits.api import api_bp as deposits_api_bp
     from bidding.deposits.views import bp as deposits_bp

@@ -94,6 +94,9 @@ def load_demo(force: bool = False) -> dict[str, User] | None:
     db.session.commit()
     _demo_experts(users)
     _demo_evaluation(users)
+    from bidding.collusion.demo import load as load_collusion_ring
+
+    load_collusion_ring(users)  # a planted ring in the opened works tender: collusion flags to look at
     _demo_scoring(users)
     _demo_supervision(users, keys)
     return users

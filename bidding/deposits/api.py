@@ -33,7 +33,7 @@ def record_deposit_api(trade_id: int):
     require("deposits.manage", trade)
     data = DepositCreateSchema().load(json_body())
     deposit = services.record_deposit(current_user, trade, data["organisation_id"], data["amount"], data["paid_at"],
-                             data["note"])
+                             data["note"], data["payer_account"])
     db.session.commit()
     return jsonify(DepositSchema().dump(services.shown(current_user, [deposit], trade)[0])), 201
 

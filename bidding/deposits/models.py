@@ -13,6 +13,8 @@ from trading.types import Money, UTCDateTime
 
 #: the longest note kept on a deposit (longer ones are cut)
 MAX_NOTE = 2000
+#: the longest paying account kept (an account number, or a bank and account)
+MAX_ACCOUNT = 64
 
 
 class BidDeposit(db.Model):
@@ -37,6 +39,9 @@ class BidDeposit(db.Model):
     retained_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     settled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     note: Mapped[str | None] = mapped_column(sa.Text)
+    #: the account the deposit was transferred from, as the bank statement shows it (Reg 40(6): deposits
+    #: of different bidders from one account are deemed collusion; bidding.collusion compares them)
+    payer_account: Mapped[str | None] = mapped_column(sa.String(MAX_ACCOUNT))
 
     trade = relationship("Trade")
     organisation = relationship("Organisation")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from bidding.deposits.models import MAX_NOTE
+from bidding.deposits.models import MAX_ACCOUNT, MAX_NOTE
 from trading.schemas import LoadSchema, field
 
 
@@ -12,6 +12,7 @@ class DepositCreateSchema(LoadSchema):
     amount = field(fields.Decimal, required=True, as_string=True)
     paid_at = field(fields.AwareDateTime, load_default=None, allow_none=True)
     note = field(fields.String, load_default=None, allow_none=True, validate=validate.Length(max=MAX_NOTE))
+    payer_account = field(fields.String, load_default=None, allow_none=True, validate=validate.Length(max=MAX_ACCOUNT))
 
 
 class DepositSettleSchema(LoadSchema):
@@ -32,3 +33,4 @@ class DepositSchema(Schema):
     refunded_at = fields.AwareDateTime(allow_none=True)
     retained_at = fields.AwareDateTime(allow_none=True)
     note = fields.String(allow_none=True)
+    payer_account = fields.String(allow_none=True)

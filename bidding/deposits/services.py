@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 
 import bidding.deposits.permissions  # noqa: F401  (registers deposits.view and deposits.manage)
 from bidding.bidders import Naming
-from bidding.deposits.models import MAX_NOTE, BidDeposit
+from bidding.deposits.models import MAX_ACCOUNT, MAX_NOTE, BidDeposit
 from trading.accounts.models import Organisation, OrgKind
 from trading.clock import now
 from trading.errors import IllegalMove, InvalidInput
@@ -50,6 +50,7 @@ class DepositView:
     refunded_at: datetime | None
     retained_at: datetime | None
     note: str | None
+    payer_account: str | None = None
 
     @property
     def settled_at(self) -> datetime | None:
@@ -62,7 +63,8 @@ def shown(viewer, deposits: list[BidDeposit], trade: Trade) -> list[DepositView]
     for d in deposits:
         named = naming.may_name(d.organisation_id)
         out.append(DepositView(d.id, d.trade_id, d.organisation_id if named else None, naming.label(d.organisation),
-                               d.amount, d.paid_at, d.refunded_at, d.retained_at, d.note if named else None))
+                               d.amount, d.paid_at, d.refunded_at, d.retained_at, d.note if named else None,
+                               d.payer_account if named else None))
     return out
 
 
@@ -72,8 +74,9 @@ def deposits_for(viewer, trade: Trade) -> list[DepositView]:
 
 
 def record_deposit(actor, trade: Trade, organisation_id: int, amount, paid_at: datetime | None = None,
-                   note: str | None = None) -> BidDeposit:
-    """Record that a company paid its bid security (at most the trade's stated amount)."""
+                   note: str | None = None, payer_account: str | None = None) -> BidDeposit:
+    """Record that a company paid its bid security (at most the trade's stated amount), and from which
+    account when the bank statement shows it."""
     require("deposits.manage", trade, user=actor)
     errors: dict[str, list[str]] = {}
     org = db.session.get(Organisation, organisation_id) if organisation_id else None
@@ -94,9 +97,12 @@ def record_deposit(actor, trade: Trade, organisation_id: int, amount, paid_at: d
     if org is not None and db.session.scalar(sa.select(BidDeposit.id).where(
             BidDeposit.trade_id == trade.id, BidDeposit.organisation_id == org.id)):
         errors["organisation_id"] = [_("this company's deposit is already recorded")]
+    account = " ".join((payer_account or "").split())
+    if len(account) > MAX_ACCOUNT:
+        errors["payer_account"] = [_("at most %(n)d characters", n=MAX_ACCOUNT)]
     if errors:
         raise InvalidInput(errors)
-    deposit = BidDeposit(trade_id=trade.id, organisation_id=org.id, amount=amount, paid_at=paid_at,
+    deposit = BidDeposit(payer_account=account or None, trade_id=trade.id, organisation_id=org.id, amount=amount, paid_at=paid_at,
                          recorded_by_id=actor.id, recorded_at=now(), note=(note or "").strip()[:MAX_NOTE] or None)
     db.session.add(deposit)
     db.session.flush()

@@ -36,7 +36,8 @@ def deposits_page(trade_id: int, obj: Trade):
             try:
                 org = request.form.get("organisation_id", "")
                 services.record_deposit(current_user, trade, int(org) if org.isdigit() else 0,
-                               request.form.get("amount", "").strip(), paid_at, request.form.get("note"))
+                               request.form.get("amount", "").strip(), paid_at, request.form.get("note"),
+                               request.form.get("payer_account"))
                 db.session.commit()
                 flash(_("Deposit recorded."), "success")
                 return redirect(url_for("deposits.deposits_page", trade_id=trade.id))

@@ -47,7 +47,9 @@ SEALED = {
     "kept_documents": {"organisation_id": "org"},  # bid documents kept at the opening (bidding/custody)
     "ceremony_objections": {"organisation_id": "org", "user_id": "user"},
     # the staff's note on a deposit says who paid, as a bank transfer reads ("XX公司 转账")
-    "bid_deposits": {"organisation_id": "org", "note": "note"},
+    "bid_deposits": {"organisation_id": "org", "note": "note", "payer_account": "account"},
+    # what a bid's upload saw (bidding/collusion): where it came from names its bidder as surely
+    "bid_sightings": {"organisation_id": "org", "address": "address", "user_agent": "agent", "device_id": "device"},
 }
 #: roles whose people act on a trade under a pseudonym: who bids, or may bid, stays unnamed in the log
 UNNAMED_ROLES = {Role.BIDDER.value, Role.PUBLIC.value}

@@ -7,7 +7,7 @@
  * page's data-msg-* attributes, so it is translated on the server. No inline script: the CSP is
  * script-src 'self'.
  */
-import { checkSupport, fingerprintHex, sealBid } from "./sealer.js";
+import { checkSupport, fingerprintHex, sealBid, sealerDeviceId } from "./sealer.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -211,6 +211,7 @@ function setupBidForm(form) {
             "Content-Type": "application/octet-stream", "X-CSRFToken": msg.csrf, Accept: "application/json",
             // RFC 9530: the platform signs a receipt only for exactly the bytes sealed here
             "Content-Digest": sealed.contentDigest,
+            ...(sealerDeviceId() ? { "X-Sealer-Device": sealerDeviceId() } : {}),
           },
         });
       } catch (e) {

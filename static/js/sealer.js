@@ -735,6 +735,25 @@ export async function checkSupport() {
 }
 
 /** Byte helpers shared with the keyholder's key tools (keyholder-keys.js). */
+/**
+ * The sealer's device id: a random id this browser keeps in localStorage and sends with each upload
+ * (header X-Sealer-Device). It names no one; the platform compares it across the bidders of one trade
+ * after the opening (two companies' bids sealed on one device: Reg 40(2), docs/collusion.md).
+ */
+export function sealerDeviceId() {
+  const name = "prt.sealer-device";
+  try {
+    let id = window.localStorage.getItem(name);
+    if (!id || !/^[A-Za-z0-9][A-Za-z0-9._-]{7,63}$/.test(id)) {
+      id = crypto.randomUUID();
+      window.localStorage.setItem(name, id);
+    }
+    return id;
+  } catch (e) {
+    return null; // storage refused (private mode): no id is sent
+  }
+}
+
 export const bytes = Object.freeze({ concat, toHex, u16, u32, sha256 });
 
 export const constants = Object.freeze({

@@ -214,6 +214,8 @@ def test_request_bodies_reference_schemas(spec):
                 ("post", "/api/v1/trades/{trade_id}/evaluation/clarifications/{clarification_id}/refuse"):
                     "EvaluationReason",
                 ("post", "/api/v1/trades/{trade_id}/complaint-reviews"): "ComplaintReviewCreate",
+                # the committee's decision on a collusion flag (bidding/collusion/api.py)
+                ("post", "/api/v1/trades/{trade_id}/collusion/flags/{flag_id}/reviews"): "FlagReviewCreate",
                 # e-supervision (monitor/cards/api.py, bidding/deposits.py)
                 ("post", "/api/v1/cards/{card_id}/transitions"): "CardMove",
                 ("post", "/api/v1/trades/{trade_id}/pause"): "Pause",

@@ -11,6 +11,7 @@ from bidding.keyholders.models import Keyholder, PersonalKey
 from bidding.submission.models import Bid, BidState
 from bidding.crypto.envelope_check import content_digest
 from tests.bidding.experts.matrix_experts import COVERED as EXPERTS_COVERED
+from tests.bidding.collusion.matrix_collusion import COVERED as COLLUSION_COVERED
 from tests.bidding.matrix_custody import COVERED as CUSTODY_COVERED
 from tests.bidding.evaluation.matrix_review import COVERED as REVIEW_COVERED
 from tests.bidding.matrix_pages import CEREMONY_PAGES, COVERED
@@ -80,7 +81,8 @@ def test_matrix_names_every_page_route(app):
     rules = {(r.endpoint, m) for r in app.url_map.iter_rules() if r.endpoint.startswith("bidding.")
              for m in r.methods - {"HEAD", "OPTIONS"}}
     # the custody and expert pages have their own matrices (tests/bidding/custody, tests/bidding/experts)
-    custody_pages = {r for r in CUSTODY_COVERED | EXPERTS_COVERED | REVIEW_COVERED | SCORING_COVERED
+    custody_pages = {r for r in CUSTODY_COVERED | EXPERTS_COVERED | REVIEW_COVERED | COLLUSION_COVERED
+                     | SCORING_COVERED
                      if r[0].startswith("bidding.")}
     assert rules == COVERED | custody_pages
     assert {tuple(k.split(" ")) for k in MATRIX} == COVERED - CEREMONY_PAGES
