@@ -225,6 +225,12 @@ def _register_blueprints(app: Flask) -> None:
     from bidding.evaluation.views import evaluation_panel
 
     register_panel(app, evaluation_panel)  # a committee member's rooms, a bidder's clarifications
+    from bidding.collusion.views import collusion_panel
+
+    register_panel(app, collusion_panel)  # opened trades' collusion signals, for supervisors and the committee
+    from bidding.scoring.views import scoring_panel
+
+    register_panel(app, scoring_panel)  # a committee member's score sheets
     from trading.accounts.landing import register_landing
     from trading.accounts.roles import Role
 

@@ -97,6 +97,7 @@ def load_demo(force: bool = False) -> dict[str, User] | None:
     from bidding.collusion.demo import load as load_collusion_ring
 
     load_collusion_ring(users)  # a planted ring in the opened works tender: collusion flags to look at
+    _demo_scoring(users)
     _demo_supervision(users, keys)
     return users
 
@@ -139,6 +140,13 @@ def _demo_experts(users) -> None:
 def _demo_evaluation(users) -> None:
     """The opened works tender under evaluation, its committee mid-review (bidding/evaluation/demo.py)."""
     from bidding.evaluation.demo import load
+
+    load(users)
+
+
+def _demo_scoring(users) -> None:
+    """The tender under evaluation gets its scoring plan; two members have submitted (bidding/scoring/demo.py)."""
+    from bidding.scoring.demo import load
 
     load(users)
 

@@ -5,6 +5,7 @@ organisations it names and the evidence (what matched, the numbers, the threshol
 explains itself. Money stays Decimal; the statistics are computed in Decimal too."""
 from __future__ import annotations
 
+import hashlib
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable
@@ -76,8 +77,10 @@ def _ids(orgs: Iterable[int]) -> tuple[int, ...]:
 
 
 def _key(rule: str, orgs: tuple[int, ...], detail: str = "") -> str:
-    text = f"{rule}:{'-'.join(map(str, orgs))}"
-    return f"{text}:{detail}"[:255] if detail else text
+    """The same finding's key across screenings: the rule, the bidders and what matched (hashed, so a
+    finding naming a thousand bidders still fits the column)."""
+    digest = hashlib.sha256(f"{'-'.join(map(str, orgs))}|{detail}".encode()).hexdigest()[:32]
+    return f"{rule}:{digest}"
 
 
 # ---- matches ------------------------------------------------------------------------------------
@@ -170,16 +173,16 @@ def price_sequences(bids: list[BidFacts]) -> list[Finding]:
     """The longest run of prices in arithmetic sequence (equal differences) or with a constant ratio,
     of at least SEQUENCE_MIN prices; each found set reported once."""
     priced = _priced(bids)
-    if len({b.organisation_id for b in priced}) < T.SEQUENCE_MIN:
+    if not T.SEQUENCE_MIN <= len({b.organisation_id for b in priced}) <= T.PATTERN_MAX_BIDS:
         return []
     n = len(priced)
-    if n <= T.SEQUENCE_ALL_TRIPLES:
-        triples = itertools.combinations(range(n), 3)
-    else:
-        triples = ((i, i + 1, i + 2) for i in range(n - 2))
+    triples = itertools.combinations(range(n), 3)
     seen: set[tuple[int, ...]] = set()
+    covered: list[set[int]] = []  # the members of each sequence found: its sub-triples say nothing new
     out = []
     for i, j, k in triples:
+        if any(i in c and j in c and k in c for c in covered):
+            continue
         a, b, c = priced[i].price, priced[j].price, priced[k].price
         if b - a <= 0 or c - b <= 0:
             continue
@@ -191,6 +194,7 @@ def price_sequences(bids: list[BidFacts]) -> list[Finding]:
         if kind is None:
             continue
         members = _extend(priced, [i, j, k], kind)
+        covered.append(set(members))
         orgs = _ids(priced[m].organisation_id for m in members)
         if len(orgs) < T.SEQUENCE_MIN or orgs in seen:
             continue
@@ -223,7 +227,7 @@ def _extend(priced: list[BidFacts], members: list[int], kind: str) -> list[int]:
 def close_prices(bids: list[BidFacts]) -> list[Finding]:
     priced = _priced(bids)
     out = []
-    for x, y in itertools.combinations(priced, 2) if len(priced) <= 200 else zip(priced, priced[1:]):
+    for x, y in itertools.combinations(priced, 2) if len(priced) <= T.PATTERN_MAX_BIDS else ():
         if x.organisation_id == y.organisation_id:
             continue
         low, high = min(x.price, y.price), max(x.price, y.price)

@@ -79,8 +79,9 @@ TINY_SPREAD = Decimal("0.002")
 SEQUENCE_TOLERANCE = Decimal("0.000002")
 #: a sequence must have at least this many prices
 SEQUENCE_MIN = 3
-#: every triple is tried below this many prices; above it only neighbours in price order
-SEQUENCE_ALL_TRIPLES = 30
+#: sequences and near-equal pairs are looked for among at most this many prices: with more, chance alone
+#: makes some (1,000 prices within 10 % hold hundreds of 3-term sequences to the 10 yuan)
+PATTERN_MAX_BIDS = 30
 
 #: the statistical screens need this many valid prices (kurtosis one more)
 MIN_SCREEN_BIDS = 4

@@ -56,3 +56,28 @@ def collusion_review_page(trade_id: int, flag_id: int, obj: Trade):
     db.session.commit()
     flash(_("The committee's decision on the signal is recorded."), "success")
     return redirect(url_for("bidding.collusion_page", trade_id=obj.id) + f"#flag-{flag_id}")
+
+
+def collusion_panel(user):
+    """The workspace panel: the opened trades whose collusion signals the person may see (a supervisor of
+    the trade, a sitting member), with how many still await the committee's decision. The composition
+    root registers it."""
+    import sqlalchemy as sa
+
+    from bidding.collusion.models import CollusionFlag, FlagReview
+
+    if not getattr(user, "is_authenticated", False):
+        return None
+    undecided = ~sa.exists().where(FlagReview.flag_id == CollusionFlag.id)
+    counts = db.session.execute(
+        sa.select(CollusionFlag.trade_id, sa.func.count(), sa.func.sum(sa.case((undecided, 1), else_=0)))
+        .where(CollusionFlag.current.is_(True)).group_by(CollusionFlag.trade_id)
+        .order_by(CollusionFlag.trade_id.desc()).limit(200)).all()
+    rows = []
+    for trade_id, flags, open_ in counts:
+        trade = db.session.get(Trade, trade_id)
+        if can(user, "collusion.view", trade):
+            rows.append((trade, flags, int(open_ or 0)))
+    if not rows:
+        return None
+    return render_template("bidding/_collusion_panel.html", rows=rows)

@@ -11,7 +11,7 @@ MAX_TEXT = 4000
 DECIMAL_TEXT = validate.Length(min=1, max=24)
 
 
-class CriterionLoadSchema(LoadSchema):
+class ScoringCriterionLoadSchema(LoadSchema):
     name = field(fields.String, required=True, validate=validate.Length(max=200))
     max_points = field(fields.String, required=True, validate=DECIMAL_TEXT)
 
@@ -20,7 +20,7 @@ class PlanLoadSchema(LoadSchema):
     method = field(fields.String, required=True, validate=validate.Length(min=1, max=32))
     subject = field(fields.String, required=True, validate=validate.OneOf(SUBJECTS))
     price_weight = field(fields.String, load_default=None, allow_none=True, validate=DECIMAL_TEXT)
-    criteria = field(fields.List, fields.Nested(CriterionLoadSchema), load_default=list,
+    criteria = field(fields.List, fields.Nested(ScoringCriterionLoadSchema), load_default=list,
                      validate=validate.Length(max=30))
     params = field(fields.Dict, keys=fields.String(validate=validate.Length(max=32)),
                    values=fields.String(validate=DECIMAL_TEXT), load_default=dict, validate=validate.Length(max=20))
@@ -57,7 +57,7 @@ class ReportSignLoadSchema(LoadSchema):
 
 # ---- dump ----------------------------------------------------------------------------------------------
 
-class CriterionSchema(Schema):
+class ScoringCriterionSchema(Schema):
     id = fields.Integer()
     position = fields.Integer()
     name = fields.String()
@@ -72,11 +72,11 @@ class PlanSchema(Schema):
     subject = fields.String()
     price_weight = fields.String(allow_none=True)
     params = fields.Dict(keys=fields.String(), values=fields.String())
-    criteria = fields.List(fields.Nested(CriterionSchema))
+    criteria = fields.List(fields.Nested(ScoringCriterionSchema))
     set_at = fields.AwareDateTime()
 
 
-class BidSchema(Schema):
+class ScoredBidSchema(Schema):
     entry_id = fields.Integer()
     bidder = fields.String()
     price = fields.String()
@@ -99,8 +99,8 @@ class SheetSchema(Schema):
 
 
 class OwnSheetSchema(SheetSchema):
-    bids = fields.List(fields.Nested(BidSchema))
-    criteria = fields.List(fields.Nested(CriterionSchema))
+    bids = fields.List(fields.Nested(ScoredBidSchema))
+    criteria = fields.List(fields.Nested(ScoringCriterionSchema))
     #: own scores outside the others' fence still waiting for a reason (after submission)
     reasons_needed = fields.List(fields.Nested(ScoreSchema))
 

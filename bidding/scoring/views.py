@@ -122,3 +122,21 @@ def scoring_page(trade_id: int, obj: Trade):
         methods=trade.rule_set.scoring, subjects=[(s, SUBJECT_LABELS[s]) for s in SUBJECTS],
         bidder_of={b["entry_id"]: b["bidder"] for b in disclosure.bids_view(trade)},
         errors=errors), (422 if errors else 200)
+
+
+def scoring_panel(user):
+    """The workspace panel: the score sheets a sitting member has to fill, submitted or not (the composition
+    root registers it)."""
+    import sqlalchemy as sa
+
+    from bidding.evaluation.permissions import SITTING, sitting_member
+    from bidding.scoring.models import ScoringPlan
+
+    if not getattr(user, "is_authenticated", False):
+        return None
+    planned = db.session.scalars(sa.select(Trade).join(ScoringPlan, ScoringPlan.trade_id == Trade.id)
+                                 .where(Trade.state.in_(SITTING)).order_by(Trade.id))
+    rows = [(t, services.sheet_of(user, t)) for t in planned if sitting_member(user, t)]
+    if not rows:
+        return None
+    return render_template("bidding/_score_sheets.html", rows=rows)

@@ -240,6 +240,13 @@ def test_request_bodies_reference_schemas(spec):
                 ("post", "/api/v1/trades/{trade_id}/committee/draws/{round_no}/reveals"): "ExpertDrawReveal",
                 ("post", "/api/v1/trades/{trade_id}/committee/members/{seat_id}/recusal"): "SeatReason",
                 ("post", "/api/v1/trades/{trade_id}/committee/members/{seat_id}/decline"): "SeatReason",
+                # scoring and the evaluation report (bidding/scoring/api.py)
+                ("put", "/api/v1/trades/{trade_id}/scoring/plan"): "PlanLoad",
+                ("put", "/api/v1/trades/{trade_id}/scoring/sheet"): "ScoresLoad",
+                ("post", "/api/v1/trades/{trade_id}/scoring/sheet/submit"): "ScoresLoad",
+                ("post", "/api/v1/trades/{trade_id}/scoring/sheet/reasons"): "ReasonLoad",
+                ("post", "/api/v1/trades/{trade_id}/scoring/adjustments"): "AdjustmentLoad",
+                ("post", "/api/v1/trades/{trade_id}/scoring/report/sign"): "ReportSignLoad",
                 # people's own signatures (trading/signing/api.py, monitor/audit/api.py)
                 ("post", "/api/v1/signing/keys"): "KeyCreate",
                 ("post", "/api/v1/signing/keys/{fingerprint}/revoke"): "KeyRevoke",

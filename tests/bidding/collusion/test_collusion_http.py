@@ -111,6 +111,13 @@ def test_the_committee_records_what_it_did_and_the_screens_run_again(db, client,
     trades.move(ringed, "start_evaluation", bidders["staff"])
     db.session.commit()
     assert _statuses(client, ringed) == _expect({"supervisor", "social", "committee_expert"})
+    # the workspace leads the sitting member (and the supervisors) there, never a bidder
+    for who, shown in (("committee_expert", True), ("supervisor", True), ("bidder_b", False), ("staff", False)):
+        login(client, who)
+        page = client.get("/workspace/").get_data(as_text=True)
+        assert (f"/bidding/trades/{ringed.id}/collusion" in page) is shown, who
+        assert ('id="collusion-panel"' in page) is shown, who
+        client.post("/logout")
     member = api_headers(client, "committee_expert")
     flags = client.get(f"/api/v1/trades/{ringed.id}/collusion/flags", headers=member).get_json()["flags"]
     flag = next(f for f in flags if f["rule"] == "same_device")

@@ -128,3 +128,20 @@ def test_a_ring_flag_names_ring_members_only_for_matches(seed):
     for f in screens.screen(ring.bids, ignore_hashes=[TEMPLATE_SHA]):
         if f.rule in ("same_address", "same_device", "same_deposit_account", "identical_files"):
             assert set(f.organisation_ids) <= ring.ring
+
+
+def test_a_thousand_bids_screen_quickly_and_without_chance_patterns():
+    """The opening of a thousand bids: every screen runs, chance patterns among many prices are not
+    reported (PATTERN_MAX_BIDS), each finding is one flag with a key that fits its column."""
+    import random
+
+    rng = random.Random(7)
+    bids = [BidFacts(i, price=D(4_000_000 + rng.randrange(400_000)),
+                     received_at=AT - timedelta(seconds=rng.randrange(5 * 86400)),
+                     files=(("technical.bin", "%064x" % rng.getrandbits(256)),)) for i in range(1000)]
+    found = screens.screen(bids)
+    assert {f.rule for f in found} <= {"submission_burst", "close_prices"}
+    assert all(len(f.key) <= 64 for f in found)
+    ring = bids[:-3] + [BidFacts(9001, price=D("3900000.00"), address="203.0.113.1"),
+                        BidFacts(9002, price=D("3950000.00"), address="203.0.113.1"), bids[-1]]
+    assert [f.organisation_ids for f in screens.screen(ring) if f.rule == "same_address"] == [(9001, 9002)]
