@@ -467,7 +467,7 @@ class Breakdown:
 
     def __init__(self, targets: list[tuple[object, str, str]]) -> None:
         self.targets = targets  # (module or object, attribute, label)
-        self.parts: dict[str, list] = {label: [0, 0.0] for _obj, _attr, label in targets}
+        self.parts: dict[str, list] = {label: [0, 0.0, 0.0] for _obj, _attr, label in targets}
         self.saved: list[tuple[object, str, object]] = []
         self.lock = threading.Lock()
 
@@ -477,13 +477,14 @@ class Breakdown:
             tally = self.parts[label]
 
             def timed(*a, _f=original, _t=tally, **kw):
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 try:
                     return _f(*a, **kw)
                 finally:
                     with self.lock:  # helper threads run some of them
                         _t[0] += 1
                         _t[1] += time.perf_counter() - t0
+                        _t[2] += time.process_time() - c0  # the process's CPU: meaningful for the outer parts
 
             self.saved.append((obj, attr, original))
             setattr(obj, attr, timed)
@@ -759,11 +760,14 @@ def main(argv: list[str] | None = None) -> int:
         if times.parts is not None:
             parts = times.parts
             share = lambda sec: f"{sec:.3f} s  ({100 * sec / times.complete:.0f}% of complete_ceremony)"
-            for label, (calls, seconds) in parts.items():
-                line(f"  {label}", share(seconds) + f"  {calls} call(s)")
+            for label, (calls, seconds, cpu) in parts.items():
+                line(f"  {label}", share(seconds) + f"  {calls} call(s)"
+                     + ("" if label.startswith(" ") else f"  CPU {cpu:.2f} s"))
             outer = sum(v[1] for k, v in parts.items() if not k.startswith(" "))
+            outer_cpu = sum(v[2] for k, v in parts.items() if not k.startswith(" "))
             line("  rest of complete_ceremony", share(times.complete - outer)
-                 + "  (key rebuild, Bid query, OpeningEntry rows, flush)")
+                 + f"  CPU {times.complete_cpu - outer_cpu:.2f} s"
+                 + "  (key rebuild, Bid query, OpeningEntry and kept_documents rows, flush)")
         line("record", "ok" if not problems else f"WRONG ({len(problems)} problem(s))")
         for problem in problems:
             line("  problem", problem)

@@ -96,11 +96,15 @@ class _Buffers:
     def __init__(self) -> None:
         self._free: list[bytearray] = []
 
+    ROUND = 256 * 1024  # sizes are rounded up, so envelopes a few bytes apart share buffers
+
     def take(self, size: int) -> bytearray:
-        buf = self._free.pop() if self._free else bytearray()
-        if len(buf) < size:
-            buf = bytearray(size)
-        return buf
+        for i in range(len(self._free) - 1, -1, -1):
+            if len(self._free[i]) >= size:
+                return self._free.pop(i)
+        if self._free:
+            self._free.pop(0)  # too small for this one: let it go
+        return bytearray(-(-size // self.ROUND) * self.ROUND)
 
     def give(self, *bufs: bytearray | None) -> None:
         self._free.extend(b for b in bufs if b is not None)
@@ -117,7 +121,7 @@ class Pending:
     failure: Outcome | None = None  # the decryption failed (the bidder's fault if the bytes are receipted)
     header: envelope.EnvelopeHeader | None = None
     plaintext: memoryview | None = None
-    plaintext_sha256: str = ""  # hashed here, chunk by chunk, as it is decrypted
+    plain_hash: Hash | None = None  # SHA-256 of the plaintext (the record's), queued once decrypted
     stored_buf: bytearray | None = None  # the envelope's bytes, until its hash is done
     plain_buf: bytearray | None = None  # the plaintext, until its files are kept
     keeping: list[Task] = field(default_factory=list)  # Keeper.keep of each attached file, queued
@@ -171,14 +175,12 @@ def _decrypt(job: Job, private_key, hasher: SharedHasher, buffers: _Buffers) -> 
         buffers.give(stored_buf)
         return Pending(job, outcome=Outcome("withdrawn", "read_failed", "the file changed while it was read"))
     pending = Pending(job, stored=hasher.submit(data), stored_buf=stored_buf, plain_buf=buffers.take(size))
-    digest = hashlib.sha256()
     try:
-        pending.header, pending.plaintext = envelope.open_envelope_bytes(data, private_key, into=pending.plain_buf,
-                                                                         digest=digest)
+        pending.header, pending.plaintext = envelope.open_envelope_bytes(data, private_key, into=pending.plain_buf)
     except envelope.EnvelopeError as exc:
         pending.failure = Outcome("revoked", exc.code, exc.message)
         return pending
-    pending.plaintext_sha256 = digest.hexdigest()
+    pending.plain_hash = hasher.submit(pending.plaintext)  # in one piece: one release of the GIL, not one per chunk
     return pending
 
 
@@ -205,6 +207,8 @@ def collect(pending: Pending, hasher: SharedHasher, buffers: _Buffers | None = N
     is withdrawn for the platform's fault (keep_failed), never opened without them. Never raises."""
     job, outcome = pending.job, pending.outcome
     try:
+        if outcome.status == "opened" and pending.plain_hash is not None:
+            outcome.plaintext_sha256 = hasher.result(pending.plain_hash)
         errors = []
         for task in pending.keeping:
             try:
@@ -214,10 +218,12 @@ def collect(pending: Pending, hasher: SharedHasher, buffers: _Buffers | None = N
         return _kept(job, outcome, errors)
     except Exception as exc:  # noqa: BLE001
         if job.keep is not None:
+            for task in pending.keeping:  # no thread may still be writing one of its files
+                hasher.settle(task)
             job.keep.discard()
         return Outcome("withdrawn", "platform_error", type(exc).__name__)
     finally:
-        for task in pending.keeping:
+        for task in pending.keeping + ([pending.plain_hash] if pending.plain_hash is not None else []):
             hasher.settle(task)
         pending.keeping, pending.plaintext = [], None
         if buffers is not None:
@@ -253,7 +259,7 @@ def _verdict(pending: Pending, hasher: SharedHasher) -> Outcome:
         return Outcome("withdrawn", "blob_altered", "stored bytes differ from the receipt")
     if pending.failure is not None:
         return pending.failure
-    outcome = _checked(job, pending.header, _View(pending.plaintext), pending.plaintext_sha256, stream=False)
+    outcome = _checked(job, pending.header, _View(pending.plaintext), "", stream=False)
     if outcome.status == "opened" and job.keep is not None:
         files = _files_in(pending.plaintext)
         if [(name, len(data)) for name, data in files] != [(f["name"], f["size"]) for f in outcome.files]:
