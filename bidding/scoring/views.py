@@ -126,6 +126,22 @@ def scoring_page(trade_id: int, obj: Trade):
         money=lambda v: fmt_money(None if v is None else Decimal(str(v))), errors=errors), (422 if errors else 200)
 
 
+@bp.route("/trades/<int:trade_id>/scoring/report.pdf")
+@login_required
+@requires("scoring.view", load=load_trade)
+def scoring_report_pdf(trade_id: int, obj: Trade):
+    """The report's PDF for the page's readers (session); the API serves the same to bearer tokens."""
+    from flask import Response, abort
+
+    from bidding.scoring.report_pdf import render_report
+
+    report = reports.report_of(obj)
+    if report is None:
+        abort(404)
+    return Response(render_report(report), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="evaluation-report-{obj.ref}.pdf"'})
+
+
 def scoring_panel(user):
     """The workspace panel: the score sheets a sitting member has to fill, submitted or not (the composition
     root registers it)."""
