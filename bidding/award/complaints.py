@@ -71,8 +71,24 @@ def file_complaint(actor: User, trade: Trade, text: str | None, knew_at, about: 
                           acceptance_due=rules.period_end(trade, "complaint_acceptance", at))
     db.session.add(complaint)
     db.session.flush()
+    _tell_supervisors(trade, complaint)
     award_changed.send(trade, what="complaint", actor=actor)
     return complaint
+
+
+def _tell_supervisors(trade: Trade, complaint: Complaint) -> None:
+    """The centre's administrative supervisors learn of a new complaint (acceptance due in working days)."""
+    from trading.accounts.roles import Role
+
+    message = {"subject": texts.message(N_("Complaint %(ref)s"), ref=complaint.ref),
+               "body": [texts.message(N_("A complaint on %(trade)s awaits your decision whether to accept it, due by "
+                                         "%(due)s."), trade=trade.ref, due=texts.at(complaint.acceptance_due))]}
+    with force_locale("zh_CN"):
+        subject, body = texts.render(message["subject"]), texts.render(message["body"])
+    for user in db.session.scalars(sa.select(User).order_by(User.id)):
+        if trade.centre_id in user.centres_for(Role.ADMIN_SUPERVISOR):
+            db.session.add(Notification(user_id=user.id, trade_id=trade.id, kind="complaint", subject=subject[:250],
+                                        body=body, message=message))
 
 
 def _span(trade: Trade, code: str) -> str:

@@ -12,6 +12,8 @@ from bidding.award.signals import award_changed
 from bidding.ceremony.models import OpeningCeremony, OpeningEntry
 from trading import texts
 from trading.accounts.models import User
+from trading.accounts.roles import Role
+from trading.notices.models import Notification
 from trading.clock import now
 from trading.errors import IllegalMove, InvalidInput
 from trading.extensions import db
@@ -70,8 +72,21 @@ def raise_objection(actor: User, trade: Trade, text: str | None) -> CandidateObj
                                 due=texts.at(objection.answer_due))
         transition(trade, "pause_for_objection", None, reason=_stored(message), reason_message=message, at=at,
                    by=PROCEDURE)
+    _tell_tenderer(trade, objection)
     award_changed.send(trade, what="objection", actor=actor)
     return objection
+
+
+def _tell_tenderer(trade: Trade, objection: CandidateObjection) -> None:
+    """The tenderer's members learn of the objection in the app (the answer is due in days, Reg 54)."""
+    message = {"subject": texts.message(N_("Objection to the candidates of %(ref)s"), ref=trade.ref),
+               "body": [texts.message(N_("Answer it on the trade's award page by %(due)s; the tender is suspended "
+                                         "until every objection is answered."), due=texts.at(objection.answer_due))]}
+    subject, body = _stored(message["subject"]), _stored(message["body"])
+    for member in trade.tenderer.members:
+        if member.has_role(Role.TENDERER):
+            db.session.add(Notification(user_id=member.id, trade_id=trade.id, kind="objection", subject=subject[:250],
+                                        body=body, message=message))
 
 
 def answer_objection(actor: User, objection: CandidateObjection, answer: str | None, upheld: bool | None) -> CandidateObjection:

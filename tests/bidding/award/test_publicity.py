@@ -14,7 +14,7 @@ from bidding.scoring.services import final_ranking
 from tests.bidding.award.helpers import (FOUR, PUBLICITY_ENDS, PUBLICIZED, bidders, cards, check, evaluating,  # noqa: F401
                                          local, publicity, sealed_trade)
 from trading.errors import IllegalMove, InvalidInput, NotAllowed
-from trading.notices.models import Notice, NoticeKind
+from trading.notices.models import Notice, NoticeKind, Notification
 from trading.trades import services as trades
 from trading.trades.flows import TradeState
 from trading.trades.reserved import ReservedMove
@@ -93,6 +93,9 @@ def test_suspended_until_every_objection_is_answered(db, publicity, bidders, clo
     with pytest.raises(InvalidInput) as missing:
         award.answer_objection(bidders["tenderer"], first, "答复", None)
     assert "upheld" in missing.value.errors
+    told = db.session.scalars(sa.select(Notification).where(Notification.user_id == bidders["tenderer"].id,
+                                                            Notification.kind == "objection")).all()
+    assert len(told) == 2 and all("bidder_d" not in n.body and "bidder_c" not in n.body for n in told)
     award.answer_objection(bidders["tenderer"], first, "经核查，业绩真实", False)
     assert publicity.state is TradeState.SUSPENDED  # one is still open
     award.answer_objection(bidders["staff"], second, "经核查，不影响中标结果", False)
@@ -171,6 +174,8 @@ def test_complaint_acceptance_and_ruling_cards_and_outcome(db, publicity, bidder
     complaint = award.file_complaint(bidders["bidder_d"], publicity, "评标不公", filed)
     db.session.commit()
     assert complaint.acceptance_due == accept_due
+    (told,) = db.session.scalars(sa.select(Notification).where(Notification.kind == "complaint")).all()
+    assert told.user_id == bidders["supervisor"].id and complaint.ref in told.subject
     check(db, publicity, accept_due - SECOND)
     assert [c.level.value for c in cards(db, publicity, "works.complaint_accepted")] == ["yellow"]
     check(db, publicity, accept_due)
