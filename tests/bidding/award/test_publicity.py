@@ -101,6 +101,9 @@ def test_suspended_until_every_objection_is_answered(db, publicity, bidders, clo
     award.answer_objection(bidders["staff"], second, "经核查，不影响中标结果", False)
     assert publicity.state is TradeState.PUBLICITY
     assert [t.move for t in publicity.history[-3:]] == ["publicize", "pause_for_objection", "resume_after_objection"]
+    db.session.commit()
+    check(db, publicity, PUBLICITY_ENDS + timedelta(hours=2))  # the pause and resume follow the flow
+    assert cards(db, publicity, "works.flow_order") == []
     with pytest.raises(IllegalMove):
         award.answer_objection(bidders["tenderer"], first, "again", True)
 
