@@ -225,3 +225,16 @@ def test_pages_show_field_errors(db, client, publicity, people, clock):
         "amount": "1.00", "performance_bond": "0", "signed_on": "2026-03-31T08:00",
         "document": (io.BytesIO(b"%PDF-1.4 x"), "c.pdf", "application/pdf")}, content_type="multipart/form-data")
     assert bad.status_code == 422 and 'id="amount-error"' in bad.get_data(as_text=True)
+
+
+def test_public_page_forms_show_their_own_errors(db, client, publicity, people, clock):
+    clock.freeze(PUBLICIZED + timedelta(hours=1))
+    login(client, "bidder_d")
+    late = client.post(f"/bidding/trades/{publicity.id}/candidates/complaints",
+                       data={"text": "投诉", "knew_at": "2026-03-01T09:00", "about": "procedure"})
+    html = late.get_data(as_text=True)
+    assert late.status_code == 422 and 'id="knew_at-error"' in html and html.count('id="text-error"') == 0
+    empty = client.post(f"/bidding/trades/{publicity.id}/candidates/objections", data={"text": " "})
+    html = empty.get_data(as_text=True)
+    assert empty.status_code == 422 and html.count('id="text-error"') == 1
+    assert publicity.state is TradeState.PUBLICITY
