@@ -32,11 +32,15 @@ def app(environ, start_response):
     if environ.get("REQUEST_METHOD") != "POST":
         return _answer(start_response, "200 OK", {"ok": True})
     stream = environ["wsgi.input"]
+    # no more than CONTENT_LENGTH (PEP 3333): werkzeug's server hands over the socket itself, whose
+    # reads past the body would wait for the client's next request
+    left = int(environ.get("CONTENT_LENGTH") or 0)
     digest, size = hashlib.sha256(), 0
     fd, path = tempfile.mkstemp(dir=UPLOAD_DIR, prefix=".bare-")
     try:
         with os.fdopen(fd, "wb") as out:
-            while chunk := stream.read(CHUNK):
+            while left > 0 and (chunk := stream.read(min(CHUNK, left))):
+                left -= len(chunk)
                 size += len(chunk)
                 digest.update(chunk)
                 out.write(chunk)

@@ -1,6 +1,7 @@
 """Load test: concurrent sealed-bid uploads to the platform under gunicorn, against a bare baseline.
 
     .venv/bin/python bench/submission.py [--bidders 200] [--size 256K] [--workers N] [--threads N]
+    .venv/bin/python bench/submission.py --server flask     # the server `make run` starts
 
 What it does, all on 127.0.0.1 and in a fresh temporary instance that is deleted afterwards:
 
@@ -10,7 +11,9 @@ What it does, all on 127.0.0.1 and in a fresh temporary instance that is deleted
    with a user and a bearer token;
 2. starts the platform (`wsgi:app`) and the bare upload app (`bench/bare_upload.py`) under the same
    gunicorn configuration: the shipped one (gunicorn.conf.py, what `gunicorn wsgi:app` reads) unless
-   `--workers` / `--threads` override it, fetches the trade's opening key over HTTP and seals one envelope per bidder;
+   `--workers` / `--threads` override it (`--server flask`: both under werkzeug's threaded server, the
+   platform as `make run` serves it, `flask --app wsgi run`), fetches the trade's opening key over
+   HTTP and seals one envelope per bidder;
 3. sends the N uploads all at once to the bare app, then to the platform, then to the bare app again
    (the baseline is the mean of the two bare runs, which brackets the platform run in time);
 4. checks every upload against the database (a 201 without a stored bid, or no 201, is a lost
@@ -80,6 +83,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--bidders", type=int, default=200, help="concurrent uploads, one per bidder (default 200)")
     p.add_argument("--size", type=parse_size, default=256 * 1024,
                    help="size of the file sealed in each envelope: bytes or 256K / 1M (default 256K)")
+    p.add_argument("--server", choices=("gunicorn", "flask"), default="gunicorn",
+                   help="gunicorn with gunicorn.conf.py (the production command, default) or `flask run` "
+                        "(the server of `make run`; the bare app then runs under the same werkzeug server)")
     p.add_argument("--workers", type=int, default=0, help="override gunicorn's workers (default: gunicorn.conf.py's)")
     p.add_argument("--threads", type=int, default=0,
                    help="override gunicorn's threads per worker (default: gunicorn.conf.py's)")
@@ -96,6 +102,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         p.error("bidders x size is over 1 GiB; the envelopes are held in memory")
     if not 0 <= args.workers <= 16 or not 0 <= args.threads <= 2000:
         p.error("--workers 1..16, --threads 1..2000")
+    if args.server == "flask" and (args.workers or args.threads):
+        p.error("--workers and --threads are gunicorn's; `flask run` is one process with a thread per request")
     return args
 
 
@@ -259,16 +267,31 @@ class Server:
 
 
 def start_gunicorn(name: str, target: str, env: dict[str, str], args, log: Path) -> Server:
+    """The server for `target` ("module:app"): gunicorn reading gunicorn.conf.py from the repository
+    (cwd), as shipped, or with `args.server == "flask"` werkzeug's threaded server, which `flask run`
+    (make run) serves with: `flask --app wsgi run` for the platform, `run_simple` for the bare app
+    (flask run takes only Flask apps; it calls the same function with the same settings)."""
     port = free_port()
-    gunicorn = ROOT / ".venv" / "bin" / "gunicorn"
-    if not gunicorn.exists():
-        gunicorn = Path(shutil.which("gunicorn") or "gunicorn")
-    cmd = [str(gunicorn), "-b", f"{HOST}:{port}"]  # the rest from gunicorn.conf.py (cwd), as shipped
-    if args.workers:
-        cmd += ["-w", str(args.workers)]
-    if args.threads:
-        cmd += ["--threads", str(args.threads)]
-    cmd.append(target)
+    if getattr(args, "server", "gunicorn") == "flask":
+        if target == "wsgi:app":
+            flask = ROOT / ".venv" / "bin" / "flask"
+            cmd = [str(flask if flask.exists() else shutil.which("flask") or "flask"), "--app", "wsgi", "run",
+                   "--host", HOST, "--port", str(port)]
+        else:
+            module, _sep, attr = target.partition(":")
+            cmd = [sys.executable, "-c", "import importlib, sys; from werkzeug.serving import run_simple; "
+                   f"run_simple({HOST!r}, {port}, getattr(importlib.import_module({module!r}), {attr!r}), "
+                   "threaded=True)"]
+    else:
+        gunicorn = ROOT / ".venv" / "bin" / "gunicorn"
+        if not gunicorn.exists():
+            gunicorn = Path(shutil.which("gunicorn") or "gunicorn")
+        cmd = [str(gunicorn), "-b", f"{HOST}:{port}"]  # the rest from gunicorn.conf.py (cwd), as shipped
+        if args.workers:
+            cmd += ["-w", str(args.workers)]
+        if args.threads:
+            cmd += ["--threads", str(args.threads)]
+        cmd.append(target)
     fh = log.open("wb")
     # a session of its own, so that stopping it reaches the master and its workers and nothing else
     proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env}, stdout=fh, stderr=subprocess.STDOUT,
@@ -576,8 +599,11 @@ def main(argv: list[str] | None = None) -> int:
 
         overrides = "".join(f" {flag} {value}" for flag, value in (("-w", args.workers), ("--threads", args.threads))
                             if value)
-        print(f"# {args.bidders} concurrent uploads of {mean_size / 1024:.1f} KiB envelopes; gunicorn with "
-              f"gunicorn.conf.py{overrides or ' (shipped settings)'} on {HOST}; {os.cpu_count()} CPUs")
+        served = ("flask run (make run's server; the bare app under werkzeug's run_simple, threaded)"
+                  if args.server == "flask" else
+                  f"gunicorn with gunicorn.conf.py{overrides or ' (shipped settings)'}")
+        print(f"# {args.bidders} concurrent uploads of {mean_size / 1024:.1f} KiB envelopes; {served} on {HOST}; "
+              f"{os.cpu_count()} CPUs")
         line("lost submissions", f"{lost}  (no 201: {sum(verdict.not_201.values())}, "
              f"201 without stored bid: {len(verdict.stored_missing)})")
         for what, n in verdict.not_201.most_common():

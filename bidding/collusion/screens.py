@@ -139,6 +139,9 @@ def normalise_account(value: str | None) -> str | None:
     return text or None
 
 
+_VALUE_NAMES = {"same_address": "address", "same_device": "device_id", "same_deposit_account": "account"}
+
+
 def same_value(bids: list[BidFacts], rule: str, get) -> list[Finding]:
     groups: dict[str, set[int]] = defaultdict(set)
     agents: dict[str, set[str]] = defaultdict(set)
@@ -152,7 +155,7 @@ def same_value(bids: list[BidFacts], rule: str, get) -> list[Finding]:
     for value, orgs in sorted(groups.items()):
         if len(orgs) > 1:
             ids = _ids(orgs)
-            evidence = {"value": value, "bidders": len(ids)}
+            evidence = {_VALUE_NAMES[rule]: value, "bidders": len(ids)}
             if rule in ("same_address", "same_device"):
                 evidence["user_agents"] = sorted(agents[value])
             out.append(Finding(rule, _key(rule, ids, value), ids, evidence))

@@ -3,6 +3,8 @@ see, adjustments, results and the report with its signatures; the staff's plan f
 One page, one POST with an `action`; each action checks its own permission before anything else."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -15,7 +17,7 @@ from trading.extensions import db
 from trading.permissions import can, require, requires
 from trading.rules.scoring import SUBJECT_LABELS, SUBJECTS
 from trading.trades.models import Trade
-from trading.views_common import load_trade
+from trading.views_common import fmt_money, load_trade
 
 
 def _form_scores() -> list[dict]:
@@ -121,7 +123,23 @@ def scoring_page(trade_id: int, obj: Trade):
         may_report=can(current_user, "scoring.report", trade) and complete and report is None,
         methods=trade.rule_set.scoring, subjects=[(s, SUBJECT_LABELS[s]) for s in SUBJECTS],
         bidder_of={b["entry_id"]: b["bidder"] for b in disclosure.bids_view(trade)},
-        errors=errors), (422 if errors else 200)
+        money=lambda v: fmt_money(None if v is None else Decimal(str(v))), errors=errors), (422 if errors else 200)
+
+
+@bp.route("/trades/<int:trade_id>/scoring/report.pdf")
+@login_required
+@requires("scoring.view", load=load_trade)
+def scoring_report_pdf(trade_id: int, obj: Trade):
+    """The report's PDF for the page's readers (session); the API serves the same to bearer tokens."""
+    from flask import Response, abort
+
+    from bidding.scoring.report_pdf import render_report
+
+    report = reports.report_of(obj)
+    if report is None:
+        abort(404)
+    return Response(render_report(report), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="evaluation-report-{obj.ref}.pdf"'})
 
 
 def scoring_panel(user):

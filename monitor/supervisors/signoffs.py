@@ -82,6 +82,17 @@ def evaluation_report_subject(trade: Trade) -> Subject | None:
     return Subject("evaluation_report", sha) if sha else None
 
 
+def evaluation_report_ready(trade: Trade) -> bool:
+    """A trade scored on the platform (it has a scoring plan) is signed off on its report, once every member
+    has signed that; a trade evaluated otherwise is signed off on its audit log as before."""
+    from bidding.scoring.models import EvaluationReport, ScoringPlan
+
+    if db.session.scalar(sa.select(ScoringPlan.id).where(ScoringPlan.trade_id == trade.id)) is None:
+        return True
+    return db.session.scalar(sa.select(EvaluationReport.completed_at).where(
+        EvaluationReport.trade_id == trade.id)) is not None
+
+
 #: stage -> trade -> the document to sign (None: fall back to the trade's latest audit entry)
 SUBJECTS: dict[SignOffStage, Callable[[Trade], Subject | None]] = {
     SignOffStage.OPENING_RECORD: opening_record_subject,
@@ -190,6 +201,9 @@ def _checked(actor: User, trade: Trade, stage, decision, reason: str | None
         raise IllegalMove(_("The %(stage)s is signed while the trade is %(state)s; this trade is %(now)s.",
                             stage=stage.label.lower(), state=STAGE_STATE[stage].label, now=trade.state.label),
                           code="wrong_stage")
+    if stage is SignOffStage.EVALUATION_REPORT and not evaluation_report_ready(trade):
+        raise IllegalMove(_("The committee scores on the platform: the supervisors sign off the evaluation report "
+                            "once every member has signed it."), code="report_not_signed")
     return stage, decision, reason, d
 
 

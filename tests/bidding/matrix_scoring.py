@@ -19,4 +19,5 @@ COVERED: set[tuple[str, str]] = {
     ("bidding_api.sign_evaluation_report", "POST"),
     ("bidding.scoring_page", "GET"),
     ("bidding.scoring_page", "POST"),
+    ("bidding.scoring_report_pdf", "GET"),
 }

@@ -78,7 +78,7 @@ def test_matches_between_bidders():
                             "same_deposit_account"}
     assert all(f.organisation_ids == (1, 2) for f in found)  # the tender's form and "Administrator" say nothing
     assert by_rule["identical_files"].evidence["names"] == {"1": "a.pdf", "2": "b.pdf"}
-    assert by_rule["same_deposit_account"].evidence["value"] == "622200001111"
+    assert by_rule["same_deposit_account"].evidence["account"] == "622200001111"
     assert by_rule["same_address"].clause == "Reg 40(2)" and by_rule["same_deposit_account"].clause == "Reg 40(6)"
     assert by_rule["same_author"].clause == "Reg 40(1)" and by_rule["identical_files"].clause == "Reg 40(4)"
 

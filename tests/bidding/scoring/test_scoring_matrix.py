@@ -42,6 +42,8 @@ def _routes(trade):
         ("bidding_api.sign_evaluation_report", "POST", f"{base}/report/sign",
          {"statement": "x", "signature": "y"}, "e1", "staff", "bidder", "staff_proc"),
         ("bidding.scoring_page", "GET", page, None, "e1", "bidder", "tenderer", "staff_proc"),
+        ("bidding.scoring_report_pdf", "GET", f"{page}/report.pdf", None, "staff", "bidder", "other_tenderer",
+         "staff_proc"),
         ("bidding.scoring_page", "POST", page, {"action": "plan", **{k: v for k, v in PLAN.items() if k != "criteria"},
                                                 "criteria": "技术方案 | 40\n施工组织设计 | 20"},
          "staff", "supervisor", "other_tenderer", "staff_proc"),

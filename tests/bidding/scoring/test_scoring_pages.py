@@ -89,6 +89,9 @@ def test_the_report_is_made_and_signed_from_the_page(db, client, evaluating, com
     _as(client, "e2")
     html = _page(client, trade).get_data(as_text=True)
     assert 'data-sign-kind="evaluation-report"' in html and report.sha256 in html
+    pdf = client.get(f"/bidding/trades/{trade.id}/scoring/report.pdf")  # the page's link works with the session
+    assert f'href="/bidding/trades/{trade.id}/scoring/report.pdf"' in html
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     dissent = "施工组织设计评分过于接近，建议复核"
     signed = page_signed(client, "evaluation-report", trade_id=trade.id, dissent=dissent)
     assert signed

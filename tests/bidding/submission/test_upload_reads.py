@@ -54,7 +54,7 @@ def test_an_upload_reads_the_key_once_per_process_and_the_writer_each_trade_once
     trade_reads = [s for s in by_writer if s.startswith("SELECT") and "FROM trades" in s]
     assert len(trade_reads) == 3, trade_reads  # one per group
     assert not [s for s in by_writer if "centre_methods" in s]
-    assert len([s for s in by_writer if s.startswith("INSERT INTO audit_entries")]) == 3
+    assert len([s for s in by_writer if s.startswith("INSERT INTO bids ")]) == 3
 
 
 def test_a_remembered_fingerprint_still_refuses_an_envelope_sealed_to_another_key(
