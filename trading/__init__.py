@@ -126,6 +126,8 @@ def _register_models() -> None:
     import bidding.scoring.permissions  # noqa: F401
     import bidding.collusion.models  # noqa: F401
     import bidding.collusion.permissions  # noqa: F401
+    import bidding.award.models  # noqa: F401
+    import bidding.award.permissions  # noqa: F401
     import monitor.audit.models  # noqa: F401
     import monitor.cards.models  # noqa: F401
     import monitor.supervisors.models  # noqa: F401
@@ -167,6 +169,9 @@ def _register_listeners() -> None:
     from bidding.collusion.services import install as install_collusion
 
     install_collusion()  # what each upload saw; collusion flags at the opening (Reg 39-40)
+    from bidding.award.services import install as install_award
+
+    install_award()  # publicize publishes the candidates; the award and the contract go through their pages
     _LISTENERS_CONNECTED = True
 
 
@@ -207,6 +212,8 @@ def _register_blueprints(app: Flask) -> None:
     import bidding.scoring.views  # noqa: F401
     import bidding.collusion.api  # noqa: F401
     import bidding.collusion.views  # noqa: F401
+    import bidding.award.api  # noqa: F401
+    import bidding.award.views  # noqa: F401
     from bidding.blueprints import api_bp as bidding_api_bp, bp as bidding_bp
     from bidding.deposits.api import api_bp as deposits_api_bp
     from bidding.deposits.views import bp as deposits_bp
@@ -258,6 +265,9 @@ def _register_blob_references(app: Flask) -> None:
     register_references(app, stored_documents)
     register_references(app, stored_envelopes)
     register_references(app, kept_documents)
+    from bidding.award.services import stored_contracts
+
+    register_references(app, stored_contracts)  # signed contracts (bidding.award)
     app.extensions.setdefault("ticks", []).append(sweep_tick)
 
 

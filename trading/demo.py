@@ -92,6 +92,7 @@ def load_demo(force: bool = False) -> dict[str, User] | None:
     trades.advance_due()
     _demo_current_trades(centres, orgs, users)
     db.session.commit()
+    _demo_award(centres, orgs, users, keys, loaded_at)
     _demo_experts(users)
     _demo_evaluation(users)
     from bidding.collusion.demo import load as load_collusion_ring
@@ -128,6 +129,13 @@ def _demo_people():
     keys = _demo_signing_keys(users)
     enrol_keyholders(users)
     return users, centres, orgs, keys
+
+
+def _demo_award(centres, orgs, users, keys, loaded_at) -> None:
+    """A works tender in publicity, suspended by an open objection (bidding/award/demo.py)."""
+    from bidding.award.demo import load
+
+    load(centres, orgs, users, keys, loaded_at)
 
 
 def _demo_experts(users) -> None:

@@ -9,8 +9,6 @@ records what it did with it (`review_flag`), and the audit log keeps every row."
 from __future__ import annotations
 
 import logging
-from datetime import datetime
-
 import sqlalchemy as sa
 from blinker import Namespace
 from flask import current_app
@@ -236,7 +234,3 @@ def install() -> None:
 
     sightings.install()
     ceremony_completed.connect(on_ceremony_completed)
-
-
-def decided_at(flag: CollusionFlag) -> datetime | None:
-    return flag.decision.at if flag.decision else None

@@ -72,7 +72,7 @@ def collusion_panel(user):
     counts = db.session.execute(
         sa.select(CollusionFlag.trade_id, sa.func.count(), sa.func.sum(sa.case((undecided, 1), else_=0)))
         .where(CollusionFlag.current.is_(True)).group_by(CollusionFlag.trade_id)
-        .order_by(CollusionFlag.trade_id.desc()).limit(200)).all()
+        .order_by(CollusionFlag.trade_id.desc()).limit(50)).all()  # the 50 latest trades with signals
     rows = []
     for trade_id, flags, open_ in counts:
         trade = db.session.get(Trade, trade_id)

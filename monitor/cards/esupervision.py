@@ -82,6 +82,32 @@ def _result_notice(trade: Trade) -> list[datetime]:
                                                                         Notice.kind == NoticeKind.RESULT)))
 
 
+@fact("award_report")
+def _award_report(trade: Trade) -> list[datetime]:
+    """The tenderer's written report of the award to the supervising department (Law 47)."""
+    from bidding.award.supervision import award_reports
+
+    return award_reports(trade)
+
+
+#: records the EachWithin norms list, each closed in its own time: name -> fn(trade) -> rows with
+#: subject, start, end (bidding.award.supervision: objections, complaint decisions and rulings)
+ITEMS: dict[str, Callable[[Trade], list]] = {}
+
+
+def _award_items(name: str) -> Callable[[Trade], list]:
+    def rows(trade: Trade) -> list:
+        from bidding.award.supervision import items
+
+        return items(trade, name)
+
+    return rows
+
+
+for _name in ("objections", "complaint_decisions", "complaint_rulings"):
+    ITEMS[_name] = _award_items(_name)
+
+
 class TradeFacts:
     """The answers a norm may ask for about one trade (trading.rules.norms.Facts), read once."""
 
@@ -130,6 +156,10 @@ class TradeFacts:
             self._deposits = list(db.session.scalars(sa.select(BidDeposit).where(BidDeposit.trade_id == self.trade.id)
                                                      .order_by(BidDeposit.id)))
         return self._deposits
+
+    def items(self, name: str) -> list:
+        source = ITEMS.get(name)
+        return list(source(self.trade)) if source else []
 
     def withdrawn_at(self, organisation_id: int) -> datetime | None:
         """When the company withdrew, if its latest bid is a withdrawn one (a later bid revokes it)."""
@@ -264,6 +294,7 @@ def on_calendar_changed(_sender, affected=(), **_kw) -> None:
 
 def connect() -> None:
     """Listen to every event that can change what a norm finds (once per process)."""
+    from bidding.award.signals import award_changed
     from bidding.ceremony import services as ceremony
     from bidding.deposits.services import deposit_changed
     from bidding.scoring import report as scoring_report
@@ -273,7 +304,8 @@ def connect() -> None:
 
     signals = [trade_moved, document_uploaded, trade_edited, clarification_published, bid_withdrawn,
                deposit_changed, ceremony.record_signed,  # record_signed: a supervisor signed the opening record
-               scoring_report.report_signed]  # a member signed the evaluation report (the last one completes it)
+               scoring_report.report_signed,  # a member signed the evaluation report (the last one completes it)
+               award_changed]  # an objection, complaint, letter, report or contract recorded (bidding.award)
     for signal in signals:
         signal.connect(on_trade_event)
     calendar_changed.connect(on_calendar_changed)

@@ -49,6 +49,9 @@ SKIPPED = {
     "bidding_api.read_bid_document": "kept bid documents exist only once the bids are opened; their readers "
                                      "are tested in tests/bidding/custody",
     "bidding.bid_document_download": "the same, as a page",
+    "bidding_api.award_letter_pdf": "award and result letters exist only after the award; their readers are "
+                                    "tested in tests/bidding/award",
+    "bidding.award_letter_page": "the same, as a page",
 }
 
 

@@ -30,6 +30,7 @@ from bidding.submission import services as submission
 from tests.conftest import PASSWORD, START, tender_timeline
 from tests.e2e.conftest import shot
 from tests.e2e.test_ceremony_page import PASSPHRASES, _seal, _watch_errors
+from tests.e2e.test_tour import snap
 from trading.accounts.models import OrgKind
 from trading.accounts.roles import Role
 from trading.accounts.services import create_organisation, create_user
@@ -254,8 +255,7 @@ def test_from_the_opening_to_the_contract(live_app, journey, new_page, clock):
     first.goto(base + room)
     expect(first.locator("#conclusions tbody tr")).to_have_count(len(BIDDERS))
     assert first.locator("#conclusions td.result-passed").count() >= len(BIDDERS)
-    snap_room = shot(first, "journey-evaluation-room")
-    assert snap_room.exists()
+    shot(first, "journey-evaluation-room")
     post(first, "#close-form button[type=submit]")
     first.wait_for_selector("#review-closed")
 
@@ -284,12 +284,10 @@ def test_from_the_opening_to_the_contract(live_app, journey, new_page, clock):
     # 7. The report is made; each expert makes their key in their own browser and signs the report with it.
     post(first, "#report-form button[type=submit]")
     first.wait_for_selector("#report-pdf")
-    # The page links the PDF to the API route, which ignores the session (a bearer token or nothing): a
-    # member clicking the link in the browser gets 401 (reported to the scoring engineer). The PDF itself is
-    # read here as the API serves it, with the member's token, over the same live HTTP.
-    pdf = first.get_attribute("#report-pdf", "href")
-    token = first.request.post(base + "/api/v1/tokens", data={"username": "ex1", "password": PASSWORD}).json()
-    body = first.request.get(base + pdf, headers={"Authorization": f"Bearer {token['token']}"}).body()
+    pdf = first.get_attribute("#report-pdf", "href")  # followed with the member's session, as a click would
+    response = first.request.get(base + pdf)
+    assert response.status == 200, response.status
+    body = response.body()
     assert body.startswith(b"%PDF")
     keys = {}
     for username, page in ex.items():
@@ -303,7 +301,7 @@ def test_from_the_opening_to_the_contract(live_app, journey, new_page, clock):
         page.wait_for_selector(".flash.success")
     first.goto(base + scoring)
     expect(first.locator("#report-signatures li")).to_have_count(len(EXPERTS))
-    shot(first, "journey-evaluation-report")
+    snap(first, "tour-evaluation-report")  # the README tour's screenshot (TOUR_SHOTS_DIR)
     with live_app.app_context():
         from bidding.scoring.models import EvaluationReport, ReportSignature
         from trading.signing import statements as st

@@ -251,7 +251,15 @@ def test_request_bodies_reference_schemas(spec):
                 ("post", "/api/v1/signing/keys"): "KeyCreate",
                 ("post", "/api/v1/signing/keys/{fingerprint}/revoke"): "KeyRevoke",
                 ("post", "/api/v1/signing/statements"): "StatementRequest",
-                ("post", "/api/v1/audit/checkpoints/{checkpoint_id}/countersign"): "Countersign"}
+                ("post", "/api/v1/audit/checkpoints/{checkpoint_id}/countersign"): "Countersign",
+                # from the candidates to the contract (bidding/award/api.py)
+                ("post", "/api/v1/trades/{trade_id}/award/objections"): "CandidateObjectionCreate",
+                ("post", "/api/v1/trades/{trade_id}/award/objections/{objection_id}/answer"): "CandidateObjectionAnswer",
+                ("post", "/api/v1/trades/{trade_id}/award/complaints"): "ComplaintCreate",
+                ("post", "/api/v1/trades/{trade_id}/award/complaints/{complaint_id}/decision"): "ComplaintDecision",
+                ("post", "/api/v1/trades/{trade_id}/award/complaints/{complaint_id}/ruling"): "ComplaintRuling",
+                ("post", "/api/v1/trades/{trade_id}/award/decision"): "AwardCreate",
+                ("post", "/api/v1/trades/{trade_id}/award/report"): "AwardReportCreate"}
     #: commands without a body: the path says everything (start and complete the ceremony)
     bodyless = {("post", "/api/v1/trades/{trade_id}/ceremony"), ("post", "/api/v1/trades/{trade_id}/ceremony/complete")}
     for key, name in expected.items():
@@ -268,7 +276,8 @@ def test_request_bodies_reference_schemas(spec):
     envelope = bodies[("post", "/api/v1/trades/{trade_id}/bids")]["content"]["application/octet-stream"]["schema"]
     assert envelope == {"type": "string", "format": "binary"}
     assert set(bodies) == set(expected) | {("post", "/api/v1/trades/{trade_id}/documents"),
-                                           ("post", "/api/v1/trades/{trade_id}/bids")}
+                                           ("post", "/api/v1/trades/{trade_id}/bids"),
+                                           ("post", "/api/v1/trades/{trade_id}/award/contract")}
 
 
 def test_load_schemas_match_what_the_api_accepts(spec):

@@ -20,6 +20,9 @@ class NoticeKind(str, enum.Enum):
     RESULT = "result"
     POSTPONEMENT = "postponement"  # 延期开标公告: a stalled opening moved to a new time
     FAILURE = "failure"  # 流标公告: the trade failed (too few bids, all invalid, a failed opening), with the reason
+    CANDIDATES = "candidates"  # 中标候选人公示: the ranked candidates, names and prices (bidding.award)
+    COMPLAINT = "complaint"  # 投诉处理决定: the outcome of a complaint (bidding.award)
+    CONTRACT = "contract"  # 合同公开: the contract's parties, amount and date (bidding.award)
 
 
 class Notice(db.Model):

@@ -56,6 +56,13 @@ EVENT_LABELS = {
     "fact:opening_record_signed": _l("a supervisor's signature on the opening record"),
     "fact:evaluation_report": _l("the evaluation report"),
     "fact:result_notice": _l("the result notice"),
+    "fact:objection": _l("the objection to the candidates"),
+    "fact:objection_answer": _l("the tenderer's answer"),
+    "fact:complaint": _l("the complaint"),
+    "fact:complaint_decision": _l("the decision whether to accept the complaint"),
+    "fact:complaint_accepted": _l("the acceptance of the complaint"),
+    "fact:complaint_ruling": _l("the ruling on the complaint"),
+    "fact:award_report": _l("the written report to the supervising department"),
     "withdrawal": _l("the bid's withdrawal"),
 }
 
@@ -139,6 +146,8 @@ class Facts(Protocol):
     def first_after(self, name: str, start: datetime) -> datetime | None: ...
 
     def withdrawn_at(self, organisation_id: int) -> datetime | None: ...
+
+    def items(self, name: str) -> list: ...  # rows with subject, start, end (see EachWithin)
 
 
 @dataclass(frozen=True)
@@ -320,6 +329,8 @@ class FlowOrder:
         return _("the steps follow the flow, in order and in time")
 
     def evaluate(self, facts: Facts) -> list[Finding]:
+        from trading.trades.flows import TradeState
+
         trade = facts.trade
         flow = trade.flow
         out: list[Finding] = []
@@ -354,9 +365,12 @@ class FlowOrder:
                         when = trade.milestone(guard[6:])
                         if when is not None and row.at < when:
                             bad(row, "before_milestone", milestone=guard[6:], milestone_at=iso(when))
-            if row.move == "suspend":
+            # a procedure's own pause (an objection to the candidates) pauses like "suspend"
+            pausing = row.move == "suspend" or (move is not None and move.to is TradeState.SUSPENDED)
+            resuming = row.move == "resume" or (move is not None and move.to is None)
+            if pausing:
                 suspended_from.append(row.from_state)
-            elif row.move == "resume" and suspended_from:
+            elif resuming and suspended_from:
                 suspended_from.pop()
             prev = row
         if prev is not None and trade.state != prev.to_state:
@@ -412,4 +426,47 @@ class DepositRefund:
         return out
 
 
-Norm = TimeLimit | RequiredRecord | MinInterval | FlowOrder | DepositRefund
+@dataclass(frozen=True)
+class EachWithin:
+    """Each record of a kind is closed within `within` of its start: each objection answered, each
+    complaint accepted or refused, each accepted complaint ruled. `items` names what the engine lists
+    (monitor/cards/esupervision.ITEMS): rows with `subject`, `start`, `end` (None while open); `start`
+    and `end` name the events for people. The records carry their own clock, so a suspended trade does
+    not stop it (an objection suspends the trade while it waits for its answer)."""
+
+    code: str
+    items: str
+    start: str
+    end: str
+    within: Span
+    source: Source
+    warn: timedelta = timedelta(days=1)
+
+    def endpoints(self) -> tuple[str | None, str | None, tuple[str, ...]]:
+        """(start event, end event, the start events of a norm counted from any of several)."""
+        return self.start, self.end, ()
+
+    def describe(self) -> str:
+        return _("%(end)s within %(span)s of %(start)s", end=event_label(self.end), span=self.within.describe(),
+                 start=event_label(self.start))
+
+    def evaluate(self, facts: Facts) -> list[Finding]:
+        out = []
+        accel = self.within.scale(_accel(facts.trade))
+        for item in facts.items(self.items):
+            due = self.within.end(item.start, facts.calendar, accel)
+            params = {"start": iso(item.start), "due": iso(due)}
+            if item.end is not None:
+                out.append(Finding(self.code, item.subject, "violated", Level.RED, "late",
+                                   {**params, "end": iso(item.end)}, due) if item.end >= due
+                           else _clear(self.code, item.subject))
+            elif facts.now >= due:
+                out.append(Finding(self.code, item.subject, "violated", Level.RED, "overdue", params, due))
+            elif self.warn and facts.now >= due - self.warn / accel:
+                out.append(Finding(self.code, item.subject, "violated", Level.YELLOW, "due", params, due))
+            else:
+                out.append(_clear(self.code, item.subject))
+        return out
+
+
+Norm = TimeLimit | RequiredRecord | MinInterval | FlowOrder | DepositRefund | EachWithin

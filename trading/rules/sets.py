@@ -9,7 +9,8 @@ from flask_babel import lazy_gettext as _l
 
 from trading.rules.model import Limit, MaxShare, MinPeriod, Order, RuleSet, SameMoment, Source, Unit
 from trading.rules.scoring import WORKS_SCORING
-from trading.rules.norms import DepositRefund, FlowOrder, Level, MinInterval, RequiredRecord, Span, TimeLimit
+from trading.rules.norms import (DepositRefund, EachWithin, FlowOrder, Level, MinInterval, RequiredRecord, Span,
+                                 TimeLimit)
 from trading.trades.flows import TradeState as S
 
 D, WD = Unit.DAYS, Unit.WORKING_DAYS
@@ -53,6 +54,66 @@ FLOW_ORDER = Source("招标投标法 第28、34条；电子招标投标办法 �
 IMPLAUSIBLY_FAST = Source("电子监察：用时异常短（地方规范）", "E-supervision: implausibly fast step (local practice)", "?",
                           _l("a sign of records written after the fact; the plausible minimum is configurable"))
 
+# ---- candidates, objections, complaints, award and contract (bidding/award; RULES.md) -----------------
+REG_54_OBJECTION = Source("招标投标法实施条例 第54条", "Tendering Regulation Art. 54", "✓",
+                          _l("objections during the publicity, answered within 3 days; the tender waits meanwhile"))
+REG_55 = Source("招标投标法实施条例 第55条", "Tendering Regulation Art. 55", "✓",
+                _l("state-funded projects that must be tendered; the works rule sets assume state funding: "
+                   "configurable"))
+REG_58 = Source("招标投标法实施条例 第58条", "Tendering Regulation Art. 58")
+LAW_47 = Source("招标投标法 第47条", "Tendering Law Art. 47")
+REG_60 = Source("招标投标法实施条例 第60条", "Tendering Regulation Art. 60", "✓",
+                _l("complaints about the candidates need an objection to the tenderer first"))
+REG_61 = Source("招标投标法实施条例 第61条", "Tendering Regulation Art. 61", "✓",
+                _l("time for inspection, testing or expert review is not counted: the ruling's deadline is "
+                   "extended by hand where that applies"))
+
+
+def award_limits(source_55: Source | None = REG_55) -> dict[str, Limit]:
+    """The numbers of the candidates' publicity, objections, complaints, award and contract (works)."""
+    out = {
+        "candidates_max": Limit("candidates_max", 3, "candidates", REG_54_CANDIDATES,
+                                _l("at most this many ranked candidates are published")),
+        "publicity_period": Limit("publicity_period", 3, D, REG_54_PUBLICITY,
+                                  _l("the candidates are public at least this long")),
+        "objection_answer": Limit("objection_answer", 3, D, REG_54_OBJECTION,
+                                  _l("the tenderer answers an objection within this period")),
+        "complaint_window": Limit("complaint_window", 10, D, REG_60,
+                                  _l("a complaint within this period of knowing what it is about")),
+        "complaint_acceptance": Limit("complaint_acceptance", 3, WD, REG_61,
+                                      _l("the supervisors accept or refuse a complaint within this period")),
+        "complaint_ruling": Limit("complaint_ruling", 30, WD, REG_61,
+                                  _l("the supervisors rule on an accepted complaint within this period")),
+        "award_report": Limit("award_report", 15, D, LAW_47,
+                              _l("the tenderer reports the award in writing to the supervising department within "
+                                 "this period")),
+        "contract_within": Limit("contract_within", 30, D, LAW_46,
+                                 _l("the contract is signed within this period of the award notice")),
+        "performance_bond_max": Limit("performance_bond_max", Decimal(10), "percent", REG_58,
+                                      _l("the performance bond is at most this share of the contract amount")),
+    }
+    if source_55 is not None:
+        out["rank_one_wins"] = Limit("rank_one_wins", 1, "flag", source_55,
+                                     _l("the first-ranked candidate wins unless it gives up, cannot perform, does not "
+                                        "pay the performance bond or is found in violation"))
+    return out
+
+
+def award_norms(prefix: str) -> tuple:
+    """Each objection answered, each complaint accepted or refused and each accepted one ruled in time,
+    the award reported (e-supervision cards)."""
+    return (
+        EachWithin(f"{prefix}.objection_answered", "objections", "fact:objection", "fact:objection_answer",
+                   Span(3, D), REG_54_OBJECTION),
+        EachWithin(f"{prefix}.complaint_accepted", "complaint_decisions", "fact:complaint",
+                   "fact:complaint_decision", Span(3, WD), REG_61),
+        EachWithin(f"{prefix}.complaint_ruled", "complaint_rulings", "fact:complaint_accepted",
+                   "fact:complaint_ruling", Span(30, WD), REG_61, warn=timedelta(days=3)),
+        TimeLimit(f"{prefix}.award_report", "move:award", "fact:award_report", Span(15, D), LAW_47,
+                  warn=timedelta(days=3), watch=(S.AWARDED, S.CONTRACTED, S.ARCHIVED)),
+    )
+
+
 #: norms every tender-flow rule set shares (opening on time, documents, the opening record, order)
 OPENING_LIVE = (S.BIDDING, S.CLOSED)
 
@@ -79,7 +140,7 @@ WORKS_NORMS = opening_norms("works") + (
     TimeLimit("works.contract_in_time", "move:award", "move:contract", Span(30, D), LAW_46,
               warn=timedelta(days=3), watch=(S.AWARDED,)),
     DepositRefund("works.deposit_refund", ("withdrawal", "move:contract"), Span(5, D), REG_35_57),
-)
+) + award_norms("works")
 LAND_TENDER_NORMS = opening_norms("land") + (
     DepositRefund("land.deposit_refund", ("withdrawal", "move:award"), Span(5, WD), O39_21),
     TimeLimit("land.result_published", "move:award", "fact:result_notice", Span(10, WD), O39_22),
@@ -150,6 +211,7 @@ WORKS_OPEN_TENDER = RuleSet(
     limits={
         **_tender_limits(15, D, LAW_23),
         **committee_limits(5, LAW_37),
+        **award_limits(),
         "objection_lead": Limit("objection_lead", 10, D, REG_22,
                                 _l("objections to tender documents at least this long before the deadline")),
     },

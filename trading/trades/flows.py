@@ -145,6 +145,12 @@ TENDER = Flow(
              ("signed_off:opening_record",)),
         Move("publicize", (S.EVALUATING,), S.PUBLICITY, STAFF, _l("Publish candidates"),
              ("signed_off:evaluation_report",)),
+        # an objection to the candidates pauses the tender until the tenderer answers it (Reg 54): the
+        # platform makes both moves (bidding.award), as the objection and its answer are recorded
+        Move("pause_for_objection", (S.PUBLICITY,), S.SUSPENDED, frozenset({SYSTEM}),
+             _l("Suspend for an objection"), needs_reason=True),
+        Move("resume_after_objection", (S.SUSPENDED,), None, frozenset({SYSTEM}), _l("Resume after the answer"),
+             needs_reason=True),
         Move("award", (S.PUBLICITY,), S.AWARDED, STAFF, _l("Award")),
         Move("contract", (S.AWARDED,), S.CONTRACTED, STAFF, _l("Record contract"), ("signed_off:award",)),
         Move("archive", (S.CONTRACTED, S.FAILED, S.CANCELLED), S.ARCHIVED, STAFF, _l("Archive")),

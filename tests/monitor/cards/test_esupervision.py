@@ -330,12 +330,17 @@ def test_a_suspended_trade_is_not_judged_while_paused(db, users, make_tender):
 
 def _finished(db, users, make_tender, n: int = 1) -> list:
     """Trades run by the book: opened on time, record signed, candidates published for three full
-    days, awarded and contracted at once."""
+    days, awarded and contracted at once, the award reported in writing (Law 47)."""
+    from bidding.award.services import report_award
+
     trades = [make_tender() for _ in range(n)]
     drive(db, users["staff"], trades, TO_PUBLICITY[:1])
     for trade in trades:
         sign_opening_record(db, trade, users["supervisor"])
     drive(db, users["staff"], trades, TO_PUBLICITY[1:] + [(local(2026, 4, 10, 10), ("award", "contract"))])
+    for trade in trades:
+        report_award(users["tenderer"], trade, "招标投标情况书面报告")
+    db.session.commit()
     return trades
 
 
@@ -406,7 +411,7 @@ def test_flask_monitor_tick_runs_the_engine(db, users, make_tender, runner):
 
 def test_every_norm_cites_a_source_and_describes_itself(app):
     from trading.rules.model import registry
-    from trading.rules.norms import DepositRefund, FlowOrder, MinInterval, RequiredRecord, TimeLimit
+    from trading.rules.norms import DepositRefund, EachWithin, FlowOrder, MinInterval, RequiredRecord, TimeLimit
 
     with app.test_request_context("/?lang=en"):
         seen = set()
@@ -414,11 +419,11 @@ def test_every_norm_cites_a_source_and_describes_itself(app):
             codes = [n.code for n in rule_set.norms]
             assert len(codes) == len(set(codes)), rule_set.key
             for norm in rule_set.norms:
-                assert isinstance(norm, (TimeLimit, RequiredRecord, MinInterval, FlowOrder, DepositRefund))
+                assert isinstance(norm, (TimeLimit, RequiredRecord, MinInterval, FlowOrder, DepositRefund, EachWithin))
                 assert norm.source.zh and norm.source.en and norm.source.certainty in "✓~?"
                 assert norm.describe()
                 seen.add(type(norm))
-        assert seen == {TimeLimit, RequiredRecord, MinInterval, FlowOrder, DepositRefund}
+        assert seen == {TimeLimit, RequiredRecord, MinInterval, FlowOrder, DepositRefund, EachWithin}
         assert registry.get("works_open_tender").norm("works.contract_in_time").describe() == \
             "the contract within 30 days of the award"
 
