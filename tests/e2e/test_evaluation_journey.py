@@ -34,6 +34,7 @@ from tests.conftest import PASSWORD, START, tender_timeline
 from tests.e2e.conftest import shot
 from tests.e2e.test_ceremony_page import PASSPHRASES, _seal, _watch_errors
 from tests.e2e.test_tour import snap
+from tests.monitor.supervisors.supervisor_helpers import pdftotext
 from trading.accounts.models import OrgKind
 from trading.accounts.roles import Role
 from trading.accounts.services import create_organisation, create_user
@@ -178,7 +179,7 @@ def state(app, trade_id: int) -> TradeState:
         return db.session.get(Trade, trade_id).state
 
 
-def test_from_the_opening_to_the_contract(live_app, journey, new_page, clock):
+def test_from_the_opening_to_the_contract(live_app, journey, new_page, clock, tmp_path):
     from playwright.sync_api import expect
 
     base, trade_id, problems = live_app.base_url, journey["id"], []
@@ -291,8 +292,8 @@ def test_from_the_opening_to_the_contract(live_app, journey, new_page, clock):
     pdf = first.get_attribute("#report-pdf", "href")  # followed with the member's session, as a click would
     response = first.request.get(base + pdf)
     assert response.status == 200, response.status
-    body = response.body()
-    assert body.startswith(b"%PDF")
+    text = pdftotext(response.body(), tmp_path, "report.pdf")
+    assert CRITERIA[0][0] in text and BIDDERS["bidder_c"][0] in text, text[:400]
     keys = {}
     for username, page in ex.items():
         clock.advance(STEP)
@@ -372,7 +373,9 @@ def test_from_the_opening_to_the_contract(live_app, journey, new_page, clock):
     letter = winner.locator("#my-letters a")
     expect(letter).to_have_count(1)
     response = winner.request.get(base + letter.get_attribute("href"))
-    assert response.status == 200 and response.body().startswith(b"%PDF")
+    assert response.status == 200
+    text = pdftotext(response.body(), tmp_path, "award-notice.pdf")
+    assert "中标通知书" in text and BIDDERS["bidder_c"][0] in text, text[:400]
     snap(winner, "tour-award-notice")
     loser = person("bidder_b", public)
     expect(loser.locator("#my-letters a")).to_have_count(1)  # their result notice, not the award notice
