@@ -243,23 +243,32 @@ def test_from_the_opening_to_the_contract(live_app, journey, new_page, clock, tm
     post(staff, "#plan-form button[type=submit]")
     expect(staff.locator("#plan")).to_contain_text(CRITERIA[0][0])
 
-    # 5. Each expert marks every bid on every criterion in the evaluation room (all pass); one closes the review.
+    # 5. Each expert marks every bid on every criterion in the evaluation room; ex5 alone fails 钱塘's first
+    #    criterion, with its reason: the bid passes by majority, the fail kept as dissent. ex1 closes the review.
+    dissent = "投标保证金回单未加盖银行印章"
     for username, page in ex.items():
         clock.advance(STEP)
         page.goto(base + room)
-        forms = page.locator("form.marks-form")
-        assert forms.count() == len(BIDDERS)
-        for i in range(len(BIDDERS)):
-            form = page.locator("form.marks-form").nth(i)
-            for radio in form.locator("input[type=radio][value='1']").all():
+        assert page.locator("form.marks-form").count() == len(BIDDERS)
+        for who, (company, _price) in BIDDERS.items():
+            form = page.locator("section.card", has_text=company).locator("form.marks-form")
+            radios = form.locator("input[type=radio][value='1']")
+            criteria = radios.count()
+            for radio in radios.all():
                 radio.check()
+            if username == "ex5" and who == "bidder_b":
+                form.locator("fieldset").first.locator("input[type=radio][value='0']").check()
+                form.locator("fieldset").first.locator("input[name^=reason-]").fill(dissent)
             with page.expect_navigation(timeout=30_000):
                 form.locator("button[type=submit]").click()
             page.wait_for_selector(".flash.success")
     first = ex["ex1"]
     first.goto(base + room)
     expect(first.locator("#conclusions tbody tr")).to_have_count(len(BIDDERS))
-    assert first.locator("#conclusions td.result-passed").count() >= len(BIDDERS)
+    # every criterion of every bid concluded passed, and each bid's result cell too
+    assert first.locator("#conclusions td.result-passed").count() == len(BIDDERS) * (criteria + 1)
+    b_card = first.locator("section.card", has_text=BIDDERS["bidder_b"][0])
+    expect(b_card.locator("fieldset").first).to_contain_text(dissent)  # the minority kept (Reg 53)
     shot(first, "journey-evaluation-room")
     post(first, "#close-form button[type=submit]")
     first.wait_for_selector("#review-closed")
