@@ -105,8 +105,9 @@ def encode_bid(form: dict[str, str], files: Iterable[tuple[str, Source]] = ()) -
     """
     data = canonical_form(form)
     yield _record_head(0x01, "form", len(data)) + data
+    seen: set[str] = set()
     for name, source in files:
-        name = _file_name(name)
+        name = _unique(_file_name(name), seen)
         if isinstance(source, (bytes, bytearray, memoryview)):
             yield _record_head(0x02, name, len(source)) + bytes(source)
             continue
@@ -121,9 +122,20 @@ def bid_size(form: dict[str, str], files: Iterable[tuple[str, str | os.PathLike]
     """The length of encode_bid(form, files) for files given by path, without reading them: what
     a version 2 envelope header declares before the body is written."""
     total = len(_record_head(0x01, "form", 0)) + len(canonical_form(form))
+    seen: set[str] = set()
     for name, path in files:
-        total += len(_record_head(0x02, _file_name(name), 0)) + os.path.getsize(path)
+        total += len(_record_head(0x02, _unique(_file_name(name), seen), 0)) + os.path.getsize(path)
     return total
+
+
+def _unique(name: str, seen: set[str]) -> str:
+    """File names are unique within a bid: custody keeps each file under its name, and a bid that
+    repeated one would be ambiguous (which "报价.pdf" did the committee read?)."""
+    if name in seen:
+        raise BidFormatError("bad_name", f"the bid repeats the file name {name!r}: each attached file needs "
+                                         "its own name")
+    seen.add(name)
+    return name
 
 
 def _stream_file(name: str, fh: BinaryIO) -> Iterator[bytes]:
@@ -199,6 +211,7 @@ def decode_bid_to(stream: BinaryIO, sink: Callable[[str, int], BinaryIO] | None,
         here = stream.tell()
         end = stream.seek(0, io.SEEK_END)
         stream.seek(here)
+    seen: set[str] = set()
     while kind := read_exact(stream, 1):
         if kind != b"\x02":
             raise BidFormatError("bad_record", f"unknown record type 0x{kind.hex()}")
@@ -209,6 +222,7 @@ def decode_bid_to(stream: BinaryIO, sink: Callable[[str, int], BinaryIO] | None,
             raise BidFormatError("bad_name", "a file name is not UTF-8") from None
         if not fname:
             raise BidFormatError("bad_name", "a file has an empty name")
+        _unique(fname, seen)
         left = size = struct.unpack(">Q", _need(stream, 8, "a file length"))[0]
         if skip:
             if stream.tell() + size > end:

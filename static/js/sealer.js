@@ -435,6 +435,7 @@ export function encodeForm(form) {
 function normaliseFiles(files) {
   if (files == null) return [];
   const list = Array.from(files);
+  const seen = new Set();
   return list.map((f, i) => {
     let name;
     let data;
@@ -452,6 +453,11 @@ function normaliseFiles(files) {
     if (/[/\\\u0000]/.test(name) || name === "." || name === "..") {
       throw new PRSBError(`file name ${JSON.stringify(name)} must be a plain name (no folders, "/", "\\" or NUL)`, "bad-file");
     }
+    if (seen.has(name)) {
+      // custody keeps each file under its name: the opening revokes a bid that repeats one
+      throw new PRSBError(`the bid repeats the file name ${JSON.stringify(name)}: each attached file needs its own name`, "bad-file");
+    }
+    seen.add(name);
     if (typeof Blob !== "undefined" && data instanceof Blob) {
       // keep it
     } else if (data instanceof ArrayBuffer) {

@@ -169,3 +169,41 @@ def test_an_opening_that_fails_before_its_record_leaves_no_kept_file(tmp_path, m
     with pytest.raises(RuntimeError):
         opener.open_all(jobs, sk)
     assert _blobs(root) == []
+
+
+def _sealed_repeating_a_name(pk, bidder: str) -> bytes:
+    """A hand-made plaintext (the platform's sealers refuse to make it) attaching two files named alike."""
+    from bidding.crypto import records
+
+    form = records.canonical_form({"price": "9.00"})
+    plain = (records._record_head(0x01, "form", len(form)) + form
+             + records._record_head(0x02, "报价.pdf", 3) + b"one" + records._record_head(0x02, "报价.pdf", 3) + b"two")
+    out = io.BytesIO()
+    envelope.seal([plain], public_key=pk, trade_ref="GC-2026-0001", bidder_id=bidder, version=1, chunk_size=1024,
+                  out=out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_a_bid_repeating_a_file_name_is_revoked_and_the_opening_goes_on(tmp_path, monkeypatch, streamed):
+    """One bidder must not stop every opening: two files under one name used to break custody's unique
+    (bid, name) row at every retry. The bid is malformed by its sealer: revoked, nothing of it kept."""
+    if streamed:
+        monkeypatch.setattr(opener, "INLINE_BYTES", 0)
+    sk = keys.generate_opening_key()
+    root, kek, jobs, files = _keeping_jobs(tmp_path, sk, 3)
+    data = _sealed_repeating_a_name(sk.public_key(), "B1")
+    (tmp_path / "e1").write_bytes(data)
+    jobs[1] = opener.Job(str(tmp_path / "e1"), hashlib.sha256(data).hexdigest(), "GC-2026-0001", "B1", 1,
+                         keep=jobs[1].keep)
+    out = opener.open_all(jobs, sk)
+    assert [o.status for o in out] == ["opened", "revoked", "opened"]
+    assert out[1].code == "bad_name" and "报价.pdf" in out[1].detail and out[1].kept == []
+    assert len(_blobs(root)) == 2
+
+
+def test_the_sealer_refuses_to_attach_two_files_under_one_name():
+    from bidding.crypto.records import BidFormatError
+
+    with pytest.raises(BidFormatError, match="repeats the file name"):
+        b"".join(encode_bid({"price": "1.00"}, [("a.pdf", b"1"), ("a.pdf", b"2")]))
