@@ -89,4 +89,9 @@ def test_the_readme_tour_after_the_opening(demo_app, new_page):  # noqa: F811
     for path in (room, scoring, collusion):
         response = citizen.goto(base + path)
         assert response.status in (403, 404), (path, response.status)
+    # 4. On a phone: no page is wider than the screen (wide tables scroll inside their own box).
+    for page, path in ((expert, room), (expert, scoring), (supervisor, collusion)):
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(base + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
     assert not problems, problems
