@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from bidding.award.demo import TITLE as AWARD_TITLE
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_tour import _watch_errors, demo_app, sign_in, snap  # noqa: F401  (demo_app: fixture)
 from trading.extensions import db
@@ -89,8 +90,15 @@ def test_the_readme_tour_after_the_opening(demo_app, new_page):  # noqa: F811
     for path in (room, scoring, collusion):
         response = citizen.goto(base + path)
         assert response.status in (403, 404), (path, response.status)
-    # 4. On a phone: no page is wider than the screen (wide tables scroll inside their own box).
-    for page, path in ((expert, room), (expert, scoring), (supervisor, collusion)):
+    # 4. On a phone: no page is wider than the screen (wide tables scroll inside their own box), the
+    #    award's pages included (the tender in publicity, held by an objection: bidding/award/demo.py).
+    with demo_app.app_context():
+        award_id = db.session.scalar(sa.select(Trade.id).where(Trade.title == AWARD_TITLE))
+    tenderer = new_page()
+    _watch_errors(tenderer, problems)
+    sign_in(tenderer, base, "tenderer", "/workspace/")
+    for page, path in ((expert, room), (expert, scoring), (supervisor, collusion),
+                       (tenderer, f"/bidding/trades/{award_id}/award"), (citizen, f"/bidding/trades/{award_id}/candidates")):
         page.set_viewport_size({"width": 390, "height": 844})
         page.goto(base + path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
