@@ -65,6 +65,9 @@ def test_the_readme_tour_after_the_opening(demo_app, new_page):  # noqa: F811
     expect(expert.locator("#conclusions tbody tr")).to_have_count(bids)
     expect(expert.locator("input[name=reason-C1][value*='投标保证金由非投标人账户转出']")).to_have_count(1)
     expect(expert.locator("#clarifications article")).to_have_count(1)
+    # the room leads on to the member's score sheet and to the collusion signals the committee decides on
+    expect(expert.locator(f"#room-links a[href='{scoring}']")).to_have_count(1)
+    expect(expert.locator(f"#room-links a[href='{collusion}']")).to_have_count(1)
     snap_screen(expert, "tour-evaluation-room")
 
     # 2. Their score sheet, beside the progress: two members have submitted.
