@@ -51,13 +51,15 @@ def load(centres, orgs, users, signing_keys: dict, loaded_at: datetime) -> None:
         trades.advance_due()
         clock.freeze(deadline + timedelta(minutes=2))
         open_with_keyholders(trade, users, signing_keys)
-        clock.freeze(deadline + timedelta(hours=2))
+        # the evaluation starts two and a half days before the candidates go public: within the 3 days the
+        # works norm allows from its start (works.candidates_published), so the demo trade draws no card
+        clock.freeze(loaded_at - timedelta(days=2, hours=12))
         trades.move(trade, "start_evaluation", staff)
         # the committee scores by the lowest evaluated price (the demo's expert and the tenderer's representative)
         evaluation.seat_member(staff, trade, users["expert"], SeatKind.EXPERT)
         evaluation.seat_member(staff, trade, users["tenderer"], SeatKind.TENDERER_REP)
         scoring.set_plan(staff, trade, {"method": "lowest_evaluated_price", "subject": "works"})
-        clock.freeze(deadline + timedelta(days=2))
+        clock.freeze(loaded_at - timedelta(days=2))
         for member in ("expert", "tenderer"):
             scoring.submit_sheet(users[member], trade)
         clock.freeze(loaded_at - timedelta(days=1))
