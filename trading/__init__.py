@@ -115,6 +115,8 @@ def _register_models() -> None:
     import bidding.ceremony.models  # noqa: F401
     import bidding.deposits.models  # noqa: F401
     import bidding.deposits.permissions  # noqa: F401
+    import bidding.auctions.models  # noqa: F401
+    import bidding.auctions.permissions  # noqa: F401
     import trading.draws.models  # noqa: F401
     import bidding.experts.models  # noqa: F401
     import bidding.experts.permissions  # noqa: F401

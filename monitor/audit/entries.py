@@ -50,6 +50,8 @@ SEALED = {
     "bid_deposits": {"organisation_id": "org", "note": "note", "payer_account": "account"},
     # what a bid's upload saw (bidding/collusion): where it came from names its bidder as surely
     "bid_sightings": {"organisation_id": "org", "address": "address", "user_agent": "agent", "device_id": "device"},
+    # who applied to buy land or property rights: the live round shows paddle numbers only (bidding/auctions)
+    "auction_registrations": {"organisation_id": "org", "applicant_id": "user", "reason": "note"},
 }
 #: roles whose people act on a trade under a pseudonym: who bids, or may bid, stays unnamed in the log
 UNNAMED_ROLES = {Role.BIDDER.value, Role.PUBLIC.value}
@@ -57,7 +59,9 @@ UNNAMED_ROLES = {Role.BIDDER.value, Role.PUBLIC.value}
 PLATFORM_TABLES = {"users", "role_grants", "api_tokens", "personal_keys", "declared_relations",
                    "organisations", "centres", "centre_methods"}
 #: a public trade's changes to these tables are public (the portal shows them anyway)
-PUBLIC_TABLES = {"trades", "trade_transitions", "notices", "clarifications", "documents", "calendar_days"}
+PUBLIC_TABLES = {"trades", "trade_transitions", "notices", "clarifications", "documents", "calendar_days",
+                 # a sale's terms and its quotes by paddle number: the price board shows them to everyone
+                 "auction_terms", "auction_listing_quotes"}
 #: moves after which the platform signs a checkpoint at once (deadline, opening, award...)
 KEY_MOVES = {"close", "start_opening", "finish_opening", "fail", "fail_opening", "postpone_opening", "award",
              "contract", "conclude", "no_deal",
