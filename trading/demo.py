@@ -300,6 +300,12 @@ def _demo_current_trades(centres, orgs, users) -> None:
         "description": "商住用地，面积42,360平方米，容积率≤2.5。",
         "issue_at": t + timedelta(days=1), "listing_from": t + timedelta(days=32),
         "bid_deadline": t + timedelta(days=50)})
+    from bidding.keyholders.services import appoint_keyholders
+    from trading.demo_stages import CENTRE_KEYHOLDERS, SUPERVISING_KEYHOLDER
+
+    # its reserve price is sealed (O39 Art 10): keyholders before approval, which makes the opening key
+    appoint_keyholders(users["decider"], land, [users[n].id for n in CENTRE_KEYHOLDERS["LAND"]],
+                       [users[SUPERVISING_KEYHOLDER].id])
     for move, who in (("submit", "staff.land"), ("approve", "decider")):
         trades.move(land, move, users[who])
 

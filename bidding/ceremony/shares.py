@@ -34,26 +34,31 @@ from trading.trades.flows import TradeState
 from trading.trades.models import Trade
 
 
-def _store_key(ceremony_id: int) -> AESGCM:
+def _store_key(ceremony_id: int, scope: str = "ceremony") -> AESGCM:
     secret = current_app.config["SECRET_KEY"]
     secret = secret.encode() if isinstance(secret, str) else secret
     derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"PRSB held shares v1",
-                   info=f"ceremony:{ceremony_id}".encode()).derive(secret)
+                   info=f"{scope}:{ceremony_id}".encode()).derive(secret)
     return AESGCM(derived)
 
 
-def _aad(ceremony_id: int, keyholder_id: int) -> bytes:
-    return f"PRSB held share|{ceremony_id}|{keyholder_id}".encode()
+def _aad(ceremony_id: int, keyholder_id: int, scope: str = "ceremony") -> bytes:
+    if scope == "ceremony":
+        return f"PRSB held share|{ceremony_id}|{keyholder_id}".encode()
+    return f"PRSB held share|{scope}|{ceremony_id}|{keyholder_id}".encode()
 
 
-def _seal_held(ceremony_id: int, keyholder_id: int, share: keys.KeyShare) -> bytes:
+def seal_held(ceremony_id: int, keyholder_id: int, share: keys.KeyShare, scope: str = "ceremony") -> bytes:
+    """A released share sealed for holding; `scope` keeps another holder of shares (the sealed reserve's
+    opening, scope "reserve" with the trade's id) apart from the ceremonies."""
     nonce = os.urandom(12)
-    return nonce + _store_key(ceremony_id).encrypt(nonce, share.to_bytes(), _aad(ceremony_id, keyholder_id))
+    return nonce + _store_key(ceremony_id, scope).encrypt(nonce, share.to_bytes(),
+                                                           _aad(ceremony_id, keyholder_id, scope))
 
 
-def _open_held(ceremony_id: int, keyholder_id: int, sealed: bytes) -> keys.KeyShare:
+def open_held(ceremony_id: int, keyholder_id: int, sealed: bytes, scope: str = "ceremony") -> keys.KeyShare:
     return keys.KeyShare.from_bytes(
-        _store_key(ceremony_id).decrypt(sealed[:12], sealed[12:], _aad(ceremony_id, keyholder_id)))
+        _store_key(ceremony_id, scope).decrypt(sealed[:12], sealed[12:], _aad(ceremony_id, keyholder_id, scope)))
 
 
 def held_keyholders(ceremony_id: int) -> set[int]:
@@ -70,7 +75,7 @@ def _take_shares(ceremony_id: int) -> tuple[dict[int, keys.KeyShare], list[Share
     taken, kept = {}, []
     for row in rows:
         try:
-            taken[row.keyholder_id] = _open_held(ceremony_id, row.keyholder_id, row.held_share)
+            taken[row.keyholder_id] = open_held(ceremony_id, row.keyholder_id, row.held_share)
             kept.append(row)
         except (InvalidTag, ValueError):
             row.held_share = None
@@ -105,6 +110,13 @@ def _releasable(actor: User, trade: Trade):
                           code="not_releasable")
     if ceremony.finished_at is not None:
         raise IllegalMove(_("The bids have already been opened."), code="finished")
+    key, sealed, personal = holder_share(trade, holder)
+    return holder, ceremony, key, sealed, personal
+
+
+def holder_share(trade: Trade, holder) -> tuple:
+    """(opening key, sealed share, personal key it was sealed to) of a keyholder, refused when no share was
+    sealed to them or the personal key on record is not the one the share was sealed to."""
     key = opening_key(trade)
     sealed = key and db.session.scalar(sa.select(SealedShare).where(SealedShare.opening_key_id == key.id,
                                                                     SealedShare.keyholder_id == holder.id))
@@ -115,7 +127,7 @@ def _releasable(actor: User, trade: Trade):
         raise IllegalMove(_("The personal key on record is not the one your share was sealed to and whose "
                             "fingerprint the notice published: the share is not handed out. Tell the "
                             "supervisors."), code="key_swapped")
-    return holder, ceremony, key, sealed, personal
+    return key, sealed, personal
 
 
 def sealed_share_for(actor: User, trade: Trade) -> dict:
@@ -123,6 +135,11 @@ def sealed_share_for(actor: User, trade: Trade) -> dict:
     sealed for, the public key (and fingerprint, as published) it was sealed to, and the wrapped
     private key if the holder keeps it here. Nothing in it opens without the holder's passphrase."""
     holder, _ceremony, key, sealed, personal = _releasable(actor, trade)
+    return share_material(trade, holder, key, sealed, personal)
+
+
+def share_material(trade: Trade, holder, key, sealed: SealedShare, personal: PersonalKey) -> dict:
+    """The keyholder's share as handed out (sealed_share_for, the sealed reserve's opening)."""
     return {"trade_ref": trade.ref, "side": holder.side.value, "opening_key_fingerprint": key.fingerprint,
             "context": share_context(trade, holder).decode(), "sealed_share": sealed.sealed.hex(),
             "holder_public_key": personal.public_key.hex(),
@@ -131,7 +148,7 @@ def sealed_share_for(actor: User, trade: Trade) -> dict:
             "key_origin": personal.origin.value}
 
 
-def _share_from(raw: bytes, trade: Trade, holder, key, sealed: SealedShare) -> keys.KeyShare:
+def released_share(raw: bytes, trade: Trade, holder, key, sealed: SealedShare) -> keys.KeyShare:
     """The released bytes as a share of this trade's key, this holder's side, and (where a commitment
     was stored when it was sealed) exactly the share sealed to this holder: never someone else's
     share or a made-up point."""
@@ -160,13 +177,13 @@ def release_share(actor: User, trade: Trade, share_bytes: bytes) -> ShareRelease
     if holder.id in held_keyholders(ceremony.id):
         raise IllegalMove(_("You have already released your share."), code="already_released")
     check_release(actor, trade, holder)  # ties checked again now; a timed-out ceremony takes no share
-    share = _share_from(bytes(share_bytes), trade, holder, key, sealed)
+    share = released_share(bytes(share_bytes), trade, holder, key, sealed)
     row = db.session.scalar(sa.select(ShareRelease).where(ShareRelease.ceremony_id == ceremony.id,
                                                           ShareRelease.keyholder_id == holder.id))
     if row is None:
         row = ShareRelease(ceremony_id=ceremony.id, keyholder_id=holder.id)
         db.session.add(row)
-    row.held_share = _seal_held(ceremony.id, holder.id, share)
+    row.held_share = seal_held(ceremony.id, holder.id, share)
     del share
     row.released_at = now()  # a release again (e.g. after the platform secret changed): the latest counts
     db.session.flush()

@@ -39,6 +39,13 @@ def refuse_passphrase(data: dict) -> None:
 
 DUTY = {Side.EXECUTE: "executing_keyholder", Side.SUPERVISE: "supervising_keyholder"}
 
+
+def needs_opening_key(trade: Trade) -> bool:
+    """Electronic sealed bids (not on paper), or a sealed reserve price (a land sale, O39 Art 10): the trade
+    gets keyholders before approval and an opening key at approval."""
+    rules = trade.rule_set
+    return (rules.takes_sealed_bids and not trade.paper_bids) or rules.sealed_reserve
+
 # ---- keyholders and personal keys -------------------------------------------------------------
 
 def appoint_keyholders(actor: User, trade: Trade, execute_ids: list[int], supervise_ids: list[int]) -> list[Keyholder]:
@@ -46,7 +53,7 @@ def appoint_keyholders(actor: User, trade: Trade, execute_ids: list[int], superv
     require("trade.keyholders", trade, user=actor)
     if trade.state not in (TradeState.DRAFT, TradeState.SUBMITTED):
         raise IllegalMove(_("Keyholders are appointed before the trade is approved."))
-    if trade.paper_bids or not trade.rule_set.takes_sealed_bids:
+    if not needs_opening_key(trade):
         raise IllegalMove(_("This trade takes no electronic bids: it has no opening key and no keyholders."),
                           code="no_electronic_bids")
     errors: dict[str, list[str]] = {}
@@ -177,22 +184,30 @@ def check_keyholders_ready(trade: Trade, at=None) -> None:
     are appointed to the centre's k-of-n and m-of-p rule and each has enrolled a personal key, since
     approval makes the opening key and seals a share to each of them. Else the bids could never be
     opened: approval is refused, naming the rule."""
-    if not trade.rule_set.takes_sealed_bids or trade.paper_bids:
+    if not needs_opening_key(trade):
         return
     holders = keyholders(trade)
     k, m = trade.centre.keyholders_execute, trade.centre.keyholders_supervise
     appointed = {side: sum(1 for h in holders if h.side is side) for side in Side}
+    bids = trade.rule_set.takes_sealed_bids
     if appointed[Side.EXECUTE] < k or appointed[Side.SUPERVISE] < m:
-        raise IllegalMove(_(
+        raise IllegalMove((_(
             "This method takes sealed bids: before approval the decision branch appoints the keyholders "
             "(this centre's keyholder rule: at least %(k)d executing and %(m)d supervising keyholders; "
-            "appointed: %(e)d and %(s)d).", k=k, m=m, e=appointed[Side.EXECUTE], s=appointed[Side.SUPERVISE]),
+            "appointed: %(e)d and %(s)d).", k=k, m=m, e=appointed[Side.EXECUTE], s=appointed[Side.SUPERVISE])
+            if bids else _(
+            "The reserve price of this sale is sealed (O39 Art 10): before approval the decision branch appoints "
+            "the keyholders who will open it (this centre's keyholder rule: at least %(k)d executing and %(m)d "
+            "supervising keyholders; appointed: %(e)d and %(s)d).", k=k, m=m, e=appointed[Side.EXECUTE],
+            s=appointed[Side.SUPERVISE])),
             code="keyholders_missing")
     waiting = [h.user.display_name for h in holders if active_personal_key(h.user_id) is None]
     if waiting:
-        raise IllegalMove(_(
+        raise IllegalMove((_(
             "This method takes sealed bids: every keyholder enrols a personal key before approval "
-            "(keyholder rule); not enrolled yet: %(names)s.", names=_(", ").join(waiting)),
+            "(keyholder rule); not enrolled yet: %(names)s.", names=_(", ").join(waiting)) if bids else _(
+            "The reserve price of this sale is sealed: every keyholder enrols a personal key before approval "
+            "(keyholder rule); not enrolled yet: %(names)s.", names=_(", ").join(waiting))),
             code="keyholder_not_enrolled")
 
 
@@ -219,8 +234,9 @@ def opening_key(trade: Trade) -> OpeningKey | None:
 
 
 def on_trade_moved(trade: Trade, move: str, **_kw) -> None:
-    """Signal listener: approving a sealed-bid trade creates its opening key in the same transaction."""
-    if move == "approve" and trade.flow.key == "tender" and opening_key(trade) is None:
+    """Signal listener: approving a sealed-bid trade, or a sale with a sealed reserve, creates its opening key
+    in the same transaction."""
+    if move == "approve" and needs_opening_key(trade) and opening_key(trade) is None:
         create_opening_key(trade)
 
 

@@ -484,6 +484,7 @@ def test_sandbox_creation_refused_when_disabled(make_app, clock):
 def land(db, make_user, users):
     return {
         "staff": make_user("land_staff", (Role.CENTRE_STAFF, "LAND")),
+        "staff2": make_user("land_staff2", (Role.CENTRE_STAFF, "LAND")),
         "decider": make_user("land_decider", (Role.DECISION_MAKER, "LAND")),
         "supervisor": make_user("land_supervisor", (Role.ADMIN_SUPERVISOR, "LAND")),
     }
@@ -498,6 +499,10 @@ def land_listing(db, make_trade, centres, land):
     trade = make_trade(land["staff"], centre_id=centres["LAND"].id, method="land_listing", title="Plot 7",
                        bid_security=None, issue_at=ISSUE, docs_until=None, listing_from=LISTING_FROM,
                        bid_deadline=LISTING_CLOSE, opening_at=None)
+    # a land listing's reserve is sealed (O39 Art 10): keyholders before approval (bidding.keyholders)
+    from tests.bidding.auctions.keyholding import appoint
+
+    appoint(land["decider"], trade, [land["staff"], land["staff2"]], [land["supervisor"]])
     services.move(trade, "submit", land["staff"])
     services.move(trade, "approve", land["decider"])
     db.session.commit()
@@ -556,6 +561,9 @@ def test_land_auction_does_not_start_listing_before_issue(db, make_trade, centre
     trade = make_trade(land["staff"], centre_id=centres["LAND"].id, method="land_auction", title="Plot 8",
                        bid_security=None, issue_at=ISSUE, docs_until=None, bid_deadline=ISSUE + timedelta(days=21),
                        opening_at=None)
+    from tests.bidding.auctions.keyholding import appoint
+
+    appoint(land["decider"], trade, [land["staff"], land["staff2"]], [land["supervisor"]])  # its sealed reserve
     services.move(trade, "submit", land["staff"])
     services.move(trade, "approve", land["decider"])
     services.move(trade, "publish", land["staff"])

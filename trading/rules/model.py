@@ -215,10 +215,18 @@ class RuleSet:
     sealed_bids: bool | None = None
     #: the evaluation methods the rule set allows (trading/rules/scoring.py), read by bidding/scoring
     scoring: tuple[Any, ...] = ()
+    #: whether the decision branch seals a secret reserve price before the listing closes, opened only after
+    #: the last bid (O39 Art 10; bidding/auctions/reserve): the trade then needs an opening key and keyholders
+    sealed_reserve: bool = False
 
     @property
     def takes_sealed_bids(self) -> bool:
         return self.flow == "tender" if self.sealed_bids is None else self.sealed_bids
+
+    @property
+    def needs_opening_key(self) -> bool:
+        """Sealed bids or a sealed reserve: keyholders before approval, an opening key made at approval."""
+        return self.takes_sealed_bids or self.sealed_reserve
 
     def check(self, trade: TradeLike, calendar: WorkCalendar) -> list[Violation]:
         missing = [

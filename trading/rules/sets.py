@@ -257,6 +257,7 @@ LAND_AUCTION = RuleSet(
     rules=(MinPeriod("land.announcement", "issue_at", "bid_deadline", 20, D, O39_8),),
     limits={"clarification_lead": Limit("clarification_lead", 15, D, O39_8, _l("changes to the notice"))},
     norms=LISTING_NORMS,
+    sealed_reserve=True,  # O39 Art 10: the reserve is secret until the end
 )
 
 LAND_LISTING = RuleSet(
@@ -271,6 +272,7 @@ LAND_LISTING = RuleSet(
     ),
     limits={"clarification_lead": Limit("clarification_lead", 15, D, O39_8, _l("changes to the notice"))},
     norms=LISTING_NORMS,
+    sealed_reserve=True,  # O39 Art 10: the reserve is secret until the end
 )
 
 PROPERTY_LISTING = RuleSet(

@@ -161,7 +161,8 @@ LISTING_LIVE = (S.ANNOUNCED, S.LISTING, S.TIMED_BIDDING)
 LISTING = Flow(
     "listing",
     (S.DRAFT, S.SUBMITTED, S.APPROVED, S.ANNOUNCED, S.LISTING, S.TIMED_BIDDING, S.CONCLUDED, S.ARCHIVED),
-    _common(LISTING_LIVE) + (
+    # "keyholders_ready": a land sale's reserve is sealed to an opening key made at approval (bidding.keyholders)
+    _common(LISTING_LIVE, ("keyholders_ready",)) + (
         Move("start_listing", (S.ANNOUNCED,), S.LISTING, AUTO, _l("Start listing"),
              ("after:issue_at", "after:listing_from")),
         Move("start_timed_bidding", (S.LISTING,), S.TIMED_BIDDING, STAFF, _l("Start timed bidding"),

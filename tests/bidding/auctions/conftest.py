@@ -1,5 +1,6 @@
 """Fixtures of land and property sales, in layers: the cast at the LAND centre, a published land listing
-with its terms, then one in its listing period with qualified registrants (paddles, deposits)."""
+with its terms (its keyholders appointed: the reserve is sealed to the opening key made at approval), then one
+in its listing period with qualified registrants (paddles, deposits)."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -12,6 +13,7 @@ from bidding.deposits.services import record_deposit
 from tests.conftest import START
 from trading.accounts.models import OrgKind
 from trading.accounts.roles import Role
+from tests.bidding.auctions.keyholding import appoint
 from trading.trades import services as trades
 
 ISSUE = START + timedelta(days=1)  # Tue 3 March 2026, 09:00 CST
@@ -24,9 +26,11 @@ DEPOSIT = Decimal("2000000.00")
 
 @pytest.fixture
 def land(db, make_user, make_org, users):
-    """The LAND centre's branches and three bidder companies with one member each."""
+    """The LAND centre's branches (two clerks: the centre's keyholder rule is 2 executing + 1 supervising) and
+    three bidder companies with one member each."""
     cast = {
         "staff": make_user("land_staff", (Role.CENTRE_STAFF, "LAND")),
+        "staff2": make_user("land_staff2", (Role.CENTRE_STAFF, "LAND")),
         "decider": make_user("land_decider", (Role.DECISION_MAKER, "LAND")),
         "supervisor": make_user("land_supervisor", (Role.ADMIN_SUPERVISOR, "LAND")),
         "social": make_user("land_social", (Role.SOCIAL_SUPERVISOR, "LAND")),
@@ -41,13 +45,16 @@ def land(db, make_user, make_org, users):
 
 @pytest.fixture
 def land_sale(db, make_trade, centres, land, clock):
-    """A land listing with its terms, approved and published (announced; listing from LISTING_FROM)."""
+    """A land listing with its terms, approved and published (announced; listing from LISTING_FROM). Its
+    keyholders (both clerks executing, the administrative supervisor supervising) were appointed before approval,
+    which made the opening key the reserve is sealed to."""
     clock.freeze(START)
     trade = make_trade(land["staff"], centre_id=centres["LAND"].id, method="land_listing",
                        title="Plot C-07 land use rights", estimated_price=STARTING_PRICE, bid_security=DEPOSIT,
                        issue_at=ISSUE, docs_until=None, listing_from=LISTING_FROM, bid_deadline=LISTING_CLOSE,
                        opening_at=None)
     auctions.set_terms(land["staff"], trade, INCREMENT)
+    appoint(land["decider"], trade, [land["staff"], land["staff2"]], [land["supervisor"]])
     trades.move(trade, "submit", land["staff"])
     trades.move(trade, "approve", land["decider"])
     trades.move(trade, "publish", land["staff"])
@@ -74,3 +81,53 @@ def listing(db, land_sale, land, clock):
     trades.advance_due()
     db.session.commit()
     return land_sale, regs
+
+
+# ---- the sealed reserve (bidding/auctions/reserve) ------------------------------------------------------
+
+#: the reserve the decision branch seals in the fixtures below (above the starting price)
+RESERVE = Decimal("10500000.00")
+
+
+def reserve_envelope(trade, amount=RESERVE, seq: int = 1, *, form: dict | None = None) -> bytes:
+    """What the decider's browser (or `python -m bidding.seal`) makes: the reserve form sealed to the trade's
+    opening key, bidder field RESERVE, the reserve's number as version."""
+    import io
+
+    from bidding.auctions.reserve.services import RESERVE_BIDDER
+    from bidding.crypto import envelope
+    from bidding.crypto.records import encode_bid
+    from bidding.keyholders.services import opening_key
+
+    out = io.BytesIO()
+    envelope.seal(encode_bid(form if form is not None else {"price": f"{Decimal(amount):.2f}", "trade": trade.ref}),
+                  public_key=envelope.load_public_key(opening_key(trade).public_key.hex()), trade_ref=trade.ref,
+                  bidder_id=RESERVE_BIDDER, version=seq, out=out)
+    return out.getvalue()
+
+
+def seal_reserve(land, trade, amount=RESERVE, **kw):
+    """The decision branch seals the reserve (service level; the next number)."""
+    from bidding.auctions.reserve import services as reserve
+    from bidding.crypto.envelope_check import content_digest
+
+    data = reserve_envelope(trade, amount, reserve.next_seq(trade), **kw)
+    return reserve.seal_reserve(land["decider"], trade, data, content_digest(data))
+
+
+def release_reserve_shares(land, trade, who=("staff", "staff2", "supervisor")) -> None:
+    """Each keyholder's machine opens their share of the opening key and releases it for the reserve."""
+    from bidding.auctions.reserve import opening
+    from tests.bidding.auctions.keyholding import opened_share
+
+    for name in who:
+        user = land[name]
+        opening.release_reserve_share(user, trade, opened_share(user, opening.reserve_share_for(user, trade)))
+
+
+def open_reserve(land, trade):
+    """After the last bid: all keyholders release, the supervisor opens the reserve. Returns the opening."""
+    from bidding.auctions.reserve import opening
+
+    release_reserve_shares(land, trade)
+    return opening.open_reserve(land["supervisor"], trade)
