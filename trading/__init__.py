@@ -117,6 +117,8 @@ def _register_models() -> None:
     import bidding.deposits.permissions  # noqa: F401
     import bidding.auctions.models  # noqa: F401
     import bidding.auctions.permissions  # noqa: F401
+    import bidding.auctions.reserve.models  # noqa: F401
+    import bidding.auctions.reserve.permissions  # noqa: F401
     import trading.draws.models  # noqa: F401
     import bidding.experts.models  # noqa: F401
     import bidding.experts.permissions  # noqa: F401
@@ -162,6 +164,9 @@ def _register_listeners() -> None:
     install_guards()  # a method that takes sealed bids is approved only with its keyholders enrolled
     trade_moved.connect(on_trade_moved)
     trade_moved.connect(ceremony_on_trade_moved)
+    from bidding.auctions.reserve.opening import on_trade_moved as reserve_on_trade_moved
+
+    trade_moved.connect(reserve_on_trade_moved)  # a suspended or cancelled sale keeps no released share
     after_move("publish")(publish_fingerprint)
     reserve(reserved_to_ceremony)  # a sealed trade enters and leaves the opening only by its ceremony
     conflicts.install()  # companies that bid or paid a deposit are bidders for the conflict policy
@@ -216,6 +221,8 @@ def _register_blueprints(app: Flask) -> None:
     import bidding.collusion.views  # noqa: F401
     import bidding.award.api  # noqa: F401
     import bidding.award.views  # noqa: F401
+    import bidding.auctions.reserve.api  # noqa: F401
+    import bidding.auctions.reserve.views  # noqa: F401
     from bidding.blueprints import api_bp as bidding_api_bp, bp as bidding_bp
     from bidding.deposits.api import api_bp as deposits_api_bp
     from bidding.deposits.views import bp as deposits_bp

@@ -194,6 +194,7 @@ def test_request_bodies_reference_schemas(spec):
                 ("post", "/api/v1/trades/{trade_id}/keyholders"): "AppointKeyholders",
                 ("post", "/api/v1/me/personal-key"): "Enrol",
                 ("post", "/api/v1/trades/{trade_id}/ceremony/shares"): "Release",
+                ("post", "/api/v1/trades/{trade_id}/reserve/shares"): "Release",  # the sealed reserve's opening
                 ("post", "/api/v1/trades/{trade_id}/ceremony/objections"): "Text",
                 ("post", "/api/v1/trades/{trade_id}/ceremony/objections/{objection_id}/answer"): "Text",
                 ("post", "/api/v1/trades/{trade_id}/ceremony/signatures"): "Sign",
@@ -277,6 +278,7 @@ def test_request_bodies_reference_schemas(spec):
     assert envelope == {"type": "string", "format": "binary"}
     assert set(bodies) == set(expected) | {("post", "/api/v1/trades/{trade_id}/documents"),
                                            ("post", "/api/v1/trades/{trade_id}/bids"),
+                                           ("post", "/api/v1/trades/{trade_id}/reserve"),
                                            ("post", "/api/v1/trades/{trade_id}/award/contract")}
 
 

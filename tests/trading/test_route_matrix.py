@@ -12,6 +12,7 @@ from typing import Callable
 import pytest
 
 from tests.bidding.matrix_ceremony import COVERED as CEREMONY_COVERED
+from tests.bidding.auctions.reserve.matrix_reserve import COVERED as RESERVE_COVERED
 from tests.bidding.collusion.matrix_collusion import COVERED as COLLUSION_COVERED
 from tests.bidding.matrix_custody import COVERED as CUSTODY_COVERED
 from tests.bidding.award import matrix_award
@@ -158,6 +159,7 @@ ELSEWHERE = {("bidding_api.submit_bid", "POST"), ("bidding_api.list_bids", "GET"
 ELSEWHERE |= REVIEW_COVERED  # the evaluation review and clarifications: tests/bidding/evaluation/
 ELSEWHERE |= SCORING_COVERED  # tests/bidding/scoring/test_scoring_matrix.py
 ELSEWHERE |= COLLUSION_COVERED  # tests/bidding/collusion/test_collusion_matrix.py
+ELSEWHERE |= RESERVE_COVERED  # tests/bidding/auctions/reserve/test_reserve_matrix.py
 MONITOR = (matrix_audit, matrix_cards, matrix_live, matrix_supervisors, matrix_signing, matrix_experts, matrix_award)
 #: the supervision plane's routes are tested in tests/monitor/, the signing routes in tests/trading/signing/,
 #: the expert pool's and committee's in tests/bidding/experts/
