@@ -9,7 +9,8 @@ Rules (RULES.md "timed bidding"; local rules such as Shantou Art 23-24):
 - the leader may not raise their own bid (`already_leading`);
 - a level is taken by a conditional UPDATE of the round row (`WHERE accepted_count = <seen>` and the
   round still open at the arrival): of two bids for one level one changes the row, the other changes
-  nothing and is refused at once as `outbid`, with the new price. A bid for a higher level than the one
+  nothing and is refused at once as `outbid`, with the new price (so is a bid for a level an accepted bid
+  already holds when it arrives: it was beaten to it; other bids below the next level are `too_low`). A bid for a higher level than the one
   taken meanwhile is judged again against the new price and tries once more (a few times at most);
 - `client_ref` makes a retry safe: the same bidder's same reference gets the stored answer again,
   accepted or refused, and is never accepted twice (unique per round and registration);
@@ -73,10 +74,16 @@ def _judge(rnd: AuctionRound, reg: Registration, amount: Decimal, at: datetime, 
     if rnd.leader_registration_id == reg.id:
         return "outbid" if raced and amount <= rnd.price else "already_leading"
     if amount < next_minimum(rnd):
-        return "outbid" if raced else "too_low"
+        return "outbid" if raced or _level_taken(rnd, amount) else "too_low"
     if (amount - rnd.price) % rnd.increment:
         return "not_increment"
     return None
+
+
+def _level_taken(rnd: AuctionRound, amount: Decimal) -> bool:
+    """Whether another bid already took this very level (the bidder was beaten to it, not just low)."""
+    return db.session.scalar(sa.select(LiveBid.id).where(LiveBid.round_id == rnd.id, LiveBid.seq.is_not(None),
+                                                         LiveBid.amount == amount).limit(1)) is not None
 
 
 def _take_level(rnd: AuctionRound, reg: Registration, amount: Decimal, at: datetime) -> datetime | None:

@@ -59,9 +59,12 @@ def test_board_start_confirm_and_bid_shapes(db, quoted, land, client, clock):
                          json={"amount": amount, "client_ref": str(uuid.uuid4())})
     assert outbid.status_code == 409
     refusal = outbid.get_json()
-    assert refusal["code"] == "too_low" and refusal["price"] == amount
-    assert refusal["next_minimum"] == str(LEAD + 2 * INCREMENT) and "¥10,300,000.00" in refusal["message"]
+    assert refusal["code"] == "outbid" and refusal["price"] == amount  # that level was taken
+    assert refusal["next_minimum"] == str(LEAD + 2 * INCREMENT) and "¥10,200,000.00" in refusal["message"]
     assert refusal["ends_at"] == answer["ends_at"]
+    low = client.post(f"{base}/bids", headers={**b2, "Accept-Language": "en"},
+                      json={"amount": str(LEAD), "client_ref": str(uuid.uuid4())}).get_json()
+    assert low["code"] == "too_low" and "at least ¥10,300,000.00" in low["message"]
     for bad in ({"amount": "abc", "client_ref": "x"}, {"amount": amount}, {"amount": "-5", "client_ref": "x"},
                 {"amount": amount, "client_ref": "x" * 65}, {"amount": amount, "client_ref": "x", "more": 1}):
         assert client.post(f"{base}/bids", headers=b2, json=bad).status_code == 422, bad

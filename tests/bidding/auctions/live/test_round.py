@@ -110,10 +110,12 @@ def test_a_retry_with_the_same_reference_gets_the_same_answer_never_a_second_lev
     with pytest.raises(InvalidInput) as exc:
         place_bid(land["buyer1"], trade, LEAD + 2 * INCREMENT, "same-ref")
     assert "client_ref" in exc.value.errors
-    refused, _ = bid(db, land["buyer2"], trade, LEAD + INCREMENT, "low")
+    refused, _ = bid(db, land["buyer2"], trade, LEAD, "low")
     assert refused.refusal == "too_low"
-    again, replay = bid(db, land["buyer2"], trade, LEAD + INCREMENT, "low")
+    again, replay = bid(db, land["buyer2"], trade, LEAD, "low")
     assert (again.id, again.refusal, replay) == (refused.id, "too_low", True)
+    beaten, _ = bid(db, land["buyer2"], trade, LEAD + INCREMENT, "beaten")
+    assert beaten.refusal == "outbid"  # buyer1 holds that very level
 
 
 def test_nobody_confirms_the_listing_decides_at_once(db, started, land, clock):
