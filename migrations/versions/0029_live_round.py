@@ -1,7 +1,7 @@
 """live timed bidding round: rounds, entrants, live bids (bidding/auctions/live)
 
 Revision ID: 0029
-Revises: 0027
+Revises: 0028
 Create Date: 2026-12-06 04:46:12.462342
 
 """
@@ -13,7 +13,7 @@ import trading.types
 
 # revision identifiers, used by Alembic.
 revision = '0029'
-down_revision = '0027'
+down_revision = '0028'
 branch_labels = None
 depends_on = None
 
