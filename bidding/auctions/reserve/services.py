@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -27,7 +27,6 @@ from blinker import Namespace
 from flask_babel import format_datetime, gettext as _
 
 import bidding.auctions.reserve.permissions  # noqa: F401  (registers the reserve permissions)
-from bidding.auctions.models import DEFAULT_CONFIRM
 from bidding.auctions.reserve.models import ReserveOpening, ReserveRelease, SealedReserve
 from bidding.crypto import envelope, envelope_check, receipt
 from bidding.keyholders.services import opening_key
@@ -54,17 +53,6 @@ RESERVE_BIDDER = "RESERVE"
 MAX_RESERVE_BYTES = 64 * 1024
 SEALING_STATES = (TradeState.APPROVED, TradeState.ANNOUNCED, TradeState.LISTING)
 AFTER_BIDDING_STATES = (TradeState.LISTING, TradeState.TIMED_BIDDING)
-
-#: the live round (bidding.auctions.live) tells whether the last bid is in: callables trade -> bool | None
-#: (True: the round ran and is over; False: a round runs or may still start; None: nothing to say). With
-#: no answer, a listing closed without a round is over once the confirmation window has passed.
-round_checks: list = []
-
-
-def add_round_check(check) -> None:
-    if check not in round_checks:
-        round_checks.append(check)
-
 
 # ---- the interface the deal reads ------------------------------------------------------------------
 
@@ -193,34 +181,31 @@ def _reserve_envelope_message(exc: envelope.EnvelopeError, seq: int) -> str:
 # ---- when the last bid is in ------------------------------------------------------------------------------
 
 def last_bid_pending(trade: Trade) -> str | None:
-    """None once the last bid is in (the live round over, or the listing closed with no round); else the code
-    of what is still pending: `listing_open`, `confirmation_open`, `round_running`, `not_after_bidding`."""
+    """None once the last bid is in: the live round (bidding.auctions.live) closed, or the listing closed with no
+    valid quote, so that nobody could enter a round. Else the code of what is pending: `listing_open`,
+    `round_not_started` (the listing closed with quotes, or an auction waits for its round time),
+    `round_running` (confirming or open), `not_after_bidding`."""
+    from bidding.auctions.live.models import RoundState
+    from bidding.auctions.live.services import eligible, kind_of, round_of
+
     if trade.state not in AFTER_BIDDING_STATES:
         return "not_after_bidding"
     deadline = trade.bid_deadline
     if deadline is None or now() < deadline:
         return "listing_open"
-    answers = [check(trade) for check in round_checks]
-    if False in answers:
-        return "round_running"
-    if True in answers:
+    rnd = round_of(trade)
+    if rnd is not None:
+        return None if rnd.state is RoundState.CLOSED else "round_running"
+    if kind_of(trade) == "listing" and not eligible(trade, "listing"):
         return None
-    if trade.state is TradeState.TIMED_BIDDING:
-        return "round_running"
-    from bidding.auctions.services import terms_of
-
-    terms = terms_of(trade)
-    window = timedelta(seconds=terms.confirm_seconds if terms else DEFAULT_CONFIRM)
-    if now() < deadline + window:
-        return "confirmation_open"
-    return None
+    return "round_not_started"
 
 
 PENDING_MESSAGES = {
     "listing_open": lambda t: _("The listing is open until %(when)s (server time): the reserve price is opened only "
                                 "after the last bid.", when=_when(t.bid_deadline)),
-    "confirmation_open": lambda t: _("Registrants may still confirm to enter the live round: the reserve price is "
-                                     "opened only after the last bid."),
+    "round_not_started": lambda t: _("The live round has not taken place yet: the reserve price is opened only "
+                                     "after the last bid."),
     "round_running": lambda t: _("The live round is not over: the reserve price is opened only after the last bid."),
     "not_after_bidding": lambda t: _("The reserve price is opened only after the last bid, while the sale is "
                                      "listing or in its live round."),

@@ -12,7 +12,6 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 
-from bidding.auctions.models import DEFAULT_CONFIRM
 from bidding.auctions.reserve import opening, services as reserve
 from bidding.auctions.reserve.models import ReserveRelease, SealedReserve
 from bidding.crypto import receipt
@@ -25,7 +24,8 @@ from tests.bidding.auctions.keyholding import opened_share
 from trading.errors import IllegalMove, InvalidInput, NotAllowed
 from trading.trades import services as trades
 
-AFTER_LAST_BID = LISTING_CLOSE + timedelta(seconds=DEFAULT_CONFIRM)
+#: the listing fixture has no quote: nobody can enter a live round, the last bid is in at the close
+AFTER_LAST_BID = LISTING_CLOSE
 
 
 def _db_bytes(app) -> bytes:
@@ -123,12 +123,8 @@ def test_only_the_decision_branch_seals(db, listing, land):
             reserve.seal_reserve(land[who], trade, data, content_digest(data))
 
 
-@pytest.mark.parametrize("at, code", [
-    (LISTING_CLOSE - timedelta(seconds=1), "reserve_listing_open"),
-    (LISTING_CLOSE, "reserve_confirmation_open"),
-    (AFTER_LAST_BID - timedelta(seconds=1), "reserve_confirmation_open"),
-])
-def test_nothing_is_released_or_opened_before_the_last_bid(db, listing, land, clock, at, code):
+@pytest.mark.parametrize("at", [LISTING_CLOSE - timedelta(seconds=1), LISTING_CLOSE - timedelta(days=5)])
+def test_nothing_is_released_or_opened_while_the_listing_runs(db, listing, land, clock, at):
     trade, _regs = listing
     seal_reserve(land, trade)
     clock.freeze(at)
@@ -136,27 +132,42 @@ def test_nothing_is_released_or_opened_before_the_last_bid(db, listing, land, cl
                  lambda: opening.open_reserve(land["supervisor"], trade)):
         with pytest.raises(IllegalMove) as refused:
             call()
-        assert refused.value.code == code and refused.value.status == 409
+        assert refused.value.code == "reserve_listing_open" and refused.value.status == 409
 
 
-def test_the_live_round_decides_when_the_last_bid_is_in(db, listing, land, clock):
+def test_nothing_is_opened_before_the_live_round_is_over(db, listing, land, clock):
+    from bidding.auctions import services as auctions
+    from bidding.auctions.live import services as live
+
     trade, _regs = listing
     seal_reserve(land, trade)
-    clock.freeze(LISTING_CLOSE + timedelta(seconds=10))
-    trades.move(trade, "start_timed_bidding", land["staff"])
-    clock.freeze(AFTER_LAST_BID + timedelta(hours=1))
-    with pytest.raises(IllegalMove) as refused:  # a round runs and nobody says it is over
-        opening.open_reserve(land["supervisor"], trade)
-    assert refused.value.code == "reserve_round_running"
-    over = {"value": False}
-    reserve.add_round_check(lambda t: over["value"] if t.id == trade.id else None)
-    try:
-        assert reserve.last_bid_pending(trade) == "round_running"
-        over["value"] = True
-        assert reserve.last_bid_pending(trade) is None
-        assert open_reserve(land, trade).amount == RESERVE
-    finally:
-        reserve.round_checks.clear()
+    auctions.quote(land["buyer1"], trade, "10000000.00")
+    auctions.quote(land["buyer2"], trade, "10100000.00")
+    clock.freeze(LISTING_CLOSE)
+    codes = []
+
+    def refused_code():
+        with pytest.raises(IllegalMove) as refused:
+            opening.open_reserve(land["supervisor"], trade)
+        assert refused.value.status == 409
+        with pytest.raises(IllegalMove):
+            opening.reserve_share_for(land["staff"], trade)
+        return refused.value.code
+
+    codes.append(refused_code())  # quotes were made: a round is due, it has not started
+    live.start_round(land["staff"], trade)
+    codes.append(refused_code())  # confirming
+    live.confirm(land["buyer1"], trade)
+    live.confirm(land["buyer2"], trade)
+    assert live.round_of(trade).state.value == "open"
+    codes.append(refused_code())  # bidding
+    assert codes == ["reserve_round_not_started", "reserve_round_running", "reserve_round_running"]
+    rnd = live.round_of(trade)
+    clock.freeze(rnd.ends_at + timedelta(seconds=5))
+    live.run_due()
+    assert live.round_of(trade).state.value == "closed"
+    assert reserve.last_bid_pending(trade) is None
+    assert open_reserve(land, trade).amount == RESERVE
 
 
 def test_opened_after_the_last_bid_with_both_halves(db, listing, land, clock):
