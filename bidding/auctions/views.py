@@ -59,8 +59,9 @@ def _listing(trade: Trade, errors: dict | None = None, status: int = 200, refusa
 
 
 def _manage(trade: Trade, errors: dict | None = None, status: int = 200, form: str | None = None):
+    terms = services.terms_of(trade)
     return render_template(
-        "bidding/auctions/manage.html", trade=trade, terms=services.terms_of(trade), board=services.board(trade),
+        "bidding/auctions/manage.html", trade=trade, terms=terms, board=services.board(trade) if terms else None,
         registrations=services.registrations(trade), changes=services.increment_changes(trade),
         errors=errors or {}, form=form, values=request.form if errors else {}), status
 
@@ -161,8 +162,9 @@ def sale_document_download(trade_id: int, registration_id: int, document_id: int
 # ---- the staff's page --------------------------------------------------------------------------
 
 def load_managed(trade_id: int, **_other) -> Trade:
+    """A sale, with or without its terms (a draft's staff set them here first)."""
     trade = load_trade(trade_id)
-    if not services.is_sale(trade) or services.terms_of(trade) is None:
+    if not services.is_sale(trade):
         abort(404)
     return trade
 

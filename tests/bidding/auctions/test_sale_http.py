@@ -239,3 +239,21 @@ def test_staff_manage_registrations_on_their_page(db, client, land_sale, land, c
     assert amended.status_code == 302
     db.session.refresh(land_sale)
     assert auctions.terms_of(land_sale).amendments == 1
+
+
+def test_a_draft_sale_gets_its_terms_on_the_staff_page_and_is_linked(db, client, make_trade, land, centres, clock):
+    from tests.bidding.auctions.conftest import DEPOSIT, ISSUE, LISTING_CLOSE, LISTING_FROM
+
+    draft = make_trade(land["staff"], centre_id=centres["LAND"].id, method="land_listing", title="Plot D-01",
+                       estimated_price=STARTING_PRICE, bid_security=DEPOSIT, issue_at=ISSUE, docs_until=None,
+                       opening_at=None, listing_from=LISTING_FROM, bid_deadline=LISTING_CLOSE)
+    login(client, "land_staff")
+    client.get("/lang/en")
+    assert 'id="sale-manage-link"' in client.get(f"/workspace/trades/{draft.id}").get_data(as_text=True)
+    page = f"/bidding/trades/{draft.id}/listing"
+    form = client.get(f"{page}/manage").get_data(as_text=True)
+    assert 'id="terms-form"' in form and 'id="amend-form"' not in form
+    bad = client.post(f"{page}/terms", data={"increment": "0"})
+    assert bad.status_code == 422 and "must be more than zero" in bad.get_data(as_text=True)
+    assert client.post(f"{page}/terms", data={"increment": "80000.00"}).status_code == 302
+    assert auctions.terms_of(draft).increment == Decimal("80000.00")
