@@ -266,7 +266,9 @@ def test_request_bodies_reference_schemas(spec):
                 ("post", "/api/v1/trades/{trade_id}/sale/increment"): "IncrementChangeLoad",
                 ("post", "/api/v1/trades/{trade_id}/sale/registrations/{registration_id}/refuse"): "RefusalLoad",
                 ("post", "/api/v1/trades/{trade_id}/sale/registrations/{registration_id}/qualify"): "QualifyLoad",
-                ("post", "/api/v1/trades/{trade_id}/sale/quotes"): "QuoteLoad"}
+                ("post", "/api/v1/trades/{trade_id}/sale/quotes"): "QuoteLoad",
+                # the live timed bidding round (bidding/auctions/live/api.py)
+                ("post", "/api/v1/trades/{trade_id}/auction/bids"): "BidLoad"}
     #: commands without a body: the path says everything (start and complete the ceremony)
     bodyless = {("post", "/api/v1/trades/{trade_id}/ceremony"), ("post", "/api/v1/trades/{trade_id}/ceremony/complete")}
     for key, name in expected.items():
