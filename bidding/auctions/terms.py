@@ -208,9 +208,34 @@ def amend(actor, trade: Trade, changes: dict, title: str, body: str):
                                                        Notice.kind == NoticeKind.CLARIFICATION)
                                .order_by(Notice.id.desc()).limit(1))
     notice.message = {"title": texts.typed(title.strip()), "body": _restart_message(trade, edits, body)}
+    _tell_registrants(trade, clarification, notice.message)
     db.session.flush()
     terms_amended.send(trade, terms=terms, changes=edits, actor=actor)
     return clarification
+
+
+def _tell_registrants(trade: Trade, clarification, message: dict) -> int:
+    """Each company that applied (and has not withdrawn or been refused) is told in the app, as the
+    clarification tells those who downloaded the documents; nobody is told twice."""
+    from flask_babel import force_locale
+
+    from bidding.auctions.models import Registration, RegistrationStatus
+    from trading.notices.models import Download, Notification
+
+    told = set(db.session.scalars(sa.select(Download.user_id).where(Download.trade_id == trade.id,
+                                                                   Download.user_id.is_not(None))))
+    applicants = set(db.session.scalars(sa.select(Registration.applicant_id).where(
+        Registration.trade_id == trade.id,
+        Registration.status.in_((RegistrationStatus.APPLIED, RegistrationStatus.QUALIFIED))))) - told
+    stored = {"subject": texts.message(N_("Clarification %(n)d to %(ref)s: %(title)s"), n=clarification.number,
+                                       ref=trade.ref, title=clarification.title), "body": message["body"]}
+    with force_locale("zh_CN"):
+        subject, body = texts.render(stored["subject"]), texts.render(stored["body"])
+    for uid in sorted(applicants):
+        db.session.add(Notification(user_id=uid, trade_id=trade.id, kind="clarification", subject=subject[:250],
+                                    body=body, message=stored))
+    clarification.notified += len(applicants)
+    return len(applicants)
 
 
 #: the disclosed terms as an amendment's lines name them
