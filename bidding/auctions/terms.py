@@ -179,14 +179,17 @@ def amend(actor, trade: Trade, changes: dict, title: str, body: str):
         errors["body"] = [_("at most %(n)d characters", n=MAX_TEXT)]
     if errors:
         raise InvalidInput(errors)
-    edits = {}
-    for field, value in wanted.items():
-        owner = trade if field in TRADE_TERMS else terms
-        if getattr(owner, field) != value:
-            edits[field] = (getattr(owner, field), value)
-            setattr(owner, field, value)
+    owners = {field: trade if field in TRADE_TERMS else terms for field in wanted}
+    edits = {field: (getattr(owners[field], field), value) for field, value in wanted.items()
+             if getattr(owners[field], field) != value}
     if not edits:
         raise InvalidInput({"changes": [_("nothing differs from the disclosed terms")]})
+    old_security, new_security = edits.get("bid_security", (None, None))
+    if new_security is not None and (old_security is None or new_security > old_security) and _qualified(trade):
+        raise IllegalMove(_("Deposits were confirmed at the disclosed amount: the deposit cannot rise now."),
+                          code="deposits_confirmed")
+    for field, (_old, value) in edits.items():  # refused above: nothing changed; from here on it applies
+        setattr(owners[field], field, value)
     moved = restarted_timeline(trade, at)
     for name, value in moved.items():
         edits[name] = (trade.milestone(name), value)
@@ -212,6 +215,13 @@ def amend(actor, trade: Trade, changes: dict, title: str, body: str):
     db.session.flush()
     terms_amended.send(trade, terms=terms, changes=edits, actor=actor)
     return clarification
+
+
+def _qualified(trade: Trade) -> bool:
+    from bidding.auctions.models import Registration, RegistrationStatus
+
+    return db.session.scalar(sa.select(Registration.id).where(
+        Registration.trade_id == trade.id, Registration.status == RegistrationStatus.QUALIFIED).limit(1)) is not None
 
 
 def _tell_registrants(trade: Trade, clarification, message: dict) -> int:

@@ -202,3 +202,29 @@ def test_a_sandbox_sale_restarts_its_periods_accelerated(db, land_sale):
     moved = auctions.restarted_timeline(land_sale, at)
     assert moved == {"listing_from": at + timedelta(days=21) / 100}  # the listing's own 10 days still fit
     db.session.rollback()
+
+
+def test_no_amendment_once_quotes_were_made_on_the_terms(db, prop, land, clock):
+    trade, staff = prop
+    clock.freeze(ISSUE + timedelta(days=1))
+    trades.advance_due()
+    reg = auctions.register(land["buyer1"], trade)
+    auctions.confirm_and_qualify(staff, reg, "ICBC-9", "6222 9")
+    assert auctions.quote(land["buyer1"], trade, Decimal("8000000.00")).seq == 1
+    with pytest.raises(IllegalMove) as exc:
+        auctions.amend(staff, trade, {"appraised_value": "9000000.00"}, "评估值更正", "")
+    assert exc.value.code == "quotes_made"
+    assert auctions.terms_of(trade).amendments == 0
+
+
+def test_the_deposit_cannot_rise_once_deposits_were_confirmed(db, land_sale, land, clock):
+    from tests.bidding.auctions.conftest import DEPOSIT, qualify_buyer
+
+    clock.freeze(ISSUE)
+    qualify_buyer(land, land_sale, "buyer1")
+    with pytest.raises(IllegalMove) as exc:
+        auctions.amend(land["staff"], land_sale, {"bid_security": str(DEPOSIT + 1)}, "保证金调整", "")
+    assert exc.value.code == "deposits_confirmed" and land_sale.bid_security == DEPOSIT
+    db.session.rollback()
+    auctions.amend(land["staff"], land_sale, {"bid_security": str(DEPOSIT - 1)}, "保证金调整", "")  # lower: fine
+    assert land_sale.bid_security == DEPOSIT - 1
