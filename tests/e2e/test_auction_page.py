@@ -45,7 +45,8 @@ def live_round(live_app, clock):
         seller = create_organisation("市自然资源和规划局", OrgKind.TENDERER, make_uscc("91330100MA2D00001"))
         staff = create_user("land_staff", PASSWORD, "陈执行", None, [(Role.CENTRE_STAFF, land.id)])
         decider = create_user("land_decider", PASSWORD, "王决策", None, [(Role.DECISION_MAKER, land.id)])
-        create_user("land_supervisor", PASSWORD, "周监督", None, [(Role.ADMIN_SUPERVISOR, land.id)])
+        supervisor = create_user("land_supervisor", PASSWORD, "周监督", None, [(Role.ADMIN_SUPERVISOR, land.id)])
+        staff2 = create_user("land_staff2", PASSWORD, "李执行", None, [(Role.CENTRE_STAFF, land.id)])
         buyers = {}
         for n, name in enumerate(BUYERS, start=2):
             org = create_organisation(f"竞买公司{n}", OrgKind.BIDDER, make_uscc(f"91330100MA2D0000{n}"))
@@ -55,6 +56,9 @@ def live_round(live_app, clock):
             "estimated_price": START_PRICE, "bid_security": Decimal("2000000.00"), "issue_at": ISSUE,
             "listing_from": LISTING_FROM, "bid_deadline": CLOSE})
         auctions.set_terms(staff, trade, STEP, countdown_seconds=60)
+        from tests.bidding.auctions.keyholding import appoint
+
+        appoint(decider, trade, [staff, staff2], [supervisor])  # its reserve is sealed to the opening key
         for move, who in (("submit", staff), ("approve", decider), ("publish", staff)):
             trades.move(trade, move, who)
         db.session.commit()

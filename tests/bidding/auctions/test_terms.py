@@ -187,6 +187,9 @@ def test_an_auction_amendment_carries_its_live_round_with_the_deadline(db, make_
                        estimated_price=STARTING_PRICE, bid_security=Decimal("1000000.00"), issue_at=ISSUE,
                        docs_until=None, listing_from=None, bid_deadline=deadline, opening_at=None)
     auctions.set_terms(land["staff"], trade, INCREMENT, round_at=deadline + timedelta(days=1))
+    from tests.bidding.auctions.keyholding import appoint
+
+    appoint(land["decider"], trade, [land["staff"], land["staff2"]], [land["supervisor"]])  # its sealed reserve
     for move, who in (("submit", "staff"), ("approve", "decider"), ("publish", "staff")):
         trades.move(trade, move, land[who])
     clock.freeze(ISSUE + timedelta(days=10))  # Friday 13 March: 20 days on is Thursday 2 April
