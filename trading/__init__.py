@@ -117,6 +117,8 @@ def _register_models() -> None:
     import bidding.deposits.permissions  # noqa: F401
     import bidding.auctions.models  # noqa: F401
     import bidding.auctions.permissions  # noqa: F401
+    import bidding.auctions.deal.models  # noqa: F401
+    import bidding.auctions.deal.permissions  # noqa: F401
     import trading.draws.models  # noqa: F401
     import bidding.experts.models  # noqa: F401
     import bidding.experts.permissions  # noqa: F401
@@ -174,6 +176,9 @@ def _register_listeners() -> None:
     from bidding.award.services import install as install_award
 
     install_award()  # publicize publishes the candidates; the award and the contract go through their pages
+    from bidding.auctions.deal.services import install as install_deal
+
+    install_deal()  # a sale's deal or no deal is decided against the reserve on its deal page, not by hand
     _LISTENERS_CONNECTED = True
 
 
@@ -216,6 +221,8 @@ def _register_blueprints(app: Flask) -> None:
     import bidding.collusion.views  # noqa: F401
     import bidding.award.api  # noqa: F401
     import bidding.award.views  # noqa: F401
+    import bidding.auctions.deal.api  # noqa: F401
+    import bidding.auctions.deal.views  # noqa: F401
     from bidding.blueprints import api_bp as bidding_api_bp, bp as bidding_bp
     from bidding.deposits.api import api_bp as deposits_api_bp
     from bidding.deposits.views import bp as deposits_bp
