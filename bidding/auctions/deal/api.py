@@ -6,8 +6,8 @@ from flask import Response, abort, jsonify
 from flask_login import current_user
 
 from bidding.auctions.deal import disclosure, services
-from bidding.auctions.deal.schemas import (ConfirmationSchema, ConfirmationSignatureSchema, ConfirmationSignLoadSchema,
-                                           DealSchema, DepositLineSchema, RefundLoadSchema)
+from bidding.auctions.deal.schemas import (ConfirmationSchema, ConfirmationSignatureSchema, DealSignLoadSchema,
+                                           DealSchema, DepositLineSchema, DealRefundLoadSchema)
 from bidding.blueprints import api_bp as bp
 from trading.api import json_body
 from trading.api.openapi import doc
@@ -34,7 +34,7 @@ def get_deal(trade_id: int, obj):
 @bp.post(BASE)
 @doc("End the sale after the close (executing staff): the highest offer at or above the opened reserve wins "
      "(ties to the earliest), else no deal; the winner's deposit is applied to the price, the confirmation "
-     "issued and signed by the platform, the result published", None, DealSchema, 201)
+     "issued and signed by the platform, the result published", None, DealSchema, 201, bodyless=True)
 @requires("deal.conclude", load_trade)
 def conclude_deal(trade_id: int, obj):
     services.conclude(current_user, obj)
@@ -69,10 +69,10 @@ def get_deal_confirmation_pdf(trade_id: int, obj):
 @bp.post(f"{BASE}/confirmation/sign")
 @doc("Sign the transaction confirmation with my own key (the winner's bidder or the seller's member): the "
      "statement from POST /api/v1/signing/statements (kind deal-confirmation) and my signature over it",
-     ConfirmationSignLoadSchema, ConfirmationSignatureSchema, 201)
+     DealSignLoadSchema, ConfirmationSignatureSchema, 201)
 @requires("deal.sign", load_trade)
 def sign_deal_confirmation(trade_id: int, obj):
-    data = ConfirmationSignLoadSchema().load(json_body())
+    data = DealSignLoadSchema().load(json_body())
     services.sign_confirmation(current_user, obj, data["statement"], data["signature"])
     db.session.commit()
     view = disclosure.confirmation_view(obj)
@@ -91,10 +91,10 @@ def list_deal_deposits(trade_id: int, obj):
 
 @bp.post(f"{BASE}/deposits/<int:deposit_id>/refund")
 @doc("Record the refund of one deposit (executing staff; not the winner's, which is applied to the price)",
-     RefundLoadSchema, DepositLineSchema(many=True))
+     DealRefundLoadSchema, DepositLineSchema(many=True))
 @requires("deal.deposits", load_trade)
 def refund_deal_deposit(trade_id: int, deposit_id: int, obj):
-    data = RefundLoadSchema().load(json_body())
+    data = DealRefundLoadSchema().load(json_body())
     services.refund(current_user, obj, deposit_id, data["note"])
     db.session.commit()
     return jsonify(DepositLineSchema(many=True).dump(disclosure.deposits_view(obj)))

@@ -8,12 +8,12 @@ from trading.schemas import LoadSchema, field
 MAX_NOTE = 2000
 
 
-class ConfirmationSignLoadSchema(LoadSchema):
+class DealSignLoadSchema(LoadSchema):
     statement = field(fields.String, required=True, validate=validate.Length(min=1, max=20000))
     signature = field(fields.String, required=True, validate=validate.Length(min=1, max=200))
 
 
-class RefundLoadSchema(LoadSchema):
+class DealRefundLoadSchema(LoadSchema):
     note = field(fields.String, load_default=None, allow_none=True, validate=validate.Length(max=MAX_NOTE))
 
 
