@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from bidding.auctions import services as auctions
 from bidding.auctions.demo import (LAND_INCREMENT, LAND_QUOTES, LAND_START, LAND_TITLE, PROPERTY_APPRAISAL,
                                    PROPERTY_TITLE, ROUND_AFTER, summary_line)
-from bidding.auctions.models import RegistrationStatus
+from bidding.auctions.models import Registration, RegistrationStatus
 from trading.accounts.models import User
 from trading.trades.flows import TradeState
 from trading.trades.models import Trade
@@ -49,6 +49,6 @@ def test_the_property_transfer_is_in_disclosure(db, app, clock):
     assert trade.state is TradeState.ANNOUNCED and trade.is_public and trade.method == "property_listing"
     assert auctions.terms_of(trade).appraised_value == PROPERTY_APPRAISAL == trade.estimated_price
     statuses = sorted(r.status.value for r in db.session.scalars(
-        sa.select(auctions.Registration).where(auctions.Registration.trade_id == trade.id)))
+        sa.select(Registration).where(Registration.trade_id == trade.id)))
     assert statuses == [RegistrationStatus.APPLIED.value, RegistrationStatus.QUALIFIED.value]
     assert trade.bid_deadline > clock.now()
