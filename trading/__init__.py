@@ -117,6 +117,8 @@ def _register_models() -> None:
     import bidding.deposits.permissions  # noqa: F401
     import bidding.auctions.models  # noqa: F401
     import bidding.auctions.permissions  # noqa: F401
+    import bidding.auctions.live.models  # noqa: F401
+    import bidding.auctions.live.permissions  # noqa: F401
     import bidding.auctions.deal.models  # noqa: F401
     import bidding.auctions.deal.permissions  # noqa: F401
     import trading.draws.models  # noqa: F401
@@ -179,6 +181,9 @@ def _register_listeners() -> None:
     from bidding.auctions.services import install as install_auctions
 
     install_auctions()  # a sale's notice fixes its disclosed terms (bidding.auctions)
+    from bidding.auctions.live.services import install as install_live_round
+
+    install_live_round()  # a sale enters timed bidding only through its live round (it creates the round)
     from bidding.auctions.deal.services import install as install_deal
 
     install_deal()  # a sale's deal or no deal is decided against the reserve on its deal page, not by hand
@@ -236,6 +241,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(deposits_bp)
     app.register_blueprint(deposits_api_bp)
     csrf.exempt(deposits_api_bp)  # bearer tokens, never cookies
+    from bidding.auctions.live.api import api_bp as live_api_bp
+
+    app.register_blueprint(live_api_bp)
+    csrf.exempt(live_api_bp)  # bearer tokens, never cookies
     from bidding.panels import keyholder_panel, my_bids_panel
     from trading.accounts.landing import register_panel
 
@@ -258,6 +267,10 @@ def _register_blueprints(app: Flask) -> None:
 
     # a stalled opening's held shares expire: timed work of trades, run by the scheduler and `flask tick`
     app.extensions.setdefault("trade_ticks", []).append(time_out_due)
+    from bidding.auctions.live.services import run_due as live_rounds_due
+
+    # live rounds: auctions open at their time, confirmation windows end, quiet countdowns close
+    app.extensions.setdefault("trade_ticks", []).append(live_rounds_due)
 
     _register_blob_references(app)
     _register_monitor(app)  # the supervision plane: audit log, live streams, cards, supervisors

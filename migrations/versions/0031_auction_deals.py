@@ -1,7 +1,7 @@
 """auction deals: the deal row, the transaction confirmation and its signatures
 
 Revision ID: 0031
-Revises: 0028
+Revises: 0029
 Create Date: 2026-12-06 04:45:08.146687
 
 """
@@ -13,7 +13,7 @@ import trading.types
 
 # revision identifiers, used by Alembic.
 revision = '0031'
-down_revision = '0028'
+down_revision = '0029'
 branch_labels = None
 depends_on = None
 

@@ -262,7 +262,9 @@ def test_request_bodies_reference_schemas(spec):
                 ("post", "/api/v1/trades/{trade_id}/award/complaints/{complaint_id}/decision"): "ComplaintDecision",
                 ("post", "/api/v1/trades/{trade_id}/award/complaints/{complaint_id}/ruling"): "ComplaintRuling",
                 ("post", "/api/v1/trades/{trade_id}/award/decision"): "AwardCreate",
-                ("post", "/api/v1/trades/{trade_id}/award/report"): "AwardReportCreate"}
+                ("post", "/api/v1/trades/{trade_id}/award/report"): "AwardReportCreate",
+                # the live timed bidding round (bidding/auctions/live/api.py)
+                ("post", "/api/v1/trades/{trade_id}/auction/bids"): "BidLoad"}
     #: commands without a body: the path says everything (start and complete the ceremony)
     bodyless = {("post", "/api/v1/trades/{trade_id}/ceremony"), ("post", "/api/v1/trades/{trade_id}/ceremony/complete")}
     for key, name in expected.items():

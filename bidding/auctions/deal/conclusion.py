@@ -11,6 +11,8 @@ from blinker import Namespace
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
 
 from bidding.auctions.deal.models import Deal, NoDealReason, Outcome
+from bidding.auctions.live.models import RoundState
+from bidding.auctions.live.services import round_of
 from bidding.auctions.models import Registration
 from bidding.auctions.outcome import Offer, best_offer
 from bidding.auctions.reserve.services import opened_reserve, reserve_required
@@ -83,6 +85,10 @@ def conclude(actor: User, trade: Trade) -> Deal:
         raise IllegalMove(_("This sale has already ended."), code="deal_made")
     if trade.state not in CONCLUDING:
         raise IllegalMove(_("Cannot conclude a sale that is %(state)s.", state=trade.state.label), code="wrong_stage")
+    rnd = round_of(trade)
+    if rnd is not None and rnd.state is not RoundState.CLOSED:
+        raise IllegalMove(_("The live round is still running: the sale ends after its last bid."),
+                          code="round_running")
     offer = best_offer(trade)
     reserve = None
     if offer is not None and reserve_required(trade):

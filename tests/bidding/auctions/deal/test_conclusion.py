@@ -171,3 +171,28 @@ def test_property_appreciation_over_the_appraised_value(db, quoted, land):
     row = deal.conclude(land["staff"], trade)
     assert (row.premium_percent, row.appreciation_percent) == (Decimal("10.00"), Decimal("25.00"))
     assert deal.deals_between(AFTER_CLOSE - timedelta(days=1), AFTER_CLOSE + timedelta(days=1)) == [row]
+
+
+def test_after_a_live_round_the_last_accepted_bid_wins_once_the_round_is_closed(db, quoted, land, clock):
+    """The live round (bidding/auctions/live) outbids the listing; the deal waits for its close."""
+    from bidding.auctions.live import services as live
+    from bidding.auctions.live.bids import place_bid
+
+    trade, regs = quoted(("buyer1", STARTING_PRICE), ("buyer2", STARTING_PRICE + INCREMENT))
+    clock.freeze(LISTING_CLOSE)
+    live.start_round(land["staff"], trade)
+    live.confirm(land["buyer1"], trade)
+    live.confirm(land["buyer2"], trade)
+    clock.advance(timedelta(seconds=5))
+    bid, _again = place_bid(land["buyer1"], trade, STARTING_PRICE + 3 * INCREMENT, "b1-1")
+    assert bid.seq == 1
+    db.session.commit()
+    with pytest.raises(IllegalMove) as exc:
+        deal.conclude(land["staff"], trade)
+    assert exc.value.code == "round_running"
+    clock.freeze(live.round_of(trade).ends_at + timedelta(seconds=live.CLOSE_GRACE_SECONDS))
+    live.run_due()
+    set_reserve(trade, STARTING_PRICE + 3 * INCREMENT)
+    row = deal.conclude(land["staff"], trade)
+    assert (trade.state, row.basis, row.registration_id, row.price, row.premium_percent) == (
+        TradeState.CONCLUDED, "live_bid", regs["buyer1"].id, STARTING_PRICE + 3 * INCREMENT, Decimal("3.00"))
