@@ -244,7 +244,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(deposits_api_bp)
     csrf.exempt(deposits_api_bp)  # bearer tokens, never cookies
     from bidding.auctions.live.api import api_bp as live_api_bp
+    from bidding.auctions.live.views import bp as live_round_bp
 
+    app.register_blueprint(live_round_bp)  # /trades/<id>/auction: the live round's page
     app.register_blueprint(live_api_bp)
     csrf.exempt(live_api_bp)  # bearer tokens, never cookies
     from bidding.panels import keyholder_panel, my_bids_panel
