@@ -121,6 +121,8 @@ def _register_models() -> None:
     import bidding.auctions.reserve.permissions  # noqa: F401
     import bidding.auctions.live.models  # noqa: F401
     import bidding.auctions.live.permissions  # noqa: F401
+    import bidding.auctions.deal.models  # noqa: F401
+    import bidding.auctions.deal.permissions  # noqa: F401
     import trading.draws.models  # noqa: F401
     import bidding.experts.models  # noqa: F401
     import bidding.experts.permissions  # noqa: F401
@@ -169,6 +171,9 @@ def _register_listeners() -> None:
     from bidding.auctions.reserve.opening import on_trade_moved as reserve_on_trade_moved
 
     trade_moved.connect(reserve_on_trade_moved)  # a suspended or cancelled sale keeps no released share
+    from bidding.auctions.reserve.services import install as install_reserve
+
+    install_reserve()  # no live round once the sealed reserve was opened
     after_move("publish")(publish_fingerprint)
     reserve(reserved_to_ceremony)  # a sealed trade enters and leaves the opening only by its ceremony
     conflicts.install()  # companies that bid or paid a deposit are bidders for the conflict policy
@@ -187,6 +192,9 @@ def _register_listeners() -> None:
     from bidding.auctions.live.services import install as install_live_round
 
     install_live_round()  # a sale enters timed bidding only through its live round (it creates the round)
+    from bidding.auctions.deal.services import install as install_deal
+
+    install_deal()  # a sale's deal or no deal is decided against the reserve on its deal page, not by hand
     _LISTENERS_CONNECTED = True
 
 
@@ -233,6 +241,8 @@ def _register_blueprints(app: Flask) -> None:
     import bidding.auctions.reserve.views  # noqa: F401
     import bidding.auctions.api  # noqa: F401
     import bidding.auctions.views  # noqa: F401
+    import bidding.auctions.deal.api  # noqa: F401
+    import bidding.auctions.deal.views  # noqa: F401
     from bidding.blueprints import api_bp as bidding_api_bp, bp as bidding_bp
     from bidding.deposits.api import api_bp as deposits_api_bp
     from bidding.deposits.views import bp as deposits_bp

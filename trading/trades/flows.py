@@ -166,8 +166,9 @@ LISTING = Flow(
         Move("start_listing", (S.ANNOUNCED,), S.LISTING, AUTO, _l("Start listing"),
              ("after:issue_at", "after:listing_from")),
         # staff start it at a listing's close; the platform at an auction's round time (bidding.auctions.live)
+        # "reserve_not_opened": once the sealed reserve was opened the last bid is in (bidding.auctions.reserve)
         Move("start_timed_bidding", (S.LISTING,), S.TIMED_BIDDING, AUTO, _l("Start timed bidding"),
-             ("after:bid_deadline",)),
+             ("after:bid_deadline", "reserve_not_opened")),
         Move("conclude", (S.LISTING, S.TIMED_BIDDING), S.CONCLUDED, STAFF, _l("Conclude deal"),
              ("after:bid_deadline",)),
         Move("no_deal", (S.LISTING, S.TIMED_BIDDING), S.NO_DEAL, STAFF, _l("Record no deal"),

@@ -181,12 +181,12 @@ def _reserve_envelope_message(exc: envelope.EnvelopeError, seq: int) -> str:
 # ---- when the last bid is in ------------------------------------------------------------------------------
 
 def last_bid_pending(trade: Trade) -> str | None:
-    """None once the last bid is in: the live round (bidding.auctions.live) closed, or the listing closed with no
-    valid quote, so that nobody could enter a round. Else the code of what is pending: `listing_open`,
-    `round_not_started` (the listing closed with quotes, or an auction waits for its round time),
-    `round_running` (confirming or open), `not_after_bidding`."""
+    """None once the last bid is in: the live round (bidding.auctions.live) closed, or the listing closed and no
+    round was started (opening the reserve then rules a round out: the deal concludes on the listing quotes, O39
+    Art 19). Else the code of what is pending: `listing_open`, `round_not_started` (an auction waiting for its
+    round time), `round_running` (confirming or open), `not_after_bidding`."""
     from bidding.auctions.live.models import RoundState
-    from bidding.auctions.live.services import eligible, kind_of, round_of
+    from bidding.auctions.live.services import kind_of, round_of
 
     if trade.state not in AFTER_BIDDING_STATES:
         return "not_after_bidding"
@@ -196,16 +196,31 @@ def last_bid_pending(trade: Trade) -> str | None:
     rnd = round_of(trade)
     if rnd is not None:
         return None if rnd.state is RoundState.CLOSED else "round_running"
-    if kind_of(trade) == "listing" and not eligible(trade, "listing"):
-        return None
-    return "round_not_started"
+    if kind_of(trade) == "auction":
+        return "round_not_started"  # the tick opens an auction's round at its time
+    return None  # the listing closed with no round; opening the reserve now rules one out (install below)
+
+
+def _no_round_after_the_opening(trade: Trade, at=None) -> None:
+    """Guard of start_timed_bidding ("reserve_not_opened"): once the reserve was opened the listing has ended
+    without a live round, since a round after it would be bid against a known reserve."""
+    if opening_of(trade) is not None:
+        raise IllegalMove(_("The sealed reserve price has been opened: the listing ended without a live round, and "
+                            "none can start now."), code="reserve_opened")
+
+
+def install() -> None:
+    """Called by the app factory: the guard above (idempotent)."""
+    from trading.trades.lifecycle import GUARDS
+
+    GUARDS.setdefault("reserve_not_opened", _no_round_after_the_opening)
 
 
 PENDING_MESSAGES = {
     "listing_open": lambda t: _("The listing is open until %(when)s (server time): the reserve price is opened only "
                                 "after the last bid.", when=_when(t.bid_deadline)),
-    "round_not_started": lambda t: _("The live round has not taken place yet: the reserve price is opened only "
-                                     "after the last bid."),
+    "round_not_started": lambda t: _("The auction's live round has not taken place yet: the reserve price is "
+                                     "opened only after the last bid."),
     "round_running": lambda t: _("The live round is not over: the reserve price is opened only after the last bid."),
     "not_after_bidding": lambda t: _("The reserve price is opened only after the last bid, while the sale is "
                                      "listing or in its live round."),

@@ -154,14 +154,13 @@ def test_nothing_is_opened_before_the_live_round_is_over(db, listing, land, cloc
             opening.reserve_share_for(land["staff"], trade)
         return refused.value.code
 
-    codes.append(refused_code())  # quotes were made: a round is due, it has not started
     live.start_round(land["staff"], trade)
     codes.append(refused_code())  # confirming
     live.confirm(land["buyer1"], trade)
     live.confirm(land["buyer2"], trade)
     assert live.round_of(trade).state.value == "open"
     codes.append(refused_code())  # bidding
-    assert codes == ["reserve_round_not_started", "reserve_round_running", "reserve_round_running"]
+    assert codes == ["reserve_round_running", "reserve_round_running"]
     rnd = live.round_of(trade)
     clock.freeze(rnd.ends_at + timedelta(seconds=5))
     live.run_due()
@@ -278,3 +277,18 @@ def test_the_offline_sealer_makes_a_reserve_the_platform_opens(db, listing, land
     reserve.seal_reserve(land["decider"], trade, data, content_digest(data))
     clock.freeze(AFTER_LAST_BID)
     assert open_reserve(land, trade).amount == Decimal("10900000.00")
+
+
+def test_opened_after_a_close_without_round_no_round_can_start(db, listing, land, clock):
+    from bidding.auctions import services as auctions
+    from bidding.auctions.live import services as live
+
+    trade, _regs = listing
+    seal_reserve(land, trade)
+    auctions.quote(land["buyer1"], trade, "10000000.00")
+    auctions.quote(land["buyer2"], trade, "10100000.00")
+    clock.freeze(LISTING_CLOSE + timedelta(minutes=30))  # the staff did not start a round: the listing decides
+    assert open_reserve(land, trade).amount == RESERVE
+    with pytest.raises(IllegalMove) as refused:
+        live.start_round(land["staff"], trade)
+    assert refused.value.code == "reserve_opened" and live.round_of(trade) is None
