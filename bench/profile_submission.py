@@ -162,6 +162,34 @@ def post_fork(server, worker):
     wrap(services, "key_fingerprint", "3f services: key_fingerprint")
 '''
 
+#: one cProfile per request thread, timed by the thread's CPU (time.thread_time), merged at the end:
+#: where the CPU goes under the burst, GIL hand-overs included (their cost lands in the calls that
+#: gave the interpreter lock back and took it again)
+CPU_HOOKS = '''
+import cProfile, os, threading, time
+exec(open(os.path.join({root!r}, "gunicorn.conf.py")).read())
+_mine = threading.local()
+_done, _lock = [], threading.Lock()
+
+def pre_request(worker, req):
+    _mine.prof = cProfile.Profile(time.thread_time)
+    _mine.prof.enable()
+
+def post_request(worker, req, environ, resp):
+    prof = getattr(_mine, "prof", None)
+    if prof is None:
+        return
+    prof.disable()
+    _mine.prof = None
+    with _lock:
+        if os.path.exists({out!r} + ".reset"):  # the load starts: what came before was set-up
+            _done.clear()
+            os.remove({out!r} + ".reset")
+        _done.append(prof)
+        if environ.get("REQUEST_METHOD") == "POST":
+            prof.dump_stats({out!r} + f".cpu.{{len(_done)}}")
+'''
+
 HOOKS = '''
 import cProfile, os, threading
 exec(open(os.path.join({root!r}, "gunicorn.conf.py")).read())
@@ -265,6 +293,8 @@ def main(argv=None) -> int:
     p.add_argument("--gate", action="store_true", help="time the SQLite write gate's waits and holds")
     p.add_argument("--workers", type=int, default=0, help="override gunicorn.conf.py's workers")
     p.add_argument("--concurrent", action="store_true", help="all uploads at once, as bench/submission.py")
+    p.add_argument("--cpu-profile", action="store_true",
+                   help="cProfile of every request thread by its own CPU time (best with --concurrent), merged")
     p.add_argument("--parts", action="store_true",
                    help="thread CPU per call of each part of an upload (token, service, blob store, writer)")
     args = p.parse_args(argv)
@@ -276,9 +306,10 @@ def main(argv=None) -> int:
         setup = bench.build_data(app, args.uploads)
         out = tmp / "profile.out"
         gargs = argparse.Namespace(workers=args.workers, threads=0)
-        if args.profile or args.gate or args.parts:
+        if args.profile or args.gate or args.parts or args.cpu_profile:
             conf = tmp / "gunicorn-profile.conf.py"
-            hooks = HOOKS if args.profile else GATE_HOOKS if args.gate else PARTS_HOOKS
+            hooks = (HOOKS if args.profile else GATE_HOOKS if args.gate else PARTS_HOOKS if args.parts
+                     else CPU_HOOKS)
             conf.write_text(hooks.format(root=str(ROOT), out=str(out)))
             env = {**env, "GUNICORN_CMD_ARGS": f"-c {conf}"}
         platform = bench.start_gunicorn("platform", "wsgi:app", env, gargs, tmp / "platform.log")
@@ -294,9 +325,9 @@ def main(argv=None) -> int:
         bench.get(platform.port, "/api/v1/receipt-key")
         path = f"/api/v1/trades/{setup.trade_id}/bids"
         tokens = [b.token for b in setup.bidders]
-        if args.parts:  # the set-up requests above (first statements compiled, mappers) are not counted
+        if args.parts or args.cpu_profile:  # the set-up requests above (first statements compiled, mappers) are not counted
             (tmp / "profile.out.reset").touch()
-            while (tmp / "profile.out.reset").exists():
+            while args.parts and (tmp / "profile.out.reset").exists():
                 time.sleep(0.05)
         print("platform:", timed_runs(platform, path, envelopes, tokens, args.concurrent))
         if args.bare:
@@ -334,6 +365,16 @@ def main(argv=None) -> int:
                 print(f"thread CPU, process {f.suffix[1:]}: per upload (all calls / uploads), calls")
                 for label, (n, total) in sorted(json.loads(f.read_text()).items()):
                     print(f"  {1000 * total / len(envelopes):7.2f} ms  {n:4d}  {label[2:]}")
+        if args.cpu_profile:
+            time.sleep(0.5)
+            files = sorted(tmp.glob("profile.out.cpu.*"))
+            stats = pstats.Stats(str(files[0]))
+            for f in files[1:]:
+                stats.add(str(f))
+            print(f"{len(files)} upload requests, CPU of their threads:")
+            print_by_package(stats)
+            stats.sort_stats("cumulative").print_stats(args.top)
+            stats.sort_stats("tottime").print_stats(args.top)
         if args.profile:
             time.sleep(0.3)
             stats = pstats.Stats(str(out))
