@@ -117,6 +117,8 @@ def _register_models() -> None:
     import bidding.deposits.permissions  # noqa: F401
     import bidding.auctions.models  # noqa: F401
     import bidding.auctions.permissions  # noqa: F401
+    import bidding.auctions.live.models  # noqa: F401
+    import bidding.auctions.live.permissions  # noqa: F401
     import trading.draws.models  # noqa: F401
     import bidding.experts.models  # noqa: F401
     import bidding.experts.permissions  # noqa: F401
@@ -174,6 +176,12 @@ def _register_listeners() -> None:
     from bidding.award.services import install as install_award
 
     install_award()  # publicize publishes the candidates; the award and the contract go through their pages
+    from bidding.auctions.services import install as install_auctions
+
+    install_auctions()  # a sale's notice fixes its disclosed terms (bidding.auctions)
+    from bidding.auctions.live.services import install as install_live_round
+
+    install_live_round()  # a sale enters timed bidding only through its live round (it creates the round)
     _LISTENERS_CONNECTED = True
 
 
@@ -216,6 +224,8 @@ def _register_blueprints(app: Flask) -> None:
     import bidding.collusion.views  # noqa: F401
     import bidding.award.api  # noqa: F401
     import bidding.award.views  # noqa: F401
+    import bidding.auctions.api  # noqa: F401
+    import bidding.auctions.views  # noqa: F401
     from bidding.blueprints import api_bp as bidding_api_bp, bp as bidding_bp
     from bidding.deposits.api import api_bp as deposits_api_bp
     from bidding.deposits.views import bp as deposits_bp
@@ -226,6 +236,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(deposits_bp)
     app.register_blueprint(deposits_api_bp)
     csrf.exempt(deposits_api_bp)  # bearer tokens, never cookies
+    from bidding.auctions.live.api import api_bp as live_api_bp
+
+    app.register_blueprint(live_api_bp)
+    csrf.exempt(live_api_bp)  # bearer tokens, never cookies
     from bidding.panels import keyholder_panel, my_bids_panel
     from trading.accounts.landing import register_panel
 
@@ -248,6 +262,10 @@ def _register_blueprints(app: Flask) -> None:
 
     # a stalled opening's held shares expire: timed work of trades, run by the scheduler and `flask tick`
     app.extensions.setdefault("trade_ticks", []).append(time_out_due)
+    from bidding.auctions.live.services import run_due as live_rounds_due
+
+    # live rounds: auctions open at their time, confirmation windows end, quiet countdowns close
+    app.extensions.setdefault("trade_ticks", []).append(live_rounds_due)
 
     _register_blob_references(app)
     _register_monitor(app)  # the supervision plane: audit log, live streams, cards, supervisors
@@ -270,6 +288,9 @@ def _register_blob_references(app: Flask) -> None:
     from bidding.award.services import stored_contracts
 
     register_references(app, stored_contracts)  # signed contracts (bidding.award)
+    from bidding.auctions.registration import stored_documents as qualification_documents
+
+    register_references(app, qualification_documents)  # registrations' qualification documents (bidding.auctions)
     app.extensions.setdefault("ticks", []).append(sweep_tick)
 
 
