@@ -1,7 +1,7 @@
 """procurement plans: plans, budget lines, draws, method approvals
 
 Revision ID: 0033
-Revises: 0029
+Revises: 0031
 Create Date: 2026-12-06 05:48:18.690794
 
 """
@@ -13,7 +13,7 @@ import trading.types
 
 # revision identifiers, used by Alembic.
 revision = '0033'
-down_revision = '0029'
+down_revision = '0031'
 branch_labels = None
 depends_on = None
 
