@@ -247,6 +247,9 @@ def test_request_bodies_reference_schemas(spec):
                 ("post", "/api/v1/trades/{trade_id}/scoring/sheet/reasons"): "ReasonLoad",
                 ("post", "/api/v1/trades/{trade_id}/scoring/adjustments"): "AdjustmentLoad",
                 ("post", "/api/v1/trades/{trade_id}/scoring/report/sign"): "ReportSignLoad",
+                # the deal of a sale (bidding/auctions/deal/api.py)
+                ("post", "/api/v1/trades/{trade_id}/deal/confirmation/sign"): "DealSignLoad",
+                ("post", "/api/v1/trades/{trade_id}/deal/deposits/{deposit_id}/refund"): "DealRefundLoad",
                 # people's own signatures (trading/signing/api.py, monitor/audit/api.py)
                 ("post", "/api/v1/signing/keys"): "KeyCreate",
                 ("post", "/api/v1/signing/keys/{fingerprint}/revoke"): "KeyRevoke",
@@ -268,7 +271,12 @@ def test_request_bodies_reference_schemas(spec):
                 ("post", "/api/v1/trades/{trade_id}/sale/registrations/{registration_id}/qualify"): "QualifyLoad",
                 ("post", "/api/v1/trades/{trade_id}/sale/quotes"): "QuoteLoad",
                 # the live timed bidding round (bidding/auctions/live/api.py)
-                ("post", "/api/v1/trades/{trade_id}/auction/bids"): "BidLoad"}
+                ("post", "/api/v1/trades/{trade_id}/auction/bids"): "BidLoad",
+                # procurement plans and budgets (procurement/plans/api.py)
+                ("post", "/api/v1/procurement/plans"): "ProcurementPlanCreate",
+                ("post", "/api/v1/procurement/plans/{plan_id}/lines"): "BudgetLineCreate",
+                ("post", "/api/v1/trades/{trade_id}/budget-draw"): "BudgetDrawCreate",
+                ("post", "/api/v1/trades/{trade_id}/method-approval"): "MethodApprovalCreate"}
     #: commands without a body: the path says everything (start and complete the ceremony)
     bodyless = {("post", "/api/v1/trades/{trade_id}/ceremony"), ("post", "/api/v1/trades/{trade_id}/ceremony/complete")}
     for key, name in expected.items():
