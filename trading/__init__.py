@@ -246,6 +246,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(deposits_api_bp)
     csrf.exempt(deposits_api_bp)  # bearer tokens, never cookies
     import procurement.plans.api  # noqa: F401
+    import procurement.plans.views  # noqa: F401
     from procurement.blueprints import api_bp as procurement_api_bp, bp as procurement_bp
 
     app.register_blueprint(procurement_api_bp)
@@ -381,6 +382,7 @@ def _register_monitor(app: Flask) -> None:
         ("signing.keys", _l("My signing key"), "signing.register"),
         ("bidding.expert_assignments", _l("My expert assignments"), "experts.assignments"),
         ("bidding.expert_pool", _l("Expert pool"), "experts.pool.view"),
+        ("procurement.plans_page", _l("Procurement plans"), "procurement.plans"),
     ])
 
 
