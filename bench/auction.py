@@ -630,11 +630,12 @@ def main(argv: list[str] | None = None) -> int:
                 delays, missing, repeated = watch_delays(watchers, indexes)
             code, text = replay(out, setup.trade_id)
             replayed = next((ln for ln in text.splitlines() if "replay: paddle" in ln), "")
+            recorded = next((ln.strip() for ln in text.splitlines() if "recorded deal:" in ln), "no deal line")
             expect = f"replay: paddle {final.get('leader_paddle')} at {Decimal(final['price']):,.2f}"
             same = expect in replayed
             verdict = ("same winner and price" if same and code == 0 else "DIFFERENT") + \
                 f" (board: paddle {final.get('leader_paddle')} at {final['price']}, {final.get('state')}; " \
-                f"{replayed.strip()}; replay exit {code})"
+                f"{replayed.strip()}; {recorded}; replay exit {code})"
         problems = scan_log(platform.log)
     except Exception:
         traceback.print_exc()
