@@ -3,6 +3,7 @@ ran with bids, else the highest listing quote, ties to the earliest (O39 Art 19)
 (bidding/auctions/deal), compares it with the reserve and concludes or records no deal."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -20,8 +21,23 @@ class Offer:
     basis: str  # "listing_quote" | "live_bid" | "negotiated"
 
 
+#: other ways a sale ends in one offer, asked first: fn(trade) -> Offer | None (bidding/auctions/property
+#: registers the negotiated transfer to a sole qualified transferee, basis "negotiated")
+OFFER_SOURCES: list[Callable[[Trade], Offer | None]] = []
+
+
+def register_offer_source(fn: Callable[[Trade], Offer | None]) -> Callable[[Trade], Offer | None]:
+    if fn not in OFFER_SOURCES:
+        OFFER_SOURCES.append(fn)
+    return fn
+
+
 def best_offer(trade: Trade) -> Offer | None:
     """The highest accepted offer (the live round's bids are added by bidding/auctions/live)."""
+    for source in OFFER_SOURCES:
+        offer = source(trade)
+        if offer is not None:
+            return offer
     quotes = accepted_quotes(trade)
     if not quotes:
         return None

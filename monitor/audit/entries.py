@@ -61,7 +61,10 @@ PLATFORM_TABLES = {"users", "role_grants", "api_tokens", "personal_keys", "decla
 #: a public trade's changes to these tables are public (the portal shows them anyway)
 PUBLIC_TABLES = {"trades", "trade_transitions", "notices", "clarifications", "documents", "calendar_days",
                  # a sale's terms and its quotes by paddle number: the price board shows them to everyone
-                 "auction_terms", "auction_listing_quotes"}
+                 "auction_terms", "auction_listing_quotes",
+                 # a property transfer's public reserve, its changes, extensions and the negotiated price (O32)
+                 "property_pre_disclosures", "property_reserve_changes", "property_disclosure_extensions",
+                 "property_negotiated_transfers"}
 #: moves after which the platform signs a checkpoint at once (deadline, opening, award...)
 KEY_MOVES = {"close", "start_opening", "finish_opening", "fail", "fail_opening", "postpone_opening", "award",
              "contract", "conclude", "no_deal",

@@ -259,7 +259,12 @@ def test_request_bodies_reference_schemas(spec):
                 ("post", "/api/v1/trades/{trade_id}/award/complaints/{complaint_id}/decision"): "ComplaintDecision",
                 ("post", "/api/v1/trades/{trade_id}/award/complaints/{complaint_id}/ruling"): "ComplaintRuling",
                 ("post", "/api/v1/trades/{trade_id}/award/decision"): "AwardCreate",
-                ("post", "/api/v1/trades/{trade_id}/award/report"): "AwardReportCreate"}
+                ("post", "/api/v1/trades/{trade_id}/award/report"): "AwardReportCreate",
+                # state property transfers (bidding/auctions/property/api.py)
+                ("post", "/api/v1/trades/{trade_id}/property/reserve"): "ReserveChangeCreate",
+                ("post", "/api/v1/trades/{trade_id}/property/negotiated"): "NegotiatedCreate",
+                ("post", "/api/v1/trades/{trade_id}/property/extension"): "ExtensionCreate",
+                ("post", "/api/v1/trades/{trade_id}/property/no-deal"): "NoDeal"}
     #: commands without a body: the path says everything (start and complete the ceremony)
     bodyless = {("post", "/api/v1/trades/{trade_id}/ceremony"), ("post", "/api/v1/trades/{trade_id}/ceremony/complete")}
     for key, name in expected.items():
@@ -277,7 +282,8 @@ def test_request_bodies_reference_schemas(spec):
     assert envelope == {"type": "string", "format": "binary"}
     assert set(bodies) == set(expected) | {("post", "/api/v1/trades/{trade_id}/documents"),
                                            ("post", "/api/v1/trades/{trade_id}/bids"),
-                                           ("post", "/api/v1/trades/{trade_id}/award/contract")}
+                                           ("post", "/api/v1/trades/{trade_id}/award/contract"),
+                                           ("post", "/api/v1/trades/{trade_id}/property/consents")}
 
 
 def test_load_schemas_match_what_the_api_accepts(spec):
