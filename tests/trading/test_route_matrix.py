@@ -19,7 +19,7 @@ from tests.bidding.evaluation.matrix_review import COVERED as REVIEW_COVERED
 from tests.bidding.experts import matrix_experts
 from tests.bidding.matrix_pages import COVERED as PAGES_COVERED
 from tests.bidding.matrix_scoring import COVERED as SCORING_COVERED
-from tests.bidding.auctions.property.matrix_property import COVERED as PROPERTY_COVERED
+from tests.bidding.auctions.property.matrix_property import COVERED as PROPERTY_COVERED, PUBLIC as PROPERTY_PUBLIC
 from tests.monitor.audit import matrix_audit
 from tests.monitor.cards import matrix_cards
 from tests.monitor.live import matrix_live
@@ -159,7 +159,7 @@ ELSEWHERE = {("bidding_api.submit_bid", "POST"), ("bidding_api.list_bids", "GET"
 ELSEWHERE |= REVIEW_COVERED  # the evaluation review and clarifications: tests/bidding/evaluation/
 ELSEWHERE |= SCORING_COVERED  # tests/bidding/scoring/test_scoring_matrix.py
 ELSEWHERE |= COLLUSION_COVERED  # tests/bidding/collusion/test_collusion_matrix.py
-ELSEWHERE |= PROPERTY_COVERED  # tests/bidding/auctions/property/test_matrix.py
+ELSEWHERE |= PROPERTY_COVERED | PROPERTY_PUBLIC  # tests/bidding/auctions/property/test_matrix.py
 MONITOR = (matrix_audit, matrix_cards, matrix_live, matrix_supervisors, matrix_signing, matrix_experts, matrix_award)
 #: the supervision plane's routes are tested in tests/monitor/, the signing routes in tests/trading/signing/,
 #: the expert pool's and committee's in tests/bidding/experts/

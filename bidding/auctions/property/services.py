@@ -141,6 +141,12 @@ def pre_disclose(actor, trade: Trade) -> PreDisclosure:
     return pre
 
 
+def public_pre_disclosures(limit: int = 100) -> list[Notice]:
+    """The latest pre-disclosure notices: public from the moment they are published, before the trade is."""
+    return list(db.session.scalars(sa.select(Notice).where(Notice.kind == NoticeKind.PRE_DISCLOSURE)
+                                   .order_by(Notice.published_at.desc(), Notice.id.desc()).limit(limit)))
+
+
 @rule_check("property.pre_disclosure")
 def _check_pre_disclosure(rule, trade, calendar: WorkCalendar) -> Violation | None:
     """A transfer that changes control: its pre-disclosure first, then 20 working days, then the formal

@@ -58,6 +58,12 @@ def _act(trade: Trade, form: str, action, done: str):
     return redirect(url_for("property.property_page", trade_id=trade.id))
 
 
+@bp.get("/property/pre-disclosures")
+def pre_disclosures_page():
+    """Anyone: the pre-disclosures of transfers that change control, public before their formal disclosure."""
+    return render_template("bidding/auctions/pre_disclosures.html", notices=services.public_pre_disclosures())
+
+
 @bp.get("/trades/<int:trade_id>/property")
 @login_required
 @requires("property.view", load=load_trade)

@@ -19,3 +19,6 @@ COVERED: set[tuple[str, str]] = {
     ("property.extension_page", "POST"),
     ("property.no_deal_page", "POST"),
 }
+
+#: open to anyone: the pre-disclosures are public before their trades (test_periods.py)
+PUBLIC: set[tuple[str, str]] = {("property.pre_disclosures_page", "GET")}

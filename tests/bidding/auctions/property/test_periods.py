@@ -108,3 +108,17 @@ def test_the_property_rule_set_lists_its_rules_with_their_sources(client):
             "property.redisclosure"} <= set(rules)
     assert "32" in rules["property.pre_disclosure"]["source"]["zh"]
     assert ISSUE < PROP_CLOSE
+
+
+def test_the_pre_disclosure_is_public_before_the_trade(db, client, make_property_sale, prop, clock):
+    clock.freeze(START)
+    trade = _control_change_draft(make_property_sale, datetime(2026, 4, 1, 9, 0, tzinfo=CST))
+    assert client.get("/api/v1/notices?kind=pre_disclosure").get_json()["items"] == []
+    pre = prop_services.pre_disclose(prop["staff"], trade)
+    db.session.commit()
+    assert trade.published_at is None
+    items = client.get("/api/v1/notices?kind=pre_disclosure").get_json()["items"]
+    assert [i["id"] for i in items] == [pre.notice_id]
+    assert client.get("/api/v1/notices?kind=announcement").get_json()["items"] == []  # the draft stays unseen
+    page = client.get("/bidding/property/pre-disclosures")
+    assert page.status_code == 200 and "70% of Harbour Hotel Co." in page.get_data(as_text=True)
