@@ -176,6 +176,9 @@ def _register_listeners() -> None:
     from bidding.award.services import install as install_award
 
     install_award()  # publicize publishes the candidates; the award and the contract go through their pages
+    from bidding.auctions.services import install as install_auctions
+
+    install_auctions()  # a sale's notice fixes its disclosed terms (bidding.auctions)
     _LISTENERS_CONNECTED = True
 
 
@@ -288,6 +291,9 @@ def _register_blob_references(app: Flask) -> None:
     from bidding.award.services import stored_contracts
 
     register_references(app, stored_contracts)  # signed contracts (bidding.award)
+    from bidding.auctions.registration import stored_documents as qualification_documents
+
+    register_references(app, qualification_documents)  # registrations' qualification documents (bidding.auctions)
     app.extensions.setdefault("ticks", []).append(sweep_tick)
 
 

@@ -93,6 +93,7 @@ def load_demo(force: bool = False) -> dict[str, User] | None:
     _demo_current_trades(centres, orgs, users)
     db.session.commit()
     _demo_award(centres, orgs, users, keys, loaded_at)
+    _demo_auctions(centres, orgs, users, loaded_at)
     _demo_experts(users)
     _demo_evaluation(users)
     from bidding.collusion.demo import load as load_collusion_ring
@@ -136,6 +137,14 @@ def _demo_award(centres, orgs, users, keys, loaded_at) -> None:
     from bidding.award.demo import load
 
     load(centres, orgs, users, keys, loaded_at)
+
+
+def _demo_auctions(centres, orgs, users, loaded_at) -> None:
+    """A sandbox land listing whose live round starts a few minutes after the load, and a property transfer in
+    disclosure (bidding/auctions/demo.py)."""
+    from bidding.auctions.demo import load
+
+    load(centres, orgs, users, loaded_at)
 
 
 def _demo_experts(users) -> None:
@@ -353,6 +362,11 @@ def print_summary(echo, url: str | None = None) -> None:
         when = f"in {left} min" if left > 0 else "now: start it"
         echo(f"Sandbox opening: {trade.ref} opens at {at:%H:%M} Beijing time ({when}); "
              "follow the README's tour to watch it.")
+    from bidding.auctions.demo import summary_line
+
+    land = summary_line()
+    if land:
+        echo(land)
     if url:
         echo(rule)
         echo(f"The platform: {url}   (stop with Ctrl-C)")

@@ -44,7 +44,11 @@ def to_money(value) -> Decimal:
         raise ValueError(f"not an amount: {value!r}") from exc
     if not amount.is_finite():
         raise ValueError(f"not an amount: {value!r}")
-    if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
+    try:
+        exact = amount == amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    except InvalidOperation as exc:  # more digits than the context holds (1e30): no amount of yuan
+        raise ValueError(f"not an amount: {value!r}") from exc
+    if not exact:
         raise ValueError("amounts have at most two decimal places (fen)")
     return amount.quantize(CENT)
 

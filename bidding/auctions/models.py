@@ -131,3 +131,18 @@ class ListingQuote(db.Model):
     refusal: Mapped[str | None] = mapped_column(sa.String(32))
 
     registration = relationship("Registration")
+
+
+class IncrementChange(db.Model):
+    """The staff changed the increment during the listing (the rules allow it, logged with its reason):
+    a public row, as the price board shows the increment to everyone."""
+
+    __tablename__ = "auction_increment_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trade_id: Mapped[int] = mapped_column(sa.ForeignKey("trades.id"), index=True)
+    old_increment: Mapped[Decimal] = mapped_column(Money)
+    new_increment: Mapped[Decimal] = mapped_column(Money)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)

@@ -52,6 +52,8 @@ SEALED = {
     "bid_sightings": {"organisation_id": "org", "address": "address", "user_agent": "agent", "device_id": "device"},
     # who applied to buy land or property rights: the live round shows paddle numbers only (bidding/auctions)
     "auction_registrations": {"organisation_id": "org", "applicant_id": "user", "reason": "note"},
+    # a qualification document's name often names its company ("XX公司营业执照.pdf")
+    "auction_registration_documents": {"filename": "note"},
 }
 #: roles whose people act on a trade under a pseudonym: who bids, or may bid, stays unnamed in the log
 UNNAMED_ROLES = {Role.BIDDER.value, Role.PUBLIC.value}
@@ -61,7 +63,7 @@ PLATFORM_TABLES = {"users", "role_grants", "api_tokens", "personal_keys", "decla
 #: a public trade's changes to these tables are public (the portal shows them anyway)
 PUBLIC_TABLES = {"trades", "trade_transitions", "notices", "clarifications", "documents", "calendar_days",
                  # a sale's terms and its quotes by paddle number: the price board shows them to everyone
-                 "auction_terms", "auction_listing_quotes",
+                 "auction_terms", "auction_listing_quotes", "auction_increment_changes",
                  # a property transfer's public reserve, its changes, extensions and the negotiated price (O32)
                  "property_pre_disclosures", "property_reserve_changes", "property_disclosure_extensions",
                  "property_negotiated_transfers"}
@@ -225,7 +227,7 @@ def _trade_id(table: str, obj: Any) -> int | None:
 
 
 #: many-to-one relationships that lead from a row to the trade it belongs to
-TRADE_PARENTS = ("ceremony", "opening_key", "document", "card", "bid", "keyholder")
+TRADE_PARENTS = ("ceremony", "opening_key", "document", "card", "bid", "keyholder", "registration")
 
 
 def _owner_trade_id(obj: Any, depth: int) -> int | None:

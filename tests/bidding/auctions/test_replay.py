@@ -1,0 +1,105 @@
+"""`python -m bidding.auctions.replay`: a real sale's audit log, exported with `flask audit export`, replayed
+offline in a subprocess; the winner and price equal what the platform decided, and a broken export is
+refused."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from bidding.auctions import services as auctions
+from bidding.auctions.outcome import best_offer
+from tests.bidding.auctions.conftest import INCREMENT, STARTING_PRICE
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def replay_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bidding.auctions.replay", *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+
+
+def export(runner, where: Path) -> Path:
+    result = runner.invoke(args=["audit", "export", str(where)])
+    assert result.exit_code == 0, result.output
+    return where
+
+
+@pytest.fixture
+def quoted(db, listing, land, clock):
+    """The listing with quotes by all three buyers, one of them refused (below the next level)."""
+    trade, regs = listing
+    auctions.quote(land["buyer2"], trade, STARTING_PRICE)
+    auctions.quote(land["buyer1"], trade, STARTING_PRICE + INCREMENT)
+    refused = auctions.quote(land["buyer3"], trade, STARTING_PRICE + INCREMENT)  # the same level: too low now
+    assert refused.refusal == "too_low"
+    auctions.quote(land["buyer3"], trade, STARTING_PRICE + 3 * INCREMENT)
+    auctions.quote(land["buyer2"], trade, STARTING_PRICE + 4 * INCREMENT)
+    db.session.commit()
+    return trade, regs
+
+
+def test_replay_reproduces_the_listing_winner_from_an_export(quoted, runner, land, tmp_path):
+    trade, regs = quoted
+    best = best_offer(trade)
+    assert best.paddle == regs["buyer2"].paddle and best.amount == STARTING_PRICE + 4 * INCREMENT
+    out = export(runner, tmp_path / "export")
+    done = replay_cli(out)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"trade {trade.id}: 0 accepted live bids, 4 accepted listing quotes, 1 refused" in done.stdout
+    assert f"replay: paddle {best.paddle} at {best.amount:,.2f} (listing quote #4" in done.stdout
+    assert "recorded deal: none in this export" in done.stdout
+    # the zip the supervisors' page hands out, and entries.jsonl alone, give the same answer
+    with zipfile.ZipFile(tmp_path / "export.zip", "w") as zf:
+        for f in out.iterdir():
+            zf.write(f, f"audit-export/{f.name}")
+    for source in (tmp_path / "export.zip", out / "entries.jsonl"):
+        again = replay_cli(source, "--trade", trade.id)
+        assert again.returncode == 0 and again.stdout == done.stdout, again.stderr
+
+
+def test_a_quote_added_later_changes_the_replayed_winner(db, quoted, runner, land, tmp_path):
+    trade, regs = quoted
+    auctions.quote(land["buyer1"], trade, STARTING_PRICE + 6 * INCREMENT)
+    db.session.commit()
+    done = replay_cli(export(runner, tmp_path / "export"), "--trade", trade.id)
+    assert done.returncode == 0, done.stderr
+    amount = STARTING_PRICE + 6 * INCREMENT
+    assert f"replay: paddle {regs['buyer1'].paddle} at {amount:,.2f} (listing quote #5" in done.stdout
+
+
+def test_an_edited_bid_in_the_export_is_refused_not_replayed(quoted, runner, tmp_path):
+    out = export(runner, tmp_path / "export")
+    lines = (out / "entries.jsonl").read_bytes().split(b"\n")[:-1]
+    at = next(i for i, line in enumerate(lines) if b'"action":"auction_listing_quotes.insert"' in line)
+    entry = json.loads(lines[at])
+    entry["after"]["amount"] = str(STARTING_PRICE * 10)
+    lines[at] = json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    (out / "entries.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    done = replay_cli(out)
+    assert done.returncode == 2
+    assert f"entry {at + 1}: its prev is not the hash of entry {at}" in done.stderr
+    # a line removed: the index no longer follows
+    del lines[at]
+    (out / "entries.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    assert replay_cli(out).returncode == 2
+
+
+def test_an_export_without_the_trade_is_refused(quoted, runner, tmp_path):
+    trade, _regs = quoted
+    out = export(runner, tmp_path / "export")
+    done = replay_cli(out, "--trade", trade.id + 1000)
+    assert done.returncode == 2 and f"of trade {trade.id + 1000} in this export" in done.stderr
+    assert replay_cli(tmp_path / "nowhere").returncode == 2
+
+
+def test_replay_needs_neither_flask_nor_the_database_nor_monitor():
+    code = ("import sys, bidding.auctions.replay; "
+            "bad = {'flask', 'sqlalchemy', 'trading', 'monitor', 'flask_sqlalchemy'} & "
+            "set(m.split('.')[0] for m in sys.modules); assert not bad, bad")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
