@@ -136,3 +136,14 @@ def test_each_change_is_an_audit_entry_with_old_and_new_price(db, property_sale,
     after = bodies[0]["after"]
     assert (after["old_price"], after["new_price"]) == ("10000000.00", "9000000.00")
     assert entries_audience(db, trade) == {"public"}
+
+
+def test_an_amendment_may_not_leave_the_reserve_below_the_appraisal(db, property_sale, prop, clock):
+    """The listing's amendment (bidding/auctions/terms.py) re-checks the rule set: an appraisal corrected
+    upwards without the reserve is refused, naming O32 Art 17."""
+    from bidding.auctions import services as auctions
+
+    clock.freeze(START + timedelta(days=3))
+    with pytest.raises(InvalidInput) as exc:
+        auctions.amend(prop["staff"], property_sale, {"appraised_value": "10500000.00"}, "评估值更正", "")
+    assert "17" in exc.value.errors["estimated_price"][0]
