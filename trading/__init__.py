@@ -117,6 +117,8 @@ def _register_models() -> None:
     import bidding.deposits.permissions  # noqa: F401
     import bidding.auctions.models  # noqa: F401
     import bidding.auctions.permissions  # noqa: F401
+    import bidding.auctions.live.models  # noqa: F401
+    import bidding.auctions.live.permissions  # noqa: F401
     import trading.draws.models  # noqa: F401
     import bidding.experts.models  # noqa: F401
     import bidding.experts.permissions  # noqa: F401
@@ -179,6 +181,9 @@ def _register_listeners() -> None:
     from bidding.auctions.services import install as install_auctions
 
     install_auctions()  # a sale's notice fixes its disclosed terms (bidding.auctions)
+    from bidding.auctions.live.services import install as install_live_round
+
+    install_live_round()  # a sale enters timed bidding only through its live round (it creates the round)
     _LISTENERS_CONNECTED = True
 
 
@@ -231,6 +236,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(deposits_bp)
     app.register_blueprint(deposits_api_bp)
     csrf.exempt(deposits_api_bp)  # bearer tokens, never cookies
+    from bidding.auctions.live.api import api_bp as live_api_bp
+
+    app.register_blueprint(live_api_bp)
+    csrf.exempt(live_api_bp)  # bearer tokens, never cookies
     from bidding.panels import keyholder_panel, my_bids_panel
     from trading.accounts.landing import register_panel
 
@@ -253,6 +262,10 @@ def _register_blueprints(app: Flask) -> None:
 
     # a stalled opening's held shares expire: timed work of trades, run by the scheduler and `flask tick`
     app.extensions.setdefault("trade_ticks", []).append(time_out_due)
+    from bidding.auctions.live.services import run_due as live_rounds_due
+
+    # live rounds: auctions open at their time, confirmation windows end, quiet countdowns close
+    app.extensions.setdefault("trade_ticks", []).append(live_rounds_due)
 
     _register_property(app)
     _register_blob_references(app)

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from bidding.auctions.live.bids import accepted_bids
+from bidding.auctions.live.services import round_of
 from bidding.auctions.services import accepted_quotes
 from trading.trades.models import Trade
 
@@ -33,11 +35,18 @@ def register_offer_source(fn: Callable[[Trade], Offer | None]) -> Callable[[Trad
 
 
 def best_offer(trade: Trade) -> Offer | None:
-    """The highest accepted offer (the live round's bids are added by bidding/auctions/live)."""
+    """The highest accepted offer: the live round's last accepted bid (each one beats the one before),
+    else the highest listing quote, ties to the earliest. While a round is open this is the current
+    leader; the deal waits for the round's close (`live.services.round_changed`, what="closed"). A registered
+    source (OFFER_SOURCES: the negotiated transfer of a property) answers first."""
     for source in OFFER_SOURCES:
         offer = source(trade)
         if offer is not None:
             return offer
+    rnd = round_of(trade)
+    if rnd is not None and rnd.accepted_count:
+        last = accepted_bids(rnd, 1)[0]
+        return Offer(last.registration_id, last.paddle, last.amount, last.received_at, "live_bid")
     quotes = accepted_quotes(trade)
     if not quotes:
         return None

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from monitor.audit.entries import (FORMAT, NOISE_COLUMNS, PLATFORM_TABLES, PUBLIC_TABLES, SEALED, SECRET_COLUMNS,
+from monitor.audit.entries import (CENTRE_ROWS, FORMAT, NOISE_COLUMNS, PLATFORM_TABLES, PUBLIC_TABLES, SEALED, SECRET_COLUMNS,
     SKIP_TABLES, UNNAMED_ROLES, _centre_of, _trade, _trade_id, actor_name, actor_role, current_actor, iso, jsonable,
     origin, pseudonym)
 from monitor.audit.writes import append
@@ -104,7 +104,8 @@ def _describe(session: Session, table: str, op: str, key: list, before: dict | N
         role = actor_role(session, actor, centre_id)
     if table in PLATFORM_TABLES:
         audience = "platform"
-    elif table in PUBLIC_TABLES and (table == "calendar_days" or _is_public(session, trade_id)):
+    elif (table in PUBLIC_TABLES and (table == "calendar_days" or _is_public(session, trade_id))
+          and not (table in CENTRE_ROWS and CENTRE_ROWS[table](get))):
         audience = "public"
     else:
         audience = "centre"

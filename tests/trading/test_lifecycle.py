@@ -40,11 +40,12 @@ def history(db, trade) -> list[tuple[str, S, S]]:
     return [(r.move, r.from_state, r.to_state) for r in rows]
 
 
-def do(db, trade, name, actor, reason=None, *, expect_from, expect_to):
-    """Make one move through the service and check its record and its signal."""
+def do(db, trade, name, actor, reason=None, *, expect_from, expect_to, by=None):
+    """Make one move through the service and check its record and its signal (`by`: a reserved move's
+    procedure)."""
     before = len(history(db, trade))
     with moves_signalled() as seen:
-        record = services.move(trade, name, actor, reason=reason)
+        record = services.move(trade, name, actor, reason=reason, by=by)
     db.session.commit()
     assert (record.move, record.from_state, record.to_state) == (name, expect_from, expect_to)
     assert record.actor_id == actor.id
@@ -513,13 +514,19 @@ def test_listing_flow_to_conclusion(db, land_listing, land, clock):
     assert services.advance_due() == {trade.ref: ["start_listing"]}
     assert trade.state is S.LISTING
     clock.freeze(LISTING_CLOSE - timedelta(seconds=1))
+    # the move belongs to the live round (bidding.auctions.live creates the round with it)
     with nothing_changes(db, trade):
         with pytest.raises(IllegalMove) as exc:
             services.move(trade, "start_timed_bidding", land["staff"])
+    assert exc.value.code == "reserved_move"
+    with nothing_changes(db, trade):
+        with pytest.raises(IllegalMove) as exc:
+            services.move(trade, "start_timed_bidding", land["staff"], by="live_round")
     assert exc.value.code == "too_early"
     clock.freeze(LISTING_CLOSE)
     assert services.advance_due() == {}  # a listing is not closed by the clock: staff decide at the close
-    do(db, trade, "start_timed_bidding", land["staff"], expect_from=S.LISTING, expect_to=S.TIMED_BIDDING)
+    do(db, trade, "start_timed_bidding", land["staff"], expect_from=S.LISTING, expect_to=S.TIMED_BIDDING,
+       by="live_round")
     do(db, trade, "conclude", land["staff"], expect_from=S.TIMED_BIDDING, expect_to=S.CONCLUDED)
     do(db, trade, "archive", land["staff"], expect_from=S.CONCLUDED, expect_to=S.ARCHIVED)
 

@@ -260,6 +260,8 @@ def test_request_bodies_reference_schemas(spec):
                 ("post", "/api/v1/trades/{trade_id}/award/complaints/{complaint_id}/ruling"): "ComplaintRuling",
                 ("post", "/api/v1/trades/{trade_id}/award/decision"): "AwardCreate",
                 ("post", "/api/v1/trades/{trade_id}/award/report"): "AwardReportCreate",
+                # the live timed bidding round (bidding/auctions/live/api.py)
+                ("post", "/api/v1/trades/{trade_id}/auction/bids"): "BidLoad",
                 # state property transfers (bidding/auctions/property/api.py)
                 ("post", "/api/v1/trades/{trade_id}/property/reserve"): "ReserveChangeCreate",
                 ("post", "/api/v1/trades/{trade_id}/property/negotiated"): "NegotiatedCreate",

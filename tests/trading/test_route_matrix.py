@@ -15,6 +15,7 @@ from tests.bidding.matrix_ceremony import COVERED as CEREMONY_COVERED
 from tests.bidding.collusion.matrix_collusion import COVERED as COLLUSION_COVERED
 from tests.bidding.matrix_custody import COVERED as CUSTODY_COVERED
 from tests.bidding.award import matrix_award
+from tests.bidding.auctions.live import matrix_live_round
 from tests.bidding.evaluation.matrix_review import COVERED as REVIEW_COVERED
 from tests.bidding.experts import matrix_experts
 from tests.bidding.matrix_pages import COVERED as PAGES_COVERED
@@ -160,7 +161,8 @@ ELSEWHERE |= REVIEW_COVERED  # the evaluation review and clarifications: tests/b
 ELSEWHERE |= SCORING_COVERED  # tests/bidding/scoring/test_scoring_matrix.py
 ELSEWHERE |= COLLUSION_COVERED  # tests/bidding/collusion/test_collusion_matrix.py
 ELSEWHERE |= PROPERTY_COVERED | PROPERTY_PUBLIC  # tests/bidding/auctions/property/test_matrix.py
-MONITOR = (matrix_audit, matrix_cards, matrix_live, matrix_supervisors, matrix_signing, matrix_experts, matrix_award)
+MONITOR = (matrix_audit, matrix_cards, matrix_live, matrix_supervisors, matrix_signing, matrix_experts, matrix_award,
+           matrix_live_round)
 #: the supervision plane's routes are tested in tests/monitor/, the signing routes in tests/trading/signing/,
 #: the expert pool's and committee's in tests/bidding/experts/
 ELSEWHERE |= set().union(*(m.COVERED for m in MONITOR))

@@ -164,7 +164,8 @@ LISTING = Flow(
     _common(LISTING_LIVE) + (
         Move("start_listing", (S.ANNOUNCED,), S.LISTING, AUTO, _l("Start listing"),
              ("after:issue_at", "after:listing_from")),
-        Move("start_timed_bidding", (S.LISTING,), S.TIMED_BIDDING, STAFF, _l("Start timed bidding"),
+        # staff start it at a listing's close; the platform at an auction's round time (bidding.auctions.live)
+        Move("start_timed_bidding", (S.LISTING,), S.TIMED_BIDDING, AUTO, _l("Start timed bidding"),
              ("after:bid_deadline",)),
         Move("conclude", (S.LISTING, S.TIMED_BIDDING), S.CONCLUDED, STAFF, _l("Conclude deal"),
              ("after:bid_deadline",)),
