@@ -62,11 +62,15 @@ def _require_path(trade: Trade, wanted: str) -> None:
 
 
 def start_competition(actor, trade: Trade):
-    """Two or more qualified transferees: the live timed round (the flow's start_timed_bidding move)."""
+    """Two or more qualified transferees: the live timed round (bidding/auctions/live, which makes the flow's
+    start_timed_bidding move). Every qualified transferee enters it, as in an auction: a property
+    transfer's competition is among all who qualified, not only those who quoted during the disclosure."""
+    from bidding.auctions.live.services import start_round
+
     require("property.manage", trade, user=actor)
     _require_property(trade)
     _require_path(trade, COMPETITIVE)
-    return trades.move(trade, "start_timed_bidding", actor)
+    return start_round(actor, trade, kind="auction")
 
 
 def negotiated_of(trade: Trade) -> NegotiatedTransfer | None:

@@ -56,9 +56,11 @@ def test_two_qualified_transferees_go_to_the_live_round(db, property_sale, prop,
     with pytest.raises(IllegalMove) as exc:
         closing.record_negotiated(prop["staff"], property_sale, APPRAISED)
     assert exc.value.code == "path_competitive"
-    closing.start_competition(prop["staff"], property_sale)
+    rnd = closing.start_competition(prop["staff"], property_sale)
     db.session.commit()
     assert property_sale.state is TradeState.TIMED_BIDDING
+    # both qualified transferees are in the live round, quoted or not, and it is open for bids
+    assert rnd.kind == "auction" and rnd.state.value == "open" and rnd.price == APPRAISED
 
 
 def test_one_transferee_takes_a_negotiated_transfer_at_not_less_than_the_reserve(db, property_sale, prop, clock):
