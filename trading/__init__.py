@@ -226,6 +226,8 @@ def _register_blueprints(app: Flask) -> None:
     import bidding.collusion.views  # noqa: F401
     import bidding.award.api  # noqa: F401
     import bidding.award.views  # noqa: F401
+    import bidding.auctions.api  # noqa: F401
+    import bidding.auctions.views  # noqa: F401
     from bidding.blueprints import api_bp as bidding_api_bp, bp as bidding_bp
     from bidding.deposits.api import api_bp as deposits_api_bp
     from bidding.deposits.views import bp as deposits_bp

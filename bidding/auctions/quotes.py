@@ -30,7 +30,12 @@ REFUSALS = ("not_listing", "too_low", "not_increment", "taken")
 
 
 def refusal_message(code: str, minimum: Decimal | None = None) -> str:
-    """The refusal in the reader's language, with the lowest quote that would now be accepted."""
+    """The refusal in the reader's language, with the lowest quote that would now be accepted (when given)."""
+    if minimum is None:
+        return {"not_listing": _("The listing is not open for quotes."),
+                "too_low": _("Below the lowest acceptable quote."),
+                "not_increment": _("Not the current price plus whole increments."),
+                "taken": _("Another quote took this price level first.")}.get(code, code)
     text = {
         "not_listing": _("The listing is not open for quotes."),
         "too_low": _("Your quote is below the lowest acceptable quote (%(min)s).", min=minimum),

@@ -14,6 +14,7 @@ Interfaces the live round and the deal build on:
 """
 from __future__ import annotations
 
+from bidding.auctions.models import AuctionTerms, ListingQuote, Registration, RegistrationStatus
 from bidding.auctions.quotes import (REFUSALS, Board, accepted_quotes, board, current_price, listing_open,
                                      minimum_quote, my_quotes, parse_quote, quote, quoting_registration,
                                      refusal_message)
@@ -27,6 +28,7 @@ from bidding.auctions.terms import (amend, change_increment, increment_changes, 
 SALE_KINDS = ("land", "property")
 
 __all__ = [
+    "AuctionTerms", "ListingQuote", "Registration", "RegistrationStatus",  # the models, as before the split
     "REFUSALS", "SALE_KINDS", "Board", "accepted_quotes", "add_document", "amend", "bidders", "board",
     "change_increment", "confirm_and_qualify", "counts", "current_price", "document_of", "increment_changed",
     "increment_changes", "is_sale", "listing_open", "minimum_quote", "my_quotes", "on_publish", "parse_quote",

@@ -25,6 +25,7 @@ from bidding.crypto import envelope
 from bidding.crypto.envelope_check import content_digest
 from bidding.crypto.records import encode_bid
 from bidding.keyholders.services import publish_sealed_tender
+from tests.bidding.auctions.conftest import land, land_sale  # noqa: F401  (fixtures of the sale scene)
 from tests.conftest import PASSWORD, START, api_headers, tender_timeline
 from trading.accounts.models import OrgKind
 from trading.accounts.roles import Role
@@ -160,7 +161,10 @@ def _values(app, scene) -> dict:
     trade = scene["trade"]
     return {"trade_id": trade.id, "ref": trade.ref, "doc_id": scene["document"], "version": 1,
             "card_id": scene.get("card"), "centre_id": trade.centre_id,
-            "supervisor_id": scene["social"]}
+            "supervisor_id": scene["social"],
+            # a sale's registration and its documents (bidding/auctions): none on a tender, walked in the sale's
+            # own scene below (test_who_registered_for_a_sale_stays_with_the_centres_staff)
+            "registration_id": scene.get("registration", 1), "document_id": scene.get("registration_document", 1)}
 
 
 #: query strings that make a route show everything it can (the whole log, a stream's backlog)
@@ -333,3 +337,59 @@ def test_who_bid_stays_with_the_tenderer_and_executing_staff_until_the_opening_r
     assert sum(1 for label in watched if PSEUDONYM.match(label)) == 1
     card = client.get(f"/api/v1/cards/{scene['card']}", headers=api_headers(client, "supervisor")).get_json()
     assert orgs["marker_w"].name not in card["detail"] and "MARKER" not in card["detail"]
+
+
+# ---- land and property sales (bidding/auctions) ---------------------------------------------------
+
+#: who may know who registered for a sale before the deal: the centre's executing staff and the company itself
+SALE_INSIDERS = {"land_staff", "smarker"}
+SALE_OUTSIDERS = ("anonymous", "buyer1", "tenderer", "land_decider", "land_supervisor", "land_social", "staff",
+                  "supervisor", "expert", "public")
+
+
+def test_who_registered_for_a_sale_stays_with_the_centres_staff(app, db, land_sale, land, users, clock):
+    """A marker company registers for a land listing (its document's name, its payment reference and its
+    paying account name it too), is qualified and quotes; a second one is refused with a reason that names
+    it. Every viewer but the land centre's staff and the company itself reads paddle numbers and counts."""
+    from bidding.auctions import services as auctions
+    from tests.bidding.auctions.conftest import ISSUE, LISTING_FROM, STARTING_PRICE
+    from trading.trades import services as trades
+
+    clock.freeze(ISSUE)
+    orgs = {"smarker": _org(f"{MARKER} 置业有限公司", "91330100MQ7000011"),
+            "smarker_r": _org(f"{MARKER} 被拒投资有限公司", "91330100MQ7000012")}
+    for who, org in orgs.items():
+        users[who] = create_user(who, PASSWORD, f"{MARKER} {who} 联系人", org, [(Role.BIDDER, None)],
+                                 email=f"{who}@test.invalid")
+    db.session.commit()
+    markers = [MARKER] + [org.credit_code for org in orgs.values()]
+    scene = {"trade": land_sale, "markers": markers, "document": 1, "social": 1, "card": 1}
+    names = (*SALE_OUTSIDERS, *sorted(SALE_INSIDERS))
+    before = walk(app, scene, names)
+
+    reg = auctions.register(users["smarker"], land_sale)
+    doc = auctions.add_document(users["smarker"], reg, f"{MARKER} 营业执照.pdf", "application/pdf",
+                                io.BytesIO(f"%PDF-1.4 {MARKER}".encode()))
+    auctions.confirm_and_qualify(land["staff"], reg, f"{MARKER}-PAY-1", f"{MARKER} 6222 0000 0001")
+    refused = auctions.register(users["smarker_r"], land_sale)
+    auctions.refuse(land["staff"], refused, f"{MARKER} 被拒投资有限公司 营业执照过期")
+    from tests.bidding.auctions.conftest import qualify_buyer
+
+    qualify_buyer(land, land_sale, "buyer1")
+    db.session.commit()
+    platform_clock.freeze(LISTING_FROM)
+    trades.advance_due()
+    auctions.quote(users["smarker"], land_sale, STARTING_PRICE)
+    auctions.quote(land["buyer1"], land_sale, STARTING_PRICE - 1)  # refused, kept
+    db.session.commit()
+    scene |= {"registration": reg.id, "registration_document": doc.id}
+
+    after = walk(app, scene, names)
+    leaks = sorted(f"{who} {url} (+{after[(who, url)] - before.get((who, url), 0)})" for who, url in after
+                   if who not in SALE_INSIDERS and after[(who, url)] > before.get((who, url), 0))
+    assert not leaks, "before the deal, who registered is shown to:\n" + "\n".join(leaks)
+    # not vacuous: the staff read the company on their page and its document; the company reads its own
+    seen = {who: sum(n for (w, _url), n in after.items() if w == who) for who in SALE_INSIDERS}
+    assert all(seen.values()), seen
+    board = Viewer(app, "anonymous").read(f"/api/v1/trades/{land_sale.id}/sale")[1]
+    assert f'"paddle": {reg.paddle}' in board and '"qualified": 2' in board

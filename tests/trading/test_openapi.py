@@ -260,6 +260,13 @@ def test_request_bodies_reference_schemas(spec):
                 ("post", "/api/v1/trades/{trade_id}/award/complaints/{complaint_id}/ruling"): "ComplaintRuling",
                 ("post", "/api/v1/trades/{trade_id}/award/decision"): "AwardCreate",
                 ("post", "/api/v1/trades/{trade_id}/award/report"): "AwardReportCreate",
+                # land and property sales: terms, amendments, registrations, quotes (bidding/auctions/api.py)
+                ("put", "/api/v1/trades/{trade_id}/sale/terms"): "SaleTermsLoad",
+                ("post", "/api/v1/trades/{trade_id}/sale/amendments"): "SaleAmendmentLoad",
+                ("post", "/api/v1/trades/{trade_id}/sale/increment"): "IncrementChangeLoad",
+                ("post", "/api/v1/trades/{trade_id}/sale/registrations/{registration_id}/refuse"): "RefusalLoad",
+                ("post", "/api/v1/trades/{trade_id}/sale/registrations/{registration_id}/qualify"): "QualifyLoad",
+                ("post", "/api/v1/trades/{trade_id}/sale/quotes"): "QuoteLoad",
                 # the live timed bidding round (bidding/auctions/live/api.py)
                 ("post", "/api/v1/trades/{trade_id}/auction/bids"): "BidLoad",
                 # state property transfers (bidding/auctions/property/api.py)
@@ -285,7 +292,8 @@ def test_request_bodies_reference_schemas(spec):
     assert set(bodies) == set(expected) | {("post", "/api/v1/trades/{trade_id}/documents"),
                                            ("post", "/api/v1/trades/{trade_id}/bids"),
                                            ("post", "/api/v1/trades/{trade_id}/award/contract"),
-                                           ("post", "/api/v1/trades/{trade_id}/property/consents")}
+                                           ("post", "/api/v1/trades/{trade_id}/property/consents"),
+                                           ("post", "/api/v1/trades/{trade_id}/sale/registrations/{registration_id}/documents")}
 
 
 def test_load_schemas_match_what_the_api_accepts(spec):

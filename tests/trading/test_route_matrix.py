@@ -18,7 +18,7 @@ from tests.bidding.award import matrix_award
 from tests.bidding.auctions.live import matrix_live_round
 from tests.bidding.evaluation.matrix_review import COVERED as REVIEW_COVERED
 from tests.bidding.experts import matrix_experts
-from tests.bidding.matrix_pages import COVERED as PAGES_COVERED
+from tests.bidding.matrix_pages import COVERED as PAGES_COVERED, SALE_COVERED, SALE_PUBLIC
 from tests.bidding.matrix_scoring import COVERED as SCORING_COVERED
 from tests.bidding.auctions.property.matrix_property import COVERED as PROPERTY_COVERED, PUBLIC as PROPERTY_PUBLIC
 from tests.monitor.audit import matrix_audit
@@ -161,6 +161,7 @@ ELSEWHERE |= REVIEW_COVERED  # the evaluation review and clarifications: tests/b
 ELSEWHERE |= SCORING_COVERED  # tests/bidding/scoring/test_scoring_matrix.py
 ELSEWHERE |= COLLUSION_COVERED  # tests/bidding/collusion/test_collusion_matrix.py
 ELSEWHERE |= PROPERTY_COVERED | PROPERTY_PUBLIC  # tests/bidding/auctions/property/test_matrix.py
+ELSEWHERE |= SALE_COVERED  # land and property sales: tests/bidding/auctions/test_sale_http.py
 MONITOR = (matrix_audit, matrix_cards, matrix_live, matrix_supervisors, matrix_signing, matrix_experts, matrix_award,
            matrix_live_round)
 #: the supervision plane's routes are tested in tests/monitor/, the signing routes in tests/trading/signing/,
@@ -173,7 +174,7 @@ PUBLIC = {
     ("api.list_rule_sets", "GET"), ("api.list_trades", "GET"), ("api.list_notices", "GET"),
     ("api.download_document", "GET"), ("bidding_api.get_opening_key", "GET"),
     ("bidding_api.get_receipt_key", "GET"),
-} | set().union(*(m.PUBLIC for m in MONITOR))
+} | set().union(*(m.PUBLIC for m in MONITOR)) | SALE_PUBLIC
 
 KINDS = ("anonymous", "wrong_branch", "other_org", "other_centre", "right")
 CASES = [pytest.param(r, k, id=f"{r.id}-{k}") for r in ROUTES for k in KINDS

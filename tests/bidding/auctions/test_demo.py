@@ -52,3 +52,32 @@ def test_the_property_transfer_is_in_disclosure(db, app, clock):
         sa.select(Registration).where(Registration.trade_id == trade.id)))
     assert statuses == [RegistrationStatus.APPLIED.value, RegistrationStatus.QUALIFIED.value]
     assert trade.bid_deadline > clock.now()
+
+
+def test_a_newcomer_logged_in_as_bidder_enters_the_live_round_and_bids(db, app, client, clock):
+    """After the close, staff.land starts the round; `bidder` confirms and bids over the API (as the page does)."""
+    from bidding.auctions.live import services as live
+    from trading.accounts.services import issue_token
+    from trading.demo import load_demo
+
+    load_demo()
+    trade = db.session.scalar(sa.select(Trade).where(Trade.title == LAND_TITLE))
+    clock.freeze(trade.bid_deadline + timedelta(seconds=30))
+    live.start_round(_user(db, "staff.land"), trade)
+    token, _row = issue_token(_user(db, "bidder"))
+    db.session.commit()
+    auth = {"Authorization": f"Bearer {token}"}
+    assert client.post(f"/api/v1/trades/{trade.id}/auction/confirm", headers=auth).status_code == 201
+    board = client.get(f"/api/v1/trades/{trade.id}/auction", headers=auth).get_json()
+    assert board["state"] == "confirming"  # bidder2 and bidder3 have not confirmed: the window's end opens it
+    clock.freeze(live.round_of(trade).confirm_until)
+    live.run_due()
+    db.session.commit()
+    board = client.get(f"/api/v1/trades/{trade.id}/auction", headers=auth).get_json()
+    assert board["state"] == "open" and board["my_paddle"] != board["leader_paddle"]
+    amount = LAND_START + 4 * LAND_INCREMENT  # the leading quote plus one increment
+    assert board["next_minimum"] == f"{amount:.2f}"
+    done = client.post(f"/api/v1/trades/{trade.id}/auction/bids", headers=auth,
+                       json={"amount": f"{amount:.2f}", "client_ref": "newcomer-1"})
+    assert done.status_code == 201, done.get_json()
+    assert done.get_json()["paddle"] == board["my_paddle"]

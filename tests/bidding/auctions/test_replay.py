@@ -7,13 +7,14 @@ import json
 import subprocess
 import sys
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from bidding.auctions import services as auctions
 from bidding.auctions.outcome import best_offer
-from tests.bidding.auctions.conftest import INCREMENT, STARTING_PRICE
+from tests.bidding.auctions.conftest import INCREMENT, LISTING_CLOSE, STARTING_PRICE
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -103,3 +104,43 @@ def test_replay_needs_neither_flask_nor_the_database_nor_monitor():
             "set(m.split('.')[0] for m in sys.modules); assert not bad, bad")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+# ---- a live round ----------------------------------------------------------------------------------------
+
+@pytest.fixture
+def closed_round(db, listing, land, clock):
+    """Two buyers quoted, entered the live round and bid (one bid refused as too low), the countdown ran out
+    and the tick closed the round: buyer1 won the third live level."""
+    from bidding.auctions.live import services as live
+    from bidding.auctions.live.bids import place_bid
+
+    trade, regs = listing
+    auctions.quote(land["buyer1"], trade, STARTING_PRICE)
+    auctions.quote(land["buyer2"], trade, STARTING_PRICE + INCREMENT)
+    db.session.commit()
+    clock.freeze(LISTING_CLOSE)
+    live.start_round(land["staff"], trade)
+    for who in ("buyer1", "buyer2"):
+        live.confirm(land[who], trade)
+    db.session.commit()
+    for who, steps in (("buyer1", 2), ("buyer2", 2), ("buyer2", 3), ("buyer1", 5)):
+        clock.advance(timedelta(seconds=7))
+        place_bid(land[who], trade, STARTING_PRICE + steps * INCREMENT, f"ref-{who}-{steps}")
+        db.session.commit()
+    rnd = live.round_of(trade)
+    clock.freeze(rnd.ends_at + timedelta(seconds=5))
+    live.run_due()
+    db.session.commit()
+    assert live.round_of(trade).state.value == "closed"
+    return trade, regs
+
+
+def test_replay_reproduces_the_live_round_winner(closed_round, runner, tmp_path):
+    trade, regs = closed_round
+    best = best_offer(trade)
+    assert (best.basis, best.paddle, best.amount) == ("live_bid", regs["buyer1"].paddle, STARTING_PRICE + 5 * INCREMENT)
+    done = replay_cli(export(runner, tmp_path / "export"), "--trade", trade.id)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"trade {trade.id}: 3 accepted live bids, 2 accepted listing quotes, 1 refused" in done.stdout
+    assert f"replay: paddle {best.paddle} at {best.amount:,.2f} (live bid #3" in done.stdout

@@ -15,7 +15,7 @@ from tests.bidding.collusion.matrix_collusion import COVERED as COLLUSION_COVERE
 from tests.bidding.matrix_custody import COVERED as CUSTODY_COVERED
 from tests.bidding.award.matrix_award import COVERED as AWARD_COVERED, PUBLIC as AWARD_PUBLIC
 from tests.bidding.evaluation.matrix_review import COVERED as REVIEW_COVERED
-from tests.bidding.matrix_pages import CEREMONY_PAGES, COVERED
+from tests.bidding.matrix_pages import CEREMONY_PAGES, COVERED, SALE_COVERED, SALE_PUBLIC
 from tests.bidding.matrix_scoring import COVERED as SCORING_COVERED
 from tests.bidding.submission.test_bids_api import PASSPHRASES, _envelope, sealed_trade  # noqa: F401 (fixtures)
 from tests.conftest import START, csrf_token, login, tender_timeline
@@ -83,7 +83,7 @@ def test_matrix_names_every_page_route(app):
              for m in r.methods - {"HEAD", "OPTIONS"}}
     # the custody and expert pages have their own matrices (tests/bidding/custody, tests/bidding/experts)
     custody_pages = {r for r in CUSTODY_COVERED | EXPERTS_COVERED | REVIEW_COVERED | COLLUSION_COVERED
-                     | SCORING_COVERED | AWARD_COVERED | AWARD_PUBLIC
+                     | SCORING_COVERED | AWARD_COVERED | AWARD_PUBLIC | SALE_COVERED | SALE_PUBLIC
                      if r[0].startswith("bidding.")}
     assert rules == COVERED | custody_pages
     assert {tuple(k.split(" ")) for k in MATRIX} == COVERED - CEREMONY_PAGES
