@@ -119,6 +119,8 @@ def _register_models() -> None:
     import bidding.auctions.permissions  # noqa: F401
     import bidding.auctions.live.models  # noqa: F401
     import bidding.auctions.live.permissions  # noqa: F401
+    import bidding.auctions.deal.models  # noqa: F401
+    import bidding.auctions.deal.permissions  # noqa: F401
     import trading.draws.models  # noqa: F401
     import bidding.experts.models  # noqa: F401
     import bidding.experts.permissions  # noqa: F401
@@ -184,6 +186,9 @@ def _register_listeners() -> None:
     from bidding.auctions.live.services import install as install_live_round
 
     install_live_round()  # a sale enters timed bidding only through its live round (it creates the round)
+    from bidding.auctions.deal.services import install as install_deal
+
+    install_deal()  # a sale's deal or no deal is decided against the reserve on its deal page, not by hand
     _LISTENERS_CONNECTED = True
 
 
@@ -228,6 +233,8 @@ def _register_blueprints(app: Flask) -> None:
     import bidding.award.views  # noqa: F401
     import bidding.auctions.api  # noqa: F401
     import bidding.auctions.views  # noqa: F401
+    import bidding.auctions.deal.api  # noqa: F401
+    import bidding.auctions.deal.views  # noqa: F401
     from bidding.blueprints import api_bp as bidding_api_bp, bp as bidding_bp
     from bidding.deposits.api import api_bp as deposits_api_bp
     from bidding.deposits.views import bp as deposits_bp
@@ -239,7 +246,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(deposits_api_bp)
     csrf.exempt(deposits_api_bp)  # bearer tokens, never cookies
     from bidding.auctions.live.api import api_bp as live_api_bp
+    from bidding.auctions.live.views import bp as live_round_bp
 
+    app.register_blueprint(live_round_bp)  # /trades/<id>/auction: the live round's page
     app.register_blueprint(live_api_bp)
     csrf.exempt(live_api_bp)  # bearer tokens, never cookies
     from bidding.panels import keyholder_panel, my_bids_panel

@@ -179,14 +179,17 @@ def amend(actor, trade: Trade, changes: dict, title: str, body: str):
         errors["body"] = [_("at most %(n)d characters", n=MAX_TEXT)]
     if errors:
         raise InvalidInput(errors)
-    edits = {}
-    for field, value in wanted.items():
-        owner = trade if field in TRADE_TERMS else terms
-        if getattr(owner, field) != value:
-            edits[field] = (getattr(owner, field), value)
-            setattr(owner, field, value)
+    owners = {field: trade if field in TRADE_TERMS else terms for field in wanted}
+    edits = {field: (getattr(owners[field], field), value) for field, value in wanted.items()
+             if getattr(owners[field], field) != value}
     if not edits:
         raise InvalidInput({"changes": [_("nothing differs from the disclosed terms")]})
+    old_security, new_security = edits.get("bid_security", (None, None))
+    if new_security is not None and (old_security is None or new_security > old_security) and _qualified(trade):
+        raise IllegalMove(_("Deposits were confirmed at the disclosed amount: the deposit cannot rise now."),
+                          code="deposits_confirmed")
+    for field, (_old, value) in edits.items():  # refused above: nothing changed; from here on it applies
+        setattr(owners[field], field, value)
     moved = restarted_timeline(trade, at)
     for name, value in moved.items():
         edits[name] = (trade.milestone(name), value)
@@ -208,9 +211,41 @@ def amend(actor, trade: Trade, changes: dict, title: str, body: str):
                                                        Notice.kind == NoticeKind.CLARIFICATION)
                                .order_by(Notice.id.desc()).limit(1))
     notice.message = {"title": texts.typed(title.strip()), "body": _restart_message(trade, edits, body)}
+    _tell_registrants(trade, clarification, notice.message)
     db.session.flush()
     terms_amended.send(trade, terms=terms, changes=edits, actor=actor)
     return clarification
+
+
+def _qualified(trade: Trade) -> bool:
+    from bidding.auctions.models import Registration, RegistrationStatus
+
+    return db.session.scalar(sa.select(Registration.id).where(
+        Registration.trade_id == trade.id, Registration.status == RegistrationStatus.QUALIFIED).limit(1)) is not None
+
+
+def _tell_registrants(trade: Trade, clarification, message: dict) -> int:
+    """Each company that applied (and has not withdrawn or been refused) is told in the app, as the
+    clarification tells those who downloaded the documents; nobody is told twice."""
+    from flask_babel import force_locale
+
+    from bidding.auctions.models import Registration, RegistrationStatus
+    from trading.notices.models import Download, Notification
+
+    told = set(db.session.scalars(sa.select(Download.user_id).where(Download.trade_id == trade.id,
+                                                                   Download.user_id.is_not(None))))
+    applicants = set(db.session.scalars(sa.select(Registration.applicant_id).where(
+        Registration.trade_id == trade.id,
+        Registration.status.in_((RegistrationStatus.APPLIED, RegistrationStatus.QUALIFIED))))) - told
+    stored = {"subject": texts.message(N_("Clarification %(n)d to %(ref)s: %(title)s"), n=clarification.number,
+                                       ref=trade.ref, title=clarification.title), "body": message["body"]}
+    with force_locale("zh_CN"):
+        subject, body = texts.render(stored["subject"]), texts.render(stored["body"])
+    for uid in sorted(applicants):
+        db.session.add(Notification(user_id=uid, trade_id=trade.id, kind="clarification", subject=subject[:250],
+                                    body=body, message=stored))
+    clarification.notified += len(applicants)
+    return len(applicants)
 
 
 #: the disclosed terms as an amendment's lines name them

@@ -42,6 +42,16 @@ def comprehensive_price_scores(prices: Mapping[Hashable, Decimal], weight: Decim
     return {k: points(lowest / p * Decimal(weight)) for k, p in valid.items()}
 
 
+def highest_price_scores(prices: Mapping[Hashable, Decimal], weight: Decimal) -> dict:
+    """A land tender's comprehensive evaluation (O39 Art. 13): price score = bid price / highest valid price x
+    price weight: the highest offer gets the full weight, the others proportionally less."""
+    valid = _valid(prices)
+    if not valid:
+        return {}
+    highest = max(valid.values())
+    return {k: points(p / highest * Decimal(weight)) for k, p in valid.items()}
+
+
 # ---- the works benchmark method (基准价法, local practice) ---------------------------------------------
 
 def kept_prices(prices: Iterable[Decimal], trim: int = 0, trim_from: int = 0) -> list[Decimal]:
@@ -149,3 +159,13 @@ def by_evaluated_price(evaluated: Mapping, prices: Mapping) -> Callable[[Hashabl
 def by_total(totals: Mapping, prices: Mapping) -> Callable[[Hashable], tuple]:
     """Highest total first; equal: the lower bid price (O87 Art. 55)."""
     return lambda k: (-totals[k], prices[k])
+
+
+def by_highest_price(prices: Mapping) -> Callable[[Hashable], tuple]:
+    """Highest price first (a land tender, O39 Art. 13); equal prices share a rank."""
+    return lambda k: (-prices[k],)
+
+
+def by_total_highest_price(totals: Mapping, prices: Mapping) -> Callable[[Hashable], tuple]:
+    """Highest total first; equal: the higher bid price (a seller's comprehensive evaluation)."""
+    return lambda k: (-totals[k], -prices[k])

@@ -2,7 +2,8 @@
 
 Total (scoring methods) = the platform's price score + the mean of the members' sheet totals for the bid,
 each rounded to 0.01 half up (bidding/scoring/methods.py). Lowest evaluated price: the bid price plus the
-committee's adjustments. Ties per O87 Arts. 54-55: the lower bid price first, then ranked equal."""
+committee's adjustments. Ties per O87 Arts. 54-55: the lower bid price first, then ranked equal. A land tender
+sells (O39 Art. 13): the highest price first, or a comprehensive total whose price score favours the highest."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from bidding.evaluation.services import passed_bids
 from bidding.scoring import methods
 from bidding.scoring.models import ScoringPlan
 from bidding.scoring.services import adjustments, plan_of, submitted_sheets
-from trading.rules.scoring import BENCHMARK, COMPREHENSIVE, LOWEST_EVALUATED_PRICE
+from trading.rules.scoring import BENCHMARK, COMPREHENSIVE, COMPREHENSIVE_HIGHEST, HIGHEST_PRICE, LOWEST_EVALUATED_PRICE
 from trading.trades.models import Trade
 
 
@@ -62,10 +63,16 @@ def results(trade: Trade) -> Results:
         for k, r in rows.items():
             r.evaluated_price = evaluated[k]
         order = methods.rank(sorted(rows), methods.by_evaluated_price(evaluated, prices))
+    elif plan.method == HIGHEST_PRICE:  # a land tender: the price as offered, highest first (O39 Art. 13)
+        for r in rows.values():
+            r.evaluated_price = r.price
+        order = methods.rank(sorted(rows), methods.by_highest_price(prices))
     else:
         weight = Decimal(plan.price_weight)
         if plan.method == COMPREHENSIVE:
             price_scores = methods.comprehensive_price_scores(prices, weight)
+        elif plan.method == COMPREHENSIVE_HIGHEST:
+            price_scores = methods.highest_price_scores(prices, weight)
         elif plan.method == BENCHMARK:
             out.kept = methods.kept_prices(prices.values(), int(plan.param("trim")), int(plan.param("trim_from")))
             out.benchmark = methods.benchmark_price(prices.values(), int(plan.param("trim")),
@@ -85,7 +92,8 @@ def results(trade: Trade) -> Results:
             r.expert_mean = methods.mean_points(list(r.member_totals.values())) if r.member_totals else Decimal("0.00")
             r.total = methods.points(r.price_score + r.expert_mean)
             totals[k] = r.total
-        order = methods.rank(sorted(rows), methods.by_total(totals, prices))
+        by = methods.by_total_highest_price if plan.method == COMPREHENSIVE_HIGHEST else methods.by_total
+        order = methods.rank(sorted(rows), by(totals, prices))
     for position, k in order:
         rows[k].rank = position
         out.rows.append(rows[k])

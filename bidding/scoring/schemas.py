@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from trading.rules.scoring import SUBJECTS
+from trading.rules.scoring import ALL_SUBJECTS
 from trading.schemas import LoadSchema, field, id_field
 
 MAX_TEXT = 4000
@@ -18,7 +18,7 @@ class ScoringCriterionLoadSchema(LoadSchema):
 
 class PlanLoadSchema(LoadSchema):
     method = field(fields.String, required=True, validate=validate.Length(min=1, max=32))
-    subject = field(fields.String, required=True, validate=validate.OneOf(SUBJECTS))
+    subject = field(fields.String, required=True, validate=validate.OneOf(ALL_SUBJECTS))
     price_weight = field(fields.String, load_default=None, allow_none=True, validate=DECIMAL_TEXT)
     criteria = field(fields.List, fields.Nested(ScoringCriterionLoadSchema), load_default=list,
                      validate=validate.Length(max=30))

@@ -22,7 +22,7 @@ from trading.clock import now
 from trading.errors import IllegalMove, InvalidInput
 from trading.extensions import db
 from trading.permissions import require
-from trading.rules.scoring import LOWEST_EVALUATED_PRICE, OUTLIER_PRACTICE, SUBJECT_LABELS, SUBJECTS
+from trading.rules.scoring import LOWEST_EVALUATED_PRICE, OUTLIER_PRACTICE, SUBJECT_LABELS
 from trading.trades.models import Trade
 
 MAX_TEXT = 4000
@@ -155,8 +155,8 @@ def set_plan(actor: User, trade: Trade, data: dict) -> ScoringPlan:
         raise InvalidInput({"method": [_("must be one of the methods the rule set %(rs)s allows: %(list)s",
                                          rs=str(rule_set.name), list=allowed)]})
     subject = str(data.get("subject") or "")
-    if subject not in SUBJECTS:
-        raise InvalidInput({"subject": [_("must be one of: %(list)s", list=", ".join(SUBJECTS))]})
+    if subject not in method.subject_keys():
+        raise InvalidInput({"subject": [_("must be one of: %(list)s", list=", ".join(method.subject_keys()))]})
     weight = None
     criteria = data.get("criteria") or []
     if not isinstance(criteria, list) or len(criteria) > MAX_CRITERIA:
@@ -187,8 +187,11 @@ def set_plan(actor: User, trade: Trade, data: dict) -> ScoringPlan:
             raise InvalidInput({"criteria": [_("the criteria's points and the price weight must add up to 100 "
                                                "(they add up to %(total)s)", total=total)]})
     elif parsed:
-        raise InvalidInput({"criteria": [_("the lowest evaluated price method scores no criteria: the committee "
-                                           "records price adjustments instead")]})
+        if method.key == LOWEST_EVALUATED_PRICE:
+            raise InvalidInput({"criteria": [_("the lowest evaluated price method scores no criteria: the committee "
+                                               "records price adjustments instead")]})
+        raise InvalidInput({"criteria": [_("the highest price method scores no criteria: the price offered alone "
+                                           "ranks the bids")]})
     params = {k: str(v) for k, v in method.params.items()}
     given = data.get("params") or {}
     if not isinstance(given, dict):

@@ -15,7 +15,7 @@ from bidding.scoring.permissions import PLANNABLE, member
 from trading.errors import DomainError, InvalidInput
 from trading.extensions import db
 from trading.permissions import can, require, requires
-from trading.rules.scoring import SUBJECT_LABELS, SUBJECTS
+from trading.rules.scoring import ALL_SUBJECTS, SUBJECT_LABELS
 from trading.trades.models import Trade
 from trading.views_common import fmt_money, load_trade
 
@@ -45,6 +45,12 @@ def _plan_form() -> dict:
     return {"method": request.form.get("method"), "subject": request.form.get("subject"),
             "price_weight": (request.form.get("price_weight") or "").strip() or None, "criteria": criteria,
             "params": params}
+
+
+def _subjects(trade: Trade) -> list[tuple[str, object]]:
+    """The subjects the rule set's methods take (a land tender's: land use rights), in their usual order."""
+    keys = {s for m in trade.rule_set.scoring for s in m.subject_keys()}
+    return [(s, SUBJECT_LABELS[s]) for s in ALL_SUBJECTS if s in keys]
 
 
 #: the page's actions and the permission each needs (checked before anything else runs)
@@ -121,7 +127,7 @@ def scoring_page(trade_id: int, obj: Trade):
         report=report, signed=signed, complete=complete,
         may_plan=can(current_user, "scoring.plan", trade) and trade.state in PLANNABLE and not services.sheets(trade),
         may_report=can(current_user, "scoring.report", trade) and complete and report is None,
-        methods=trade.rule_set.scoring, subjects=[(s, SUBJECT_LABELS[s]) for s in SUBJECTS],
+        methods=trade.rule_set.scoring, subjects=_subjects(trade),
         bidder_of={b["entry_id"]: b["bidder"] for b in disclosure.bids_view(trade)},
         money=lambda v: fmt_money(None if v is None else Decimal(str(v))), errors=errors), (422 if errors else 200)
 

@@ -17,6 +17,7 @@ from trading.signals import trade_moved
 from trading.trades import lifecycle, services
 from trading.trades.flows import FLOWS, SYSTEM, TradeState as S
 from trading.trades.models import Trade, TradeTransition
+from trading.trades.reserved import ReservedMove
 
 ISSUE = START + timedelta(days=1)  # Tuesday 3 March 09:00
 DEADLINE = ISSUE + timedelta(days=25)  # Saturday 28 March 09:00 (make_trade's default timeline)
@@ -527,19 +528,31 @@ def test_listing_flow_to_conclusion(db, land_listing, land, clock):
     assert services.advance_due() == {}  # a listing is not closed by the clock: staff decide at the close
     do(db, trade, "start_timed_bidding", land["staff"], expect_from=S.LISTING, expect_to=S.TIMED_BIDDING,
        by="live_round")
-    do(db, trade, "conclude", land["staff"], expect_from=S.TIMED_BIDDING, expect_to=S.CONCLUDED)
-    do(db, trade, "archive", land["staff"], expect_from=S.CONCLUDED, expect_to=S.ARCHIVED)
+    # the deal or no deal is the deal procedure's, decided by the offers and the reserve (bidding/auctions/deal,
+    # tested there): not a move staff pick by hand
+    with nothing_changes(db, trade):
+        with pytest.raises(ReservedMove):
+            services.move(trade, "conclude", land["staff"])
+    from bidding.auctions.deal.services import conclude
+
+    conclude(land["staff"], trade)  # nobody quoted: no deal
+    assert trade.state is S.NO_DEAL
+    do(db, trade, "archive", land["staff"], expect_from=S.NO_DEAL, expect_to=S.ARCHIVED)
 
 
-def test_listing_no_deal_needs_reason(db, land_listing, land, clock):
+def test_listing_no_deal_carries_its_reason(db, land_listing, land, clock):
     trade = land_listing
     services.move(trade, "publish", land["staff"])
     clock.freeze(LISTING_CLOSE)
     services.advance_due()
     with nothing_changes(db, trade):
-        with pytest.raises(InvalidInput):
-            services.move(trade, "no_deal", land["staff"])
-    do(db, trade, "no_deal", land["staff"], "all bids below reserve", expect_from=S.LISTING, expect_to=S.NO_DEAL)
+        with pytest.raises(ReservedMove):
+            services.move(trade, "no_deal", land["staff"], "all bids below reserve")
+    from bidding.auctions.deal.services import conclude
+
+    conclude(land["staff"], trade)
+    db.session.commit()
+    assert trade.state is S.NO_DEAL and trade.history[-1].move == "no_deal" and trade.history[-1].reason
     do(db, trade, "archive", land["staff"], expect_from=S.NO_DEAL, expect_to=S.ARCHIVED)
 
 

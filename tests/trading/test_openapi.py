@@ -247,6 +247,9 @@ def test_request_bodies_reference_schemas(spec):
                 ("post", "/api/v1/trades/{trade_id}/scoring/sheet/reasons"): "ReasonLoad",
                 ("post", "/api/v1/trades/{trade_id}/scoring/adjustments"): "AdjustmentLoad",
                 ("post", "/api/v1/trades/{trade_id}/scoring/report/sign"): "ReportSignLoad",
+                # the deal of a sale (bidding/auctions/deal/api.py)
+                ("post", "/api/v1/trades/{trade_id}/deal/confirmation/sign"): "DealSignLoad",
+                ("post", "/api/v1/trades/{trade_id}/deal/deposits/{deposit_id}/refund"): "DealRefundLoad",
                 # people's own signatures (trading/signing/api.py, monitor/audit/api.py)
                 ("post", "/api/v1/signing/keys"): "KeyCreate",
                 ("post", "/api/v1/signing/keys/{fingerprint}/revoke"): "KeyRevoke",

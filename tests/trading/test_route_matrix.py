@@ -14,6 +14,7 @@ import pytest
 from tests.bidding.matrix_ceremony import COVERED as CEREMONY_COVERED
 from tests.bidding.collusion.matrix_collusion import COVERED as COLLUSION_COVERED
 from tests.bidding.matrix_custody import COVERED as CUSTODY_COVERED
+from tests.bidding.auctions.deal import matrix_deal
 from tests.bidding.award import matrix_award
 from tests.bidding.auctions.live import matrix_live_round
 from tests.bidding.evaluation.matrix_review import COVERED as REVIEW_COVERED
@@ -163,7 +164,7 @@ ELSEWHERE |= COLLUSION_COVERED  # tests/bidding/collusion/test_collusion_matrix.
 ELSEWHERE |= PROPERTY_COVERED | PROPERTY_PUBLIC  # tests/bidding/auctions/property/test_matrix.py
 ELSEWHERE |= SALE_COVERED  # land and property sales: tests/bidding/auctions/test_sale_http.py
 MONITOR = (matrix_audit, matrix_cards, matrix_live, matrix_supervisors, matrix_signing, matrix_experts, matrix_award,
-           matrix_live_round)
+           matrix_live_round, matrix_deal)
 #: the supervision plane's routes are tested in tests/monitor/, the signing routes in tests/trading/signing/,
 #: the expert pool's and committee's in tests/bidding/experts/
 ELSEWHERE |= set().union(*(m.COVERED for m in MONITOR))

@@ -16,10 +16,18 @@ from trading.rules.model import Source
 LOWEST_EVALUATED_PRICE = "lowest_evaluated_price"  # 经评审的最低投标价法
 COMPREHENSIVE = "comprehensive"  # 综合评分法
 BENCHMARK = "benchmark"  # 基准价法 (works, local practice)
+HIGHEST_PRICE = "highest_price"  # 价高者得: a land tender's sealed price offers, the highest first (O39 Art. 13)
+COMPREHENSIVE_HIGHEST = "comprehensive_highest"  # 综合评价 of a land tender: the highest price scores full weight
+#: the methods where the committee scores no criteria (the price alone, or adjusted prices, ranks)
+PRICE_ONLY = (LOWEST_EVALUATED_PRICE, HIGHEST_PRICE)
 
 #: what a tender buys: the price-weight bounds depend on it (O87 Art. 55)
 SUBJECTS = ("works", "goods", "services")
-SUBJECT_LABELS = {"works": _l("works"), "goods": _l("goods"), "services": _l("services")}
+#: a land tender sells land use rights: its methods take this subject alone
+LAND = "land"
+ALL_SUBJECTS = (*SUBJECTS, LAND)
+SUBJECT_LABELS = {"works": _l("works"), "goods": _l("goods"), "services": _l("services"),
+                  "land": _l("land use rights")}
 
 REG_53 = Source("招标投标法实施条例 第53条；招标投标法 第41条", "Tendering Regulation Art. 53; Tendering Law Art. 41")
 O87_54 = Source("财政部令第87号 第54条", "MOF Order 87 Art. 54", "✓",
@@ -35,6 +43,12 @@ WORKS_COMPREHENSIVE = Source("招标投标法 第41条；评标委员会和评�
 BENCHMARK_PRACTICE = Source("地方规范：工程施工评标基准价法", "Local practice: the works benchmark-price method", "?",
                             _l("trimming, the benchmark factor and the points off per percent differ between "
                                "localities: all are parameters of the tender's scoring plan"))
+O39_13 = Source("国土资源部令第39号 第13条", "MLR Order 39 Art. 13", "~",
+                _l("a land tender goes to the highest evaluated price offer, or to the offer best meeting the "
+                   "comprehensive evaluation standards of the tender documents; equal prices rank equal"))
+O39_13_COMPREHENSIVE = Source("国土资源部令第39号 第13条", "MLR Order 39 Art. 13", "~",
+                              _l("price score = bid price / highest valid price x price weight; equal totals rank by "
+                                 "the higher bid price; equal in both: ranked equal"))
 OUTLIER_PRACTICE = Source("评标委员会和评标方法暂行规定 第42条；地方规范：畸高畸低评分须说明理由",
                           "Interim Provisions Art. 42; local practice: a score far from the others needs a reason",
                           "?", _l("the fence (median ± k·MAD, at least a share of the criterion's maximum) is "
@@ -59,11 +73,16 @@ class ScoringMethod:
     price_weight: dict[str, tuple[Decimal | None, Decimal | None]] = field(default_factory=dict)
     params: dict[str, Decimal] = field(default_factory=dict)
     weight_source: Source | None = None
+    #: the subjects a plan of this method may name (empty: SUBJECTS)
+    subjects: tuple[str, ...] = ()
 
     @property
     def scores(self) -> bool:
         """Whether experts score criteria (the lowest-evaluated-price method adjusts prices instead)."""
-        return self.key != LOWEST_EVALUATED_PRICE
+        return self.key not in PRICE_ONLY
+
+    def subject_keys(self) -> tuple[str, ...]:
+        return self.subjects or SUBJECTS
 
     def weight_bounds(self, subject: str) -> tuple[Decimal | None, Decimal | None]:
         return self.price_weight.get(subject, (None, None))
@@ -73,6 +92,8 @@ METHOD_NAMES = {
     LOWEST_EVALUATED_PRICE: _l("Lowest evaluated price"),
     COMPREHENSIVE: _l("Comprehensive scoring"),
     BENCHMARK: _l("Benchmark price"),
+    HIGHEST_PRICE: _l("Highest price"),
+    COMPREHENSIVE_HIGHEST: _l("Comprehensive evaluation (highest price scores full weight)"),
 }
 
 #: the benchmark method's defaults (local practice; every one adjustable in the plan):
@@ -108,4 +129,14 @@ CONSULTATION_SCORING = (
                   price_weight={"goods": (Decimal(30), Decimal(60)), "services": (Decimal(10), Decimal(30)),
                                 "works": (Decimal(1), Decimal(100))},
                   params=dict(OUTLIER_DEFAULTS), weight_source=C214_24),
+)
+
+#: land use rights by tender (O39 Art. 13): the price alone, highest first, or a comprehensive evaluation in which
+#: the highest price scores the full price weight (the documents set the weight)
+LAND_SCORING = (
+    ScoringMethod(HIGHEST_PRICE, METHOD_NAMES[HIGHEST_PRICE], O39_13, params=dict(OUTLIER_DEFAULTS),
+                  subjects=(LAND,)),
+    ScoringMethod(COMPREHENSIVE_HIGHEST, METHOD_NAMES[COMPREHENSIVE_HIGHEST], O39_13_COMPREHENSIVE,
+                  price_weight={LAND: (Decimal(1), Decimal(100))}, params=dict(OUTLIER_DEFAULTS),
+                  weight_source=O39_13_COMPREHENSIVE, subjects=(LAND,)),
 )

@@ -8,7 +8,7 @@ from fractions import Fraction
 from flask_babel import lazy_gettext as _l
 
 from trading.rules.model import Limit, MaxShare, MinPeriod, Order, Provided, RuleSet, SameMoment, Source, Unit
-from trading.rules.scoring import WORKS_SCORING
+from trading.rules.scoring import LAND_SCORING, WORKS_SCORING
 from trading.rules.norms import (DepositRefund, EachWithin, FlowOrder, Level, MinInterval, RequiredRecord, Span,
                                  TimeLimit)
 from trading.trades.flows import TradeState as S
@@ -246,6 +246,7 @@ LAND_TENDER = RuleSet(
     ),
     limits=_tender_limits(15, D, O39_8),
     norms=LAND_TENDER_NORMS,
+    scoring=LAND_SCORING,  # the highest price first, not the lowest (O39 Art. 13)
 )
 
 LAND_AUCTION = RuleSet(

@@ -28,6 +28,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from bidding.auctions.live.models import AuctionRound, LiveBid, RoundState
+from sqlalchemy.orm.exc import StaleDataError
+
 from bidding.auctions.live.services import entrant_of, round_of
 from bidding.auctions.models import Registration
 from bidding.auctions.services import registration_of
@@ -86,16 +88,33 @@ def _level_taken(rnd: AuctionRound, amount: Decimal) -> bool:
                                                          LiveBid.amount == amount).limit(1)) is not None
 
 
-def _take_level(rnd: AuctionRound, reg: Registration, amount: Decimal, at: datetime) -> datetime | None:
-    """The conditional UPDATE: the new end of the countdown if this bid took the next level, else None."""
+def _accept(rnd: AuctionRound, reg: Registration, amount: Decimal, client_ref: str, at: datetime):
+    """Take the next level: the round row's UPDATE (`WHERE accepted_count = <read>`, the version column) and
+    the bid's INSERT in one flush, so one audit append. Returns the bid, None when a rival changed the row
+    first (or closed the round), or the stored bid of a duplicate `client_ref` as (bid, True)."""
+    seq = rnd.accepted_count + 1
     ends_at = max(rnd.ends_at, at + timedelta(seconds=rnd.countdown_seconds))
-    result = db.session.execute(
-        sa.update(AuctionRound).where(AuctionRound.id == rnd.id, AuctionRound.accepted_count == rnd.accepted_count,
-                                      AuctionRound.state == RoundState.OPEN, AuctionRound.ends_at > at)
-        .values(accepted_count=rnd.accepted_count + 1, price=amount, leader_registration_id=reg.id,
-                leader_paddle=reg.paddle, ends_at=ends_at)
-        .execution_options(synchronize_session=False))
-    return ends_at if result.rowcount == 1 else None
+    rnd.accepted_count, rnd.price, rnd.ends_at = seq, amount, ends_at
+    rnd.leader_registration_id, rnd.leader_paddle = reg.id, reg.paddle
+    bid = LiveBid(round_id=rnd.id, trade_id=rnd.trade_id, registration_id=reg.id, paddle=reg.paddle, amount=amount,
+                  client_ref=client_ref, received_at=at, seq=seq, price=amount, ends_at=ends_at)
+    db.session.add(bid)
+    try:
+        db.session.flush()
+    except StaleDataError:  # another bid took the level (or the tick closed the round) first
+        db.session.rollback()
+        return None
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        stored = _stored(rnd, reg, client_ref)
+        return (stored, True) if stored is not None else None
+    # the close changes the state, not the count: under the write lock now, make sure it did not come first
+    state = db.session.scalar(sa.select(AuctionRound.state).where(AuctionRound.id == rnd.id)
+                              .execution_options(populate_existing=True))
+    if state is not RoundState.OPEN:
+        db.session.rollback()
+        return None
+    return bid
 
 
 def _stored(rnd: AuctionRound, reg: Registration, client_ref: str) -> LiveBid | None:
@@ -134,24 +153,22 @@ def place_bid(actor, trade: Trade, amount, client_ref) -> tuple[LiveBid, bool]:
     if stored is not None:
         return _replay(stored, amount), True
     refusal = _judge(rnd, reg, amount, at, raced=False)
-    ends_at = None
-    attempt = 0
-    while refusal is None and attempt < ATTEMPTS:
-        seq = rnd.accepted_count + 1
-        ends_at = _take_level(rnd, reg, amount, at)
-        if ends_at is not None:
-            break
-        attempt += 1
-        rnd = round_of(trade)  # the row as the rival left it (the UPDATE holds the write lock now)
+    trade_id = rnd.trade_id
+    for _attempt in range(ATTEMPTS if refusal is None else 0):
+        taken = _accept(rnd, reg, amount, client_ref, at)
+        if isinstance(taken, tuple):
+            return _replay(taken[0], amount), True
+        if taken is not None:
+            return taken, False
+        rnd = db.session.scalar(sa.select(AuctionRound).where(AuctionRound.trade_id == trade_id)
+                                .execution_options(populate_existing=True))  # as the rival left it
+        reg = db.session.get(Registration, reg.id)
         refusal = _judge(rnd, reg, amount, at, raced=True)
-    else:
-        refusal = refusal or "outbid"
-    if refusal is None:
-        bid = LiveBid(round_id=rnd.id, trade_id=trade.id, registration_id=reg.id, paddle=reg.paddle, amount=amount,
-                      client_ref=client_ref, received_at=at, seq=seq, price=amount, ends_at=ends_at)
-    else:
-        bid = LiveBid(round_id=rnd.id, trade_id=trade.id, registration_id=reg.id, paddle=reg.paddle, amount=amount,
-                      client_ref=client_ref, received_at=at, refusal=refusal, price=rnd.price, ends_at=rnd.ends_at)
+        if refusal is not None:
+            break
+    refusal = refusal or "outbid"
+    bid = LiveBid(round_id=rnd.id, trade_id=trade_id, registration_id=reg.id, paddle=reg.paddle, amount=amount,
+                  client_ref=client_ref, received_at=at, refusal=refusal, price=rnd.price, ends_at=rnd.ends_at)
     db.session.add(bid)
     try:
         db.session.flush()

@@ -3,8 +3,8 @@ it, and every bid it received, accepted or refused.
 
 One row per trade in `auction_rounds` holds the state every screen shows (price, leading paddle, the
 accepted-bid count, `ends_at`). A bid takes a level by a conditional UPDATE of that row
-(`... WHERE accepted_count = <the count the bidder saw>`), so of two bids for one level exactly one
-succeeds; the unique (round_id, seq) of the bids is the second lock. Refused bids are rows too, with a
+(`... WHERE accepted_count = <the count the bidder saw>`: the count is the row's version column), so of
+two bids for one level exactly one succeeds; the unique (round_id, seq) of the bids is the second lock. Refused bids are rows too, with a
 refusal code, so the audit log holds every bid that reached the server.
 """
 from __future__ import annotations
@@ -58,6 +58,11 @@ class AuctionRound(db.Model):
 
     trade = relationship("Trade")
     entrants: Mapped[list[RoundEntrant]] = relationship(back_populates="round", order_by="RoundEntrant.paddle")
+
+    # Every UPDATE of the row, by a flush like any other (so the audit log captures it with the bid's insert),
+    # carries `WHERE accepted_count = <the count read>`: the conditional UPDATE by which a bid takes its
+    # level, and the tick closes only a round no bid moved. The code sets the count itself (no generator).
+    __mapper_args__ = {"version_id_col": accepted_count, "version_id_generator": False}
 
 
 class RoundEntrant(db.Model):

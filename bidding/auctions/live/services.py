@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from blinker import Namespace
 from flask import current_app
 from flask_babel import gettext as _, lazy_gettext as _l
+from sqlalchemy.orm.exc import StaleDataError
 
 from bidding.auctions.live.models import AuctionRound, RoundEntrant, RoundState
 from bidding.auctions.models import Registration
@@ -41,7 +42,7 @@ LIVE_ROUND = Procedure("live_round", _l("the live bidding round"),
                        _l("Use the live bidding page (or its API) instead."))
 #: seconds after `ends_at` before the tick closes a round: a bid that arrived in time (it counts by its
 #: arrival) but is still on its way to the round row is not refused as late (config: AUCTION_CLOSE_GRACE_SECONDS)
-CLOSE_GRACE_SECONDS = 2.0
+CLOSE_GRACE_SECONDS = 5.0
 
 
 def reserved_to_live_round(trade: Trade, move) -> Procedure | None:
@@ -171,16 +172,17 @@ def _grace() -> timedelta:
 
 
 def _close_if_quiet(trade: Trade, rnd: AuctionRound, at: datetime) -> bool:
-    """Close an open round whose countdown ran out, unless a bid moved it meanwhile: a conditional
-    UPDATE on the count of accepted bids the tick saw (a bid takes its level the same way)."""
-    seen = rnd.accepted_count
-    result = db.session.execute(
-        sa.update(AuctionRound).where(AuctionRound.id == rnd.id, AuctionRound.state == RoundState.OPEN,
-                                      AuctionRound.accepted_count == seen, AuctionRound.ends_at <= at - _grace())
-        .values(state=RoundState.CLOSED, closed_at=at).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+    """Close an open round whose countdown ran out, unless a bid moved it meanwhile: the UPDATE carries
+    `WHERE accepted_count = <the count read>` (the row's version column), as a bid's does."""
+    if rnd.state is not RoundState.OPEN or rnd.ends_at is None or rnd.ends_at > at - _grace():
         return False
-    rnd = round_of(trade)
+    rnd.state = RoundState.CLOSED
+    rnd.closed_at = at
+    try:
+        db.session.flush()
+    except StaleDataError:  # a bid took a level first: the countdown runs again
+        db.session.rollback()
+        return False
     round_changed.send(trade, round=rnd, what="closed", actor=None)
     return True
 

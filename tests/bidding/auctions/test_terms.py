@@ -161,3 +161,72 @@ def test_the_increment_changes_this_way_only_during_the_listing(db, land_sale, l
         auctions.change_increment(land["staff"], land_sale, "50000.00", "理由")
     assert exc.value.code == "not_listing"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(IncrementChange)) == 0
+
+
+def test_an_amendment_tells_each_applicant_once_in_their_language(db, land_sale, land, clock):
+    from trading.notices.models import Notification
+
+    clock.freeze(ISSUE + timedelta(days=1))
+    auctions.register(land["buyer1"], land_sale)
+    withdrawn = auctions.register(land["buyer2"], land_sale)
+    auctions.withdraw(land["buyer2"], withdrawn)
+    clar = auctions.amend(land["staff"], land_sale, {"increment": "120000.00"}, "变更公告", "")
+    told = db.session.scalars(sa.select(Notification).where(Notification.trade_id == land_sale.id)).all()
+    assert [n.user_id for n in told] == [land["buyer1"].id] and clar.notified == 1
+    with force_locale("en"):
+        subject, body = told[0].shown()
+        assert subject.startswith("Clarification 1 to") and "disclosure period restarts" in body
+    with force_locale("zh_CN"):
+        assert "重新计算" in told[0].shown()[1]
+
+
+def test_an_auction_amendment_carries_its_live_round_with_the_deadline(db, make_trade, land, centres, clock):
+    """A land auction (拍卖) has no listing phase: its 20 days run to the deadline, and the live round that
+    follows the deadline moves with it."""
+    clock.freeze(START)
+    deadline = ISSUE + timedelta(days=25)  # Saturday 28 March
+    trade = make_trade(land["staff"], centre_id=centres["LAND"].id, method="land_auction", title="Plot E-02",
+                       estimated_price=STARTING_PRICE, bid_security=Decimal("1000000.00"), issue_at=ISSUE,
+                       docs_until=None, listing_from=None, bid_deadline=deadline, opening_at=None)
+    auctions.set_terms(land["staff"], trade, INCREMENT, round_at=deadline + timedelta(days=1))
+    for move, who in (("submit", "staff"), ("approve", "decider"), ("publish", "staff")):
+        trades.move(trade, move, land[who])
+    clock.freeze(ISSUE + timedelta(days=10))  # Friday 13 March: 20 days on is Thursday 2 April
+    auctions.amend(land["staff"], trade, {"estimated_price": "11000000.00"}, "变更公告", "")
+    assert local_date(trade.bid_deadline) == date(2026, 4, 2)
+    assert auctions.terms_of(trade).round_at == trade.bid_deadline + timedelta(days=1)
+
+
+def test_a_sandbox_sale_restarts_its_periods_accelerated(db, land_sale):
+    """A sandbox trade runs its legal periods divided by its accelerator (ARCHITECTURE.md), so does the restart."""
+    land_sale.sandbox, land_sale.accelerator = True, 100
+    at = LISTING_FROM - timedelta(hours=1)  # Monday 23 March 08:00: 20 days end Sunday 12 April, so Monday 13
+    moved = auctions.restarted_timeline(land_sale, at)
+    assert moved == {"listing_from": at + timedelta(days=21) / 100}  # the listing's own 10 days still fit
+    db.session.rollback()
+
+
+def test_no_amendment_once_quotes_were_made_on_the_terms(db, prop, land, clock):
+    trade, staff = prop
+    clock.freeze(ISSUE + timedelta(days=1))
+    trades.advance_due()
+    reg = auctions.register(land["buyer1"], trade)
+    auctions.confirm_and_qualify(staff, reg, "ICBC-9", "6222 9")
+    assert auctions.quote(land["buyer1"], trade, Decimal("8000000.00")).seq == 1
+    with pytest.raises(IllegalMove) as exc:
+        auctions.amend(staff, trade, {"appraised_value": "9000000.00"}, "评估值更正", "")
+    assert exc.value.code == "quotes_made"
+    assert auctions.terms_of(trade).amendments == 0
+
+
+def test_the_deposit_cannot_rise_once_deposits_were_confirmed(db, land_sale, land, clock):
+    from tests.bidding.auctions.conftest import DEPOSIT, qualify_buyer
+
+    clock.freeze(ISSUE)
+    qualify_buyer(land, land_sale, "buyer1")
+    with pytest.raises(IllegalMove) as exc:
+        auctions.amend(land["staff"], land_sale, {"bid_security": str(DEPOSIT + 1)}, "保证金调整", "")
+    assert exc.value.code == "deposits_confirmed" and land_sale.bid_security == DEPOSIT
+    db.session.rollback()
+    auctions.amend(land["staff"], land_sale, {"bid_security": str(DEPOSIT - 1)}, "保证金调整", "")  # lower: fine
+    assert land_sale.bid_security == DEPOSIT - 1
