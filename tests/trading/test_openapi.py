@@ -275,8 +275,7 @@ def test_request_bodies_reference_schemas(spec):
                 # state property transfers (bidding/auctions/property/api.py)
                 ("post", "/api/v1/trades/{trade_id}/property/reserve"): "ReserveChangeCreate",
                 ("post", "/api/v1/trades/{trade_id}/property/negotiated"): "NegotiatedCreate",
-                ("post", "/api/v1/trades/{trade_id}/property/extension"): "ExtensionCreate",
-                ("post", "/api/v1/trades/{trade_id}/property/no-deal"): "NoDeal"}
+                ("post", "/api/v1/trades/{trade_id}/property/extension"): "ExtensionCreate"}
     #: commands without a body: the path says everything (start and complete the ceremony)
     bodyless = {("post", "/api/v1/trades/{trade_id}/ceremony"), ("post", "/api/v1/trades/{trade_id}/ceremony/complete")}
     for key, name in expected.items():

@@ -8,7 +8,7 @@ from flask_login import current_user
 from bidding.auctions.property import closing, services
 from bidding.auctions.property.schemas import (ConsentCreateSchema, ConsentSchema, ExtensionCreateSchema,
                                                ExtensionSchema, NegotiatedCreateSchema, NegotiatedSchema,
-                                               NoDealSchema, PreDisclosureSchema, PropertyStateSchema,
+                                               PreDisclosureSchema, PropertyStateSchema,
                                                ReserveChangeCreateSchema, ReserveChangeSchema)
 from bidding.auctions.services import terms_of
 from trading.api import bearer_only, json_body, no_store, trade_or_404
@@ -113,11 +113,10 @@ def property_extension(trade_id: int):
 
 
 @api_bp.post("/trades/<int:trade_id>/property/no-deal")
-@doc("No qualified transferee at the deadline: end the sale without a deal (executing staff)", NoDealSchema,
-     PropertyStateSchema)
+@doc("No qualified transferee at the deadline: end the sale without a deal through the deal's procedure, which "
+     "records and publishes it (executing staff)", None, PropertyStateSchema, bodyless=True)
 def property_no_deal(trade_id: int):
     trade = _sale(trade_id, "property.manage")
-    data = NoDealSchema().load(json_body())
-    closing.end_without_deal(current_user, trade, data["reason"])
+    closing.end_without_deal(current_user, trade)
     db.session.commit()
     return _state(trade)

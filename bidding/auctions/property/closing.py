@@ -24,7 +24,6 @@ from trading.notices.models import NoticeKind
 from trading.pdf import yuan
 from trading.permissions import require
 from trading.texts import N_
-from trading.trades import services as trades
 from trading.trades.models import Trade
 
 RUNNING, COMPETITIVE, NEGOTIATED, NONE, DONE = "running", "competitive", "negotiated", "none", "done"
@@ -153,13 +152,15 @@ def extend_disclosure(actor, trade: Trade, bid_deadline: datetime | None, reason
     return row
 
 
-def end_without_deal(actor, trade: Trade, reason: str | None):
-    """No qualified transferee and no new disclosure: the sale ends without a deal (the flow's no_deal)."""
+def end_without_deal(actor, trade: Trade):
+    """No qualified transferee and no new disclosure: the sale ends without a deal, through the deal's own
+    procedure (bidding/auctions/deal: with no offer it records no deal, with its reason, and publishes it)."""
+    from bidding.auctions.deal.conclusion import conclude
+
     require("property.manage", trade, user=actor)
     _require_property(trade)
     _require_path(trade, NONE)
-    return trades.move(trade, "no_deal", actor, reason)
-
+    return conclude(actor, trade)
 
 
 def overview(trade: Trade) -> dict:

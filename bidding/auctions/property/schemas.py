@@ -36,10 +36,6 @@ class ExtensionCreateSchema(LoadSchema):
     reason = field(fields.String, required=True, validate=REASON)
 
 
-class NoDealSchema(LoadSchema):
-    reason = field(fields.String, required=True, validate=REASON)
-
-
 class PreDisclosureSchema(Schema):
     notice_id = fields.Integer()
     published_at = fields.AwareDateTime()

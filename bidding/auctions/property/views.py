@@ -134,5 +134,5 @@ def extension_page(trade_id: int, obj: Trade):
 @requires("property.manage", load=load_trade)
 def no_deal_page(trade_id: int, obj: Trade):
     trade = _sale(obj)
-    return _act(trade, "no_deal", lambda: closing.end_without_deal(current_user, trade, request.form.get("reason")),
+    return _act(trade, "no_deal", lambda: closing.end_without_deal(current_user, trade),
                 _("The sale ended without a deal."))

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
 from bidding.auctions import services as auctions
 from bidding.auctions.outcome import best_offer
@@ -99,25 +100,28 @@ def test_no_transferee_extends_the_disclosure_or_ends_without_a_deal(db, propert
     assert db.session.get(Notice, row.notice_id).kind is NoticeKind.REDISCLOSURE
     assert closing.path_of(property_sale) == closing.RUNNING
     clock.freeze(new_deadline)
-    closing.end_without_deal(prop["staff"], property_sale, "still no buyer")
+    closing.end_without_deal(prop["staff"], property_sale)
     db.session.commit()
     assert property_sale.state is TradeState.NO_DEAL
 
 
-def _concluded_with_result(db, property_sale, prop, clock, result_at: datetime):
+def _concluded_with_result(db, property_sale, prop, clock):
+    """One transferee, the negotiated price, and the deal's conclusion, which publishes the result."""
+    from bidding.auctions.deal.conclusion import conclude
+
     clock.freeze(ISSUE + timedelta(hours=1))
     qualify(prop, property_sale, "buyer1")
     _at_deadline(clock)
     closing.record_negotiated(prop["staff"], property_sale, APPRAISED)
-    trades.move(property_sale, "conclude", prop["staff"])
-    # the result notice the deal publishes (bidding/auctions/deal), here written as it would be
-    db.session.add(Notice(trade=property_sale, kind=NoticeKind.RESULT, title="成交结果", body="成交",
-                          published_at=result_at))
+    deal = conclude(prop["staff"], property_sale)
     db.session.commit()
+    assert (deal.basis, deal.price) == ("negotiated", APPRAISED)
+    result = db.session.scalar(sa.select(Notice).where(Notice.trade_id == property_sale.id,
+                                                       Notice.kind == NoticeKind.RESULT))
+    assert result.published_at == PROP_CLOSE
 
 
-#: the result out Tue 31 March 10:00; 5 working days: 1, 2, 3, 6, 7 April; closing from Wed 8 April 00:00
-RESULT_AT = datetime(2026, 3, 31, 10, 0, tzinfo=CST)
+#: the result out Tue 31 March 09:00; 5 working days: 1, 2, 3, 6, 7 April; closing from Wed 8 April 00:00
 EARLIEST_CLOSE = datetime(2026, 4, 8, 0, 0, tzinfo=CST)
 
 
@@ -125,7 +129,7 @@ EARLIEST_CLOSE = datetime(2026, 4, 8, 0, 0, tzinfo=CST)
                                                  (EARLIEST_CLOSE, False)])
 def test_the_result_is_public_5_working_days_before_the_trade_closes(db, property_sale, prop, clock,
                                                                        archived_at, carded):
-    _concluded_with_result(db, property_sale, prop, clock, RESULT_AT)
+    _concluded_with_result(db, property_sale, prop, clock)
     clock.freeze(archived_at)
     trades.move(property_sale, "archive", prop["staff"])
     db.session.commit()

@@ -33,7 +33,7 @@ def test_property_route_matrix(db, client, property_sale, prop, make_user):
         ("property_api.property_negotiated", "POST", f"{api}/negotiated", {"price": "1"}, staff),
         ("property_api.property_extension", "POST", f"{api}/extension",
          {"bid_deadline": "2026-05-01T09:00:00+08:00", "reason": "x"}, staff),
-        ("property_api.property_no_deal", "POST", f"{api}/no-deal", {"reason": "x"}, staff),
+        ("property_api.property_no_deal", "POST", f"{api}/no-deal", None, staff),
         ("property.property_page", "GET", page, None, ("prop_decider", "buyer1", "land_staff")),
         ("property.pre_disclosure_page", "POST", f"{page}/pre-disclosure", None, staff),
         ("property.reserve_page", "POST", f"{page}/reserve", {"price": "1"}, staff),
