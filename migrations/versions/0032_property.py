@@ -1,7 +1,7 @@
 """property: pre-disclosures, reserve changes and consents, extensions, negotiated transfers (O32)
 
 Revision ID: 0032
-Revises: 0031
+Revises: 0033
 Create Date: 2026-12-06 04:49:07.512937
 
 """
@@ -13,7 +13,7 @@ import trading.types
 
 # revision identifiers, used by Alembic.
 revision = '0032'
-down_revision = '0031'
+down_revision = '0033'
 branch_labels = None
 depends_on = None
 

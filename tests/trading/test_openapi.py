@@ -275,7 +275,12 @@ def test_request_bodies_reference_schemas(spec):
                 # state property transfers (bidding/auctions/property/api.py)
                 ("post", "/api/v1/trades/{trade_id}/property/reserve"): "ReserveChangeCreate",
                 ("post", "/api/v1/trades/{trade_id}/property/negotiated"): "NegotiatedCreate",
-                ("post", "/api/v1/trades/{trade_id}/property/extension"): "ExtensionCreate"}
+                ("post", "/api/v1/trades/{trade_id}/property/extension"): "ExtensionCreate",
+                # procurement plans and budgets (procurement/plans/api.py)
+                ("post", "/api/v1/procurement/plans"): "ProcurementPlanCreate",
+                ("post", "/api/v1/procurement/plans/{plan_id}/lines"): "BudgetLineCreate",
+                ("post", "/api/v1/trades/{trade_id}/budget-draw"): "BudgetDrawCreate",
+                ("post", "/api/v1/trades/{trade_id}/method-approval"): "MethodApprovalCreate"}
     #: commands without a body: the path says everything (start and complete the ceremony)
     bodyless = {("post", "/api/v1/trades/{trade_id}/ceremony"), ("post", "/api/v1/trades/{trade_id}/ceremony/complete")}
     for key, name in expected.items():
