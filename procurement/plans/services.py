@@ -91,6 +91,13 @@ def plans_for(user) -> list[ProcurementPlan]:
                                    .order_by(ProcurementPlan.year.desc(), ProcurementPlan.id)).unique())
 
 
+def plans_for_trade(trade: Trade) -> list[ProcurementPlan]:
+    """The plans a trade may draw on: its purchaser's at its centre."""
+    return list(db.session.scalars(sa.select(ProcurementPlan).where(
+        ProcurementPlan.purchaser_id == trade.tenderer_id, ProcurementPlan.centre_id == trade.centre_id)
+        .order_by(ProcurementPlan.year.desc())).unique())
+
+
 def draw_of(trade: Trade) -> BudgetDraw | None:
     return db.session.scalar(sa.select(BudgetDraw).where(BudgetDraw.trade_id == trade.id))
 

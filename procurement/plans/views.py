@@ -15,9 +15,11 @@ from trading.accounts.models import Organisation, OrgKind
 from trading.accounts.roles import Role
 from trading.centres.models import Centre
 from trading.clock import local_tz, now
-from trading.errors import InvalidInput
+from trading.errors import IllegalMove, InvalidInput
 from trading.extensions import db
 from trading.permissions import can, require, requires
+from trading.trades.models import Trade
+from trading.views_common import load_trade
 
 import sqlalchemy as sa
 
@@ -101,3 +103,36 @@ def plan_page(plan_id: int, obj: ProcurementPlan):
                            thresholds=[catalogue.threshold_for(k, now().astimezone(local_tz()).date())
                                        for k in ("goods", "works", "services")],
                            errors=errors, values=values), (422 if errors else 200)
+
+
+@bp.route("/trades/<int:trade_id>/budget", methods=["GET", "POST"])
+@login_required
+@requires("trade.work", load=load_trade)
+def trade_budget_page(trade_id: int, obj: Trade):
+    """A procurement trade's budget: its draw (the purchaser or staff pick a line while it is a draft) and the
+    decision branch's approval of a method other than open tender (with its reason)."""
+    trade = obj
+    if not services.is_procurement(trade):
+        abort(404)
+    errors: dict = {}
+    values = request.form.to_dict() if request.method == "POST" else {}
+    if request.method == "POST":
+        try:
+            if values.get("action") == "approve":
+                require("procurement.method.approve", trade)
+                services.approve_method(current_user, trade, values.get("reason", ""))
+                flash(_("Method approved; the reason is recorded."), "success")
+            else:
+                require("procurement.draw", trade)
+                line = values.get("line_id", "")
+                services.draw(current_user, trade, int(line) if line.isdigit() else 0)
+                flash(_("Budget drawn."), "success")
+            db.session.commit()
+            return redirect(url_for("procurement.trade_budget_page", trade_id=trade.id))
+        except (InvalidInput, IllegalMove) as exc:
+            db.session.rollback()
+            errors = exc.errors if isinstance(exc, InvalidInput) else {"_": [exc.message]}
+    lines = [line for plan in services.plans_for_trade(trade) for line in plan.lines]
+    return render_template("procurement/trade_budget.html", trade=trade, draw=services.draw_of(trade),
+                           approval=services.approval_of(trade), lines=lines, categories=catalogue.CATEGORIES,
+                           locale=str(get_locale() or "zh_CN"), errors=errors, values=values), (422 if errors else 200)

@@ -13,5 +13,7 @@ COVERED: set[tuple[str, str]] = {
     ("procurement.plans_page", "POST"),
     ("procurement.plan_page", "GET"),
     ("procurement.plan_page", "POST"),
+    ("procurement.trade_budget_page", "GET"),
+    ("procurement.trade_budget_page", "POST"),
 }
 PUBLIC: set[tuple[str, str]] = set()

@@ -63,3 +63,29 @@ def test_purchaser_makes_its_plan_on_the_page(client, db, users, centres):
     again = client.post("/procurement/plans?lang=en", data={"csrf_token": csrf_token(page), "year": "2027",
                                                     "centre_id": str(centres["PROC"].id)})
     assert again.status_code == 422 and "already has a plan for 2027" in again.get_data(as_text=True)
+
+
+def test_a_trade_budget_page_refuses_the_threshold_until_the_decider_approves(app, db, plan, gp_trade, users):
+    trade = gp_trade("gp_competitive_negotiation", "2000000.00")
+    line_id = plan.lines[1].id  # services, 3,000,000.00
+    purchaser = app.test_client()
+    login(purchaser, "tenderer")
+    url = f"/procurement/trades/{trade.id}/budget"
+    page = purchaser.get(url).get_data(as_text=True)
+    refused = purchaser.post(url + "?lang=zh_CN", data={"csrf_token": csrf_token(page), "action": "draw",
+                                                        "line_id": str(line_id)})
+    text = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "已达到公开招标数额标准" in text and "¥2,000,000.00" in text
+    assert "Approve the method" not in text and "批准采购方式" not in text  # the purchaser cannot approve
+    decider = app.test_client()
+    login(decider, "decider")
+    page = decider.get(url).get_data(as_text=True)
+    blank = decider.post(url + "?lang=en", data={"csrf_token": csrf_token(page), "action": "approve", "reason": " "})
+    assert blank.status_code == 422 and "say why open tendering is not used" in blank.get_data(as_text=True)
+    assert decider.post(url, data={"csrf_token": csrf_token(page), "action": "approve",
+                                   "reason": "仅有两家供应商能够提供"}).status_code == 302
+    page = purchaser.get(url).get_data(as_text=True)
+    assert "仅有两家供应商能够提供" in page
+    assert purchaser.post(url, data={"csrf_token": csrf_token(page), "action": "draw",
+                                     "line_id": str(line_id)}).status_code == 302
+    assert "¥1,000,000.00" in purchaser.get(url).get_data(as_text=True)  # what the line has left
