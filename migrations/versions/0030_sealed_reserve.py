@@ -1,7 +1,7 @@
 """sealed reserve: envelopes, share releases, openings (bidding/auctions/reserve; O39 Art 10)
 
 Revision ID: 0030
-Revises: 0033
+Revises: 0032
 Create Date: 2026-12-06 04:45:42.373018
 
 """
@@ -13,7 +13,7 @@ import trading.types
 
 # revision identifiers, used by Alembic.
 revision = '0030'
-down_revision = '0033'
+down_revision = '0032'
 branch_labels = None
 depends_on = None
 

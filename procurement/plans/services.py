@@ -91,6 +91,13 @@ def plans_for(user) -> list[ProcurementPlan]:
                                    .order_by(ProcurementPlan.year.desc(), ProcurementPlan.id)).unique())
 
 
+def plans_for_trade(trade: Trade) -> list[ProcurementPlan]:
+    """The plans a trade may draw on: its purchaser's at its centre."""
+    return list(db.session.scalars(sa.select(ProcurementPlan).where(
+        ProcurementPlan.purchaser_id == trade.tenderer_id, ProcurementPlan.centre_id == trade.centre_id)
+        .order_by(ProcurementPlan.year.desc())).unique())
+
+
 def draw_of(trade: Trade) -> BudgetDraw | None:
     return db.session.scalar(sa.select(BudgetDraw).where(BudgetDraw.trade_id == trade.id))
 
@@ -154,6 +161,11 @@ def draw(actor, trade: Trade, line_id: int) -> BudgetDraw:
             "%(amount)s reaches the open-tender threshold of %(threshold)s (%(source)s): another method needs "
             "the decision branch's recorded approval with a reason first",
             amount=fmt_money(trade.estimated_price), threshold=fmt_money(breached.amount), source=str(breached.source))]})
+    return take_budget(actor, trade, line, now())
+
+
+def take_budget(actor, trade: Trade, line: BudgetLine, at) -> BudgetDraw:
+    """The draw itself, after the checks of `draw` (the demo replays its trades' history through it)."""
     amount = trade.estimated_price
     begin_write()  # on SQLite the savepoint must nest in the write transaction (trading.extensions)
     savepoint = db.session.begin_nested()  # the UPDATE and the draw's row stand or fall together
@@ -167,7 +179,7 @@ def draw(actor, trade: Trade, line_id: int) -> BudgetDraw:
             db.session.refresh(line)
             raise InvalidInput({"line_id": [_("the budget line has %(left)s left, less than the %(amount)s this "
                                               "trade needs", left=fmt_money(line.left), amount=fmt_money(amount))]})
-        record = BudgetDraw(line=line, trade=trade, amount=amount, drawn_by_id=actor.id, drawn_at=now())
+        record = BudgetDraw(line=line, trade=trade, amount=amount, drawn_by_id=actor.id, drawn_at=at)
         db.session.add(record)
         db.session.flush()
     except IntegrityError:
