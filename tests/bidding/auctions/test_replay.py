@@ -14,7 +14,7 @@ import pytest
 
 from bidding.auctions import services as auctions
 from bidding.auctions.outcome import best_offer
-from tests.bidding.auctions.conftest import INCREMENT, LISTING_CLOSE, STARTING_PRICE
+from tests.bidding.auctions.conftest import INCREMENT, LISTING_CLOSE, STARTING_PRICE, open_reserve, seal_reserve
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -118,6 +118,7 @@ def closed_round(db, listing, land, clock):
     trade, regs = listing
     auctions.quote(land["buyer1"], trade, STARTING_PRICE)
     auctions.quote(land["buyer2"], trade, STARTING_PRICE + INCREMENT)
+    seal_reserve(land, trade)  # the decision branch's sealed reserve (O39 Art 10), met exactly by the last bid
     db.session.commit()
     clock.freeze(LISTING_CLOSE)
     live.start_round(land["staff"], trade)
@@ -133,6 +134,8 @@ def closed_round(db, listing, land, clock):
     live.run_due()
     db.session.commit()
     assert live.round_of(trade).state.value == "closed"
+    open_reserve(land, trade)
+    db.session.commit()
     return trade, regs
 
 
