@@ -2,12 +2,14 @@
 (the shipped gunicorn.conf.py), timed one by one, optionally under cProfile.
 
     .venv/bin/python bench/profile_submission.py [--uploads 60] [--size 256K] [--profile] [--bare]
+    .venv/bin/python bench/profile_submission.py --concurrent --uploads 200 --parts
 
 Builds the same instance and data as bench/submission.py, then sends the uploads one after another
 (no concurrency: the time of one is the platform's cost of one, fsyncs included). `--profile` runs
 each request (from gunicorn's pre_request to its post_request hook, so the body reading is in it)
 under cProfile in the worker and prints the top functions by cumulative and by own time. `--bare`
-times the bare app (bench/bare_upload.py) the same way, for comparison.
+times the bare app (bench/bare_upload.py) the same way, for comparison. `--parts` (best with
+`--concurrent`) prints the thread CPU per call of each part of an upload inside the worker.
 """
 from __future__ import annotations
 
@@ -78,6 +80,114 @@ def post_fork(server, worker):
         prof.dump_stats({out!r} + f".writer.{{os.getpid()}}")
 
     writer._Writer._commit = timed_commit
+'''
+
+PARTS_HOOKS = '''
+import json, os, sys, threading, time
+exec(open(os.path.join({root!r}, "gunicorn.conf.py")).read())
+
+def post_fork(server, worker):
+    # each part's thread CPU (time.thread_time) per call, under the load; nested parts are inside
+    # their parent's figure. Patched where the callers look them up (module globals, classes).
+    import importlib
+    parts, lock = {{}}, threading.Lock()
+
+    def wrap(owner, name, label, by_caller=False):
+        inner = getattr(owner, name, None)
+        if inner is None:  # code of another version: not measured
+            return
+
+        def timed(*args, **kwargs):
+            c0 = time.thread_time()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                spent = time.thread_time() - c0
+                key = label if threading.current_thread().name != "bid-writer" else "9 (writer) " + label[2:]
+                if by_caller:  # the function that called it (through the scoped session's proxy)
+                    frame = sys._getframe(1)
+                    while frame is not None and ("sqlalchemy" in frame.f_code.co_filename
+                                                 or frame.f_code.co_name == "timed"):
+                        frame = frame.f_back
+                    key += " from " + (frame.f_code.co_name if frame is not None else "?")
+                with lock:
+                    n, total = parts.get(key, (0, 0.0))
+                    parts[key] = (n + 1, total + spent)
+        setattr(owner, name, timed)
+
+    def dump():  # off the measured threads: a file written per call would weigh on every part
+        last = None
+        while True:
+            time.sleep(0.1)
+            with lock:
+                if os.path.exists({out!r} + ".reset"):  # the load starts: what came before was set-up
+                    parts.clear()
+                    os.remove({out!r} + ".reset")
+                now = json.dumps(parts)
+            if now != last:
+                with open({out!r} + f".parts.{{os.getpid()}}", "w") as fh:
+                    fh.write(now)
+                last = now
+
+    threading.Thread(target=dump, daemon=True).start()
+    from gunicorn.workers import gthread
+    wrap(gthread.ThreadWorker, "handle", "1 request in gunicorn's thread (ThreadWorker.handle)")
+    import flask
+    wrap(flask.Flask, "wsgi_app", "1a Flask.wsgi_app (context, hooks, view, response, teardown)")
+    wrap(flask.Flask, "preprocess_request", "1b before_request hooks (the bearer token in them)")
+    wrap(flask.Flask, "dispatch_request", "1c the view")
+    wrap(flask.Flask, "finalize_request", "1d after_request hooks, response")
+    wrap(flask.Flask, "do_teardown_appcontext", "1e app context teardown (session removed)")
+    wrap(gthread.ThreadWorker, "handle_request", "1f gunicorn: handle_request (the WSGI call and the answer)")
+    import sqlalchemy.orm
+    wrap(sqlalchemy.orm.Session, "execute", "7 Session.execute", by_caller=True)
+    wrap(sqlalchemy.orm.Session, "commit", "8 Session.commit")
+    wrap(sqlalchemy.orm.Session, "connection", "8a Session.connection")
+    api = importlib.import_module("trading.api")
+    for name in ("caller_for_token", "user_for_token"):
+        wrap(api, name, "2 bearer token: " + name)
+    services = importlib.import_module("bidding.submission.services")
+    wrap(services, "submit_bid", "3 services.submit_bid (with the blob store, without the writer's CPU)")
+    blobs = importlib.import_module("trading.blobs")
+    wrap(blobs.BlobStore, "put", "4 blob store put (body read, one-pass check, write, fsync)")
+    writer = importlib.import_module("bidding.submission.writer")
+    wrap(writer, "store_group", "5 writer: store_group")
+    wrap(writer._Writer, "_commit", "6 writer: store_group + commit")
+    sub_api = importlib.import_module("bidding.submission.api")
+    wrap(sub_api, "require", "3a view: permission check")
+    wrap(sub_api, "jsonify", "3b view: jsonify")
+    wrap(sub_api._BID, "dump", "3c view: the bid dumped")
+    wrap(writer, "store", "3d services: writer.store (handing over, waiting: no CPU while asleep)")
+    wrap(services, "receipt_private_key", "3e services: receipt_private_key")
+    wrap(services, "key_fingerprint", "3f services: key_fingerprint")
+'''
+
+#: one cProfile per request thread, timed by the thread's CPU (time.thread_time), merged at the end:
+#: where the CPU goes under the burst, GIL hand-overs included (their cost lands in the calls that
+#: gave the interpreter lock back and took it again)
+CPU_HOOKS = '''
+import cProfile, os, threading, time
+exec(open(os.path.join({root!r}, "gunicorn.conf.py")).read())
+_mine = threading.local()
+_done, _lock = [], threading.Lock()
+
+def pre_request(worker, req):
+    _mine.prof = cProfile.Profile(time.thread_time)
+    _mine.prof.enable()
+
+def post_request(worker, req, environ, resp):
+    prof = getattr(_mine, "prof", None)
+    if prof is None:
+        return
+    prof.disable()
+    _mine.prof = None
+    with _lock:
+        if os.path.exists({out!r} + ".reset"):  # the load starts: what came before was set-up
+            _done.clear()
+            os.remove({out!r} + ".reset")
+        _done.append(prof)
+        if environ.get("REQUEST_METHOD") == "POST":
+            prof.dump_stats({out!r} + f".cpu.{{len(_done)}}")
 '''
 
 HOOKS = '''
@@ -183,6 +293,10 @@ def main(argv=None) -> int:
     p.add_argument("--gate", action="store_true", help="time the SQLite write gate's waits and holds")
     p.add_argument("--workers", type=int, default=0, help="override gunicorn.conf.py's workers")
     p.add_argument("--concurrent", action="store_true", help="all uploads at once, as bench/submission.py")
+    p.add_argument("--cpu-profile", action="store_true",
+                   help="cProfile of every request thread by its own CPU time (best with --concurrent), merged")
+    p.add_argument("--parts", action="store_true",
+                   help="thread CPU per call of each part of an upload (token, service, blob store, writer)")
     args = p.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="prtp-prof-"))
     servers = []
@@ -192,9 +306,11 @@ def main(argv=None) -> int:
         setup = bench.build_data(app, args.uploads)
         out = tmp / "profile.out"
         gargs = argparse.Namespace(workers=args.workers, threads=0)
-        if args.profile or args.gate:
+        if args.profile or args.gate or args.parts or args.cpu_profile:
             conf = tmp / "gunicorn-profile.conf.py"
-            conf.write_text((HOOKS if args.profile else GATE_HOOKS).format(root=str(ROOT), out=str(out)))
+            hooks = (HOOKS if args.profile else GATE_HOOKS if args.gate else PARTS_HOOKS if args.parts
+                     else CPU_HOOKS)
+            conf.write_text(hooks.format(root=str(ROOT), out=str(out)))
             env = {**env, "GUNICORN_CMD_ARGS": f"-c {conf}"}
         platform = bench.start_gunicorn("platform", "wsgi:app", env, gargs, tmp / "platform.log")
         servers.append(platform)
@@ -209,6 +325,10 @@ def main(argv=None) -> int:
         bench.get(platform.port, "/api/v1/receipt-key")
         path = f"/api/v1/trades/{setup.trade_id}/bids"
         tokens = [b.token for b in setup.bidders]
+        if args.parts or args.cpu_profile:  # the set-up requests above (first statements compiled, mappers) are not counted
+            (tmp / "profile.out.reset").touch()
+            while args.parts and (tmp / "profile.out.reset").exists():
+                time.sleep(0.05)
         print("platform:", timed_runs(platform, path, envelopes, tokens, args.concurrent))
         if args.bare:
             bare = bench.start_gunicorn("bare", "bench.bare_upload:app", {"BARE_UPLOAD_DIR": str(tmp)},
@@ -238,6 +358,23 @@ def main(argv=None) -> int:
                     v = sorted(data[name])
                     print(f"gate {name} ({f.suffix[1:]}): n={len(v)} p50 {1000 * v[len(v) // 2]:.2f} ms "
                           f"p90 {1000 * v[int(len(v) * 0.9)]:.2f} max {1000 * v[-1]:.2f} sum {sum(v):.2f} s")
+        if args.parts:
+            import json
+            time.sleep(0.5)
+            for f in sorted(tmp.glob("profile.out.parts.*")):
+                print(f"thread CPU, process {f.suffix[1:]}: per upload (all calls / uploads), calls")
+                for label, (n, total) in sorted(json.loads(f.read_text()).items()):
+                    print(f"  {1000 * total / len(envelopes):7.2f} ms  {n:4d}  {label[2:]}")
+        if args.cpu_profile:
+            time.sleep(0.5)
+            files = sorted(tmp.glob("profile.out.cpu.*"))
+            stats = pstats.Stats(str(files[0]))
+            for f in files[1:]:
+                stats.add(str(f))
+            print(f"{len(files)} upload requests, CPU of their threads:")
+            print_by_package(stats)
+            stats.sort_stats("cumulative").print_stats(args.top)
+            stats.sort_stats("tottime").print_stats(args.top)
         if args.profile:
             time.sleep(0.3)
             stats = pstats.Stats(str(out))

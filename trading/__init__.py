@@ -134,6 +134,8 @@ def _register_models() -> None:
     import bidding.collusion.permissions  # noqa: F401
     import bidding.award.models  # noqa: F401
     import bidding.award.permissions  # noqa: F401
+    import procurement.plans.models  # noqa: F401
+    import procurement.plans.permissions  # noqa: F401
     import monitor.audit.models  # noqa: F401
     import monitor.cards.models  # noqa: F401
     import monitor.supervisors.models  # noqa: F401
@@ -243,6 +245,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(deposits_bp)
     app.register_blueprint(deposits_api_bp)
     csrf.exempt(deposits_api_bp)  # bearer tokens, never cookies
+    import procurement.plans.api  # noqa: F401
+    from procurement.blueprints import api_bp as procurement_api_bp, bp as procurement_bp
+
+    app.register_blueprint(procurement_api_bp)
+    csrf.exempt(procurement_api_bp)  # bearer tokens, never cookies
+    app.register_blueprint(procurement_bp)
     from bidding.auctions.live.api import api_bp as live_api_bp
     from bidding.auctions.live.views import bp as live_round_bp
 

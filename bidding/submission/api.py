@@ -14,7 +14,7 @@ from bidding.crypto import receipt
 from bidding.submission import services
 from bidding.submission.models import Bid, BidState
 from bidding.submission.schemas import BidderBidSchema, BidSchema, ReceiptKeySchema
-from trading.api import trade_or_404 as _trade
+from trading.api import takes_caller, trade_or_404 as _trade
 from trading.api.openapi import doc
 from trading.extensions import db
 from trading.permissions import can, require
@@ -43,6 +43,7 @@ def get_receipt_key():
 @bp.post("/trades/<int:trade_id>/bids")
 @doc("Submit (or replace) a sealed bid: the raw envelope as the body; answers with a signed receipt",
      None, BidSchema, 201, binary="application/octet-stream")
+@takes_caller  # the bidder's id, grants and company are all it reads of its caller: no User row built
 def submit_bid(trade_id: int):
     # the trade's own row: an upload reads no centre, tenderer or offerings (one query, not two)
     trade = db.session.execute(_trade_query(), {"id": trade_id}).scalar_one_or_none()

@@ -271,7 +271,12 @@ def test_request_bodies_reference_schemas(spec):
                 ("post", "/api/v1/trades/{trade_id}/sale/registrations/{registration_id}/qualify"): "QualifyLoad",
                 ("post", "/api/v1/trades/{trade_id}/sale/quotes"): "QuoteLoad",
                 # the live timed bidding round (bidding/auctions/live/api.py)
-                ("post", "/api/v1/trades/{trade_id}/auction/bids"): "BidLoad"}
+                ("post", "/api/v1/trades/{trade_id}/auction/bids"): "BidLoad",
+                # procurement plans and budgets (procurement/plans/api.py)
+                ("post", "/api/v1/procurement/plans"): "ProcurementPlanCreate",
+                ("post", "/api/v1/procurement/plans/{plan_id}/lines"): "BudgetLineCreate",
+                ("post", "/api/v1/trades/{trade_id}/budget-draw"): "BudgetDrawCreate",
+                ("post", "/api/v1/trades/{trade_id}/method-approval"): "MethodApprovalCreate"}
     #: commands without a body: the path says everything (start and complete the ceremony)
     bodyless = {("post", "/api/v1/trades/{trade_id}/ceremony"), ("post", "/api/v1/trades/{trade_id}/ceremony/complete")}
     for key, name in expected.items():

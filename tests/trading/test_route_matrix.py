@@ -25,6 +25,7 @@ from tests.monitor.audit import matrix_audit
 from tests.monitor.cards import matrix_cards
 from tests.monitor.live import matrix_live
 from tests.monitor.supervisors import matrix_supervisors
+from tests.procurement.plans import matrix_plans
 from tests.trading.signing import matrix_signing
 from tests.conftest import START, api_headers, login, tender_timeline
 
@@ -162,7 +163,7 @@ ELSEWHERE |= SCORING_COVERED  # tests/bidding/scoring/test_scoring_matrix.py
 ELSEWHERE |= COLLUSION_COVERED  # tests/bidding/collusion/test_collusion_matrix.py
 ELSEWHERE |= SALE_COVERED  # land and property sales: tests/bidding/auctions/test_sale_http.py
 MONITOR = (matrix_audit, matrix_cards, matrix_live, matrix_supervisors, matrix_signing, matrix_experts, matrix_award,
-           matrix_live_round, matrix_deal)
+           matrix_live_round, matrix_deal, matrix_plans)
 #: the supervision plane's routes are tested in tests/monitor/, the signing routes in tests/trading/signing/,
 #: the expert pool's and committee's in tests/bidding/experts/
 ELSEWHERE |= set().union(*(m.COVERED for m in MONITOR))

@@ -14,7 +14,8 @@ from flask import current_app
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from trading.accounts import policy, throttle
-from trading.accounts.models import ApiToken, LoginAttempt, Organisation, OrgKind, User
+from trading.accounts.models import (ApiToken, Caller, GrantFacts, LoginAttempt, Organisation,
+                                     OrganisationFacts, OrgKind, RoleGrant, User)
 from trading.accounts.roles import Role
 from trading.accounts.uscc import USCCError, validate_uscc
 from trading.clock import now
@@ -142,11 +143,50 @@ def _token_query() -> sa.Select:
             .options(joinedload(ApiToken.user).options(joinedload(User.grants), joinedload(User.organisation))))
 
 
+def _token_valid(revoked: bool, expires_at, active: bool) -> bool:
+    """The one rule for a bearer token, whichever way it was read: not revoked, not expired, and its
+    user still active. Nothing of it is remembered between requests: a revocation, a deactivation or a
+    changed grant counts from the next request on, in every process and on every host."""
+    return not revoked and expires_at > now() and active
+
+
 def user_for_token(token: str) -> User | None:
     row = db.session.execute(_token_query(), {"token_hash": _digest(token)}).unique().scalar_one_or_none()
-    if row is None or row.revoked or row.expires_at <= now() or not row.user.active:
+    if row is None or not _token_valid(row.revoked, row.expires_at, row.user.active):
         return None
     return row.user
+
+
+@functools.cache
+def _caller_query() -> sa.Select:
+    """The token with what a Caller holds of its user, as plain columns: one row per grant (one row
+    with NULL role for a user without grants). Built once, after the tables are defined."""
+    tokens, users = ApiToken.__table__, User.__table__
+    orgs, grants = Organisation.__table__, RoleGrant.__table__
+    return (sa.select(tokens.c.revoked, tokens.c.expires_at, users.c.id, users.c.username, users.c.active,
+                      users.c.locale, orgs.c.id.label("org_id"), orgs.c.name.label("org_name"), orgs.c.kind,
+                      orgs.c.credit_code, grants.c.role, grants.c.centre_id)
+            .select_from(tokens.join(users, users.c.id == tokens.c.user_id)
+                         .outerjoin(orgs, orgs.c.id == users.c.organisation_id)
+                         .outerjoin(grants, grants.c.user_id == users.c.id))
+            .where(tokens.c.token_hash == sa.bindparam("token_hash"))
+            .order_by(grants.c.id))
+
+
+def caller_for_token(token: str) -> Caller | None:
+    """The Caller a bearer token names (None: unknown, revoked, expired, or its user deactivated),
+    read in one statement with no ORM row: the same rule as `user_for_token`, at a fraction of its
+    cost (the upload of a sealed bid checks a token per request, under load)."""
+    rows = db.session.execute(_caller_query(), {"token_hash": _digest(token)}).all()
+    if not rows:
+        return None
+    first = rows[0]
+    if not _token_valid(first.revoked, first.expires_at, first.active):
+        return None
+    org = (OrganisationFacts(first.org_id, first.org_name, first.kind, first.credit_code)
+           if first.org_id is not None else None)
+    grants = tuple(GrantFacts(row.role, row.centre_id) for row in rows if row.role is not None)
+    return Caller(first.id, first.username, first.locale, org, grants)
 
 
 def revoke_token(token: str) -> bool:

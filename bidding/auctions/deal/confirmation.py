@@ -8,20 +8,23 @@ import hashlib
 
 import sqlalchemy as sa
 from cryptography.exceptions import InvalidSignature
-from flask_babel import gettext as _
+from flask_babel import force_locale, gettext as _
 
 from bidding.auctions.deal.conclusion import deal_changed, deal_of
 from bidding.auctions.deal.models import Confirmation, ConfirmationSignature, Deal, Party
+from trading import texts
 from trading.accounts.models import User
 from trading.accounts.roles import Role
 from trading.canonical import canonical_json
 from trading.clock import now
 from trading.errors import IllegalMove, InvalidInput
 from trading.extensions import db, flush_unless_taken
+from trading.notices.models import Notification
 from trading.permissions import require
 from trading.platform_keys import services as platform_keys
 from trading.signing.services import STATEMENTS, Expected, accept
 from trading.signing.statements import iso
+from trading.texts import N_
 from trading.trades.models import Trade
 
 FORMAT = "deal-confirmation/1"
@@ -76,7 +79,23 @@ def make_confirmation(trade: Trade, deal: Deal) -> Confirmation:
                        platform_key_id=platform_keys.key_id(platform_keys.raw_public(key)))
     db.session.add(row)
     db.session.flush()
+    _tell_parties(trade, deal)
     return row
+
+
+def _tell_parties(trade: Trade, deal: Deal) -> None:
+    """The winner's bidders and the seller's members are told in the app that the confirmation awaits them."""
+    message = {"subject": texts.message(N_("Transaction confirmation for %(ref)s"), ref=trade.ref),
+               "body": [texts.message(N_("The transaction confirmation of %(title)s is ready: sign it for your side "
+                                         "on the trade's deal page."), title=trade.title)]}
+    with force_locale("zh_CN"):
+        subject, body = texts.render(message["subject"]), texts.render(message["body"])
+    people = [u for u in deal.organisation.members if u.has_role(Role.BIDDER)]
+    people += [u for u in trade.tenderer.members if u.has_role(Role.TENDERER)]
+    for user in people:
+        db.session.add(Notification(user_id=user.id, trade_id=trade.id, kind="deal_confirmation",
+                                    subject=subject[:250], body=body, message=message))
+    db.session.flush()
 
 
 def platform_signature_valid(row: Confirmation) -> bool:

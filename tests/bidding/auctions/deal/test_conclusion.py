@@ -196,3 +196,28 @@ def test_after_a_live_round_the_last_accepted_bid_wins_once_the_round_is_closed(
     row = deal.conclude(land["staff"], trade)
     assert (trade.state, row.basis, row.registration_id, row.price, row.premium_percent) == (
         TradeState.CONCLUDED, "live_bid", regs["buyer1"].id, STARTING_PRICE + 3 * INCREMENT, Decimal("3.00"))
+
+
+def test_the_period_figures_for_the_statistics(db, land_sale, land, clock, make_trade, centres):
+    """Two land deals at 2.00 % and 3.00 % premium (mean 2.50 %) and one no deal, counted in their period."""
+    from bidding.auctions.deal.models import Deal
+    from bidding.auctions.deal.statistics import figures
+
+    at = AFTER_CLOSE
+    rows = [(Outcome.CONCLUDED, STARTING_PRICE + 2 * INCREMENT, Decimal("2.00")),
+            (Outcome.CONCLUDED, STARTING_PRICE + 3 * INCREMENT, Decimal("3.00")),
+            (Outcome.NO_DEAL, None, None)]
+    trades = [land_sale] + [make_trade(land["staff"], centre_id=centres["LAND"].id, method="land_listing",
+                                       title=f"Plot {n}", estimated_price=STARTING_PRICE, bid_security=None,
+                                       issue_at=land_sale.issue_at, docs_until=None,
+                                       listing_from=land_sale.listing_from, bid_deadline=land_sale.bid_deadline,
+                                       opening_at=None) for n in (2, 3)]
+    for trade, (outcome, price, premium) in zip(trades, rows):
+        db.session.add(Deal(trade_id=trade.id, outcome=outcome, price=price, premium_percent=premium,
+                            starting_price=STARTING_PRICE, decided_at=at, decided_by_id=land["staff"].id,
+                            reason=None if price else NoDealReason.NO_OFFER))
+    db.session.flush()
+    got = figures(at, at + timedelta(seconds=1))
+    assert (got.concluded, got.no_deal, got.turnover, got.mean_premium_percent, got.mean_appreciation_percent) == (
+        2, 1, Decimal("20500000.00"), Decimal("2.50"), None)
+    assert figures(at + timedelta(seconds=1), at + timedelta(days=1)).concluded == 0
