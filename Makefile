@@ -77,7 +77,7 @@ test: system-test install-test
 
 # the README tour's screenshots, taken by its Chromium test from a fresh demo database
 screenshots: system-test install-test
-	TOUR_SHOTS_DIR=docs/img $(BIN)/python -m pytest tests/e2e/test_tour.py tests/e2e/test_tour_evaluation.py tests/e2e/test_evaluation_journey.py -q -p no:logging
+	TOUR_SHOTS_DIR=docs/img $(BIN)/python -m pytest tests/e2e/test_tour.py tests/e2e/test_tour_evaluation.py tests/e2e/test_evaluation_journey.py tests/e2e/test_tour_auction.py -q -p no:logging
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

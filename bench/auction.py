@@ -17,8 +17,9 @@ What it does, all on 127.0.0.1 and in a fresh temporary instance that is deleted
 4. the platform: `--watchers` anonymous clients connect to the trade's live stream (/live/trades/<id>,
    what the price board page listens to); the staff start the live round (POST .../auction/start), the N
    bidders enter it (POST .../auction/confirm: the round opens when all have), then bid for `--seconds`;
-5. after the last bid, waits for the countdown to run out, runs the round's tick (which closes it),
-   exports the audit log (`monitor.audit.export`) and runs `python -m bidding.auctions.replay` on it.
+5. after the last bid, waits for the countdown to run out, runs the round's tick (which closes it), the
+   staff conclude the sale (bidding/auctions/deal: the deal row), exports the audit log
+   (`monitor.audit.export`) and runs `python -m bidding.auctions.replay` on it.
 
 A bidder bids in a loop on its own keep-alive connection, one request at a time: the next level (the
 amount it was accepted at plus the increment, or the `next_minimum` of a refusal), each bid with a fresh
@@ -522,15 +523,34 @@ def watch_delays(watchers: Watchers, accepted_indexes: set[int]) -> tuple[list[f
 
 
 def close_and_export(app, trade_id: int, out: Path) -> None:
-    """The round's tick (closes it once the countdown ran out), then the audit export."""
+    """The round's tick (closes it once the countdown ran out), the land clerk concludes the sale (the deal
+    row the replay compares with), then the audit export."""
+    import sqlalchemy as sa
+
+    from bidding.auctions.deal.conclusion import conclude
     from bidding.auctions.live.services import run_due
     from monitor.audit.export import export
+    from trading.accounts.models import User
+    from trading.extensions import db
+    from trading.trades.models import Trade
+
+    from bidding.auctions.live.services import round_of
 
     with app.app_context():
-        run_due()
+        trade = db.session.get(Trade, trade_id)
+        end = time.monotonic() + 60
+        while True:  # the tick closes the round once the countdown and the close grace have run out
+            run_due()
+            db.session.commit()
+            if round_of(trade).state.value == "closed":
+                break
+            if time.monotonic() > end:
+                raise RuntimeError("the round did not close within 60 s of the countdown's end")
+            time.sleep(0.5)
+        staff = db.session.scalar(sa.select(User).where(User.username == "bench_land_staff"))
+        conclude(staff, trade)
+        db.session.commit()
         export(out)
-        from trading.extensions import db
-
         db.session.remove()
         db.engine.dispose()
 
@@ -630,11 +650,12 @@ def main(argv: list[str] | None = None) -> int:
                 delays, missing, repeated = watch_delays(watchers, indexes)
             code, text = replay(out, setup.trade_id)
             replayed = next((ln for ln in text.splitlines() if "replay: paddle" in ln), "")
+            recorded = next((ln.strip() for ln in text.splitlines() if "recorded deal:" in ln), "no deal line")
             expect = f"replay: paddle {final.get('leader_paddle')} at {Decimal(final['price']):,.2f}"
             same = expect in replayed
             verdict = ("same winner and price" if same and code == 0 else "DIFFERENT") + \
                 f" (board: paddle {final.get('leader_paddle')} at {final['price']}, {final.get('state')}; " \
-                f"{replayed.strip()}; replay exit {code})"
+                f"{replayed.strip()}; {recorded}; replay exit {code})"
         problems = scan_log(platform.log)
     except Exception:
         traceback.print_exc()

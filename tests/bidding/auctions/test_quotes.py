@@ -129,3 +129,62 @@ def test_unqualified_and_refused_companies_cannot_quote(db, listing, users):
     with pytest.raises(IllegalMove) as exc:
         auctions.quote(users["bidder"], trade, STARTING_PRICE)
     assert exc.value.code == "not_qualified"
+
+
+def test_many_quotes_for_one_level_over_http_one_takes_it_none_fails(app, db, listing, land, make_user, make_org):
+    """Eight companies post the same amount at once to a real threaded server: exactly one 201, the rest
+    409 (beaten to the level: "taken", or read after it: "too_low"), never a 500."""
+    import json
+    import urllib.request
+
+    from werkzeug.serving import make_server
+
+    from bidding.auctions.models import RegistrationStatus
+    from tests.bidding.auctions.conftest import qualify_buyer
+    from tests.conftest import api_headers
+    from trading.accounts.models import OrgKind
+    from trading.accounts.roles import Role
+
+    trade, _regs = listing
+    names = ["buyer1", "buyer2", "buyer3"]
+    for n in range(4, 9):
+        land[f"buyer{n}"] = make_user(f"buyer{n}", (Role.BIDDER, None), org=make_org(OrgKind.BIDDER, f"Buyer {n} Co."))
+        assert qualify_buyer(land, trade, f"buyer{n}").status is RegistrationStatus.QUALIFIED
+        names.append(f"buyer{n}")
+    db.session.commit()
+    client = app.test_client()
+    headers = {who: api_headers(client, who) for who in names}
+    url = f"/api/v1/trades/{trade.id}/sale/quotes"
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    go = threading.Barrier(len(names), timeout=30)
+    answers: dict[str, tuple[int, dict]] = {}
+
+    def post(who: str) -> None:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{server.server_port}{url}", method="POST",
+            data=json.dumps({"amount": str(STARTING_PRICE)}).encode(),
+            headers={**headers[who], "Content-Type": "application/json", "Accept-Language": "en"})
+        go.wait()
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                answers[who] = (response.status, json.loads(response.read()))
+        except urllib.error.HTTPError as exc:
+            answers[who] = (exc.code, json.loads(exc.read()))
+
+    threads = [threading.Thread(target=post, args=(who,)) for who in names]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    finally:
+        server.shutdown()
+        server.server_close()
+    statuses = sorted(status for status, _body in answers.values())
+    assert len(answers) == len(names) and statuses == [201] + [409] * (len(names) - 1), answers
+    assert {body["code"] for status, body in answers.values() if status == 409} <= {"taken", "too_low"}
+    db.session.expire_all()
+    assert [q.seq for q in auctions.accepted_quotes(trade)] == [1]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ListingQuote)) == len(names)

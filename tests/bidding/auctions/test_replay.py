@@ -144,3 +144,24 @@ def test_replay_reproduces_the_live_round_winner(closed_round, runner, tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"trade {trade.id}: 3 accepted live bids, 2 accepted listing quotes, 1 refused" in done.stdout
     assert f"replay: paddle {best.paddle} at {best.amount:,.2f} (live bid #3" in done.stdout
+
+
+def test_replay_agrees_with_the_concluded_deal_and_catches_a_changed_one(db, closed_round, land, runner, tmp_path):
+    from bidding.auctions.deal.conclusion import conclude
+
+    trade, regs = closed_round
+    deal = conclude(land["staff"], trade)
+    db.session.commit()
+    assert (deal.paddle, deal.price) == (regs["buyer1"].paddle, STARTING_PRICE + 5 * INCREMENT)
+    done = replay_cli(export(runner, tmp_path / "export"), "--trade", trade.id)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"recorded deal: concluded, paddle {deal.paddle}, price {deal.price}, basis live_bid" in done.stdout
+    assert "same winner and price" in done.stdout
+    # the deal row changed afterwards (a logged update naming the runner-up): the replay says so and fails
+    deal.paddle, deal.price = regs["buyer2"].paddle, STARTING_PRICE + 3 * INCREMENT
+    db.session.commit()
+    done = replay_cli(export(runner, tmp_path / "export2"), "--trade", trade.id)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert (f"MISMATCH: price: deal {STARTING_PRICE + 3 * INCREMENT}, replay {STARTING_PRICE + 5 * INCREMENT}; "
+            f"winner: deal paddle {regs['buyer2'].paddle}, replay paddle {regs['buyer1'].paddle}") in done.stdout
+    assert "1 sale(s) replayed, 1 mismatch(es)" in done.stdout

@@ -257,3 +257,19 @@ def test_a_draft_sale_gets_its_terms_on_the_staff_page_and_is_linked(db, client,
     assert bad.status_code == 422 and "must be more than zero" in bad.get_data(as_text=True)
     assert client.post(f"{page}/terms", data={"increment": "80000.00"}).status_code == 302
     assert auctions.terms_of(draft).increment == Decimal("80000.00")
+
+
+def test_the_listing_page_leads_to_the_live_round_once_it_starts(db, client, listing, land, clock):
+    from bidding.auctions.live.services import start_round
+
+    trade, _regs = listing
+    auctions.quote(land["buyer1"], trade, STARTING_PRICE)
+    page = f"/bidding/trades/{trade.id}/listing"
+    assert 'id="live-round-link"' not in client.get(page).get_data(as_text=True)
+    clock.freeze(trade.bid_deadline)
+    start_round(land["staff"], trade)
+    db.session.commit()
+    html = client.get(page).get_data(as_text=True)
+    assert 'id="live-round-link"' in html and f"/trades/{trade.id}/auction" in html
+    quoted = auctions.quote(land["buyer2"], trade, STARTING_PRICE + INCREMENT)
+    assert quoted.refusal == "not_listing"  # the listing's quotes end where the live round begins
