@@ -182,6 +182,9 @@ def _register_listeners() -> None:
     from bidding.award.services import install as install_award
 
     install_award()  # publicize publishes the candidates; the award and the contract go through their pages
+    from procurement.plans.services import install as install_plans
+
+    install_plans()  # a drawn procurement draft's price edits draw the difference on its budget line
     from bidding.auctions.services import install as install_auctions
 
     install_auctions()  # a sale's notice fixes its disclosed terms (bidding.auctions)
