@@ -134,6 +134,8 @@ def _register_models() -> None:
     import bidding.collusion.permissions  # noqa: F401
     import bidding.award.models  # noqa: F401
     import bidding.award.permissions  # noqa: F401
+    import bidding.auctions.property.models  # noqa: F401
+    import bidding.auctions.property.permissions  # noqa: F401
     import procurement.plans.models  # noqa: F401
     import procurement.plans.permissions  # noqa: F401
     import monitor.audit.models  # noqa: F401
@@ -180,6 +182,9 @@ def _register_listeners() -> None:
     from bidding.award.services import install as install_award
 
     install_award()  # publicize publishes the candidates; the award and the contract go through their pages
+    from procurement.plans.services import install as install_plans
+
+    install_plans()  # a drawn procurement draft's price edits draw the difference on its budget line
     from bidding.auctions.services import install as install_auctions
 
     install_auctions()  # a sale's notice fixes its disclosed terms (bidding.auctions)
@@ -246,6 +251,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(deposits_api_bp)
     csrf.exempt(deposits_api_bp)  # bearer tokens, never cookies
     import procurement.plans.api  # noqa: F401
+    import procurement.plans.views  # noqa: F401
     from procurement.blueprints import api_bp as procurement_api_bp, bp as procurement_bp
 
     app.register_blueprint(procurement_api_bp)
@@ -284,12 +290,28 @@ def _register_blueprints(app: Flask) -> None:
     # live rounds: auctions open at their time, confirmation windows end, quiet countdowns close
     app.extensions.setdefault("trade_ticks", []).append(live_rounds_due)
 
+    _register_property(app)
     _register_blob_references(app)
     _register_monitor(app)  # the supervision plane: audit log, live streams, cards, supervisors
 
     from trading.views_common import register_error_handlers
 
     register_error_handlers(app)
+
+
+def _register_property(app: Flask) -> None:
+    """State property transfers (O32): their page and API; importing closing registers the rule checks
+    and the negotiated offer the deal reads."""
+    import bidding.auctions.property.closing  # noqa: F401
+    from bidding.auctions.property.api import api_bp as property_api_bp
+    from bidding.auctions.property.services import stored_consents
+    from bidding.auctions.property.views import bp as property_bp
+    from trading.blobs import register_references
+
+    app.register_blueprint(property_bp)
+    app.register_blueprint(property_api_bp)
+    csrf.exempt(property_api_bp)  # bearer tokens, never cookies
+    register_references(app, stored_consents)  # the decision branch's written consents
 
 
 def _register_blob_references(app: Flask) -> None:
@@ -382,6 +404,7 @@ def _register_monitor(app: Flask) -> None:
         ("signing.keys", _l("My signing key"), "signing.register"),
         ("bidding.expert_assignments", _l("My expert assignments"), "experts.assignments"),
         ("bidding.expert_pool", _l("Expert pool"), "experts.pool.view"),
+        ("procurement.plans_page", _l("Procurement plans"), "procurement.plans"),
     ])
 
 

@@ -101,6 +101,9 @@ def load_demo(force: bool = False) -> dict[str, User] | None:
     load_collusion_ring(users)  # a planted ring in the opened works tender: collusion flags to look at
     _demo_scoring(users)
     _demo_supervision(users, keys)
+    from procurement.demo import load as load_procurement_plan
+
+    load_procurement_plan(centres, orgs, users)  # the education bureau's plan, its lines and the trades' draws
     return users
 
 

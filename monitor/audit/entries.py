@@ -65,7 +65,10 @@ PUBLIC_TABLES = {"trades", "trade_transitions", "notices", "clarifications", "do
                  # a sale's terms and its quotes by paddle number: the price board shows them to everyone
                  "auction_terms", "auction_listing_quotes", "auction_increment_changes",
                  # the live round: its price, leader and countdown, and its bids by paddle number
-                 "auction_rounds", "auction_live_bids"}
+                 "auction_rounds", "auction_live_bids",
+                 # a property transfer's public reserve, its changes, extensions and the negotiated price (O32)
+                 "property_pre_disclosures", "property_reserve_changes", "property_disclosure_extensions",
+                 "property_negotiated_transfers"}
 #: rows of a public table that stay with the centre's branches (and whoever made them): a refused live bid
 #: (its bidder sees it; the public sees only the accepted ones)
 CENTRE_ROWS: dict[str, Callable[[Callable[[str], Any]], bool]] = {

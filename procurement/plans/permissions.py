@@ -48,3 +48,9 @@ def _savings(user, _obj) -> bool:
     """Anyone who works on trades reads the savings of the trades they work on."""
     return _authed(user) and (any(g.centre_id is not None for g in user.grants)
                               or bool(user.organisation_id and user.has_role(Role.TENDERER)))
+
+
+@permission("procurement.plans")
+def _plans(user, _obj) -> bool:
+    """The plans page: purchasers and the branches of centres (each sees the plans it may read)."""
+    return _savings(user, None)

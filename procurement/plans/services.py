@@ -91,6 +91,13 @@ def plans_for(user) -> list[ProcurementPlan]:
                                    .order_by(ProcurementPlan.year.desc(), ProcurementPlan.id)).unique())
 
 
+def plans_for_trade(trade: Trade) -> list[ProcurementPlan]:
+    """The plans a trade may draw on: its purchaser's at its centre."""
+    return list(db.session.scalars(sa.select(ProcurementPlan).where(
+        ProcurementPlan.purchaser_id == trade.tenderer_id, ProcurementPlan.centre_id == trade.centre_id)
+        .order_by(ProcurementPlan.year.desc())).unique())
+
+
 def draw_of(trade: Trade) -> BudgetDraw | None:
     return db.session.scalar(sa.select(BudgetDraw).where(BudgetDraw.trade_id == trade.id))
 
@@ -154,6 +161,11 @@ def draw(actor, trade: Trade, line_id: int) -> BudgetDraw:
             "%(amount)s reaches the open-tender threshold of %(threshold)s (%(source)s): another method needs "
             "the decision branch's recorded approval with a reason first",
             amount=fmt_money(trade.estimated_price), threshold=fmt_money(breached.amount), source=str(breached.source))]})
+    return take_budget(actor, trade, line, now())
+
+
+def take_budget(actor, trade: Trade, line: BudgetLine, at) -> BudgetDraw:
+    """The draw itself, after the checks of `draw` (the demo replays its trades' history through it)."""
     amount = trade.estimated_price
     begin_write()  # on SQLite the savepoint must nest in the write transaction (trading.extensions)
     savepoint = db.session.begin_nested()  # the UPDATE and the draw's row stand or fall together
@@ -167,7 +179,7 @@ def draw(actor, trade: Trade, line_id: int) -> BudgetDraw:
             db.session.refresh(line)
             raise InvalidInput({"line_id": [_("the budget line has %(left)s left, less than the %(amount)s this "
                                               "trade needs", left=fmt_money(line.left), amount=fmt_money(amount))]})
-        record = BudgetDraw(line=line, trade=trade, amount=amount, drawn_by_id=actor.id, drawn_at=now())
+        record = BudgetDraw(line=line, trade=trade, amount=amount, drawn_by_id=actor.id, drawn_at=at)
         db.session.add(record)
         db.session.flush()
     except IntegrityError:
@@ -177,3 +189,45 @@ def draw(actor, trade: Trade, line_id: int) -> BudgetDraw:
     db.session.refresh(line)
     budget_drawn.send(trade, draw=record, actor=actor)
     return record
+
+
+# ---- a drawn trade's price changes --------------------------------------------------------------
+
+def on_trade_edited(trade: Trade, changes: dict | None = None, **_kw) -> None:
+    """A draft that drew on a line and then changes its estimated price draws the difference (or gives it
+    back) the same way: more than the line has left, or crossing the threshold without approval, refuses
+    the edit with the field named (update_trade's caller rolls the edit back)."""
+    if not changes or "estimated_price" not in changes:
+        return
+    record = draw_of(trade)
+    if record is None:
+        return
+    line = record.line
+    breached = needs_approval(trade, line)
+    if breached is not None:
+        raise InvalidInput({"estimated_price": [_(
+            "%(amount)s reaches the open-tender threshold of %(threshold)s (%(source)s): another method needs "
+            "the decision branch's recorded approval with a reason first",
+            amount=fmt_money(trade.estimated_price), threshold=fmt_money(breached.amount),
+            source=str(breached.source))]})
+    delta = trade.estimated_price - record.amount
+    if not delta:
+        return
+    change = sa.literal(delta, Money())
+    result = db.session.execute(
+        sa.update(BudgetLine).where(BudgetLine.id == line.id, BudgetLine.drawn + change <= BudgetLine.amount)
+        .values(drawn=BudgetLine.drawn + change).execution_options(synchronize_session=False))
+    db.session.refresh(line)
+    if result.rowcount != 1:
+        raise InvalidInput({"estimated_price": [_(
+            "the budget line has %(left)s left, less than the %(amount)s this trade needs",
+            left=fmt_money(line.left + record.amount), amount=fmt_money(trade.estimated_price))]})
+    record.amount = trade.estimated_price
+    db.session.flush()
+
+
+def install() -> None:
+    """Called once by the app factory: a drawn draft's price edits go through its line."""
+    from trading.signals import trade_edited
+
+    trade_edited.connect(on_trade_edited)

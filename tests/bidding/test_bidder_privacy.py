@@ -164,7 +164,9 @@ def _values(app, scene) -> dict:
             "supervisor_id": scene["social"],
             # a sale's registration and its documents (bidding/auctions): none on a tender, walked in the sale's
             # own scene below (test_who_registered_for_a_sale_stays_with_the_centres_staff)
-            "registration_id": scene.get("registration", 1), "document_id": scene.get("registration_document", 1)}
+            "registration_id": scene.get("registration", 1), "document_id": scene.get("registration_document", 1),
+            # a procurement plan names its purchaser and budget lines, never a bidder (procurement/plans)
+            "plan_id": scene.get("plan", 1)}
 
 
 #: query strings that make a route show everything it can (the whole log, a stream's backlog)

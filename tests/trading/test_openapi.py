@@ -272,6 +272,10 @@ def test_request_bodies_reference_schemas(spec):
                 ("post", "/api/v1/trades/{trade_id}/sale/quotes"): "QuoteLoad",
                 # the live timed bidding round (bidding/auctions/live/api.py)
                 ("post", "/api/v1/trades/{trade_id}/auction/bids"): "BidLoad",
+                # state property transfers (bidding/auctions/property/api.py)
+                ("post", "/api/v1/trades/{trade_id}/property/reserve"): "ReserveChangeCreate",
+                ("post", "/api/v1/trades/{trade_id}/property/negotiated"): "NegotiatedCreate",
+                ("post", "/api/v1/trades/{trade_id}/property/extension"): "ExtensionCreate",
                 # procurement plans and budgets (procurement/plans/api.py)
                 ("post", "/api/v1/procurement/plans"): "ProcurementPlanCreate",
                 ("post", "/api/v1/procurement/plans/{plan_id}/lines"): "BudgetLineCreate",
@@ -295,6 +299,7 @@ def test_request_bodies_reference_schemas(spec):
     assert set(bodies) == set(expected) | {("post", "/api/v1/trades/{trade_id}/documents"),
                                            ("post", "/api/v1/trades/{trade_id}/bids"),
                                            ("post", "/api/v1/trades/{trade_id}/award/contract"),
+                                           ("post", "/api/v1/trades/{trade_id}/property/consents"),
                                            ("post", "/api/v1/trades/{trade_id}/sale/registrations/{registration_id}/documents")}
 
 

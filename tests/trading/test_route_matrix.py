@@ -21,6 +21,7 @@ from tests.bidding.evaluation.matrix_review import COVERED as REVIEW_COVERED
 from tests.bidding.experts import matrix_experts
 from tests.bidding.matrix_pages import COVERED as PAGES_COVERED, SALE_COVERED, SALE_PUBLIC
 from tests.bidding.matrix_scoring import COVERED as SCORING_COVERED
+from tests.bidding.auctions.property.matrix_property import COVERED as PROPERTY_COVERED, PUBLIC as PROPERTY_PUBLIC
 from tests.monitor.audit import matrix_audit
 from tests.monitor.cards import matrix_cards
 from tests.monitor.live import matrix_live
@@ -161,6 +162,7 @@ ELSEWHERE = {("bidding_api.submit_bid", "POST"), ("bidding_api.list_bids", "GET"
 ELSEWHERE |= REVIEW_COVERED  # the evaluation review and clarifications: tests/bidding/evaluation/
 ELSEWHERE |= SCORING_COVERED  # tests/bidding/scoring/test_scoring_matrix.py
 ELSEWHERE |= COLLUSION_COVERED  # tests/bidding/collusion/test_collusion_matrix.py
+ELSEWHERE |= PROPERTY_COVERED | PROPERTY_PUBLIC  # tests/bidding/auctions/property/test_matrix.py
 ELSEWHERE |= SALE_COVERED  # land and property sales: tests/bidding/auctions/test_sale_http.py
 MONITOR = (matrix_audit, matrix_cards, matrix_live, matrix_supervisors, matrix_signing, matrix_experts, matrix_award,
            matrix_live_round, matrix_deal, matrix_plans)

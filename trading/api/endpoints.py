@@ -242,7 +242,9 @@ def create_retender(trade_id: int):
      query={"trade": "integer", "kind": "string", "page": "integer", "per_page": "integer"}, paged=True)
 def list_notices():
     page, per_page = _page_args()
-    stmt = sa.select(Notice).join(Trade).where(Trade.published_at.is_not(None))
+    # a pre-disclosure (O32 Art 13) is public before its trade's formal notice
+    stmt = sa.select(Notice).join(Trade).where(sa.or_(Trade.published_at.is_not(None),
+                                                      Notice.kind == NoticeKind.PRE_DISCLOSURE))
     trade_id = int_arg("trade")
     if trade_id is not None:
         stmt = stmt.where(Notice.trade_id == trade_id)

@@ -23,6 +23,8 @@ class NoticeKind(str, enum.Enum):
     CANDIDATES = "candidates"  # 中标候选人公示: the ranked candidates, names and prices (bidding.award)
     COMPLAINT = "complaint"  # 投诉处理决定: the outcome of a complaint (bidding.award)
     CONTRACT = "contract"  # 合同公开: the contract's parties, amount and date (bidding.award)
+    PRE_DISCLOSURE = "pre_disclosure"  # 信息预披露: a property transfer that changes control (O32 Art 13)
+    REDISCLOSURE = "redisclosure"  # 重新披露 / 延期: a lowered reserve or an extended disclosure (O32 Art 18)
 
 
 class Notice(db.Model):

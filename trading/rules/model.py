@@ -182,6 +182,39 @@ class MaxShare:
                  source=str(self.source))
 
 
+#: checks of rules whose facts live in a layer above trading (the appraisal and pre-disclosure of a
+#: property transfer: bidding.auctions.property): code -> fn(rule, trade, calendar) -> Violation | None
+RULE_CHECKS: dict[str, Any] = {}
+
+
+def rule_check(code: str):
+    """Register the check of a `Provided` rule (the layer that holds its facts does, at import)."""
+    def register(fn):
+        RULE_CHECKS[code] = fn
+        return fn
+
+    return register
+
+
+@dataclass(frozen=True)
+class Provided:
+    """A rule stated here with its source, checked by the layer that holds its facts (`rule_check`): the
+    data stays in the rule set, the facts (a sale's appraisal, a pre-disclosure notice) stay where they are
+    kept. Unregistered (a layer not loaded), it finds nothing."""
+
+    code: str
+    field: str
+    source: Source
+    text: Any  # lazy string: what the rule says
+
+    def check(self, trade: Any, calendar: WorkCalendar) -> Violation | None:
+        fn = RULE_CHECKS.get(self.code)
+        return fn(self, trade, calendar) if fn is not None else None
+
+    def describe(self) -> str:
+        return _("%(rule)s (%(source)s)", rule=str(self.text), source=str(self.source))
+
+
 @dataclass(frozen=True)
 class Limit:
     """A number the services and e-supervision use: a lead time, a minimum count, a term."""
@@ -193,7 +226,7 @@ class Limit:
     description: Any  # lazy string
 
 
-Rule = MinPeriod | SameMoment | Order | MaxShare
+Rule = MinPeriod | SameMoment | Order | MaxShare | Provided
 
 
 @dataclass(frozen=True)

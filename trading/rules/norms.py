@@ -52,6 +52,7 @@ EVENT_LABELS = {
     "move:contract": _l("the contract"),
     "move:conclude": _l("the deal"),
     "move:no_deal": _l("the end of the trade without a deal"),
+    "move:archive": _l("the closing of the trade (archive)"),
     "fact:tender_documents": _l("the tender documents"),
     "fact:opening_record_signed": _l("a supervisor's signature on the opening record"),
     "fact:evaluation_report": _l("the evaluation report"),

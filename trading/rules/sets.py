@@ -7,7 +7,7 @@ from fractions import Fraction
 
 from flask_babel import lazy_gettext as _l
 
-from trading.rules.model import Limit, MaxShare, MinPeriod, Order, RuleSet, SameMoment, Source, Unit
+from trading.rules.model import Limit, MaxShare, MinPeriod, Order, Provided, RuleSet, SameMoment, Source, Unit
 from trading.rules.scoring import LAND_SCORING, WORKS_SCORING
 from trading.rules.norms import (DepositRefund, EachWithin, FlowOrder, Level, MinInterval, RequiredRecord, Span,
                                  TimeLimit)
@@ -274,16 +274,53 @@ LAND_LISTING = RuleSet(
     norms=LISTING_NORMS,
 )
 
+# ---- state property rights (RULES.md "State property rights"; checked by bidding/auctions/property) ----
+O32_17 = Source("国资委 财政部令第32号 第17条", "SASAC/MOF Order 32 Art. 17", "~")
+O32_18 = Source("国资委 财政部令第32号 第18条", "SASAC/MOF Order 32 Art. 18", "~",
+                _l("a lowered reserve is disclosed again; below 90 per cent of the appraisal only with the written "
+                   "consent of the body that approved the transfer"))
+O32_29 = Source("国资委 财政部令第32号 第29条", "SASAC/MOF Order 32 Art. 29", "?",
+                _l("the result is public at least 5 working days before the trade is closed: configurable"))
+SOE_LAW_54 = Source("企业国有资产法 第54-55条", "Enterprise State-owned Assets Law Arts. 54-55")
+
 PROPERTY_LISTING = RuleSet(
     key="property_listing",
     name=_l("State property rights: public transfer"),
     flow="listing",
     kind="property",
     milestones=("issue_at", "bid_deadline"),
-    rules=(MinPeriod("property.disclosure", "issue_at", "bid_deadline", 20, WD, O32_13),),
-    limits={"clarification_lead": Limit("clarification_lead", 20, WD, O32_13,
-                                        _l("disclosed terms may not change; a change restarts disclosure"))},
-    norms=(FlowOrder("property.flow_order", FLOW_ORDER),),
+    rules=(
+        MinPeriod("property.disclosure", "issue_at", "bid_deadline", 20, WD, O32_13),
+        Provided("property.pre_disclosure", "issue_at", O32_13,
+                 _l("a transfer that changes control is pre-disclosed at least 20 working days before the formal "
+                    "disclosure")),
+        Provided("property.reserve_floor", "estimated_price", O32_17,
+                 _l("the first transfer reserve (the starting price) is not below the appraised value")),
+        Provided("property.redisclosure", "bid_deadline", O32_18,
+                 _l("a lowered reserve is disclosed again for at least 20 working days from the change")),
+    ),
+    limits={
+        "clarification_lead": Limit("clarification_lead", 20, WD, O32_13,
+                                    _l("disclosed terms may not change; a change restarts disclosure")),
+        "pre_disclosure": Limit("pre_disclosure", 20, WD, O32_13,
+                                _l("a transfer that changes control is pre-disclosed at least this long before the "
+                                   "formal disclosure")),
+        "redisclosure": Limit("redisclosure", 20, WD, O32_18,
+                              _l("after the reserve is lowered the disclosure runs again at least this long")),
+        "consent_below": Limit("consent_below", Decimal(90), "percent", O32_18,
+                               _l("a reserve below this share of the appraised value needs the approving body's "
+                                  "written consent")),
+        "competitive_bidding": Limit("competitive_bidding", 2, "transferees", SOE_LAW_54,
+                                     _l("this many qualified transferees or more bid against each other; one alone "
+                                        "may take the transfer by agreement at not less than the reserve")),
+        "result_publicity": Limit("result_publicity", 5, WD, O32_29,
+                                  _l("the result is public at least this long")),
+    },
+    norms=(
+        FlowOrder("property.flow_order", FLOW_ORDER),
+        MinInterval("property.result_publicity", "fact:result_notice", "move:archive", Span(5, WD), O32_29,
+                    Level.RED),
+    ),
 )
 
 RULE_SETS = (WORKS_OPEN_TENDER, WORKS_INVITED_TENDER, LAND_TENDER, LAND_AUCTION, LAND_LISTING, PROPERTY_LISTING)

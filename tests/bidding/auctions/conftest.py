@@ -74,3 +74,51 @@ def listing(db, land_sale, land, clock):
     trades.advance_due()
     db.session.commit()
     return land_sale, regs
+
+
+# ---- state property transfers at the PROP centre (bidding/auctions/property; O32) -------------------------
+APPRAISED = Decimal("10000000.00")
+PROP_CLOSE = ISSUE + timedelta(days=28)  # Tue 31 March: the 20th working day after Tue 3 March (O32 Art 13)
+PROP_DEPOSIT = Decimal("1000000.00")
+
+
+@pytest.fixture
+def prop(db, make_user, land):
+    """The property exchange's branches; the bidder companies are the land fixture's buyer1..buyer3."""
+    cast = {
+        "staff": make_user("prop_staff", (Role.CENTRE_STAFF, "PROP")),
+        "decider": make_user("prop_decider", (Role.DECISION_MAKER, "PROP")),
+        "supervisor": make_user("prop_supervisor", (Role.ADMIN_SUPERVISOR, "PROP")),
+        "seller": land["seller"],
+        **{f"buyer{n}": land[f"buyer{n}"] for n in (1, 2, 3)},
+    }
+    db.session.commit()
+    return cast
+
+
+@pytest.fixture
+def make_property_sale(db, make_trade, centres, prop, clock):
+    """A property transfer (draft, or approved and published) with its appraisal; override any field."""
+
+    def factory(publish: bool = True, appraised=APPRAISED, control_change: bool = False, **overrides):
+        data = {"centre_id": centres["PROP"].id, "method": "property_listing", "title": "70% of Harbour Hotel Co.",
+                "estimated_price": APPRAISED, "bid_security": PROP_DEPOSIT, "issue_at": ISSUE, "docs_until": None,
+                "bid_deadline": PROP_CLOSE, "opening_at": None, **overrides}
+        trade = make_trade(prop["staff"], **data)
+        auctions.set_terms(prop["staff"], trade, INCREMENT, appraised_value=appraised, control_change=control_change)
+        db.session.commit()
+        if publish:
+            trades.move(trade, "submit", prop["staff"])
+            trades.move(trade, "approve", prop["decider"])
+            trades.move(trade, "publish", prop["staff"])
+            db.session.commit()
+        return trade
+
+    return factory
+
+
+@pytest.fixture
+def property_sale(make_property_sale, clock):
+    """A published property transfer in its 20 working days of disclosure (no control change)."""
+    clock.freeze(START)
+    return make_property_sale()

@@ -125,7 +125,9 @@ def test_a_property_amendment_restarts_twenty_working_days(db, prop, clock):
     clock.freeze(ISSUE + timedelta(days=10))  # Friday 13 March; the transfer is already listing
     trades.advance_due()
     assert trade.state is TradeState.LISTING
-    auctions.amend(staff, trade, {"appraised_value": "8500000.00"}, "评估值更正", "评估报告更正。")
+    # the reserve follows the corrected appraisal: it may not be below it (O32 Art 17, property.reserve_floor)
+    auctions.amend(staff, trade, {"appraised_value": "8500000.00", "estimated_price": "8500000.00"}, "评估值更正",
+                   "评估报告更正。")
     # 20 working days after Friday 13 March (no holidays in the test calendar): Friday 10 April
     assert local_date(trade.bid_deadline) == date(2026, 4, 10)
     assert auctions.terms_of(trade).appraised_value == Decimal("8500000.00")

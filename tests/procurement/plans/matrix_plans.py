@@ -9,5 +9,11 @@ COVERED: set[tuple[str, str]] = {
     ("procurement_api.procurement_draw", "POST"),
     ("procurement_api.procurement_method_approval", "POST"),
     ("procurement_api.procurement_savings", "GET"),
+    ("procurement.plans_page", "GET"),
+    ("procurement.plans_page", "POST"),
+    ("procurement.plan_page", "GET"),
+    ("procurement.plan_page", "POST"),
+    ("procurement.trade_budget_page", "GET"),
+    ("procurement.trade_budget_page", "POST"),
 }
 PUBLIC: set[tuple[str, str]] = set()

@@ -1,0 +1,1 @@
+"""State property rights (O32): pre-disclosure, transfer reserve changes with consent, negotiated transfer."""

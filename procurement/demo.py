@@ -1,0 +1,48 @@
+"""The demo's procurement plan: the education bureau's 2026 plan at the procurement centre, with a budget line
+for each of its procurement trades (drawn when each was a draft) and one line not yet drawn on.
+Called by trading.demo.load_demo after the trades exist."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from procurement.plans import services
+from trading.clock import local_tz, now
+from trading.errors import DomainError
+from trading.extensions import db
+from trading.trades.models import Trade
+
+#: (category, fund source, description, amount, the title of the demo trade that draws on it, or None)
+LINES = (
+    ("A02010104", "general_budget", "办公及教学计算机、打印设备", "1200000.00", "市教育局办公设备询价采购"),
+    ("A05010000", "general_budget", "公办幼儿园保育及户外活动设备", "4000000.00", "市属公办幼儿园保育设备采购项目"),
+    ("A02010104", "special_transfer", "中小学智慧教室交互设备（专项转移支付）", "13000000.00", "中小学智慧教室设备采购项目"),
+    ("C16000000", "general_budget", "教育信息化平台运维服务", "800000.00", None),
+)
+
+
+def load(centres, orgs, users) -> None:
+    """Make the plan and replay each demo procurement trade's draw as of its creation."""
+    purchaser = users["purchaser"]
+    year = now().astimezone(local_tz()).year
+    plan = services.create_plan(purchaser, {"centre_id": centres["PROC"].id, "year": year,
+                                            "title": f"市教育局{year}年度政府采购计划"})
+    lines = {}
+    for code, fund, description, amount, title in LINES:
+        line = services.add_line(purchaser, plan, {"fund_source": fund, "category_code": code,
+                                                   "description": description, "amount": Decimal(amount)})
+        if title:
+            lines[title] = line
+    trades = db.session.scalars(sa.select(Trade).where(Trade.tenderer_id == orgs["purchaser"].id,
+                                                       Trade.centre_id == centres["PROC"].id,
+                                                       Trade.method.like("gp_%")).order_by(Trade.id))
+    for trade in trades:
+        line = lines.get(trade.title)
+        if line is None or services.draw_of(trade) is not None:
+            continue
+        try:
+            services.take_budget(trade.created_by or users["staff.proc"], trade, line, trade.created_at)
+        except DomainError:  # a demo trade larger than its line: left without a draw, as the page shows
+            continue
+    db.session.commit()
