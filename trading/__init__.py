@@ -190,6 +190,9 @@ def _register_listeners() -> None:
     from bidding.award.services import install as install_award
 
     install_award()  # publicize publishes the candidates; the award and the contract go through their pages
+    from procurement.plans.services import install as install_plans
+
+    install_plans()  # a drawn procurement draft's price edits draw the difference on its budget line
     from bidding.auctions.services import install as install_auctions
 
     install_auctions()  # a sale's notice fixes its disclosed terms (bidding.auctions)
@@ -393,6 +396,7 @@ def _register_monitor(app: Flask) -> None:
     for blueprint in (audit_api.bp, card_api.bp, supervisor_api.bp):
         csrf.exempt(blueprint)  # bearer tokens, never cookies
     app.add_template_global(live.sees_centre, "live_sees_centre")
+    app.add_template_global(live.stream_url_after, "live_stream_url_after")  # a page's stream from its render
     app.cli.add_command(audit_cli.audit_group)
     app.cli.add_command(audit_cli.monitor_group)
     # the main navigation: the dashboard for those who may open it, the cards for whoever may hold

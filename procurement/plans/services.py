@@ -189,3 +189,45 @@ def take_budget(actor, trade: Trade, line: BudgetLine, at) -> BudgetDraw:
     db.session.refresh(line)
     budget_drawn.send(trade, draw=record, actor=actor)
     return record
+
+
+# ---- a drawn trade's price changes --------------------------------------------------------------
+
+def on_trade_edited(trade: Trade, changes: dict | None = None, **_kw) -> None:
+    """A draft that drew on a line and then changes its estimated price draws the difference (or gives it
+    back) the same way: more than the line has left, or crossing the threshold without approval, refuses
+    the edit with the field named (update_trade's caller rolls the edit back)."""
+    if not changes or "estimated_price" not in changes:
+        return
+    record = draw_of(trade)
+    if record is None:
+        return
+    line = record.line
+    breached = needs_approval(trade, line)
+    if breached is not None:
+        raise InvalidInput({"estimated_price": [_(
+            "%(amount)s reaches the open-tender threshold of %(threshold)s (%(source)s): another method needs "
+            "the decision branch's recorded approval with a reason first",
+            amount=fmt_money(trade.estimated_price), threshold=fmt_money(breached.amount),
+            source=str(breached.source))]})
+    delta = trade.estimated_price - record.amount
+    if not delta:
+        return
+    change = sa.literal(delta, Money())
+    result = db.session.execute(
+        sa.update(BudgetLine).where(BudgetLine.id == line.id, BudgetLine.drawn + change <= BudgetLine.amount)
+        .values(drawn=BudgetLine.drawn + change).execution_options(synchronize_session=False))
+    db.session.refresh(line)
+    if result.rowcount != 1:
+        raise InvalidInput({"estimated_price": [_(
+            "the budget line has %(left)s left, less than the %(amount)s this trade needs",
+            left=fmt_money(line.left + record.amount), amount=fmt_money(trade.estimated_price))]})
+    record.amount = trade.estimated_price
+    db.session.flush()
+
+
+def install() -> None:
+    """Called once by the app factory: a drawn draft's price edits go through its line."""
+    from trading.signals import trade_edited
+
+    trade_edited.connect(on_trade_edited)

@@ -7,7 +7,8 @@
  * - Live updates come from the trade's audit stream (/live/trades/<id>, monitor/live/streams.py): each
  *   accepted bid is a public entry (auction_live_bids with a seq, its amount, paddle, arrival and the
  *   countdown's new end), applied at once; changes of the round row or the trade fetch the board again.
- *   The browser reconnects by itself with Last-Event-ID and the stream resumes exactly after it; the
+ *   The stream URL starts after the log's head when the page was rendered (?after=), and the browser
+ *   reconnects by itself with Last-Event-ID: the stream resumes exactly after the last event seen. The
  *   board is fetched again on each (re)connection, so the countdown and the price are right after it.
  * - A bid carries a client_ref (a UUID): a retry after a network error sends the same one, so it counts
  *   once. A refusal's message comes from the server in the page's language.

@@ -110,3 +110,36 @@ def test_two_concurrent_draws_cannot_overdraw_a_line(app, db, plan, gp_trade, us
     db.session.expire_all()
     assert db.session.get(BudgetLine, line_id).drawn == Decimal("600000.00")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(BudgetDraw)) == 1
+
+
+def test_a_drawn_drafts_price_edit_draws_the_difference_or_is_refused(db, plan, gp_trade, users):
+    from trading.trades import services as trades
+
+    line = plan.lines[0]
+    trade = gp_trade(price="400000.00")
+    services.draw(users["tenderer"], trade, line.id)
+    db.session.commit()
+    trades.update_trade(users["tenderer"], trade, {"estimated_price": Decimal("1000000.00")})
+    db.session.commit()
+    assert line.drawn == Decimal("1000000.00") and services.draw_of(trade).amount == Decimal("1000000.00")
+    with pytest.raises(InvalidInput) as exc:
+        trades.update_trade(users["tenderer"], trade, {"estimated_price": Decimal("1000000.01")})
+    assert exc.value.field == "estimated_price" and "¥1,000,000.00" in exc.value.errors["estimated_price"][0]
+    db.session.rollback()
+    db.session.expire_all()
+    assert trade.estimated_price == Decimal("1000000.00") and line.drawn == Decimal("1000000.00")
+    trades.update_trade(users["tenderer"], trade, {"estimated_price": Decimal("250000.00")})
+    db.session.commit()
+    assert line.left == Decimal("750000.00")
+
+
+def test_a_price_edit_past_what_is_left_is_a_422_through_the_api(client, db, plan, gp_trade, users):
+    trade = gp_trade(price="900000.00")
+    services.draw(users["tenderer"], trade, plan.lines[0].id)
+    db.session.commit()
+    headers = {**api_headers(client, "tenderer"), "Accept-Language": "en"}
+    response = client.patch(f"/api/v1/trades/{trade.id}", json={"estimated_price": "1000000.01"}, headers=headers)
+    assert response.status_code == 422 and response.get_json()["field"] == "estimated_price"
+    assert "¥1,000,000.00 left" in response.get_json()["errors"]["estimated_price"][0]
+    db.session.expire_all()
+    assert plan.lines[0].drawn == Decimal("900000.00")
