@@ -74,7 +74,7 @@ function setup() {
     state.dataset.state = board.state;
     text("a-state", (labels.states || {})[board.state] || board.state);
     text("a-price", money(board.price));
-    text("a-upper", board.price_upper || "—");
+    text("a-upper", board.price_upper_zh || "—");
     text("a-leader", board.leader_paddle ?? "—");
     text("a-premium", money(board.premium));
     text("a-premium-rate", board.premium_rate ?? "—");

@@ -104,6 +104,9 @@ class _Visible(HTMLParser):
 
 def visible(text: str, kind: str) -> str:
     if kind == "text/html":
+        # an element marked as Chinese (`<span lang="zh-CN">`) holds Chinese by design: the price in capital
+        # numerals (大写), written in Chinese whatever the page's language
+        text = re.sub(r'<(\w+)[^>]*\blang="zh-CN"[^>]*>[^<]*</\1>', " ", text)
         parser = _Visible()
         parser.feed(text)
         return "\n".join(parser.parts)

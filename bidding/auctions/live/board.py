@@ -62,7 +62,7 @@ def board(trade: Trade, viewer) -> dict:
             winner_paddle=rnd.leader_paddle if closed else None,
             outcome=(("live_bid" if rnd.accepted_count else "listing_quote" if rnd.leader_paddle else "none")
                      if closed else None))
-    out["price_upper"] = rmb_upper(price) if price is not None else None
+    out["price_upper_zh"] = rmb_upper(price) if price is not None else None
     out["premium"] = price - starting if price is not None and starting is not None else None
     out["premium_rate"] = premium_rate(price, starting) if price is not None and starting else None
     return out

@@ -30,7 +30,7 @@ class BoardSchema(Schema):
     server_time = fields.AwareDateTime()
     starting_price = fields.Decimal(as_string=True, allow_none=True)
     price = fields.Decimal(as_string=True, allow_none=True)
-    price_upper = fields.String(allow_none=True)
+    price_upper_zh = fields.String(allow_none=True)
     premium = fields.Decimal(as_string=True, allow_none=True)
     premium_rate = fields.Decimal(as_string=True, allow_none=True)
     increment = fields.Decimal(as_string=True, allow_none=True)

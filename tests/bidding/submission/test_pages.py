@@ -14,6 +14,10 @@ from tests.bidding.experts.matrix_experts import COVERED as EXPERTS_COVERED
 from tests.bidding.collusion.matrix_collusion import COVERED as COLLUSION_COVERED
 from tests.bidding.matrix_custody import COVERED as CUSTODY_COVERED
 from tests.bidding.award.matrix_award import COVERED as AWARD_COVERED, PUBLIC as AWARD_PUBLIC
+from tests.bidding.auctions.deal.matrix_deal import COVERED as DEAL_COVERED
+from tests.bidding.auctions.live.matrix_live_round import COVERED as LIVE_COVERED
+from tests.bidding.auctions.property.matrix_property import COVERED as PROPERTY_COVERED
+from tests.bidding.auctions.reserve.matrix_reserve import COVERED as RESERVE_COVERED
 from tests.bidding.evaluation.matrix_review import COVERED as REVIEW_COVERED
 from tests.bidding.matrix_pages import CEREMONY_PAGES, COVERED, SALE_COVERED, SALE_PUBLIC
 from tests.bidding.matrix_scoring import COVERED as SCORING_COVERED
@@ -84,6 +88,7 @@ def test_matrix_names_every_page_route(app):
     # the custody and expert pages have their own matrices (tests/bidding/custody, tests/bidding/experts)
     custody_pages = {r for r in CUSTODY_COVERED | EXPERTS_COVERED | REVIEW_COVERED | COLLUSION_COVERED
                      | SCORING_COVERED | AWARD_COVERED | AWARD_PUBLIC | SALE_COVERED | SALE_PUBLIC
+                     | DEAL_COVERED | RESERVE_COVERED | PROPERTY_COVERED | LIVE_COVERED
                      if r[0].startswith("bidding.")}
     assert rules == COVERED | custody_pages
     assert {tuple(k.split(" ")) for k in MATRIX} == COVERED - CEREMONY_PAGES

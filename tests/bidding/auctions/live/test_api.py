@@ -42,7 +42,7 @@ def test_board_start_confirm_and_bid_shapes(db, quoted, land, client, clock):
     assert client.post(f"{base}/confirm", headers=b2).status_code == 201
     board = client.get(base, headers=b1).get_json()
     assert board["state"] == "open" and board["may_bid"] is True
-    assert board["next_minimum"] == str(LEAD + INCREMENT) and board["price_upper"] == "壹仟零壹拾万元整"
+    assert board["next_minimum"] == str(LEAD + INCREMENT) and board["price_upper_zh"] == "壹仟零壹拾万元整"
     assert board["premium"] == str(INCREMENT) and board["premium_rate"] == "1.00"
     assert board["server_time"].startswith(clock.now().isoformat()[:19])
 
