@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from bidding.auctions.demo import LAND_INCREMENT, LAND_QUOTES, LAND_START, LAND_TITLE, PROPERTY_TITLE
+from bidding.auctions.demo import (LAND_INCREMENT, LAND_QUOTES, LAND_RESERVE, LAND_START, LAND_TITLE,
+                                   PROPERTY_TITLE)
 from tests.e2e.test_tour import _cards, _watch_errors, demo_app, sign_in, snap, tick  # noqa: F401  (demo_app: fixture)
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_tour_evaluation import snap_screen
@@ -131,8 +132,30 @@ def test_the_readme_tour_of_a_live_land_round(demo_app, new_page, clock, tmp_pat
         offer = best_offer(db.session.get(Trade, land_id))
         assert offer.basis == "live_bid" and offer.amount == price
 
-    # 5. The land clerk ends the sale on its deal page: concluded at the last live bid, the transaction
-    #    confirmation (成交确认书) signed by the platform, as a PDF naming the price.
+    # 4b. After the last bid the sealed reserve is opened (O39 Art 10): the two land clerks and the supervisor
+    #     release their shares from their own browsers with the demo passphrase, the supervisor opens it.
+    from trading.demo_stages import DEMO_PASSPHRASE
+
+    reserve_path = f"/bidding/trades/{land_id}/reserve"
+    keyholders = {"staff.land": staff}
+    for who in ("staff.land2", "supervisor"):
+        keyholders[who] = new_page()
+        _watch_errors(keyholders[who], problems)
+        sign_in(keyholders[who], base, who, reserve_path)
+    for who, page in keyholders.items():
+        clock.advance(STEP)
+        page.goto(base + reserve_path)
+        page.fill("#passphrase", DEMO_PASSPHRASE)
+        page.click("#release-button")
+        expect(page.locator("#released")).to_be_visible(timeout=15_000)
+    supervisor = keyholders["supervisor"]
+    supervisor.goto(base + reserve_path)
+    with supervisor.expect_navigation():
+        supervisor.click("#open-button")
+    expect(supervisor.locator("#reserve-amount-opened")).to_contain_text(money(LAND_RESERVE))
+
+    # 5. The land clerk ends the sale on its deal page: concluded at the last live bid (above the reserve), the
+    #    transaction confirmation (成交确认书) signed by the platform, as a PDF naming the price.
     clock.advance(STEP)
     staff.goto(f"{base}/bidding/trades/{land_id}/deal")
     with staff.expect_navigation():
