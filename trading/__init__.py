@@ -414,7 +414,7 @@ def _register_monitor(app: Flask) -> None:
         ("signing.keys", _l("My signing key"), "signing.register"),
         ("bidding.expert_assignments", _l("My expert assignments"), "experts.assignments"),
         ("bidding.expert_pool", _l("Expert pool"), "experts.pool.view"),
-        ("procurement.plans_page", _l("Procurement plans"), "procurement.plans"),
+        ("procurement.plans_page", _l("Procurement plans"), "procurement.plans.nav"),
     ])
 
 

@@ -54,3 +54,10 @@ def _savings(user, _obj) -> bool:
 def _plans(user, _obj) -> bool:
     """The plans page: purchasers and the branches of centres (each sees the plans it may read)."""
     return _savings(user, None)
+
+
+@permission("procurement.plans.nav")
+def _plans_nav(user, _obj) -> bool:
+    """The top bar's link: those who keep plans day to day (purchasers, centre staff); deciders and
+    supervisors reach a plan from the trade's budget page, and their bar stays on one line."""
+    return _authed(user) and (user.has_role(Role.TENDERER) or bool(user.centres_for(Role.CENTRE_STAFF)))
