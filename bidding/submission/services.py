@@ -116,6 +116,29 @@ def _open_for_bids(trade: Trade) -> None:
         raise IllegalMove(_("This trade is not open for bids."), code="not_open")
 
 
+#: checks the layers above register: may this company bid on this trade at all? Each is called as
+#: check(trade, organisation) and returns None, or the reason it may not (a message, shown as a 409
+#: `not_eligible`): procurement's invitation tender admits only its invitees, a negotiation only its
+#: suppliers once final quotes are called for
+BIDDER_CHECKS: list = []
+
+
+def bidder_check(check):
+    """Register a bidder check (idempotent: the app factory may run more than once per process)."""
+    if check not in BIDDER_CHECKS:
+        BIDDER_CHECKS.append(check)
+    return check
+
+
+def refusal(trade: Trade, organisation) -> str | None:
+    """Why this company may not bid on this trade, or None (the bid page shows it before sealing)."""
+    for check in BIDDER_CHECKS:
+        reason = check(trade, organisation)
+        if reason:
+            return reason
+    return None
+
+
 def submit_bid(actor: User, trade: Trade, stream: BinaryIO, content_digest: str | None) -> Bid:
     """Store an envelope after checking it is well formed for this trade and bidder and that it is
     the one the sealer sent (its RFC 9530 `Content-Digest`); sign a receipt. One pass: the checks
@@ -123,6 +146,10 @@ def submit_bid(actor: User, trade: Trade, stream: BinaryIO, content_digest: str 
     stored (its answer was lost) answers with the bid and receipt already given."""
     org = bidder_organisation(actor)
     _open_for_bids(trade)
+    reason = refusal(trade, org)
+    if reason:
+        intake.drain(stream, max_bid_bytes())  # answer only once the client has sent all: it then reads the reason
+        raise IllegalMove(reason, code="not_eligible")
     apart = writer.holds_no_write()
     fingerprint = key_fingerprint(trade, committed=apart)
     if fingerprint is None:

@@ -151,7 +151,14 @@ TENDER = Flow(
              _l("Suspend for an objection"), needs_reason=True),
         Move("resume_after_objection", (S.SUSPENDED,), None, frozenset({SYSTEM}), _l("Resume after the answer"),
              needs_reason=True),
-        Move("award", (S.PUBLICITY,), S.AWARDED, STAFF, _l("Award")),
+        # a procurement challenge (质疑) or complaint (投诉) may suspend the procurement (GPL 54, 57): the platform
+        # makes both moves (procurement.challenges) as the suspension is ordered and lifted
+        Move("pause_for_challenge", TENDER_LIVE, S.SUSPENDED, frozenset({SYSTEM}),
+             _l("Suspend for a challenge or complaint"), needs_reason=True),
+        Move("resume_after_challenge", (S.SUSPENDED,), None, frozenset({SYSTEM}),
+             _l("Resume after the challenge or complaint"), needs_reason=True),
+        # the platform awards too: a procurement purchaser silent past its decision period gets rank one (O87 68)
+        Move("award", (S.PUBLICITY,), S.AWARDED, AUTO, _l("Award")),
         Move("contract", (S.AWARDED,), S.CONTRACTED, STAFF, _l("Record contract"), ("signed_off:award",)),
         Move("archive", (S.CONTRACTED, S.FAILED, S.CANCELLED), S.ARCHIVED, STAFF, _l("Archive")),
     ),
