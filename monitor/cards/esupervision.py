@@ -82,6 +82,14 @@ def _result_notice(trade: Trade) -> list[datetime]:
                                                                         Notice.kind == NoticeKind.RESULT)))
 
 
+@fact("reserve_sealed")
+def _reserve_sealed(trade: Trade) -> list[datetime]:
+    """When the decision branch sealed (or replaced) a sale's reserve price (bidding/auctions/reserve)."""
+    from bidding.auctions.reserve.models import SealedReserve
+
+    return list(db.session.scalars(sa.select(SealedReserve.received_at).where(SealedReserve.trade_id == trade.id)))
+
+
 @fact("award_report")
 def _award_report(trade: Trade) -> list[datetime]:
     """The tenderer's written report of the award to the supervising department (Law 47)."""

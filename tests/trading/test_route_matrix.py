@@ -27,7 +27,7 @@ from tests.monitor.audit import matrix_audit
 from tests.monitor.cards import matrix_cards
 from tests.monitor.live import matrix_live
 from tests.monitor.supervisors import matrix_supervisors
-from tests.procurement.plans import matrix_plans
+from tests.procurement import matrices as procurement_matrices
 from tests.trading.signing import matrix_signing
 from tests.conftest import START, api_headers, login, tender_timeline
 
@@ -167,7 +167,7 @@ ELSEWHERE |= RESERVE_COVERED  # tests/bidding/auctions/reserve/test_reserve_matr
 ELSEWHERE |= PROPERTY_COVERED | PROPERTY_PUBLIC  # tests/bidding/auctions/property/test_matrix.py
 ELSEWHERE |= SALE_COVERED  # land and property sales: tests/bidding/auctions/test_sale_http.py
 MONITOR = (matrix_audit, matrix_cards, matrix_live, matrix_supervisors, matrix_signing, matrix_experts, matrix_award,
-           matrix_live_round, matrix_deal, matrix_plans)
+           matrix_live_round, matrix_deal, procurement_matrices)
 #: the supervision plane's routes are tested in tests/monitor/, the signing routes in tests/trading/signing/,
 #: the expert pool's and committee's in tests/bidding/experts/
 ELSEWHERE |= set().union(*(m.COVERED for m in MONITOR))

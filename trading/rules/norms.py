@@ -57,6 +57,7 @@ EVENT_LABELS = {
     "fact:opening_record_signed": _l("a supervisor's signature on the opening record"),
     "fact:evaluation_report": _l("the evaluation report"),
     "fact:result_notice": _l("the result notice"),
+    "fact:reserve_sealed": _l("the sealed reserve price"),
     "fact:objection": _l("the objection to the candidates"),
     "fact:objection_answer": _l("the tenderer's answer"),
     "fact:complaint": _l("the complaint"),

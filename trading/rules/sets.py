@@ -145,10 +145,16 @@ LAND_TENDER_NORMS = opening_norms("land") + (
     DepositRefund("land.deposit_refund", ("withdrawal", "move:award"), Span(5, WD), O39_21),
     TimeLimit("land.result_published", "move:award", "fact:result_notice", Span(10, WD), O39_22),
 )
+O39_10 = Source("国土资源部令第39号 第10条；汕头市网上土地交易规则 第20条", "MLR Order 39 Art. 10; Shantou online land "
+                "trading rules Art. 20", "~", "the reserve is sealed before quoting closes: local practice")
+
 LISTING_NORMS = (
     DepositRefund("land.deposit_refund", ("move:conclude", "move:no_deal"), Span(5, WD), O39_21),
     TimeLimit("land.result_published", "move:conclude", "fact:result_notice", Span(10, WD), O39_22),
     FlowOrder("land.flow_order", FLOW_ORDER),
+    # a sale whose reserve was never sealed cannot end with a deal (bidding.auctions.reserve): red at the close
+    RequiredRecord("land.reserve_sealed", "bid_deadline", "fact:reserve_sealed", Span(exact=timedelta(0)), O39_10,
+                   level=Level.RED, watch=(S.LISTING, S.TIMED_BIDDING)),
 )
 
 TENDER_MILESTONES = ("issue_at", "docs_until", "bid_deadline", "opening_at")
