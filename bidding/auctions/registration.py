@@ -23,6 +23,8 @@ from trading.errors import IllegalMove, InvalidInput, NotAllowed
 from trading.extensions import db
 from trading.notices.services import ALLOWED_TYPES, SAFE_NAME
 from trading.permissions import require
+from trading import texts
+from trading.texts import N_
 from trading.trades.flows import TradeState
 from trading.trades.models import Trade
 
@@ -150,6 +152,10 @@ def refuse(actor, reg: Registration, reason: str) -> Registration:
     reg.status = RegistrationStatus.REFUSED
     reg.reason, reg.decided_by_id, reg.decided_at = reason, actor.id, now()
     db.session.flush()
+    _tell_applicant(reg, texts.message(N_("Your application to bid on %(ref)s is refused"), ref=reg.trade.ref),
+                    texts.message(N_("The centre refused your application to bid on %(ref)s (%(title)s). "
+                                     "Reason: %(reason)s"), ref=reg.trade.ref, title=reg.trade.title,
+                                  reason=texts.typed(reason)))
     registration_changed.send(reg.trade, registration=reg, actor=actor, what="refused")
     return reg
 
@@ -181,8 +187,33 @@ def qualify(actor, registration: Registration, deposit: BidDeposit) -> Registrat
     registration.decided_at = now()
     registration.paddle = _free_paddle(trade)
     db.session.flush()
+    _tell_applicant(registration,
+                    texts.message(N_("You may bid on %(ref)s: paddle number %(paddle)d"), ref=trade.ref,
+                                  paddle=registration.paddle),
+                    texts.message(N_("The centre confirmed your deposit and qualified your application to bid on "
+                                     "%(ref)s (%(title)s). Your paddle number is %(paddle)d."), ref=trade.ref,
+                                  title=trade.title, paddle=registration.paddle))
     registration_changed.send(trade, registration=registration, actor=actor, what="qualified")
     return registration
+
+
+def _tell_applicant(registration: Registration, subject: dict, body: dict) -> None:
+    """The decision reaches the person who applied: in the app, and by e-mail when they left an address,
+    each in their own language (the mail is queued in this transaction: no decision, no mail)."""
+    from flask_babel import force_locale
+
+    from trading.mail import services as outbox
+    from trading.notices.models import Notification
+
+    person = registration.applicant
+    locale = person.locale or current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN")
+    with force_locale(locale):
+        shown_subject, shown_body = texts.render(subject), texts.render(body)
+    db.session.add(Notification(user_id=person.id, trade_id=registration.trade_id, kind="registration",
+                                subject=shown_subject[:250], body=shown_body,
+                                message={"subject": subject, "body": body}))
+    if person.email:
+        outbox.queue(person.email, shown_subject, shown_body, locale=locale, user_id=person.id)
 
 
 def confirm_and_qualify(actor, registration: Registration, payment_reference: str, payer_account: str,

@@ -115,3 +115,37 @@ def test_withdraw_before_qualification_then_apply_again(db, land_sale, land, clo
     again = auctions.register(land["buyer1"], land_sale)
     assert again.id == reg.id and again.status is RegistrationStatus.APPLIED and again.decided_at is None
     assert auctions.counts(land_sale)["applied"] == 1
+
+
+def test_the_applicant_is_told_the_decision_in_the_app_and_by_mail_in_their_language(db, land_sale, land, clock):
+    """Qualified or refused, the person who applied reads it in the app and gets an e-mail in their own
+    language; nobody else is told (the staff's decision is theirs to read)."""
+    import sqlalchemy as sa
+    from flask_babel import force_locale
+
+    from trading.mail.models import OutboxMail
+    from trading.notices.models import Notification
+
+    clock.freeze(ISSUE)
+    land["buyer1"].email, land["buyer1"].locale = "buyer1@example.com", "en"
+    land["buyer2"].email, land["buyer2"].locale = "buyer2@example.com", "zh_CN"
+    first = auctions.register(land["buyer1"], land_sale)
+    second = auctions.register(land["buyer2"], land_sale)
+    auctions.confirm_and_qualify(land["staff"], first, "BOC20260303001", "6222 0210 0001")
+    auctions.refuse(land["staff"], second, "营业执照已过期")
+    db.session.commit()
+
+    told = {n.user_id: n for n in db.session.scalars(sa.select(Notification).where(
+        Notification.kind == "registration"))}
+    assert set(told) == {land["buyer1"].id, land["buyer2"].id}
+    mails = {m.to_addr: m for m in db.session.scalars(sa.select(OutboxMail))}
+    assert set(mails) == {"buyer1@example.com", "buyer2@example.com"}
+    english, chinese = mails["buyer1@example.com"], mails["buyer2@example.com"]
+    assert english.locale == "en" and f"paddle number {first.paddle}" in english.subject
+    assert land_sale.ref in english.subject
+    assert chinese.locale == "zh_CN" and "营业执照已过期" in chinese.body
+    assert "refused" not in chinese.subject and "refused" not in chinese.body  # read in Chinese
+    # rendered again when read: the English reader switching to Chinese reads the notice in Chinese
+    with force_locale("zh_CN"):
+        subject, _body = told[land["buyer1"].id].shown()
+    assert str(first.paddle) in subject and "paddle" not in subject
