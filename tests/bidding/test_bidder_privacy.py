@@ -25,7 +25,8 @@ from bidding.crypto import envelope
 from bidding.crypto.envelope_check import content_digest
 from bidding.crypto.records import encode_bid
 from bidding.keyholders.services import publish_sealed_tender
-from tests.bidding.auctions.conftest import land, land_sale  # noqa: F401  (fixtures of the sale scene)
+from tests.bidding.auctions.conftest import (land, land_sale, make_property_sale, prop,  # noqa: F401
+                                            property_sale)  # (fixtures of the sale scenes)
 from tests.conftest import PASSWORD, START, api_headers, tender_timeline
 from trading.accounts.models import OrgKind
 from trading.accounts.roles import Role
@@ -395,3 +396,63 @@ def test_who_registered_for_a_sale_stays_with_the_centres_staff(app, db, land_sa
     assert all(seen.values()), seen
     board = Viewer(app, "anonymous").read(f"/api/v1/trades/{land_sale.id}/sale")[1]
     assert f'"paddle": {reg.paddle}' in board and '"qualified": 2' in board
+
+
+PROPERTY_INSIDERS = {"prop_staff", "pmarker", "pmarker_r"}  # the exchange's staff; each company reads its own
+PROPERTY_OUTSIDERS = ("anonymous", "buyer1", "tenderer", "prop_decider", "prop_supervisor", "land_staff", "staff",
+                      "supervisor", "expert", "public")
+
+
+def test_who_registered_for_a_property_transfer_stays_with_the_exchange_staff(app, db, property_sale, prop, users,
+                                                                              clock):
+    """The same for a property transfer (O32): a marker company registers during the disclosure and is
+    qualified, a second is refused with a reason naming it, buyer1 qualifies too; at the disclosure's end the
+    two transferees go to the live round. Every page, API answer, PDF and stream, and every notification and
+    mail, names the marker only to the exchange's staff and the company itself."""
+    from bidding.auctions import services as auctions
+    from bidding.auctions.property import closing
+    from bidding.deposits.services import record_deposit
+    from tests.bidding.auctions.conftest import ISSUE, PROP_CLOSE
+    from trading.trades import services as trades
+
+    clock.freeze(ISSUE + timedelta(hours=1))
+    orgs = {"pmarker": _org(f"{MARKER} 受让投资有限公司", "91330100MQ7000021"),
+            "pmarker_r": _org(f"{MARKER} 被拒受让有限公司", "91330100MQ7000022")}
+    for who, org in orgs.items():
+        users[who] = create_user(who, PASSWORD, f"{MARKER} {who} 联系人", org, [(Role.BIDDER, None)],
+                                 email=f"{who}@test.invalid")
+    db.session.commit()
+    markers = [MARKER] + [org.credit_code for org in orgs.values()]
+    scene = {"trade": property_sale, "markers": markers, "document": 1, "social": 1, "card": 1}
+    names = (*PROPERTY_OUTSIDERS, *sorted(PROPERTY_INSIDERS))
+    before = walk(app, scene, names)
+
+    reg = auctions.register(users["pmarker"], property_sale)
+    doc = auctions.add_document(users["pmarker"], reg, f"{MARKER} 营业执照.pdf", "application/pdf",
+                                io.BytesIO(f"%PDF-1.4 {MARKER}".encode()))
+    auctions.confirm_and_qualify(prop["staff"], reg, f"{MARKER}-PAY-2", f"{MARKER} 6222 0000 0002")
+    refused = auctions.register(users["pmarker_r"], property_sale)
+    auctions.refuse(prop["staff"], refused, f"{MARKER} 被拒受让有限公司 资格证明不全")
+    other = auctions.register(prop["buyer1"], property_sale)
+    auctions.qualify(prop["staff"], other, record_deposit(prop["staff"], property_sale,
+                                                          prop["buyer1"].organisation_id, property_sale.bid_security,
+                                                          payer_account="6222 1111 0001"))
+    db.session.commit()
+    platform_clock.freeze(PROP_CLOSE)
+    trades.advance_due()
+    assert closing.path_of(property_sale) == closing.COMPETITIVE
+    closing.start_competition(prop["staff"], property_sale)
+    db.session.commit()
+    assert property_sale.state is TradeState.TIMED_BIDDING
+    scene |= {"registration": reg.id, "registration_document": doc.id}
+
+    after = walk(app, scene, names)
+    leaks = sorted(f"{who} {url} (+{after[(who, url)] - before.get((who, url), 0)})" for who, url in after
+                   if who not in PROPERTY_INSIDERS and after[(who, url)] > before.get((who, url), 0))
+    assert not leaks, "before the deal, who registered is shown to:\n" + "\n".join(leaks)
+    seen = {who: sum(n for (w, _url), n in after.items() if w == who) for who in ("prop_staff", "pmarker")}
+    assert all(seen.values()), seen  # not vacuous: the staff and the company read the name somewhere
+    told = {who: texts for who, texts in _mail_and_notices(db, scene).items()
+            if any(_count(text, markers) for text in texts)}
+    assert set(told) <= PROPERTY_INSIDERS | {f"{who}@test.invalid" for who in PROPERTY_INSIDERS}, told
+    assert "pmarker_r" in told  # the refused company reads its own reason
