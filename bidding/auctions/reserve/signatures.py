@@ -80,7 +80,8 @@ def sign_reserve_record(actor: User, trade: Trade, dissent: str | None = None, s
     trade_id, user_id = trade.id, actor.id
     signed_before = lambda: db.session.scalar(sa.select(ReserveSignature.id).where(  # noqa: E731
         ReserveSignature.trade_id == trade_id, ReserveSignature.user_id == user_id)) is not None
-    already = IllegalMove(_("You have already signed this record."), code="already_signed")
+    already = IllegalMove(_("You have already signed the record of the reserve price's opening."),
+                          code="already_signed")
     if signed_before():
         raise already
     signed = accept(actor, KIND, expected, statement, signature)
