@@ -196,3 +196,37 @@ def test_a_signature_within_the_day_keeps_the_card_away_and_a_late_one_resolves_
     db.session.commit()
     tick()
     assert levels(db, trade, NORM) == []
+
+
+def test_the_reserve_page_with_its_signatures_reads_in_one_language(app, db, opened, land):
+    """The signing form, then the opened reserve with a signature and its dissent, read in one language each, as
+    tests/bidding/test_both_languages.py checks every other page (its scene has no opened land sale)."""
+    from tests.bidding.auctions.test_sale_languages import _read
+    from tests.bidding.test_both_languages import _typed, offences
+
+    trade, _ = opened
+    dissent = "开启时未宣读信封哈希"
+    page, api = f"/bidding/trades/{trade.id}/reserve", f"/api/v1/trades/{trade.id}/reserve"
+    found = []
+
+    def read_all(reads, typed):
+        for lang in ("en", "zh_CN"):
+            for who, url in reads:
+                if lang == "zh_CN" and url.startswith("/api/"):
+                    continue
+                status, text = _read(app, who, lang, url)
+                assert status == 200, (who, url, status)
+                if url == page and who == "land_supervisor" and lang == "en":
+                    assert ("Sign the record" in text) is not signed_by_now
+                bad = offences(text, lang, typed)
+                if bad:
+                    found.append(f"{lang} {who} {url}: {bad}")
+
+    signed_by_now = False
+    read_all((("land_supervisor", page),), _typed(db) + ["Plot C-07 land use rights"])
+    sign(land["supervisor"], trade, dissent)
+    db.session.commit()
+    signed_by_now = True
+    read_all((("land_supervisor", page), ("land_staff", page), ("land_social", page), ("land_staff", api)),
+             _typed(db) + [dissent, "Plot C-07 land use rights"])
+    assert not found, "\n".join(found)
