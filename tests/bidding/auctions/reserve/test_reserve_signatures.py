@@ -187,6 +187,25 @@ def test_a_yellow_card_a_day_after_the_opening_without_a_signature(db, opened):
     assert levels(db, trade, NORM) == ["yellow"]
 
 
+def test_the_card_reads_in_one_language(app, db, opened):
+    from monitor.cards.models import Card
+    from tests.bidding.auctions.test_sale_languages import _read
+    from tests.bidding.test_both_languages import _typed, offences
+
+    trade, opening = opened
+    go(opening.opened_at + timedelta(hours=24))
+    tick()
+    card = db.session.scalar(sa.select(Card).where(Card.trade_id == trade.id, Card.norm == NORM))
+    typed = _typed(db) + ["Plot C-07 land use rights"]
+    for lang in ("en", "zh_CN"):
+        for url in (f"/monitor/cards/{card.id}", f"/monitor/trades/{trade.id}/cards"):
+            status, text = _read(app, "land_supervisor", lang, url)
+            assert status == 200, (url, status)
+            assert offences(text, lang, typed) is None, (lang, url, offences(text, lang, typed))
+    status, text = _read(app, "land_supervisor", "en", f"/monitor/cards/{card.id}")
+    assert "a supervisor's signature on the record of the reserve's opening" in text
+
+
 def test_a_signature_within_the_day_keeps_the_card_away_and_a_late_one_resolves_it(db, opened, land):
     trade, opening = opened
     go(opening.opened_at + timedelta(hours=25))
