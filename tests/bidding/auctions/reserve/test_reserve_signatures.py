@@ -249,3 +249,25 @@ def test_the_reserve_page_with_its_signatures_reads_in_one_language(app, db, ope
     read_all((("land_supervisor", page), ("land_staff", page), ("land_social", page), ("land_staff", api)),
              _typed(db) + [dissent, "Plot C-07 land use rights"])
     assert not found, "\n".join(found)
+
+
+def test_two_identical_signatures_at_once_give_one_row_and_a_409(app, db, client, opened, land):
+    """A double click or two tabs: both requests pass the "already signed?" check and are held just before the
+    signature's INSERT until both are there; one is stored, the other is a 409 naming the conflict, never a 500."""
+    from tests.trading.test_numbering import at_once, meet_before
+    from trading.accounts import policy
+
+    trade, _ = opened
+    good = api_signed(client, api_headers(client, "land_supervisor"), "reserve-record", trade_id=trade.id)
+    policy.join(land["supervisor"], trade, "supervisor")
+    db.session.commit()
+    clients = [app.test_client(), app.test_client()]
+    headers = [api_headers(c, "land_supervisor") for c in clients]
+    url = f"/api/v1/trades/{trade.id}/reserve/signatures"
+    with meet_before(app, "INSERT INTO AUCTION_RESERVE_SIGNATURES") as barrier:
+        responses = at_once(*[(lambda c=c, h=h: c.post(url, json=good, headers=h)) for c, h in zip(clients, headers)])
+    assert not barrier.broken  # both requests did reach the INSERT together
+    assert sorted(r.status_code for r in responses) == [201, 409], [r.get_data(as_text=True)[:300] for r in responses]
+    assert next(r for r in responses if r.status_code == 409).get_json()["code"] == "already_signed"
+    db.session.rollback()
+    assert len(db.session.scalars(sa.select(ReserveSignature)).all()) == 1
