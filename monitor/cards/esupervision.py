@@ -1,7 +1,7 @@
 """The e-supervision engine: evaluates each trade's norms (its rule set) and keeps its cards in step.
 
 It runs on every event (a move, an upload, an edited timeline, a clarification, a calendar change, a
-withdrawn bid, a deposit recorded or refunded, a signed opening record) inside the transaction that caused it, and on the periodic tick
+withdrawn bid, a deposit recorded or refunded, a signed opening record, a reserve opened or its record signed) inside the transaction that caused it, and on the periodic tick
 (`monitor.ticks.on_tick`: the in-process scheduler and `flask --app wsgi monitor tick`) for periods
 that simply run out. The norms are data beside the lifecycle's own rules (trading/rules/norms.py,
 sets.py, procurement/rulesets.py); this module only gathers the facts they ask about and reconciles
@@ -88,6 +88,26 @@ def _reserve_sealed(trade: Trade) -> list[datetime]:
     from bidding.auctions.reserve.models import SealedReserve
 
     return list(db.session.scalars(sa.select(SealedReserve.received_at).where(SealedReserve.trade_id == trade.id)))
+
+
+@fact("reserve_opened")
+def _reserve_opened(trade: Trade) -> list[datetime]:
+    """When a supervisor opened a sale's sealed reserve after the last bid (bidding/auctions/reserve)."""
+    from bidding.auctions.reserve.models import ReserveOpening
+
+    return list(db.session.scalars(sa.select(ReserveOpening.opened_at).where(ReserveOpening.trade_id == trade.id)))
+
+
+@fact("reserve_record_signed")
+def _reserve_record_signed(trade: Trade) -> list[datetime]:
+    """Signatures on the reserve's opening record that count: a drawn, serving supervisor's or the supervising
+    keyholder's (as for a tender's opening record)."""
+    from bidding.auctions.reserve.models import ReserveSignature
+    from bidding.ceremony.state import eligible_signer
+
+    rows = db.session.execute(sa.select(ReserveSignature.signed_at, ReserveSignature.user_id).where(
+        ReserveSignature.trade_id == trade.id))
+    return [at for at, user_id in rows if eligible_signer(trade, user_id)]
 
 
 @fact("award_report")
@@ -302,6 +322,7 @@ def on_calendar_changed(_sender, affected=(), **_kw) -> None:
 
 def connect() -> None:
     """Listen to every event that can change what a norm finds (once per process)."""
+    from bidding.auctions.reserve.services import reserve_opened, reserve_record_signed
     from bidding.award.signals import award_changed
     from bidding.ceremony import services as ceremony
     from bidding.deposits.services import deposit_changed
@@ -313,7 +334,8 @@ def connect() -> None:
     signals = [trade_moved, document_uploaded, trade_edited, clarification_published, bid_withdrawn,
                deposit_changed, ceremony.record_signed,  # record_signed: a supervisor signed the opening record
                scoring_report.report_signed,  # a member signed the evaluation report (the last one completes it)
-               award_changed]  # an objection, complaint, letter, report or contract recorded (bidding.award)
+               award_changed,  # an objection, complaint, letter, report or contract recorded (bidding.award)
+               reserve_opened, reserve_record_signed]  # a land sale's reserve opened, its record signed
     for signal in signals:
         signal.connect(on_trade_event)
     calendar_changed.connect(on_calendar_changed)

@@ -251,6 +251,8 @@ def test_request_bodies_reference_schemas(spec):
                 # the deal of a sale (bidding/auctions/deal/api.py)
                 ("post", "/api/v1/trades/{trade_id}/deal/confirmation/sign"): "DealSignLoad",
                 ("post", "/api/v1/trades/{trade_id}/deal/deposits/{deposit_id}/refund"): "DealRefundLoad",
+                # the supervisors' signatures on a sale's reserve record (bidding/auctions/reserve/api.py)
+                ("post", "/api/v1/trades/{trade_id}/reserve/signatures"): "ReserveSignLoad",
                 # people's own signatures (trading/signing/api.py, monitor/audit/api.py)
                 ("post", "/api/v1/signing/keys"): "KeyCreate",
                 ("post", "/api/v1/signing/keys/{fingerprint}/revoke"): "KeyRevoke",

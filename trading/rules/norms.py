@@ -58,6 +58,8 @@ EVENT_LABELS = {
     "fact:evaluation_report": _l("the evaluation report"),
     "fact:result_notice": _l("the result notice"),
     "fact:reserve_sealed": _l("the sealed reserve price"),
+    "fact:reserve_opened": _l("the opening of the sealed reserve price"),
+    "fact:reserve_record_signed": _l("a supervisor's signature on the record of the reserve's opening"),
     "fact:objection": _l("the objection to the candidates"),
     "fact:objection_answer": _l("the tenderer's answer"),
     "fact:complaint": _l("the complaint"),

@@ -147,6 +147,11 @@ LAND_TENDER_NORMS = opening_norms("land") + (
 )
 O39_10 = Source("国土资源部令第39号 第10条；汕头市网上土地交易规则 第20条", "MLR Order 39 Art. 10; Shantou online land "
                 "trading rules Art. 20", "~", "the reserve is sealed before quoting closes: local practice")
+#: the reserve's opening record signed by a supervisor within the day the opening record of a tender has
+O39_10_RECORD = Source("国土资源部令第39号 第10条；参照电子招标投标办法 第29-32条", "MLR Order 39 Art. 10; by analogy "
+                       "Electronic Bidding Measures Arts. 29-32", "~",
+                       _l("the reserve is opened under the supervisors; their signatures within 24 hours, as on a "
+                          "tender's opening record, are local supervision practice: configurable"))
 
 LISTING_NORMS = (
     DepositRefund("land.deposit_refund", ("move:conclude", "move:no_deal"), Span(5, WD), O39_21),
@@ -155,6 +160,10 @@ LISTING_NORMS = (
     # a sale whose reserve was never sealed cannot end with a deal (bidding.auctions.reserve): red at the close
     RequiredRecord("land.reserve_sealed", "bid_deadline", "fact:reserve_sealed", Span(exact=timedelta(0)), O39_10,
                    level=Level.RED, watch=(S.LISTING, S.TIMED_BIDDING)),
+    # the supervisors sign the reserve's opening record with their own keys, in the day the opening record of a
+    # tender has (bidding.auctions.reserve.signatures); the deal does not wait for it: a yellow card
+    RequiredRecord("land.reserve_record_signed", "fact:reserve_opened", "fact:reserve_record_signed",
+                   Span(exact=timedelta(hours=24), practice=True), O39_10_RECORD),
 )
 
 TENDER_MILESTONES = ("issue_at", "docs_until", "bid_deadline", "opening_at")

@@ -25,7 +25,7 @@ from trading.canonical import canonical_json
 
 FORMAT = "trading-signature/1"
 ALG = "ECDSA-P256-SHA256"
-KINDS = ("opening-record", "sign-off", "checkpoint")
+KINDS = ("opening-record", "sign-off", "checkpoint", "reserve-record")
 DECISIONS = ("signed", "dissent")
 SIGNATURE_BYTES = 64
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 from flask import jsonify, request
 from flask_login import current_user
 
-from bidding.auctions.reserve import opening, services
-from bidding.auctions.reserve.schemas import ReleasedSchema, ReserveStateSchema, SealedReserveSchema
+from bidding.auctions.reserve import opening, services, signatures
+from bidding.auctions.reserve.schemas import (ReleasedSchema, ReserveSignatureSchema, ReserveSignLoadSchema,
+                                              ReserveStateSchema, SealedReserveSchema)
 from bidding.blueprints import api_bp as bp
 from bidding.keyholders.schemas import ReleaseSchema, SealedShareSchema, hex_bytes
 from bidding.keyholders.services import refuse_passphrase
@@ -77,3 +78,18 @@ def open_reserve(trade_id: int):
     opening.open_reserve(current_user, trade)
     db.session.commit()
     return _state(trade)
+
+
+@bp.post("/trades/<int:trade_id>/reserve/signatures")
+@doc("Sign the reserve's opening record with my own key, with a dissent if any (a drawn supervisor or the "
+     "supervising keyholder, once): the statement from POST /api/v1/signing/statements (kind reserve-record) "
+     "and my signature over it", ReserveSignLoadSchema, ReserveSignatureSchema, 201)
+def sign_reserve_record(trade_id: int):
+    trade = _trade(trade_id)
+    require("reserve.sign", trade)
+    data = ReserveSignLoadSchema().load(_json())
+    row = signatures.sign_reserve_record(current_user, trade, data.get("dissent"), data["statement"],
+                                         data["signature"])
+    db.session.commit()
+    mine = next(s for s in signatures.signatures_view(trade) if s["user_id"] == row.user_id)
+    return jsonify(ReserveSignatureSchema().dump(mine)), 201

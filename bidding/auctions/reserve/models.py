@@ -3,6 +3,7 @@ keyholders' shares released for its opening, and the opening's record.
 
 Before the opening nothing here holds the amount: an envelope (column `sealed`, which the audit log never
 copies) is ciphertext to the trade's opening key, whose private half exists only split among the keyholders.
+After the opening the supervisors sign the record's SHA-256 with their own keys (ReserveSignature).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from trading.extensions import db
+from trading.signing.models import SignedAct
 from trading.types import Money, UTCDateTime
 
 
@@ -72,3 +74,20 @@ class ReserveOpening(db.Model):
 
     reserve: Mapped[SealedReserve] = relationship()
     opened_by = relationship("User")
+
+
+class ReserveSignature(SignedAct, db.Model):
+    """A supervisor's signature, with their own key, on the reserve's opening record (its SHA-256), with any
+    dissent (trading/signing, kind "reserve-record"); one per supervisor and sale."""
+
+    __tablename__ = "auction_reserve_signatures"
+    __table_args__ = (sa.UniqueConstraint("trade_id", "user_id", name="uq_auction_reserve_signatures_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trade_id: Mapped[int] = mapped_column(sa.ForeignKey("trades.id"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    record_sha256: Mapped[str] = mapped_column(sa.String(64))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    dissent: Mapped[str | None] = mapped_column(sa.Text)
+
+    user = relationship("User")

@@ -30,6 +30,13 @@ def _open(user, trade) -> bool:
     return is_supervisor_at(user, trade)
 
 
+@permission("reserve.sign")
+def _sign(user, trade) -> bool:
+    """The supervisors sign the reserve's opening record with their own keys; the service then insists on a
+    drawn, serving supervisor or the supervising keyholder, not tied to a bidder (as for a tender's record)."""
+    return is_supervisor_at(user, trade)
+
+
 @permission("reserve.view")
 def _view(user, trade) -> bool:
     """Where the reserve stands (sealed or not, its envelope's hash, the releases; the amount once opened):

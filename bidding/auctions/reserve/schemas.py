@@ -1,8 +1,33 @@
-"""Schemas of the sealed reserve's API (dump only: sealing takes the raw envelope, releasing reuses the
-keyholders' ReleaseSchema)."""
+"""Schemas of the sealed reserve's API (sealing takes the raw envelope, releasing reuses the keyholders'
+ReleaseSchema; signing the record has its own load schema)."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
+
+from trading.schemas import LoadSchema, field
+
+MAX_DISSENT = 4000
+
+
+class ReserveSignLoadSchema(LoadSchema):
+    """A supervisor's signature on the reserve record: the statement from POST /api/v1/signing/statements
+    (kind reserve-record), their signature over it, and the same dissent the statement carries."""
+
+    dissent = field(fields.String, load_default=None, allow_none=True, validate=validate.Length(max=MAX_DISSENT))
+    statement = field(fields.String, required=True, validate=validate.Length(min=1, max=20000))
+    signature = field(fields.String, required=True, validate=validate.Length(min=1, max=200))
+
+
+class ReserveSignatureSchema(Schema):
+    """One supervisor's signature on the reserve's opening record."""
+
+    user_id = fields.Integer()
+    signer = fields.String()
+    signed_at = fields.AwareDateTime()
+    record_sha256 = fields.String()
+    decision = fields.String(metadata={"description": "signed or dissent"})
+    dissent = fields.String(allow_none=True)
+    key = fields.String(allow_none=True, metadata={"description": "the fingerprint of the signer's key"})
 
 
 class SealedReserveSchema(Schema):
@@ -31,6 +56,8 @@ class OpenedReserveSchema(Schema):
     record_sha256 = fields.String()
     record = fields.String(metadata={"description": "the opening's record, canonical JSON (its SHA-256 is "
                                                     "record_sha256)"})
+    signatures = fields.List(fields.Nested(ReserveSignatureSchema), metadata={
+        "description": "the supervisors' own signatures on record_sha256 (kind reserve-record)"})
 
 
 class SideSchema(Schema):

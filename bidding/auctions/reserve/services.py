@@ -46,6 +46,8 @@ _signals = Namespace()
 reserve_sealed = _signals.signal("auction-reserve-sealed")
 #: sender=Trade; kwargs: opening (ReserveOpening), actor
 reserve_opened = _signals.signal("auction-reserve-opened")
+#: sender=Trade; kwargs: signature (ReserveSignature), actor - a supervisor signed the reserve's opening record
+reserve_record_signed = _signals.signal("auction-reserve-record-signed")
 
 #: the envelope header's bidder field of a reserve (a bid's carries the bidder's credit code)
 RESERVE_BIDDER = "RESERVE"
@@ -239,6 +241,7 @@ def reserve_view(viewer: User, trade: Trade) -> dict:
     """Where the reserve stands. The amount appears only once opened; before that, only the envelopes' hashes."""
     require("reserve.view", trade, user=viewer)
     from bidding.auctions.reserve.opening import release_counts
+    from bidding.auctions.reserve.signatures import signatures_view
 
     key = opening_key(trade)
     opening = opening_of(trade)
@@ -260,7 +263,7 @@ def reserve_view(viewer: User, trade: Trade) -> dict:
         out["opened"] = {"reserve": f"{opening.amount:.2f}", "seq": opening.reserve.seq,
                          "envelope_sha256": opening.envelope_sha256, "opened_at": opening.opened_at,
                          "opened_by": opening.opened_by.display_name, "record_sha256": opening.record_sha256,
-                         "record": opening.record}
+                         "record": opening.record, "signatures": signatures_view(trade)}
     return out
 
 

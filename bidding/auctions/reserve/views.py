@@ -8,7 +8,7 @@ from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_datetime, gettext as _
 from flask_login import current_user, login_required
 
-from bidding.auctions.reserve import opening, services
+from bidding.auctions.reserve import opening, services, signatures
 from bidding.auctions.reserve.schemas import SealedReserveSchema
 from bidding.blueprints import bp
 from bidding.ceremony.permissions import keyholder_of
@@ -33,7 +33,8 @@ def _back(trade: Trade, anchor: str = ""):
 def _flash_error(exc: DomainError) -> None:
     if isinstance(exc, InvalidInput) and exc.errors:
         for name, messages in exc.errors.items():
-            label = {"share": _("Share"), "envelope": _("Envelope")}.get(name, name)
+            label = {"share": _("Share"), "envelope": _("Envelope"), "statement": _("Statement"),
+                     "signature": _("Signature"), "dissent": _("Dissent")}.get(name, name)
             flash(_("%(field)s: %(message)s", field=label, message="; ".join(map(str, messages))), "error")
     else:
         flash(exc.message, "error")
@@ -54,15 +55,17 @@ def reserve_page(trade_id: int, obj: Trade):
     released = holder is not None and any(r.keyholder_id == holder.id and r.held_share is not None
                                           for r in services.releases(trade))
     pending = state["pending"]
+    opened = state["opened"] is not None
     return render_template(
         "bidding/auctions/reserve.html", trade=trade, state=state, when=_when, key=key, holder=holder,
-        holder_fp=holder_fp, released=released,
+        holder_fp=holder_fp, released=released, signed=opened and signatures.signed_by(trade, current_user),
         pending_message=services.PENDING_MESSAGES[pending](trade) if pending else None,
         money=lambda v: fmt_money(Decimal(v)),
         sides={Side.EXECUTE.value: _("Executing keyholders"), Side.SUPERVISE.value: _("Supervising keyholders")},
         may={"seal": can(current_user, "reserve.seal", trade) and state["sealing_open"],
              "release": holder is not None and state["opened"] is None and pending is None and not released,
-             "open": can(current_user, "reserve.open", trade) and state["opened"] is None and pending is None})
+             "open": can(current_user, "reserve.open", trade) and state["opened"] is None and pending is None,
+             "sign": can(current_user, "reserve.sign", trade) and signatures.may_sign(current_user, trade)})
 
 
 @bp.route("/trades/<int:trade_id>/reserve/seal", methods=["POST"])
@@ -126,6 +129,22 @@ def reserve_open(trade_id: int, obj: Trade):
         amount = fmt_money(opened.amount)
         db.session.commit()
         flash(_("The reserve price is opened: %(amount)s yuan.", amount=amount), "success")
+    except DomainError as exc:
+        db.session.rollback()
+        _flash_error(exc)
+    return _back(obj, "opened")
+
+
+@bp.route("/trades/<int:trade_id>/reserve/signatures", methods=["POST"])
+@login_required
+@requires("reserve.sign", load=load_trade)
+def reserve_sign(trade_id: int, obj: Trade):
+    """The page's "Sign the record": signer.js fetched the statement and signed it with the key in this browser."""
+    try:
+        signatures.sign_reserve_record(current_user, obj, request.form.get("dissent") or None,
+                                       request.form.get("statement"), request.form.get("signature"))
+        db.session.commit()
+        flash(_("You have signed the record of the reserve price's opening."), "success")
     except DomainError as exc:
         db.session.rollback()
         _flash_error(exc)

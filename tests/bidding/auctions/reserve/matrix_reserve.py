@@ -7,9 +7,11 @@ COVERED: set[tuple[str, str]] = {
     ("bidding_api.get_reserve_share", "GET"),
     ("bidding_api.release_reserve_share", "POST"),
     ("bidding_api.open_reserve", "POST"),
+    ("bidding_api.sign_reserve_record", "POST"),
     ("bidding.reserve_page", "GET"),
     ("bidding.reserve_seal", "POST"),
     ("bidding.reserve_share", "GET"),
     ("bidding.reserve_release", "POST"),
     ("bidding.reserve_open", "POST"),
+    ("bidding.reserve_sign", "POST"),
 }

@@ -8,6 +8,7 @@ from tests.bidding.auctions.conftest import LISTING_CLOSE, release_reserve_share
 from tests.bidding.auctions.keyholding import opened_share
 from tests.bidding.auctions.reserve.matrix_reserve import COVERED
 from tests.conftest import api_headers, login
+from tests.signing_helpers import api_signed
 
 OCTET = "application/octet-stream"
 
@@ -87,6 +88,22 @@ def test_reserve_route_matrix(db, client, listing, land, users, clock):
     assert opened.get_json()["opened"]["reserve"] == "10500000.00" and opened.get_json()["opened"]["seq"] == 2
     again = _call(client, "land_supervisor", "POST", f"{page}/open", cache)
     assert again.status_code == 302
+    # signing the record: a supervisor of the centre or the supervising keyholder; the service then wants one
+    # who counts (drawn or the keyholder: the social supervisor of LAND, never drawn, is a 403 not_a_signer)
+    path = f"{api}/signatures"
+    body = api_signed(client, cache["land_supervisor"], "reserve-record", trade_id=trade.id)
+    _refused_to_others(client, cache, "POST", path, ("land_staff", "land_decider", "buyer1", "supervisor"),
+                       json_body=body)
+    social = _call(client, "land_social", "POST", path, cache, json_body=body)
+    assert social.status_code == 403 and social.get_json()["code"] == "not_a_signer", social.get_json()
+    signed = _call(client, "land_supervisor", "POST", path, cache, json_body=body)
+    assert signed.status_code == 201, signed.get_json()
+    assert _call(client, "land_supervisor", "POST", path, cache, json_body=body).status_code == 409
+    tested.add(("bidding_api.sign_reserve_record", "POST"))
+    _refused_to_others(client, cache, "POST", f"{page}/signatures", ("land_staff", "land_decider", "buyer1",
+                                                                     "supervisor"), data=body)
+    assert _call(client, "land_supervisor", "POST", f"{page}/signatures", cache, data=body).status_code == 302
+    tested.add(("bidding.reserve_sign", "POST"))
     assert tested == COVERED
 
 
