@@ -13,7 +13,7 @@ import trading.types
 
 # revision identifiers, used by Alembic.
 revision = '0041'
-down_revision = '0033'
+down_revision = '0030'
 branch_labels = None
 depends_on = None
 
