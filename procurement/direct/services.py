@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
-from flask_babel import format_datetime, gettext as _, lazy_gettext as _l
+from flask_babel import force_locale, format_datetime, gettext as _, lazy_gettext as _l
 
 import procurement.direct.permissions  # noqa: F401  (registers the permissions)
 from bidding.award import rules as award_rules
@@ -178,8 +178,9 @@ def answer_objection(actor: User, objection: SingleSourceObjection, answer, uphe
 
 
 def _stop(trade: Trade, source: SingleSource | None, objection: SingleSourceObjection, at: datetime) -> None:
-    reason = _("Single source stopped: objection no. %(n)d upheld (%(source)s): %(answer)s", n=objection.id,
-               source=O74_40, answer=objection.answer)
+    with force_locale("zh_CN"):  # stored in the platform's language, as the other recorded reasons
+        reason = _("Single source stopped: objection no. %(n)d upheld (%(source)s): %(answer)s", n=objection.id,
+                   source=str(O74_40), answer=objection.answer)
     if source is not None:
         source.stopped_at, source.stopped_reason = at, reason
     else:  # a notice published without a named supplier: the stop is still recorded
