@@ -3,6 +3,7 @@ supplier, objections and their answers, the negotiation record, its signatures a
 from __future__ import annotations
 
 from flask import abort, jsonify
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from procurement.blueprints import api_bp as bp
@@ -14,13 +15,17 @@ from procurement.direct.schemas import (NegotiationCreateSchema, NegotiationSche
 from trading.api import json_body, trade_or_404
 from trading.api.openapi import doc
 from trading.extensions import db
-from trading.permissions import can, require
+from trading.permissions import NotAuthenticated, can, require
 
 
 def single_source_or_404(trade_id: int):
     """The single-source trade, or 404 to anyone who may not know of it (a trade before its notice)."""
     trade = trade_or_404(trade_id)
-    if not services.is_single_source(trade) or not can(current_user, "direct.view", trade):
+    if not services.is_single_source(trade):
+        abort(404)
+    if not can(current_user, "direct.view", trade):
+        if not current_user.is_authenticated:
+            raise NotAuthenticated(_("Please log in to continue."))
         abort(404)
     return trade
 
