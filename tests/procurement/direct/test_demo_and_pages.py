@@ -82,3 +82,41 @@ def test_negotiation_page_in_both_languages(db, client, users, gp_trade, plan, c
     assert over.status_code == 422 and "预算" in over.get_data(as_text=True)
     en = _get(client, url, "en").get_data(as_text=True)
     assert "Negotiation record" in en and "Agreed price" in en
+
+
+def test_both_pages_read_in_one_language_for_every_viewer(db, client, users, gp_trade, plan, clock):
+    """The checks of tests/bidding/test_both_languages.py on the two pages at their fullest (an answered objection,
+    a record with an agreement and a dissent), for each kind of viewer."""
+    from bidding.evaluation import services as evaluation
+    from bidding.evaluation.models import SeatKind
+    from tests.bidding.test_both_languages import _typed, offences, visible
+
+    trade = single_source(db, users, gp_trade, plan)
+    clock.freeze(notice_end() - timedelta(days=1))
+    typed = ["另有供应商能够提供同等产品", "经补充论证，异议不成立", "质保期应为5年", "谈判室", "成本明细", "条款"]
+    objection = services.file_objection(users["other_tenderer"], trade, typed[0])
+    clock.freeze(notice_end() + timedelta(hours=1))
+    services.answer_objection(users["tenderer"], objection, typed[1], False)
+    services.begin_negotiation(users["staff_proc"], trade)
+    evaluation.seat_member(users["staff_proc"], trade, users["expert"], SeatKind.EXPERT)
+    evaluation.seat_member(users["staff_proc"], trade, users["tenderer"], SeatKind.TENDERER_REP)
+    clock.freeze(notice_end() + timedelta(hours=3))
+    services.record_negotiation(users["staff_proc"], trade, {
+        "price": "450000.00", "negotiated_at": notice_end() + timedelta(hours=2), "place": typed[3],
+        "cost_basis": typed[4], "terms": typed[5]})
+    services.sign(users["tenderer"], trade, False, typed[2])
+    db.session.commit()
+    typed = sorted(set(_typed(db)) | set(typed) | {services.source_of(trade).reason}, key=len, reverse=True)
+    for who in (None, "other_tenderer", "tenderer", "staff_proc", "expert"):
+        if who:
+            login(client, who)
+        for page in ("objections", "negotiation"):
+            if page == "negotiation" and who in (None, "other_tenderer"):
+                continue
+            for lang in ("zh-CN", "en"):
+                response = _get(client, f"/procurement/trades/{trade.id}/single-source/{page}", lang)
+                assert response.status_code == 200, (who, page)
+                found = offences(visible(response.get_data(as_text=True), "text/html"), lang, typed)
+                assert found is None, (who, page, lang, found)
+        if who:
+            client.post("/logout")
