@@ -8,10 +8,11 @@ from flask_login import current_user
 
 from procurement.blueprints import api_bp as bp
 from procurement.direct import services
-from procurement.direct.schemas import (NegotiationCreateSchema, NegotiationSchema, ObjectionAnswerSchema,
-                                        ObjectionCreateSchema, ObjectionSchema, SignatureCreateSchema,
-                                        SignatureSchema, SupplierCreateSchema,
-                                        SingleSourceSchema)
+from procurement.direct.schemas import (NegotiationRecordCreateSchema, NegotiationRecordSchema,
+                                        NegotiationSignatureCreateSchema, NegotiationSignatureSchema,
+                                        SingleSourceObjectionAnswerSchema, SingleSourceObjectionCreateSchema,
+                                        SingleSourceObjectionSchema, SingleSourceSchema,
+                                        SingleSourceSupplierCreateSchema)
 from trading.api import json_body, trade_or_404
 from trading.api.openapi import doc
 from trading.extensions import db
@@ -55,56 +56,56 @@ def single_source(trade_id: int):
 
 
 @bp.post("/trades/<int:trade_id>/single-source/supplier")
-@doc("Name the single supplier and why (GPL 31), until the notice is published", SupplierCreateSchema,
+@doc("Name the single supplier and why (GPL 31), until the notice is published", SingleSourceSupplierCreateSchema,
      SingleSourceSchema)
 def single_source_supplier(trade_id: int):
     trade = single_source_or_404(trade_id)
     require("direct.name_supplier", trade)
-    data = SupplierCreateSchema().load(json_body())
+    data = SingleSourceSupplierCreateSchema().load(json_body())
     services.name_supplier(current_user, trade, data["supplier_id"], data["reason"])
     db.session.commit()
     return jsonify(SingleSourceSchema().dump(state_of(trade)))
 
 
 @bp.get("/trades/<int:trade_id>/single-source/objections/mine")
-@doc("The objections one filed on this single source, with their answers", None, ObjectionSchema(many=True))
+@doc("The objections one filed on this single source, with their answers", None, SingleSourceObjectionSchema(many=True))
 def single_source_my_objections(trade_id: int):
     trade = single_source_or_404(trade_id)
     require("direct.object", trade)
-    return jsonify(ObjectionSchema(many=True).dump(services.objections_by(current_user, trade)))
+    return jsonify(SingleSourceObjectionSchema(many=True).dump(services.objections_by(current_user, trade)))
 
 
 @bp.post("/trades/<int:trade_id>/single-source/objections")
 @doc("Object to the single-source notice during its period (O74 39): anyone signed in but the purchaser and the "
-     "centre; 409 notice_closed outside the period", ObjectionCreateSchema, ObjectionSchema, 201)
+     "centre; 409 notice_closed outside the period", SingleSourceObjectionCreateSchema, SingleSourceObjectionSchema, 201)
 def single_source_object(trade_id: int):
     trade = single_source_or_404(trade_id)
     require("direct.object", trade)
-    data = ObjectionCreateSchema().load(json_body())
+    data = SingleSourceObjectionCreateSchema().load(json_body())
     objection = services.file_objection(current_user, trade, data["text"])
     db.session.commit()
-    return jsonify(ObjectionSchema().dump(objection)), 201
+    return jsonify(SingleSourceObjectionSchema().dump(objection)), 201
 
 
 @bp.post("/trades/<int:trade_id>/single-source/objections/<int:objection_id>/answer")
 @doc("The purchaser answers an objection after the notice period (O74 40); upheld stops the single source "
-     "(the trade is suspended with the reason; the decision branch cancels it)", ObjectionAnswerSchema,
-     ObjectionSchema)
+     "(the trade is suspended with the reason; the decision branch cancels it)", SingleSourceObjectionAnswerSchema,
+     SingleSourceObjectionSchema)
 def single_source_answer(trade_id: int, objection_id: int):
     trade = single_source_or_404(trade_id)
     require("direct.answer", trade)
     objection = services.objection_of(trade, objection_id)
     if objection is None:
         abort(404)
-    data = ObjectionAnswerSchema().load(json_body())
+    data = SingleSourceObjectionAnswerSchema().load(json_body())
     services.answer_objection(current_user, objection, data["answer"], data["upheld"])
     db.session.commit()
-    return jsonify(ObjectionSchema().dump(objection))
+    return jsonify(SingleSourceObjectionSchema().dump(objection))
 
 
 @bp.post("/trades/<int:trade_id>/single-source/negotiation/begin")
 @doc("After the notice period, every objection answered and none upheld: the trade goes to the evaluation stage, "
-     "where the panel is seated", None, SingleSourceSchema)
+     "where the panel is seated", None, SingleSourceSchema, bodyless=True)
 def single_source_begin(trade_id: int):
     trade = single_source_or_404(trade_id)
     require("direct.negotiate", trade)
@@ -115,31 +116,31 @@ def single_source_begin(trade_id: int):
 
 @bp.post("/trades/<int:trade_id>/single-source/negotiation")
 @doc("The negotiation record (O74 43): the agreed price (not above the budget), when and where, the cost basis, "
-     "the main terms; once", NegotiationCreateSchema, NegotiationSchema, 201)
+     "the main terms; once", NegotiationRecordCreateSchema, NegotiationRecordSchema, 201)
 def single_source_record(trade_id: int):
     trade = single_source_or_404(trade_id)
     require("direct.negotiate", trade)
-    data = NegotiationCreateSchema().load(json_body())
+    data = NegotiationRecordCreateSchema().load(json_body())
     record = services.record_negotiation(current_user, trade, data)
     db.session.commit()
-    return jsonify(NegotiationSchema().dump(record)), 201
+    return jsonify(NegotiationRecordSchema().dump(record)), 201
 
 
 @bp.post("/trades/<int:trade_id>/single-source/negotiation/signatures")
-@doc("A panel member signs the record: agreeing, or not with the reason (O74 43)", SignatureCreateSchema,
-     SignatureSchema, 201)
+@doc("A panel member signs the record: agreeing, or not with the reason (O74 43)", NegotiationSignatureCreateSchema,
+     NegotiationSignatureSchema, 201)
 def single_source_sign(trade_id: int):
     trade = single_source_or_404(trade_id)
     require("direct.sign", trade)
-    data = SignatureCreateSchema().load(json_body())
+    data = NegotiationSignatureCreateSchema().load(json_body())
     signature = services.sign(current_user, trade, data["agrees"], data.get("dissent"))
     db.session.commit()
-    return jsonify(SignatureSchema().dump(signature)), 201
+    return jsonify(NegotiationSignatureSchema().dump(signature)), 201
 
 
 @bp.post("/trades/<int:trade_id>/single-source/conclude")
 @doc("Every member signed: the supplier at the agreed price becomes the candidate; award and contract follow on "
-     "the award routes", None, SingleSourceSchema)
+     "the award routes", None, SingleSourceSchema, bodyless=True)
 def single_source_conclude(trade_id: int):
     trade = single_source_or_404(trade_id)
     require("direct.negotiate", trade)

@@ -9,22 +9,22 @@ from trading.schemas import LoadSchema, field, id_field
 TEXT = validate.Length(min=1, max=4000, error=_l("must be between {min} and {max} characters"))
 
 
-class SupplierCreateSchema(LoadSchema):
+class SingleSourceSupplierCreateSchema(LoadSchema):
     supplier_id = id_field(required=True)
     reason = field(fields.String, required=True, validate=TEXT,
                    metadata={"description": "why only this supplier can supply (GPL 31)"})
 
 
-class ObjectionCreateSchema(LoadSchema):
+class SingleSourceObjectionCreateSchema(LoadSchema):
     text = field(fields.String, required=True, validate=TEXT)
 
 
-class ObjectionAnswerSchema(LoadSchema):
+class SingleSourceObjectionAnswerSchema(LoadSchema):
     answer = field(fields.String, required=True, validate=TEXT)
     upheld = field(fields.Boolean, required=True)
 
 
-class NegotiationCreateSchema(LoadSchema):
+class NegotiationRecordCreateSchema(LoadSchema):
     price = field(fields.String, required=True, validate=validate.Length(min=1, max=32),
                   metadata={"description": "the agreed price in yuan, e.g. 1180000.00; not above the budget"})
     negotiated_at = field(fields.AwareDateTime, required=True)
@@ -35,12 +35,12 @@ class NegotiationCreateSchema(LoadSchema):
     terms = field(fields.String, required=True, validate=TEXT)
 
 
-class SignatureCreateSchema(LoadSchema):
+class NegotiationSignatureCreateSchema(LoadSchema):
     agrees = field(fields.Boolean, required=True)
     dissent = field(fields.String, load_default=None, allow_none=True, validate=validate.Length(max=4000))
 
 
-class ObjectionSchema(Schema):
+class SingleSourceObjectionSchema(Schema):
     id = fields.Integer()
     text = fields.String()
     filed_at = fields.AwareDateTime()
@@ -50,7 +50,7 @@ class ObjectionSchema(Schema):
     answered_at = fields.AwareDateTime(allow_none=True)
 
 
-class SignatureSchema(Schema):
+class NegotiationSignatureSchema(Schema):
     user_id = fields.Integer()
     name = fields.Function(lambda s: s.user.display_name)
     agrees = fields.Boolean()
@@ -58,14 +58,14 @@ class SignatureSchema(Schema):
     signed_at = fields.AwareDateTime()
 
 
-class NegotiationSchema(Schema):
+class NegotiationRecordSchema(Schema):
     price = fields.Decimal(as_string=True)
     negotiated_at = fields.AwareDateTime()
     place = fields.String()
     cost_basis = fields.String()
     terms = fields.String()
     recorded_at = fields.AwareDateTime()
-    signatures = fields.List(fields.Nested(SignatureSchema))
+    signatures = fields.List(fields.Nested(NegotiationSignatureSchema))
 
 
 class SingleSourceSchema(Schema):
@@ -83,7 +83,7 @@ class SingleSourceSchema(Schema):
     stopped_at = fields.AwareDateTime(allow_none=True)
     stopped_reason = fields.String(allow_none=True)
     objection_count = fields.Integer()
-    objections = fields.List(fields.Nested(ObjectionSchema), allow_none=True)
+    objections = fields.List(fields.Nested(SingleSourceObjectionSchema), allow_none=True)
     budget = fields.Decimal(as_string=True)
-    negotiation = fields.Nested(NegotiationSchema, allow_none=True)
+    negotiation = fields.Nested(NegotiationRecordSchema, allow_none=True)
     unsigned = fields.List(fields.String())
