@@ -77,7 +77,8 @@ def single_source_my_objections(trade_id: int):
 
 @bp.post("/trades/<int:trade_id>/single-source/objections")
 @doc("Object to the single-source notice during its period (O74 39): anyone signed in but the purchaser and the "
-     "centre; 409 notice_closed outside the period", SingleSourceObjectionCreateSchema, SingleSourceObjectionSchema, 201)
+     "centre; 409 notice_closed outside the period", SingleSourceObjectionCreateSchema, SingleSourceObjectionSchema,
+     201)
 def single_source_object(trade_id: int):
     trade = single_source_or_404(trade_id)
     require("direct.object", trade)

@@ -184,7 +184,8 @@ def _stop(trade: Trade, source: SingleSource | None, objection: SingleSourceObje
     if source is not None:
         source.stopped_at, source.stopped_reason = at, reason
     else:  # a notice published without a named supplier: the stop is still recorded
-        db.session.add(SingleSource(trade_id=trade.id, supplier_id=None, reason="", named_by_id=objection.answered_by_id,
+        db.session.add(SingleSource(trade_id=trade.id, supplier_id=None, reason="",
+                                    named_by_id=objection.answered_by_id,
                                     named_at=at, stopped_at=at, stopped_reason=reason))
     if trade.state is not TradeState.SUSPENDED:  # the platform suspends it; the decision branch cancels it
         transition(trade, "pause_for_challenge", None, reason=reason[:4000], at=at)
@@ -285,7 +286,8 @@ def record_negotiation(actor: User, trade: Trade, data: dict) -> NegotiationReco
     elif when > at:
         errors["negotiated_at"] = [_("may not be in the future")]
     elif when < trade.bid_deadline:
-        errors["negotiated_at"] = [_("may not be before the notice period ends (%(end)s)", end=_when(trade.bid_deadline))]
+        errors["negotiated_at"] = [_("may not be before the notice period ends (%(end)s)",
+                                     end=_when(trade.bid_deadline))]
     if not panel(trade):
         errors["panel"] = [_("seat the negotiating panel first (the evaluation page)")]
     if errors:

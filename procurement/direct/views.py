@@ -70,7 +70,8 @@ def single_source_objections_page(trade_id: int):
         return render_template(
             "procurement/single_source_objections.html", trade=trade, source=services.source_of(trade),
             objections=services.objections(trade) if can(current_user, "direct.objections", trade) else [],
-            count=len(services.objections(trade)), mine=services.objections_by(current_user, trade) if signed_in else [],
+            count=len(services.objections(trade)),
+            mine=services.objections_by(current_user, trade) if signed_in else [],
             open=services.objection_window_open(trade), answer_due=services.answer_due(trade),
             errors=errors or {}, values=request.form if errors else {}), status
 
