@@ -108,10 +108,10 @@ GP_NEGOTIATION = RuleSet(
 O74_49 = Source("政府采购法 第40条；财政部令第74号 第48-49条", "Government Procurement Law Art. 40; MOF Order 74 "
                 "Arts. 48-49", "✓", _l("the lowest price among the quotes meeting the requirements; equal prices rank "
                                       "equal and the purchaser names the winner among them with a reason"))
-#: inquiry ranks by price alone (one quote each, not changed: GPL 40): the lowest-price method, no adjustments
-#: expected (procurement/direct/inquiry.py)
+#: inquiry ranks by price alone (one quote each, not changed: GPL 40): the lowest-price method, and the committee
+#: may not adjust the prices (procurement/direct/inquiry.py)
 INQUIRY_SCORING = (ScoringMethod(LOWEST_EVALUATED_PRICE, METHOD_NAMES[LOWEST_EVALUATED_PRICE], O74_49,
-                                 params=dict(OUTLIER_DEFAULTS)),)
+                                 params=dict(OUTLIER_DEFAULTS), adjustable=False),)
 GP_INQUIRY = RuleSet(
     "gp_inquiry", _l("Procurement: inquiry"), "tender", TENDER_MILESTONES,
     GP_NEGOTIATION.rules, GP_NEGOTIATION.limits, kind="procurement", norms=GP_NORMS, scoring=INQUIRY_SCORING,

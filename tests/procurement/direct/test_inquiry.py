@@ -16,7 +16,7 @@ from procurement.plans import services as plans
 from tests.bidding.ceremony.test_ceremony import _envelope, _open
 from tests.conftest import CST, START, api_headers, tender_timeline
 from bidding.crypto.envelope_check import content_digest
-from trading.errors import InvalidInput
+from trading.errors import IllegalMove, InvalidInput
 from trading.rules.days import load_calendar
 from trading.trades import services as trades
 from trading.trades.flows import TradeState
@@ -107,6 +107,9 @@ def test_inquiry_from_the_plan_to_the_contract_lowest_compliant_price(db, client
     review.record_marks(suppliers["expert"], trade, cheapest.id,
                         [{"criterion": "C4", "passed": False, "reason": "交货期不满足询价通知书要求"}])
     scoring.set_plan(staff, trade, {"method": "lowest_evaluated_price", "subject": "goods"})
+    with pytest.raises(IllegalMove) as fixed:  # the price quoted once is the price ranked (GPL 40)
+        scoring.adjust_price(suppliers["expert"], trade, cheapest.id, "5000.00", "交货期延长折算")
+    assert fixed.value.code == "not_adjustable"
     scoring.submit_sheet(suppliers["expert"], trade)
     db.session.commit()
     ranking = scoring.final_ranking(trade)
