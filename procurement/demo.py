@@ -46,3 +46,6 @@ def load(centres, orgs, users) -> None:
         except DomainError:  # a demo trade larger than its line: left without a draw, as the page shows
             continue
     db.session.commit()
+    from procurement.direct.demo import load as load_direct
+
+    load_direct(centres, orgs, users)  # two single sources: one in its notice period, one awaiting signatures

@@ -7,7 +7,8 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 
 from trading.rules.model import Limit, MaxShare, MinPeriod, RuleSet, SameMoment, Source, Unit
-from trading.rules.scoring import CONSULTATION_SCORING, PROCUREMENT_SCORING
+from trading.rules.scoring import (CONSULTATION_SCORING, LOWEST_EVALUATED_PRICE, METHOD_NAMES, OUTLIER_DEFAULTS,
+                                   PROCUREMENT_SCORING, ScoringMethod)
 from trading.rules.norms import DepositRefund, Span, TimeLimit
 from trading.rules.sets import DOCS_BEFORE_DEADLINE, TENDER_MILESTONES, committee_limits, opening_norms
 from trading.trades.flows import TradeState as S
@@ -104,9 +105,16 @@ GP_NEGOTIATION = RuleSet(
     ),
     {**_limits(3, WD, O74_CLAR), **committee_limits(3, O74_PANEL)}, kind="procurement", norms=GP_NORMS,
 )
+O74_49 = Source("政府采购法 第40条；财政部令第74号 第48-49条", "Government Procurement Law Art. 40; MOF Order 74 "
+                "Arts. 48-49", "✓", _l("the lowest price among the quotes meeting the requirements; equal prices rank "
+                                      "equal and the purchaser names the winner among them with a reason"))
+#: inquiry ranks by price alone (one quote each, not changed: GPL 40): the lowest-price method, and the committee
+#: may not adjust the prices (procurement/direct/inquiry.py)
+INQUIRY_SCORING = (ScoringMethod(LOWEST_EVALUATED_PRICE, METHOD_NAMES[LOWEST_EVALUATED_PRICE], O74_49,
+                                 params=dict(OUTLIER_DEFAULTS), adjustable=False),)
 GP_INQUIRY = RuleSet(
     "gp_inquiry", _l("Procurement: inquiry"), "tender", TENDER_MILESTONES,
-    GP_NEGOTIATION.rules, GP_NEGOTIATION.limits, kind="procurement", norms=GP_NORMS,
+    GP_NEGOTIATION.rules, GP_NEGOTIATION.limits, kind="procurement", norms=GP_NORMS, scoring=INQUIRY_SCORING,
 )
 GP_SINGLE_SOURCE = RuleSet(
     "gp_single_source", _l("Procurement: single source"), "tender", TENDER_MILESTONES,

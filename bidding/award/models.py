@@ -45,8 +45,10 @@ class Candidate(db.Model):
     trade_id: Mapped[int] = mapped_column(sa.ForeignKey("trades.id"), index=True)
     rank: Mapped[int] = mapped_column()
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
-    bid_id: Mapped[int] = mapped_column(sa.ForeignKey("bids.id"))
-    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("opening_entries.id"))
+    #: none for a candidate no sealed bid made: a single source's supplier at its negotiated price
+    #: (procurement.direct)
+    bid_id: Mapped[int | None] = mapped_column(sa.ForeignKey("bids.id"))
+    entry_id: Mapped[int | None] = mapped_column(sa.ForeignKey("opening_entries.id"))
     price: Mapped[Decimal] = mapped_column(Money)
     evaluated_price: Mapped[Decimal | None] = mapped_column(Money)
     total: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 4))

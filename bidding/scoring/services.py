@@ -387,6 +387,10 @@ def adjust_price(actor: User, trade: Trade, entry_id, amount, reason: str | None
     plan = _require_plan(trade)
     if plan.method != LOWEST_EVALUATED_PRICE:
         raise IllegalMove(_("Price adjustments belong to the lowest evaluated price method."), code="wrong_method")
+    method = trade.rule_set.scoring_method(plan.method)
+    if method is not None and not method.adjustable:
+        raise IllegalMove(_("On this method the price is the one quoted and is not adjusted (%(source)s).",
+                            source=str(method.source)), code="not_adjustable")
     if _report_made(trade):
         raise IllegalMove(_("The evaluation report is made: the prices can no longer be adjusted."),
                           code="report_made")

@@ -283,7 +283,15 @@ def test_request_bodies_reference_schemas(spec):
                 ("post", "/api/v1/procurement/plans"): "ProcurementPlanCreate",
                 ("post", "/api/v1/procurement/plans/{plan_id}/lines"): "BudgetLineCreate",
                 ("post", "/api/v1/trades/{trade_id}/budget-draw"): "BudgetDrawCreate",
-                ("post", "/api/v1/trades/{trade_id}/method-approval"): "MethodApprovalCreate"}
+                ("post", "/api/v1/trades/{trade_id}/method-approval"): "MethodApprovalCreate",
+                # single source (procurement/direct/api.py)
+                ("post", "/api/v1/trades/{trade_id}/single-source/supplier"): "SingleSourceSupplierCreate",
+                ("post", "/api/v1/trades/{trade_id}/single-source/objections"): "SingleSourceObjectionCreate",
+                ("post", "/api/v1/trades/{trade_id}/single-source/objections/{objection_id}/answer"):
+                    "SingleSourceObjectionAnswer",
+                ("post", "/api/v1/trades/{trade_id}/single-source/negotiation"): "NegotiationRecordCreate",
+                ("post", "/api/v1/trades/{trade_id}/single-source/negotiation/signatures"):
+                    "NegotiationSignatureCreate"}
     #: commands without a body: the path says everything (start and complete the ceremony)
     bodyless = {("post", "/api/v1/trades/{trade_id}/ceremony"), ("post", "/api/v1/trades/{trade_id}/ceremony/complete")}
     for key, name in expected.items():

@@ -75,6 +75,9 @@ class ScoringMethod:
     weight_source: Source | None = None
     #: the subjects a plan of this method may name (empty: SUBJECTS)
     subjects: tuple[str, ...] = ()
+    #: whether the committee may cost deviations into the evaluated price (lowest evaluated price); an
+    #: inquiry's price is given once and not changed (GPL 40): its method says False
+    adjustable: bool = True
 
     @property
     def scores(self) -> bool:
