@@ -14,7 +14,7 @@ import trading.types
 
 # revision identifiers, used by Alembic.
 revision = '0038'
-down_revision = '0033'
+down_revision = '0041'
 branch_labels = None
 depends_on = None
 
