@@ -61,7 +61,9 @@ GP_NORMS = opening_norms("gp", O87_RECORD) + (
     TimeLimit("gp.result_published", "move:award", "fact:result_notice", Span(2, WD), GPR_43),
     TimeLimit("gp.contract_in_time", "move:award", "move:contract", Span(30, D), GPL_46,
               warn=timedelta(days=3), watch=(S.AWARDED,)),
-    TimeLimit("gp.contract_published", "fact:contract_signed", "fact:contract_notice", Span(2, WD), GPR_50),
+    # no warning: the platform publishes the contract as it is recorded, so only a late record is late
+    TimeLimit("gp.contract_published", "fact:contract_signed", "fact:contract_notice", Span(2, WD), GPR_50,
+              warn=timedelta(0)),
     TimeLimit("gp.acceptance", "fact:delivery", "fact:acceptance", Span(7, WD), GPL_41,
               watch=(S.CONTRACTED, S.ARCHIVED)),
     DepositRefund("gp.deposit_refund", ("withdrawal", "move:contract"), Span(5, WD), O87_38),
