@@ -46,3 +46,6 @@ def load(centres, orgs, users) -> None:
         except DomainError:  # a demo trade larger than its line: left without a draw, as the page shows
             continue
     db.session.commit()
+    from procurement.results.demo import load as load_results
+
+    load_results(centres, orgs, users)  # an open tender at the purchaser's award decision (procurement/results)

@@ -56,3 +56,21 @@ def test_who_may_open_the_results_page(app, db, gp_trade, users):
     c = app.test_client()
     login(c, "bidder")
     assert c.post(url, data={"action": "policy"}).status_code in (400, 403)
+
+
+def test_the_demo_procurement_waits_for_the_purchasers_decision(db, client, app):
+    from bidding.award.candidates import current_list
+    from procurement.results import services
+    from procurement.results.demo import TITLE
+    from trading.demo import DEMO_PASSWORD, load_demo
+    from trading.trades.models import Trade
+    import sqlalchemy as sa
+
+    load_demo()
+    trade = db.session.scalar(sa.select(Trade).where(Trade.title == TITLE))
+    assert trade.state is TradeState.PUBLICITY and services.decision_due(trade) is not None
+    first = current_list(trade).candidates[0]
+    assert first.organisation.name == "博联信息科技有限公司" and str(first.evaluated_price) == "710100.00"
+    login(client, "purchaser", DEMO_PASSWORD)
+    page = client.get(f"/procurement/trades/{trade.id}/results?lang=zh_CN").get_data(as_text=True)
+    assert "确认中标人" in page and "¥710,100.00" in page
