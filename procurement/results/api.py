@@ -10,7 +10,7 @@ from procurement.blueprints import api_bp as bp
 from procurement.plans.api import _plan_or_404
 from procurement.results import services, sme
 from procurement.results.schemas import (AcceptanceLoadSchema, AcceptanceSchema, DecisionLoadSchema, DecisionSchema,
-                                         DeliveryLoadSchema, PublicResultSchema, ReservedShareSchema, ResultsSchema,
+                                         DeliveryLoadSchema, PublicResultSchema, ReservedShareSchema, ProcurementResultsSchema,
                                          SmeDeclarationLoadSchema, SmeDeclarationSchema, SmePolicyLoadSchema,
                                          SmePolicySchema)
 from trading.api import json_body, trade_or_404
@@ -22,11 +22,11 @@ from trading.permissions import require
 @bp.get("/trades/<int:trade_id>/procurement-results")
 @doc("A procurement's results for its purchaser and the centre's branches: the decision due (O87 68), the "
      "purchaser's or the platform's decision, the result announcement and its end, the contract, the acceptance, "
-     "the SME terms and (from the opening) the SME declarations", None, ResultsSchema)
+     "the SME terms and (from the opening) the SME declarations", None, ProcurementResultsSchema)
 def procurement_results(trade_id: int):
     trade = trade_or_404(trade_id)
     require("procurement.results.view", trade)
-    return jsonify(ResultsSchema().dump(services.summary(trade)))
+    return jsonify(ProcurementResultsSchema().dump(services.summary(trade)))
 
 
 @bp.get("/trades/<int:trade_id>/procurement-result")

@@ -107,7 +107,7 @@ class ContractPublicationSchema(Schema):
     sha256 = fields.String()
 
 
-class ResultsSchema(Schema):
+class ProcurementResultsSchema(Schema):
     """A procurement's results as its purchaser and the centre's branches see them."""
 
     trade_id = fields.Integer()

@@ -281,7 +281,13 @@ def test_request_bodies_reference_schemas(spec):
                 ("post", "/api/v1/procurement/plans"): "ProcurementPlanCreate",
                 ("post", "/api/v1/procurement/plans/{plan_id}/lines"): "BudgetLineCreate",
                 ("post", "/api/v1/trades/{trade_id}/budget-draw"): "BudgetDrawCreate",
-                ("post", "/api/v1/trades/{trade_id}/method-approval"): "MethodApprovalCreate"}
+                ("post", "/api/v1/trades/{trade_id}/method-approval"): "MethodApprovalCreate",
+                # procurement results (procurement/results/api.py)
+                ("put", "/api/v1/trades/{trade_id}/sme-policy"): "SmePolicyLoad",
+                ("post", "/api/v1/trades/{trade_id}/sme-declaration"): "SmeDeclarationLoad",
+                ("post", "/api/v1/trades/{trade_id}/award-decision"): "DecisionLoad",
+                ("post", "/api/v1/trades/{trade_id}/delivery"): "DeliveryLoad",
+                ("post", "/api/v1/trades/{trade_id}/acceptance"): "AcceptanceLoad"}
     #: commands without a body: the path says everything (start and complete the ceremony)
     bodyless = {("post", "/api/v1/trades/{trade_id}/ceremony"), ("post", "/api/v1/trades/{trade_id}/ceremony/complete")}
     for key, name in expected.items():
