@@ -122,9 +122,11 @@ class ProcurementResultsSchema(Schema):
 
 
 class PublicResultSchema(Schema):
-    """What anyone reads once the trade is public: the announcement and the contract's publication."""
+    """What anyone reads once the trade is public: the SME terms of the documents, the announcement and the
+    contract's publication."""
 
     trade_id = fields.Integer()
+    sme_policy = fields.Nested(SmePolicySchema, allow_none=True)
     announcement = fields.Nested(AnnouncementSchema, allow_none=True)
     contract = fields.Nested(ContractPublicationSchema, allow_none=True)
 

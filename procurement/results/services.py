@@ -253,10 +253,13 @@ def summary(trade: Trade) -> dict:
     publicity = trade.state is TradeState.PUBLICITY and purchaser_decision_of(trade) is None
     return {"trade_id": trade.id, "state": trade.state.value,
             "decision_due": decision_due(trade) if publicity else None,
-            "decision": purchaser_decision_of(trade), "announcement": announcement(trade),
+            "decision": purchaser_decision_of(trade), "award": decision_of(trade), "announcement": announcement(trade),
             "contract": contract_of(trade), "acceptance": acceptance_of(trade), "sme_policy": sme.policy_of(trade),
             "sme_declarations": sme.declarations(trade) if opened else []}
 
 
 def public_summary(trade: Trade) -> dict:
-    return {"trade_id": trade.id, "announcement": announcement(trade), "contract": contract_of(trade)}
+    from procurement.results import sme
+
+    return {"trade_id": trade.id, "announcement": announcement(trade), "contract": contract_of(trade),
+            "sme_policy": sme.policy_of(trade)}

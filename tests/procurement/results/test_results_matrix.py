@@ -64,7 +64,7 @@ def test_the_public_result_is_public_once_the_trade_is(client, scene):
     assert client.get(f"/api/v1/trades/{scene['trade']}/procurement-result").status_code == 401  # a draft
     got = client.get(f"/api/v1/trades/{scene['bidding']}/procurement-result")
     assert got.status_code == 200 and got.get_json() == {"trade_id": scene["bidding"], "announcement": None,
-                                                         "contract": None}
+                                                         "contract": None, "sme_policy": None}
 
 
 def test_a_works_trade_has_no_procurement_results(client, make_trade):
