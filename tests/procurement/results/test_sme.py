@@ -94,3 +94,39 @@ def test_the_plans_reserved_share(db, client, plan, gp_trade, users):
     db.session.commit()
     assert client.get(f"/api/v1/procurement/plans/{plan.id}/sme-share",
                       headers=api_headers(client, "tenderer")).get_json()["met"] is False
+
+
+def test_comprehensive_scoring_scores_the_deducted_price(db, client, gp_bidding, proc_people, clock):
+    """O87 55 with 46号 Art. 9: the price score = lowest evaluated price / evaluated price x weight, the small
+    enterprise's evaluated price being its deducted one. Equal technical points (50): the price decides."""
+    from bidding.evaluation import services as evaluation
+    from bidding.evaluation.models import SeatKind
+    from bidding.evaluation.services import passed_bids
+    from bidding.scoring import services as scoring
+    from tests.bidding.ceremony.test_ceremony import _bid_all, _open
+    from tests.procurement.results.conftest import GP_PRICES
+    from trading.trades import services as trades
+
+    sme.declare(proc_people["bidder_c"], gp_bidding, DECLARATION)
+    db.session.commit()
+    _bid_all(client, gp_bidding, proc_people, GP_PRICES)
+    assert _open(client, gp_bidding, clock)["outcome"] == "opened"
+    db.session.expire_all()
+    trades.move(gp_bidding, "start_evaluation", proc_people["staff"])
+    evaluation.seat_member(proc_people["staff"], gp_bidding, proc_people["expert"], SeatKind.EXPERT)
+    plan = scoring.set_plan(proc_people["staff"], gp_bidding, {
+        "method": "comprehensive", "subject": "goods", "price_weight": "30",
+        "criteria": [{"name": "技术", "max_points": "70"}]})
+    (tech,) = plan.criteria
+    scoring.submit_sheet(proc_people["expert"], gp_bidding, [
+        {"entry_id": e.id, "criterion_id": tech.id, "points": "50"} for e in passed_bids(gp_bidding)])
+    db.session.commit()
+    names = {proc_people[w].organisation_id: w for w in ("bidder", "bidder_b", "bidder_c")}
+    from bidding.scoring.ranking import results
+
+    rows = [(r.rank, names[r.entry.organisation_id], r.evaluated_price, r.price_score, r.total)
+            for r in results(gp_bidding).rows]
+    # lowest evaluated 4,499,999.99: c 30.00; b 4,499,999.99 / 4,700,000.50 x 30 = 28.72; a / 4,815,000.00 = 28.04
+    assert rows == [(1, "bidder_c", D("4499999.99"), D("30.00"), D("80.00")),
+                    (2, "bidder_b", None, D("28.72"), D("78.72")),
+                    (3, "bidder", None, D("28.04"), D("78.04"))]
