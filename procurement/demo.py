@@ -49,3 +49,6 @@ def load(centres, orgs, users) -> None:
     from procurement.direct.demo import load as load_direct
 
     load_direct(centres, orgs, users)  # two single sources: one in its notice period, one awaiting signatures
+    from procurement.results.demo import load as load_results
+
+    load_results(centres, orgs, users)  # an open tender at the purchaser's award decision (procurement/results)

@@ -43,6 +43,13 @@ O87_68 = Source("财政部令第87号 第68条", "MOF Order 87 Art. 68", "✓",
 GPR_43 = Source("政府采购法实施条例 第43条；财政部令第87号 第69条", "Government Procurement Regulation Art. 43; "
                 "MOF Order 87 Art. 69")
 GPL_46 = Source("政府采购法 第46条", "Government Procurement Law Art. 46")
+GPR_50 = Source("政府采购法 第46-47条；政府采购法实施条例 第50条", "Government Procurement Law Arts. 46-47; "
+                "Government Procurement Regulation Art. 50", "✓", "the contract published within 2 working days of "
+                "its signing; the platform publishes it when it is recorded, so a contract recorded late is published late")
+GPL_41 = Source("政府采购法 第41条；政府采购法实施条例 第45条", "Government Procurement Law Art. 41; "
+                "Government Procurement Regulation Art. 45", "?",
+                "the purchaser organises the acceptance under the contract's terms; recorded within 7 working days of "
+                "the delivery is local supervision practice: configurable")
 O87_38 = Source("政府采购法实施条例 第33条；财政部令第87号 第38条", "Government Procurement Regulation Art. 33; "
                 "MOF Order 87 Art. 38", "✓",
                 "losers' deposits fall due from the award notice; the platform does not yet record the winner, "
@@ -55,6 +62,11 @@ GP_NORMS = opening_norms("gp", O87_RECORD) + (
     TimeLimit("gp.result_published", "move:award", "fact:result_notice", Span(2, WD), GPR_43),
     TimeLimit("gp.contract_in_time", "move:award", "move:contract", Span(30, D), GPL_46,
               warn=timedelta(days=3), watch=(S.AWARDED,)),
+    # no warning: the platform publishes the contract as it is recorded, so only a late record is late
+    TimeLimit("gp.contract_published", "fact:contract_signed", "fact:contract_notice", Span(2, WD), GPR_50,
+              warn=timedelta(0)),
+    TimeLimit("gp.acceptance", "fact:delivery", "fact:acceptance", Span(7, WD), GPL_41,
+              watch=(S.CONTRACTED, S.ARCHIVED)),
     DepositRefund("gp.deposit_refund", ("withdrawal", "move:contract"), Span(5, WD), O87_38),
 )
 

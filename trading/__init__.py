@@ -142,6 +142,8 @@ def _register_models() -> None:
     import procurement.plans.permissions  # noqa: F401
     import procurement.direct.models  # noqa: F401
     import procurement.direct.permissions  # noqa: F401
+    import procurement.results.models  # noqa: F401
+    import procurement.results.permissions  # noqa: F401
     import monitor.audit.models  # noqa: F401
     import monitor.cards.models  # noqa: F401
     import monitor.supervisors.models  # noqa: F401
@@ -199,6 +201,9 @@ def _register_listeners() -> None:
 
     direct_inquiry.install()  # an inquiry supplier quotes once (GPL 40)
     direct_services.install()  # a single source's candidate comes from its signed negotiation record
+    from procurement.results.services import install as install_results
+
+    install_results()  # a declared small or micro enterprise's bid is evaluated at its deducted price (46号)
     from bidding.auctions.services import install as install_auctions
 
     install_auctions()  # a sale's notice fixes its disclosed terms (bidding.auctions)
@@ -270,6 +275,8 @@ def _register_blueprints(app: Flask) -> None:
     import procurement.plans.views  # noqa: F401
     import procurement.direct.api  # noqa: F401
     import procurement.direct.views  # noqa: F401
+    import procurement.results.api  # noqa: F401
+    import procurement.results.views  # noqa: F401
     from procurement.blueprints import api_bp as procurement_api_bp, bp as procurement_bp
 
     app.register_blueprint(procurement_api_bp)
@@ -307,6 +314,10 @@ def _register_blueprints(app: Flask) -> None:
 
     # live rounds: auctions open at their time, confirmation windows end, quiet countdowns close
     app.extensions.setdefault("trade_ticks", []).append(live_rounds_due)
+    from procurement.results.services import award_due as procurement_awards_due
+
+    # a procurement purchaser silent past its decision period: the platform awards rank one (O87 68)
+    app.extensions.setdefault("trade_ticks", []).append(procurement_awards_due)
 
     _register_property(app)
     _register_blob_references(app)

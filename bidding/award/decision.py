@@ -73,10 +73,13 @@ def _checked_passes(lst, passes: list[PassOver]) -> dict[int, tuple[DisqualifyRe
     return out
 
 
-def award(actor: User, trade: Trade, passes: list[PassOver] | None = None, winner_id: int | None = None,
+def award(actor: User | None, trade: Trade, passes: list[PassOver] | None = None, winner_id: int | None = None,
           reason: str | None = None) -> AwardDecision:
-    """Fix the winner and make the award move, issue the letters and publish the result."""
-    require("award.decide", trade, user=actor)
+    """Fix the winner and make the award move, issue the letters and publish the result. `actor` None: the
+    platform makes it, for a layer above that checked who decided (procurement.results: the purchaser's
+    confirmation, or rank one on its silence, O87 68)."""
+    if actor is not None:
+        require("award.decide", trade, user=actor)
     lst = current_list(trade)
     if lst is None:
         raise IllegalMove(_("No candidates have been published for this trade."), code="no_candidates")
@@ -116,7 +119,7 @@ def award(actor: User, trade: Trade, passes: list[PassOver] | None = None, winne
                                         by_id=actor.id))
     decision = AwardDecision(trade_id=trade.id, list_id=lst.id, candidate_id=winner.id,
                              organisation_id=winner.organisation_id, price=winner.price, decided_at=at,
-                             decided_by_id=actor.id, reason=reason)
+                             decided_by_id=getattr(actor, "id", None), reason=reason)
     db.session.add(decision)
     db.session.flush()
     record = transition(trade, "award", actor, at=at, by=PROCEDURE)

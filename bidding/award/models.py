@@ -150,7 +150,7 @@ class AwardDecision(db.Model):
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
     price: Mapped[Decimal] = mapped_column(Money)
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    decided_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))  # None: the platform
     reason: Mapped[str | None] = mapped_column(sa.Text)  # why not rank 1, where the rules allow a choice
 
     trade = relationship("Trade")

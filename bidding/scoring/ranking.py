@@ -6,6 +6,7 @@ committee's adjustments. Ties per O87 Arts. 54-55: the lower bid price first, th
 sells (O39 Art. 13): the highest price first, or a comprehensive total whose price score favours the highest."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -15,6 +16,21 @@ from bidding.scoring.models import ScoringPlan
 from bidding.scoring.services import adjustments, plan_of, submitted_sheets
 from trading.rules.scoring import BENCHMARK, COMPREHENSIVE, COMPREHENSIVE_HIGHEST, HIGHEST_PRICE, LOWEST_EVALUATED_PRICE
 from trading.trades.models import Trade
+
+
+#: hooks of the layers above that lower the price a bid is *evaluated* at, never its contract price (e.g.
+#: procurement.results: the small and micro enterprise deduction, 财库〔2020〕46号 Art. 9). Each is
+#: fn(trade, entry, price) -> the price to evaluate, or None to leave it; used by the lowest evaluated price
+#: (the committee's adjustments apply on top) and by comprehensive scoring's price score.
+PRICE_ADJUSTERS: list[Callable[[Trade, object, Decimal], Decimal | None]] = []
+
+
+def price_for_evaluation(trade: Trade, entry, price: Decimal) -> Decimal:
+    for adjuster in PRICE_ADJUSTERS:
+        adjusted = adjuster(trade, entry, price)
+        if adjusted is not None:
+            price = Decimal(adjusted)
+    return price
 
 
 @dataclass
@@ -52,6 +68,8 @@ def results(trade: Trade) -> Results:
     if plan is None or not rows:
         return Results(plan, list(rows.values()))
     prices = {k: r.price for k, r in rows.items()}
+    # ties still go to the lower *bid* price (O87 Arts. 54-55); the evaluation reads the adjusted one
+    evaluation = {k: price_for_evaluation(trade, r.entry, r.price) for k, r in rows.items()}
     out = Results(plan, [])
     if plan.method == LOWEST_EVALUATED_PRICE:
         adj: dict[int, list[Decimal]] = {}
@@ -59,7 +77,7 @@ def results(trade: Trade) -> Results:
             if a.entry_id in rows:
                 adj.setdefault(a.entry_id, []).append(Decimal(a.amount))
                 rows[a.entry_id].adjustments.append(a)
-        evaluated = methods.evaluated_prices(prices, adj)
+        evaluated = methods.evaluated_prices(evaluation, adj)
         for k, r in rows.items():
             r.evaluated_price = evaluated[k]
         order = methods.rank(sorted(rows), methods.by_evaluated_price(evaluated, prices))
@@ -70,7 +88,10 @@ def results(trade: Trade) -> Results:
     else:
         weight = Decimal(plan.price_weight)
         if plan.method == COMPREHENSIVE:
-            price_scores = methods.comprehensive_price_scores(prices, weight)
+            price_scores = methods.comprehensive_price_scores(evaluation, weight)
+            for k, r in rows.items():
+                if evaluation[k] != r.price:
+                    r.evaluated_price = methods.money(evaluation[k])
         elif plan.method == COMPREHENSIVE_HIGHEST:
             price_scores = methods.highest_price_scores(prices, weight)
         elif plan.method == BENCHMARK:

@@ -118,6 +118,39 @@ def _award_report(trade: Trade) -> list[datetime]:
     return award_reports(trade)
 
 
+@fact("contract_signed")
+def _contract_signed(trade: Trade) -> list[datetime]:
+    """When the recorded contract was signed (bidding.award.contracts)."""
+    from bidding.award.models import Contract
+
+    return list(db.session.scalars(sa.select(Contract.signed_on).where(Contract.trade_id == trade.id)))
+
+
+@fact("contract_notice")
+def _contract_notice(trade: Trade) -> list[datetime]:
+    from trading.notices.models import Notice, NoticeKind
+
+    return list(db.session.scalars(sa.select(Notice.published_at).where(Notice.trade_id == trade.id,
+                                                                        Notice.kind == NoticeKind.CONTRACT)))
+
+
+@fact("delivery")
+def _delivery(trade: Trade) -> list[datetime]:
+    """The delivery the purchaser recorded under a procurement contract (procurement.results)."""
+    from procurement.results.models import Acceptance
+
+    return list(db.session.scalars(sa.select(Acceptance.delivered_at).where(Acceptance.trade_id == trade.id)))
+
+
+@fact("acceptance")
+def _acceptance(trade: Trade) -> list[datetime]:
+    """The purchaser's acceptance (履约验收) of that delivery (procurement.results)."""
+    from procurement.results.models import Acceptance
+
+    return list(db.session.scalars(sa.select(Acceptance.accepted_at).where(Acceptance.trade_id == trade.id,
+                                                                           Acceptance.accepted_at.is_not(None))))
+
+
 #: records the EachWithin norms list, each closed in its own time: name -> fn(trade) -> rows with
 #: subject, start, end (bidding.award.supervision: objections, complaint decisions and rulings)
 ITEMS: dict[str, Callable[[Trade], list]] = {}
@@ -328,6 +361,7 @@ def connect() -> None:
     from bidding.deposits.services import deposit_changed
     from bidding.scoring import report as scoring_report
     from bidding.submission.services import bid_withdrawn
+    from procurement.results.signals import results_changed
     from trading.signals import (calendar_changed, clarification_published, document_uploaded, trade_edited,
                                  trade_moved)
 
@@ -335,7 +369,8 @@ def connect() -> None:
                deposit_changed, ceremony.record_signed,  # record_signed: a supervisor signed the opening record
                scoring_report.report_signed,  # a member signed the evaluation report (the last one completes it)
                award_changed,  # an objection, complaint, letter, report or contract recorded (bidding.award)
-               reserve_opened, reserve_record_signed]  # a land sale's reserve opened, its record signed
+               reserve_opened, reserve_record_signed,  # a land sale's reserve opened, its record signed
+               results_changed]  # a procurement's decision, delivery or acceptance recorded (procurement.results)
     for signal in signals:
         signal.connect(on_trade_event)
     calendar_changed.connect(on_calendar_changed)

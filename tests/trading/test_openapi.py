@@ -291,7 +291,13 @@ def test_request_bodies_reference_schemas(spec):
                     "SingleSourceObjectionAnswer",
                 ("post", "/api/v1/trades/{trade_id}/single-source/negotiation"): "NegotiationRecordCreate",
                 ("post", "/api/v1/trades/{trade_id}/single-source/negotiation/signatures"):
-                    "NegotiationSignatureCreate"}
+                    "NegotiationSignatureCreate",
+                # procurement results (procurement/results/api.py)
+                ("put", "/api/v1/trades/{trade_id}/sme-policy"): "SmePolicyLoad",
+                ("post", "/api/v1/trades/{trade_id}/sme-declaration"): "SmeDeclarationLoad",
+                ("post", "/api/v1/trades/{trade_id}/award-decision"): "DecisionLoad",
+                ("post", "/api/v1/trades/{trade_id}/delivery"): "DeliveryLoad",
+                ("post", "/api/v1/trades/{trade_id}/acceptance"): "AcceptanceLoad"}
     #: commands without a body: the path says everything (start and complete the ceremony)
     bodyless = {("post", "/api/v1/trades/{trade_id}/ceremony"), ("post", "/api/v1/trades/{trade_id}/ceremony/complete")}
     for key, name in expected.items():

@@ -67,6 +67,10 @@ EVENT_LABELS = {
     "fact:complaint_accepted": _l("the acceptance of the complaint"),
     "fact:complaint_ruling": _l("the ruling on the complaint"),
     "fact:award_report": _l("the written report to the supervising department"),
+    "fact:contract_signed": _l("the signing of the contract"),
+    "fact:contract_notice": _l("the publication of the contract"),
+    "fact:delivery": _l("the delivery under the contract"),
+    "fact:acceptance": _l("the acceptance of the delivery"),
     "withdrawal": _l("the bid's withdrawal"),
 }
 
