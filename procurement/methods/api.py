@@ -10,7 +10,7 @@ from procurement.blueprints import api_bp as bp
 from procurement.methods import changes, services
 from procurement.methods.models import PURPOSE
 from procurement.methods.rules import MIN_INVITEES
-from procurement.methods.schemas import (DrawCommitmentSchema, DrawRevealSchema, InviteeDrawCreateSchema,
+from procurement.methods.schemas import (InviteeDrawCommitmentSchema, InviteeDrawRevealSchema, InviteeDrawCreateSchema,
                                          InviteeListCreateSchema, InviteeRoundSchema, InviteesSchema,
                                          MethodChangeCreateSchema, MethodChangeDecisionSchema, MethodChangeSchema)
 from trading.api import json_body, trade_or_404
@@ -71,11 +71,11 @@ def procurement_invitee_draw(trade_id: int):
 
 @bp.post("/trades/<int:trade_id>/invitees/draws/<int:round_no>/commitments")
 @doc("Commit to a contribution to a fixed round of the invitee draw: SHA-256 (hex) of 32 random bytes you keep "
-     "(supervisors of the centre)", DrawCommitmentSchema, None, 201)
+     "(supervisors of the centre)", InviteeDrawCommitmentSchema, None, 201)
 def procurement_invitee_commitment(trade_id: int, round_no: int):
     trade = _trade(trade_id, "procurement.invitees.view")
     require("procurement.invitees.contribute", trade)
-    data = DrawCommitmentSchema().load(json_body())
+    data = InviteeDrawCommitmentSchema().load(json_body())
     c = draws.commit(current_user, trade, PURPOSE, round_no, data["commitment"])
     db.session.commit()
     return jsonify({"round": round_no, "commitment": c.commitment}), 201
@@ -83,11 +83,11 @@ def procurement_invitee_commitment(trade_id: int, round_no: int):
 
 @bp.post("/trades/<int:trade_id>/invitees/draws/<int:round_no>/reveals")
 @doc("Reveal the 32 bytes committed to, once the round's beacon is signed (supervisors who committed)",
-     DrawRevealSchema, None)
+     InviteeDrawRevealSchema, None)
 def procurement_invitee_reveal(trade_id: int, round_no: int):
     trade = _trade(trade_id, "procurement.invitees.view")
     require("procurement.invitees.contribute", trade)
-    data = DrawRevealSchema().load(json_body())
+    data = InviteeDrawRevealSchema().load(json_body())
     c = draws.reveal(current_user, trade, PURPOSE, round_no, data["reveal"])
     db.session.commit()
     return jsonify({"round": round_no, "commitment": c.commitment, "revealed": True})

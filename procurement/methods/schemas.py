@@ -23,11 +23,11 @@ class InviteeDrawCreateSchema(LoadSchema):
                        metadata={"description": "draw from these suppliers (default: every registered supplier)"})
 
 
-class DrawCommitmentSchema(LoadSchema):
+class InviteeDrawCommitmentSchema(LoadSchema):
     commitment = field(fields.String, required=True)
 
 
-class DrawRevealSchema(LoadSchema):
+class InviteeDrawRevealSchema(LoadSchema):
     reveal = field(fields.String, required=True)
 
 

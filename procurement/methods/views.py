@@ -86,4 +86,5 @@ def method_change_page(trade_id: int, obj: Trade):
     return render_template("procurement/method_change.html", trade=trade, changes=changes.changes_of(trade),
                            pending=changes.pending(trade), targets=[(m, registry.get(m).name) for m in
                                                                     changes.targets(trade)],
+                           method_name=lambda code: registry.get(code).name if code in registry else code,
                            source=CHANGE_SOURCE, errors=errors, values=values), (422 if errors else 200)
