@@ -8,6 +8,8 @@ Create Date: 2026-12-06 16:51:01.447273
 from alembic import op
 import sqlalchemy as sa
 
+import trading.types
+
 
 # revision identifiers, used by Alembic.
 revision = '0034'
