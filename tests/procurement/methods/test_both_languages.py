@@ -24,9 +24,14 @@ def test_the_methods_pages_read_in_one_language(app, db, plan, gp_trade, invited
     changes.decide(users["decider"], failed, False, "重新招标")
     changes.request(users["staff_proc"], failed, "gp_single_source", "只有一家")
     changes.decide(users["decider"], failed, True, "唯一供应商")
+    clock.freeze(invited.issue_at - timedelta(days=1))
+    waiting = _failed(db, gp_trade, plan, users, clock, method="gp_invited_tender", price="1000.00")
+    changes.request(users["tenderer"], waiting, "gp_competitive_consultation", "两家供应商")
+    fresh = gp_trade("gp_invited_tender", "1000.00")  # its forms: the draw and the list
     db.session.commit()
     typed = _typed(db) + ["两家供应商", "重新招标", "只有一家", "唯一供应商"]
-    pages = [f"/procurement/trades/{invited.id}/invitees", f"/procurement/trades/{failed.id}/method-change"]
+    pages = [f"/procurement/trades/{invited.id}/invitees", f"/procurement/trades/{failed.id}/method-change",
+             f"/procurement/trades/{fresh.id}/invitees", f"/procurement/trades/{waiting.id}/method-change"]
     found = []
     for who in ("tenderer", "decider", "staff_proc"):
         for lang in ("en", "zh_CN"):
