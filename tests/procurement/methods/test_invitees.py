@@ -173,6 +173,7 @@ def test_a_supervisor_contribution_enters_the_seed(client, db, invited, supplier
 def test_the_invitee_page_publishes_a_list(client, db, invited, suppliers, users):
     login(client, "tenderer")
     url = f"/procurement/trades/{invited.id}/invitees"
+    assert url in client.get(f"/workspace/trades/{invited.id}").get_data(as_text=True)  # linked from the trade
     html = client.get(url, query_string={"lang": "en"}).get_data(as_text=True)
     assert "Draw the invitees at random" in html and suppliers["supplier_b"].organisation.name in html
     form = {"csrf_token": csrf_token(html), "action": "list", "reason": "recommended in writing",
