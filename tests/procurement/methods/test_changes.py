@@ -157,6 +157,7 @@ def test_the_change_pages_request_and_decide(app, client, db, plan, gp_trade, us
     failed = _failed(db, gp_trade, plan, users, clock, method="gp_invited_tender", price="200000.00")
     page = f"/procurement/trades/{failed.id}/method-change"
     login(client, "staff_proc")
+    assert page in client.get(f"/workspace/trades/{failed.id}").get_data(as_text=True)  # linked from the trade
     html = client.get(page, query_string={"lang": "en"}).get_data(as_text=True)
     assert "Ask for another method" in html and "Procurement: competitive consultation" in html
     short = client.post(page, data={"csrf_token": csrf_token(html), "action": "request",
