@@ -144,6 +144,8 @@ def _register_models() -> None:
     import procurement.direct.permissions  # noqa: F401
     import procurement.results.models  # noqa: F401
     import procurement.results.permissions  # noqa: F401
+    import procurement.methods.models  # noqa: F401
+    import procurement.methods.permissions  # noqa: F401
     import monitor.audit.models  # noqa: F401
     import monitor.cards.models  # noqa: F401
     import monitor.supervisors.models  # noqa: F401
@@ -204,6 +206,9 @@ def _register_listeners() -> None:
     from procurement.results.services import install as install_results
 
     install_results()  # a declared small or micro enterprise's bid is evaluated at its deducted price (46号)
+    from procurement.methods.services import install as install_methods
+
+    install_methods()  # invitees only in an invitation tender (a bidder check, a draw); failed trades free budget
     from bidding.auctions.services import install as install_auctions
 
     install_auctions()  # a sale's notice fixes its disclosed terms (bidding.auctions)
@@ -277,6 +282,8 @@ def _register_blueprints(app: Flask) -> None:
     import procurement.direct.views  # noqa: F401
     import procurement.results.api  # noqa: F401
     import procurement.results.views  # noqa: F401
+    import procurement.methods.api  # noqa: F401
+    import procurement.methods.views  # noqa: F401
     from procurement.blueprints import api_bp as procurement_api_bp, bp as procurement_bp
 
     app.register_blueprint(procurement_api_bp)

@@ -32,6 +32,8 @@ def _bid_context(trade: Trade) -> dict:
         # the receipt's own time, to the millisecond, as the bidder will compare it
         "received": {b.id: json.loads(b.receipt).get("received_at") if b.receipt else None for b in bids},
         "max_bytes": services.max_bid_bytes(), "max_label": size_label(services.max_bid_bytes()),
+        # a layer above may refuse this company outright (an invitation tender's invitees): said before sealing
+        "refusal": services.refusal(trade, org),
     }
 
 

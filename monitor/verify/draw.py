@@ -30,7 +30,7 @@ from collections.abc import Iterator, Sequence
 
 PURPOSE = "social-supervisor-draw"
 #: the draw entries this tool replays: action -> the purpose a draw of that kind names when it names none
-DRAW_ACTIONS = {"supervisors.draw": PURPOSE, "experts.draw": "expert-draw"}
+DRAW_ACTIONS = {"supervisors.draw": PURPOSE, "experts.draw": "expert-draw", "invitees.draw": "invitee-draw"}
 FORMAT = 2
 ALGORITHM = "sha256-ctr/rejection/fisher-yates v2 (python -m monitor.verify.draw)"
 

@@ -1,4 +1,4 @@
-"""Every draw in an export (social supervisors, evaluation experts), replayed from the log (docs/draws.md).
+"""Every draw in an export (social supervisors, evaluation experts, invitees), replayed from the log (docs/draws.md).
 
 For each round: the entry that fixed it (candidates, count) comes before its beacon; every commitment
 comes after the fixing and is covered by the beacon; the beacon is a checkpoint of the export whose
@@ -18,7 +18,7 @@ from monitor.verify.report import Finding, Report
 from monitor.verify.tree import CHUNK
 
 #: the kinds of draw: the prefix of their entries' actions -> the field naming a drawn member in them
-KINDS = {"supervisors": "supervisor", "experts": "expert"}
+KINDS = {"supervisors": "supervisor", "experts": "expert", "invitees": "supplier"}
 MARKERS = tuple(f'"action":"{prefix}.'.encode() for prefix in KINDS)
 STEPS = ("draw_fixed", "draw_commit", "draw_sealed", "draw_reveal", "draw", "replacement", "recusal")
 ACTIONS = tuple(f"{prefix}.{step}" for prefix in KINDS for step in STEPS)

@@ -21,7 +21,7 @@ def _inputs(rng: random.Random, purpose: str) -> dict:
                 contributions=[(hashlib.sha256(bytes.fromhex(r)).hexdigest(), r) for r in reveals])
 
 
-@pytest.mark.parametrize("purpose", ["social-supervisor-draw", "expert-draw"])
+@pytest.mark.parametrize("purpose", ["social-supervisor-draw", "expert-draw", "invitee-draw"])
 def test_both_copies_agree(purpose):
     rng = random.Random(purpose)
     for _ in range(200):

@@ -297,7 +297,14 @@ def test_request_bodies_reference_schemas(spec):
                 ("post", "/api/v1/trades/{trade_id}/sme-declaration"): "SmeDeclarationLoad",
                 ("post", "/api/v1/trades/{trade_id}/award-decision"): "DecisionLoad",
                 ("post", "/api/v1/trades/{trade_id}/delivery"): "DeliveryLoad",
-                ("post", "/api/v1/trades/{trade_id}/acceptance"): "AcceptanceLoad"}
+                ("post", "/api/v1/trades/{trade_id}/acceptance"): "AcceptanceLoad",
+                # invitees and the change of method (procurement/methods/api.py)
+                ("post", "/api/v1/trades/{trade_id}/invitees"): "InviteeListCreate",
+                ("post", "/api/v1/trades/{trade_id}/invitees/draws"): "InviteeDrawCreate",
+                ("post", "/api/v1/trades/{trade_id}/invitees/draws/{round_no}/commitments"): "InviteeDrawCommitment",
+                ("post", "/api/v1/trades/{trade_id}/invitees/draws/{round_no}/reveals"): "InviteeDrawReveal",
+                ("post", "/api/v1/trades/{trade_id}/method-changes"): "MethodChangeCreate",
+                ("post", "/api/v1/trades/{trade_id}/method-changes/decision"): "MethodChangeDecision"}
     #: commands without a body: the path says everything (start and complete the ceremony)
     bodyless = {("post", "/api/v1/trades/{trade_id}/ceremony"), ("post", "/api/v1/trades/{trade_id}/ceremony/complete")}
     for key, name in expected.items():
