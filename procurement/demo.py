@@ -46,3 +46,6 @@ def load(centres, orgs, users) -> None:
         except DomainError:  # a demo trade larger than its line: left without a draw, as the page shows
             continue
     db.session.commit()
+    from procurement.challenges.demo import load as load_challenges
+
+    load_challenges(centres, orgs, users)  # a challenge to the inquiry's documents, awaiting its answer
