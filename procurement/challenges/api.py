@@ -10,7 +10,7 @@ from procurement.blueprints import api_bp as bp
 from procurement.challenges import services
 from procurement.challenges.models import Filing
 from procurement.challenges.schemas import (FilingAnswerSchema, FilingCreateSchema, FilingSchema, PublicFilingSchema,
-                                            SuspensionSchema, dump_for)
+                                            FilingSuspensionSchema, dump_for)
 from trading.api import json_body, trade_or_404
 from trading.api.openapi import doc
 from trading.extensions import db
@@ -82,14 +82,14 @@ def procurement_challenge_answer(trade_id: int, filing_id: int):
 @bp.post("/trades/<int:trade_id>/challenges/<int:filing_id>/suspension")
 @doc("Suspend the procurement for a challenge that may affect the result (GPR 54: the purchaser or staff) or for "
      "a complaint (GPL 57: the finance department), or lift that suspension; the trade moves with "
-     "pause_for_challenge / resume_after_challenge", SuspensionSchema, FilingSchema)
+     "pause_for_challenge / resume_after_challenge", FilingSuspensionSchema, FilingSchema)
 def procurement_challenge_suspension(trade_id: int, filing_id: int):
     trade = trade_or_404(trade_id)
     if not (can(current_user, "procurement.filing.answer", trade)
             or can(current_user, "procurement.complaint.decide", trade)):
         require("procurement.filing.answer", trade)
     filing = _filing(trade, filing_id)
-    data = SuspensionSchema().load(json_body())
+    data = FilingSuspensionSchema().load(json_body())
     (services.suspend if data["suspend"] else services.lift)(current_user, filing)
     db.session.commit()
     return jsonify(dump_for(current_user, trade, [filing])[0])

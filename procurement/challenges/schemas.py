@@ -31,7 +31,7 @@ class FilingAnswerSchema(LoadSchema):
         metadata={"description": "a challenge or complaint: upheld or dismissed"})
 
 
-class SuspensionSchema(LoadSchema):
+class FilingSuspensionSchema(LoadSchema):
     suspend = field(fields.Boolean, required=True,
                     metadata={"description": "true: suspend the procurement for this filing; false: lift it"})
 

@@ -281,7 +281,11 @@ def test_request_bodies_reference_schemas(spec):
                 ("post", "/api/v1/procurement/plans"): "ProcurementPlanCreate",
                 ("post", "/api/v1/procurement/plans/{plan_id}/lines"): "BudgetLineCreate",
                 ("post", "/api/v1/trades/{trade_id}/budget-draw"): "BudgetDrawCreate",
-                ("post", "/api/v1/trades/{trade_id}/method-approval"): "MethodApprovalCreate"}
+                ("post", "/api/v1/trades/{trade_id}/method-approval"): "MethodApprovalCreate",
+                # questions, challenges and complaints (procurement/challenges/api.py)
+                ("post", "/api/v1/trades/{trade_id}/challenges"): "FilingCreate",
+                ("post", "/api/v1/trades/{trade_id}/challenges/{filing_id}/answer"): "FilingAnswer",
+                ("post", "/api/v1/trades/{trade_id}/challenges/{filing_id}/suspension"): "FilingSuspension"}
     #: commands without a body: the path says everything (start and complete the ceremony)
     bodyless = {("post", "/api/v1/trades/{trade_id}/ceremony"), ("post", "/api/v1/trades/{trade_id}/ceremony/complete")}
     for key, name in expected.items():
