@@ -17,5 +17,8 @@ def test_the_demo_has_a_challenge_awaiting_its_answer(db, client, app):
     page = client.get(f"/procurement/trades/{challenge.trade_id}/challenges").get_data(as_text=True)
     assert challenge.ref in page and f'data-form="answer-{challenge.id}"' in page
     assert "博联信息科技有限公司" in page  # the purchaser may know who challenged
-    public = client.application.test_client().get(f"/procurement/trades/{challenge.trade_id}/challenges")
+    anyone = client.application.test_client()
+    portal = anyone.get(f"/trades/{challenge.trade.ref}").get_data(as_text=True)
+    assert f"/procurement/trades/{challenge.trade_id}/challenges" in portal  # the trade's public page links it
+    public = anyone.get(f"/procurement/trades/{challenge.trade_id}/challenges")
     assert "博联信息科技有限公司" not in public.get_data(as_text=True) and challenge.ref not in public.get_data(as_text=True)
