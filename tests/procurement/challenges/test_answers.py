@@ -184,3 +184,24 @@ def test_answers_need_an_outcome_for_challenges(db, client, tender, clock):
     assert missing.status_code == 422 and missing.get_json()["field"] == "outcome"
     empty = _post(client, tender, challenge, "answer", "tenderer", answer="", outcome="upheld")
     assert empty.status_code == 422 and empty.get_json()["field"] == "answer"
+
+
+def test_the_cards_read_in_both_languages(app, db, client, tender, clock):
+    """A late answer's card names the question and the rule in the reader's language."""
+    from tests.bidding.test_both_languages import Reader, _typed, offences
+
+    clock.freeze(local(2026, 3, 6, 15, 0))
+    _file(client, tender, "bidder2", kind="question")
+    clock.freeze(local(2026, 3, 5, 10, 0))
+    _file(client, tender, "bidder", kind="challenge", about="documents")
+    _check(db, tender, local(2026, 4, 1, 0, 0), clock)
+    cards = _cards(db, tender, "gp.question_answered") + _cards(db, tender, "gp.challenge_answered")
+    assert len(cards) == 2
+    typed = _typed(db)
+    for lang in ("en", "zh_CN"):
+        reader = Reader(app, "finance", lang)
+        for card in cards:
+            status, _kind, text = reader.read(f"/monitor/cards/{card.id}")
+            assert status == 200
+            assert offences(text, lang, typed) is None, (lang, offences(text, lang, typed))
+            assert ("询问" if lang == "zh_CN" else "question") in text or ("质疑" if lang == "zh_CN" else "challenge") in text
