@@ -83,8 +83,8 @@ def test_the_page_form_posts_need_the_right_person(app, client, cast, scene):
     login(clerk, "staff_proc")
     answered = clerk.post(url, data={"action": "answer", "filing_id": str(scene["question"]), "answer": "三十日。"})
     assert answered.status_code == 302
-    late = right.post(url, data={"action": "file", "kind": "challenge", "about": "documents", "text": "x"})
-    assert late.status_code == 403  # bidder2 never obtained the documents
+    no_documents = right.post(url, data={"action": "file", "kind": "challenge", "about": "documents", "text": "x"})
+    assert no_documents.status_code == 403  # bidder2 never obtained the documents
 
 
 def test_public_routes_answer_anyone_and_hide_other_trades(client, cast, scene, make_trade, centres):

@@ -96,3 +96,22 @@ def test_the_answer_forms_show_to_whom_may_answer(app, db, filed):
     assert f'data-form="answer-{complaint.id}"' not in page["tenderer"]
     assert 'data-form="file"' in page["bidder2"] and "data-form=\"answer-" not in page["bidder2"]
     assert "可以分两批交货" in page["bidder2"]  # the published answer
+
+
+def test_the_page_refuses_bad_and_late_filings_in_the_readers_language(app, db, tender, clock):
+    from tests.conftest import login
+
+    page = app.test_client()
+    login(page, "bidder")
+    url = f"/procurement/trades/{tender.id}/challenges"
+    empty = page.post(url, data={"action": "file", "kind": "question", "text": " "})
+    assert empty.status_code == 422 and 'id="text-error"' in empty.get_data(as_text=True)
+    clock.freeze(local(2026, 3, 24, 0, 0))
+    late = page.post(url, data={"action": "file", "kind": "challenge", "about": "documents", "text": "迟到的质疑"})
+    body = late.get_data(as_text=True)
+    assert late.status_code == 409 and "2026-03-23" in body and "政府采购法 第52条" in body
+    assert "迟到的质疑" in body  # what was typed stays in the form
+    page.get("/lang/en")
+    late = page.post(url, data={"action": "file", "kind": "challenge", "about": "documents", "text": "x"})
+    assert late.status_code == 409 and "7 working days" in late.get_data(as_text=True)
+    assert db.session.query(Filing).count() == 0
