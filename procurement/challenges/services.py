@@ -15,6 +15,7 @@ from procurement.challenges.permissions import is_procurement
 from procurement.challenges.signals import filings_changed
 from trading import texts
 from trading.accounts.models import User
+from trading.accounts.roles import Role
 from trading.clock import local_tz, now
 from trading.errors import IllegalMove, InvalidInput, NotAllowed
 from trading.extensions import begin_write, db
@@ -233,8 +234,38 @@ def file(actor: User, trade: Trade, data: dict) -> Filing:
         raise IllegalMove(_("Another filing was recorded at the same moment; please try again."),
                           code="conflict") from None
     savepoint.commit()
+    _tell(_answerers(trade, filing), trade, {
+        "subject": texts.message(AWAITS[kind], ref=filing.ref),
+        "body": [texts.message(N_("On %(trade)s. Answer it on the trade's questions and challenges page before "
+                                  "%(due)s; the answer is published."), trade=trade.ref,
+                               due=texts.at(filing.answer_due))]})
     filings_changed.send(trade, what="filed", filing=filing, actor=actor)
     return filing
+
+
+#: what those who answer are told of a new filing (never who filed it: the page names it to whom it may)
+AWAITS = {FilingKind.QUESTION: N_("Question %(ref)s awaits your answer"),
+          FilingKind.CHALLENGE: N_("Challenge %(ref)s awaits your written answer"),
+          FilingKind.COMPLAINT: N_("Complaint %(ref)s awaits the finance department's decision")}
+
+
+def _answerers(trade: Trade, filing: Filing) -> list[User]:
+    """The finance department (the centre's administrative supervisors) for a complaint; else the purchaser."""
+    if filing.kind is FilingKind.COMPLAINT:
+        return [u for u in db.session.scalars(sa.select(User).order_by(User.id))
+                if trade.centre_id in u.centres_for(Role.ADMIN_SUPERVISOR)]
+    return [m for m in trade.tenderer.members if m.has_role(Role.TENDERER)]
+
+
+def _tell(people, trade: Trade, message: dict) -> None:
+    """In-app notifications, rendered in each reader's language when read."""
+    from trading.notices.models import Notification
+
+    with force_locale("zh_CN"):
+        subject, body = texts.render(message["subject"]), texts.render(message["body"])
+    for user in people:
+        db.session.add(Notification(user_id=user.id, trade_id=trade.id, kind="procurement_filing",
+                                    subject=subject[:250], body=body, message=message))
 
 
 def _complaint_checks(actor: User, trade: Trade, challenge_id) -> Filing:
@@ -286,6 +317,11 @@ def answer(actor: User, filing: Filing, text: str | None, outcome: str | None = 
     db.session.refresh(filing)
     if filing.suspending:
         _lift(filing, at)
+    filer = db.session.get(User, filing.user_id)
+    _tell([filer] if filer is not None else [], trade, {
+        "subject": texts.message(N_("%(ref)s has been answered"), ref=filing.ref),
+        "body": [texts.message(N_("The answer is published on the questions and challenges page of %(trade)s."),
+                               trade=trade.ref)]})
     filings_changed.send(trade, what="answered", filing=filing, actor=actor)
     return filing
 

@@ -115,3 +115,23 @@ def test_the_page_refuses_bad_and_late_filings_in_the_readers_language(app, db, 
     late = page.post(url, data={"action": "file", "kind": "challenge", "about": "documents", "text": "x"})
     assert late.status_code == 409 and "7 working days" in late.get_data(as_text=True)
     assert db.session.query(Filing).count() == 0
+
+
+def test_those_who_answer_are_told_and_so_is_the_filer_in_their_language(app, db, filed):
+    """The purchaser learns of questions and challenges, the finance department of complaints, the filer of
+    the answer; no notification names the company that filed."""
+    import sqlalchemy as sa
+
+    from trading.accounts.models import User
+    from trading.notices.models import Notification
+
+    told = {}
+    for n in db.session.scalars(sa.select(Notification).where(Notification.kind == "procurement_filing")):
+        told.setdefault(db.session.get(User, n.user_id).username, []).append(f"{n.subject}\n{n.body}")
+    assert {"tenderer", "finance", "bidder2"} <= set(told), told
+    assert not any("MARKER" in t for texts in told.values() for t in texts)
+    typed = _typed(db)
+    for name in ("tenderer", "finance", "bidder2"):
+        for lang in ("en", "zh_CN"):
+            status, _kind, text = Reader(app, name, lang).read("/workspace/notifications")
+            assert status == 200 and offences(text, lang, typed) is None, (name, lang, offences(text, lang, typed))
