@@ -28,6 +28,14 @@ def _trade(trade_id: int) -> Trade:
     return trade
 
 
+def _answerer(trade: Trade) -> None:
+    """Before reading the body: one who answers (the purchaser, the staff) or decides (the finance department);
+    the service then checks the permission the filing's kind needs."""
+    if not (can(current_user, "procurement.filing.answer", trade)
+            or can(current_user, "procurement.complaint.decide", trade)):
+        require("procurement.filing.answer", trade)
+
+
 def _filing(trade: Trade, filing_id: int) -> Filing:
     filing = services.filing_of(trade, filing_id)
     if filing is None:
@@ -70,8 +78,7 @@ def procurement_challenge_file(trade_id: int):
      "once, and the procurement resumes if this filing suspended it", FilingAnswerSchema, FilingSchema)
 def procurement_challenge_answer(trade_id: int, filing_id: int):
     trade = trade_or_404(trade_id)
-    require("procurement.filing.answer" if not can(current_user, "procurement.complaint.decide", trade)
-            else "procurement.complaint.decide", trade)
+    _answerer(trade)
     filing = _filing(trade, filing_id)
     data = FilingAnswerSchema().load(json_body())
     services.answer(current_user, filing, data["answer"], data["outcome"])
@@ -85,9 +92,7 @@ def procurement_challenge_answer(trade_id: int, filing_id: int):
      "pause_for_challenge / resume_after_challenge", FilingSuspensionSchema, FilingSchema)
 def procurement_challenge_suspension(trade_id: int, filing_id: int):
     trade = trade_or_404(trade_id)
-    if not (can(current_user, "procurement.filing.answer", trade)
-            or can(current_user, "procurement.complaint.decide", trade)):
-        require("procurement.filing.answer", trade)
+    _answerer(trade)
     filing = _filing(trade, filing_id)
     data = FilingSuspensionSchema().load(json_body())
     (services.suspend if data["suspend"] else services.lift)(current_user, filing)
