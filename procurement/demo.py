@@ -52,3 +52,6 @@ def load(centres, orgs, users) -> None:
     from procurement.results.demo import load as load_results
 
     load_results(centres, orgs, users)  # an open tender at the purchaser's award decision (procurement/results)
+    from procurement.challenges.demo import load as load_challenges
+
+    load_challenges(centres, orgs, users)  # a challenge to the inquiry's documents, awaiting its answer

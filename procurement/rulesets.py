@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from trading.rules.model import Limit, MaxShare, MinPeriod, RuleSet, SameMoment, Source, Unit
 from trading.rules.scoring import (CONSULTATION_SCORING, LOWEST_EVALUATED_PRICE, METHOD_NAMES, OUTLIER_DEFAULTS,
                                    PROCUREMENT_SCORING, ScoringMethod)
-from trading.rules.norms import DepositRefund, Span, TimeLimit
+from trading.rules.norms import DepositRefund, EachWithin, Span, TimeLimit
 from trading.rules.sets import DOCS_BEFORE_DEADLINE, TENDER_MILESTONES, committee_limits, opening_norms
 from trading.trades.flows import TradeState as S
 
@@ -55,8 +55,58 @@ O87_38 = Source("政府采购法实施条例 第33条；财政部令第87号 第
                 "losers' deposits fall due from the award notice; the platform does not yet record the winner, "
                 "so all are counted from the contract (or the withdrawal)")
 
+# ---- questions, challenges and complaints (procurement/challenges; RULES.md) --------------------------
+GPR_52 = Source("政府采购法 第51条；政府采购法实施条例 第52条", "Government Procurement Law Art. 51; Government "
+                "Procurement Regulation Art. 52", "✓", _l("any supplier may ask; the answer is due in 3 working days"))
+GPL_52 = Source("政府采购法 第52条；政府采购法实施条例 第53条；财政部令第94号 第10-11条", "Government Procurement Law "
+                "Art. 52; Government Procurement Regulation Art. 53; MOF Order 94 Arts. 10-11", "~",
+                _l("only a supplier taking part (the documents: one who obtained them) challenges; the 7 working days "
+                   "run from receiving the documents or the end of their period, whichever is later (configurable), "
+                   "from the end of the step challenged, or from the end of the result announcement"))
+GPL_53 = Source("政府采购法 第53条", "Government Procurement Law Art. 53")
+GPL_55 = Source("政府采购法 第55条；财政部令第94号 第17条", "Government Procurement Law Art. 55; MOF Order 94 Art. 17",
+                "✓", _l("only a challenger complains, on what it challenged: 15 working days from the answer, or from "
+                        "the end of the answer period when no answer came in time"))
+GPL_56 = Source("政府采购法 第56条", "Government Procurement Law Art. 56")
+GPL_57 = Source("政府采购法 第57条；政府采购法实施条例 第54条", "Government Procurement Law Art. 57; Government "
+                "Procurement Regulation Art. 54", "✓",
+                _l("a challenge that may affect the result suspends the contract; the finance department may suspend "
+                   "the procurement while it handles a complaint, for at most 30 days"))
+
+#: the numbers of questions, challenges and complaints (procurement.challenges reads them by code)
+CHALLENGE_LIMITS = {
+    "gp_question_answer": Limit("gp_question_answer", 3, WD, GPR_52,
+                                _l("the purchaser or its agency answers a question within this period")),
+    "gp_challenge_window": Limit("gp_challenge_window", 7, WD, GPL_52,
+                                 _l("a challenge within this period of knowing one's rights were harmed")),
+    "gp_challenge_answer": Limit("gp_challenge_answer", 7, WD, GPL_53,
+                                 _l("the purchaser or its agency answers a challenge in writing within this period")),
+    "gp_complaint_window": Limit("gp_complaint_window", 15, WD, GPL_55,
+                                 _l("a complaint to the finance department within this period after the answer "
+                                    "period")),
+    "gp_complaint_decision": Limit("gp_complaint_decision", 30, WD, GPL_56,
+                                   _l("the finance department decides a complaint within this period")),
+    "gp_result_announcement": Limit("gp_result_announcement", 1, WD, GPR_43,
+                                    _l("the result announcement lasts this long; a challenge to the result counts "
+                                       "from its last day")),
+    "gp_suspension_max": Limit("gp_suspension_max", 30, D, GPL_57,
+                               _l("a suspension the finance department orders lasts at most this long")),
+}
+
+#: each question, challenge and complaint answered in time, and a complaint's suspension lifted in time
+CHALLENGE_NORMS = (
+    EachWithin("gp.question_answered", "gp_questions", "fact:gp_question", "fact:gp_question_answer",
+               Span(3, WD), GPR_52),
+    EachWithin("gp.challenge_answered", "gp_challenges", "fact:gp_challenge", "fact:gp_challenge_answer",
+               Span(7, WD), GPL_53),
+    EachWithin("gp.complaint_decided", "gp_complaints", "fact:gp_complaint", "fact:gp_complaint_decision",
+               Span(30, WD), GPL_56, warn=timedelta(days=3)),
+    EachWithin("gp.suspension_lifted", "gp_suspensions", "fact:gp_suspension", "fact:gp_suspension_lifted",
+               Span(30, D), GPL_57, warn=timedelta(days=3)),
+)
+
 #: what e-supervision watches in every procurement method (all follow the tender flow)
-GP_NORMS = opening_norms("gp", O87_RECORD) + (
+GP_NORMS = CHALLENGE_NORMS + opening_norms("gp", O87_RECORD) + (
     TimeLimit("gp.award_decision", "fact:evaluation_report|move:publicize", "move:award", Span(7, WD), O87_68,
               watch=(S.PUBLICITY,)),
     TimeLimit("gp.result_published", "move:award", "fact:result_notice", Span(2, WD), GPR_43),
@@ -73,6 +123,7 @@ GP_NORMS = opening_norms("gp", O87_RECORD) + (
 
 def _limits(lead: int, unit: Unit, source: Source, min_suppliers: int = 3) -> dict[str, Limit]:
     return {
+        **CHALLENGE_LIMITS,
         "clarification_lead": Limit("clarification_lead", lead, unit, source,
                                     _l("clarifications at least this long before the deadline, else it moves")),
         "min_bids": Limit("min_bids", min_suppliers, "bids", O87_41, _l("fewer bids: no opening")),

@@ -146,6 +146,8 @@ def _register_models() -> None:
     import procurement.results.permissions  # noqa: F401
     import procurement.methods.models  # noqa: F401
     import procurement.methods.permissions  # noqa: F401
+    import procurement.challenges.models  # noqa: F401
+    import procurement.challenges.permissions  # noqa: F401
     import monitor.audit.models  # noqa: F401
     import monitor.cards.models  # noqa: F401
     import monitor.supervisors.models  # noqa: F401
@@ -209,6 +211,9 @@ def _register_listeners() -> None:
     from procurement.methods.services import install as install_methods
 
     install_methods()  # invitees only in an invitation tender (a bidder check, a draw); failed trades free budget
+    from procurement.challenges.services import install as install_challenges
+
+    install_challenges()  # a suspension for a challenge or complaint ends with its answer, not the generic resume
     from bidding.auctions.services import install as install_auctions
 
     install_auctions()  # a sale's notice fixes its disclosed terms (bidding.auctions)
@@ -284,6 +289,8 @@ def _register_blueprints(app: Flask) -> None:
     import procurement.results.views  # noqa: F401
     import procurement.methods.api  # noqa: F401
     import procurement.methods.views  # noqa: F401
+    import procurement.challenges.api  # noqa: F401
+    import procurement.challenges.views  # noqa: F401
     from procurement.blueprints import api_bp as procurement_api_bp, bp as procurement_bp
 
     app.register_blueprint(procurement_api_bp)

@@ -54,6 +54,8 @@ SEALED = {
     "auction_registrations": {"organisation_id": "org", "applicant_id": "user", "reason": "note"},
     # a qualification document's name often names its company ("XX公司营业执照.pdf")
     "auction_registration_documents": {"filename": "note"},
+    # who asked, challenged or complained on a procurement trade (procurement/challenges): a downloader or bidder
+    "procurement_filings": {"organisation_id": "org", "user_id": "user"},
 }
 #: roles whose people act on a trade under a pseudonym: who bids, or may bid, stays unnamed in the log
 UNNAMED_ROLES = {Role.BIDDER.value, Role.PUBLIC.value}

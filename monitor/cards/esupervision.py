@@ -169,6 +169,33 @@ for _name in ("objections", "complaint_decisions", "complaint_rulings"):
     ITEMS[_name] = _award_items(_name)
 
 
+# ---- procurement questions, challenges and complaints (procurement/challenges) ----------------------
+
+def _filing_fact(name: str) -> Callable[[Trade], list[datetime]]:
+    def when(trade: Trade) -> list[datetime]:
+        from procurement.challenges.supervision import times
+
+        return times(trade, name)
+
+    return when
+
+
+def _filing_items(name: str) -> Callable[[Trade], list]:
+    def rows(trade: Trade) -> list:
+        from procurement.challenges.supervision import items
+
+        return items(trade, name)
+
+    return rows
+
+
+for _name in ("gp_question", "gp_question_answer", "gp_challenge", "gp_challenge_answer", "gp_complaint",
+              "gp_complaint_decision", "gp_suspension", "gp_suspension_lifted"):
+    fact(_name)(_filing_fact(_name))
+for _name in ("gp_questions", "gp_challenges", "gp_complaints", "gp_suspensions"):
+    ITEMS[_name] = _filing_items(_name)
+
+
 class TradeFacts:
     """The answers a norm may ask for about one trade (trading.rules.norms.Facts), read once."""
 
@@ -362,6 +389,7 @@ def connect() -> None:
     from bidding.scoring import report as scoring_report
     from bidding.submission.services import bid_withdrawn
     from procurement.results.signals import results_changed
+    from procurement.challenges.signals import filings_changed
     from trading.signals import (calendar_changed, clarification_published, document_uploaded, trade_edited,
                                  trade_moved)
 
@@ -370,7 +398,8 @@ def connect() -> None:
                scoring_report.report_signed,  # a member signed the evaluation report (the last one completes it)
                award_changed,  # an objection, complaint, letter, report or contract recorded (bidding.award)
                reserve_opened, reserve_record_signed,  # a land sale's reserve opened, its record signed
-               results_changed]  # a procurement's decision, delivery or acceptance recorded (procurement.results)
+               results_changed,  # a procurement's decision, delivery or acceptance recorded (procurement.results)
+               filings_changed]  # a procurement question, challenge or complaint filed, answered, suspending
     for signal in signals:
         signal.connect(on_trade_event)
     calendar_changed.connect(on_calendar_changed)

@@ -304,7 +304,11 @@ def test_request_bodies_reference_schemas(spec):
                 ("post", "/api/v1/trades/{trade_id}/invitees/draws/{round_no}/commitments"): "InviteeDrawCommitment",
                 ("post", "/api/v1/trades/{trade_id}/invitees/draws/{round_no}/reveals"): "InviteeDrawReveal",
                 ("post", "/api/v1/trades/{trade_id}/method-changes"): "MethodChangeCreate",
-                ("post", "/api/v1/trades/{trade_id}/method-changes/decision"): "MethodChangeDecision"}
+                ("post", "/api/v1/trades/{trade_id}/method-changes/decision"): "MethodChangeDecision",
+                # questions, challenges and complaints (procurement/challenges/api.py)
+                ("post", "/api/v1/trades/{trade_id}/challenges"): "FilingCreate",
+                ("post", "/api/v1/trades/{trade_id}/challenges/{filing_id}/answer"): "FilingAnswer",
+                ("post", "/api/v1/trades/{trade_id}/challenges/{filing_id}/suspension"): "FilingSuspension"}
     #: commands without a body: the path says everything (start and complete the ceremony)
     bodyless = {("post", "/api/v1/trades/{trade_id}/ceremony"), ("post", "/api/v1/trades/{trade_id}/ceremony/complete")}
     for key, name in expected.items():

@@ -72,6 +72,15 @@ EVENT_LABELS = {
     "fact:delivery": _l("the delivery under the contract"),
     "fact:acceptance": _l("the acceptance of the delivery"),
     "withdrawal": _l("the bid's withdrawal"),
+    # procurement questions, challenges and complaints (procurement/challenges)
+    "fact:gp_question": _l("the supplier's question"),
+    "fact:gp_question_answer": _l("the answer to the question"),
+    "fact:gp_challenge": _l("the supplier's challenge"),
+    "fact:gp_challenge_answer": _l("the written answer to the challenge"),
+    "fact:gp_complaint": _l("the complaint to the finance department"),
+    "fact:gp_complaint_decision": _l("the finance department's decision on the complaint"),
+    "fact:gp_suspension": _l("the suspension the finance department ordered"),
+    "fact:gp_suspension_lifted": _l("the end of that suspension"),
 }
 
 CONDITION_LABELS = {
