@@ -11,7 +11,7 @@ from sqlalchemy.orm import lazyload
 
 from bidding.blueprints import api_bp as bp, authenticated as _authenticated
 from bidding.crypto import receipt
-from bidding.submission import services
+from bidding.submission import intake, services
 from bidding.submission.models import Bid, BidState
 from bidding.submission.schemas import BidderBidSchema, BidSchema, ReceiptKeySchema
 from trading.api import takes_caller, trade_or_404 as _trade
@@ -50,9 +50,10 @@ def submit_bid(trade_id: int):
     if trade is None:
         abort(404)
     require("trade.bid", trade)
-    bid = services.submit_bid(current_user, trade, request.stream, request.headers.get("Content-Digest"))
+    bid = services.submit_bid(current_user, trade, intake.body(request), request.headers.get("Content-Digest"))
     body = _BID.dump(bid)  # before the commit expires the row: no reload to answer
-    db.session.commit()
+    if db.session().in_transaction():  # stored inline in this session (not by the process's bid writer,
+        db.session.commit()          # which has committed it): an empty commit would still run its hooks
     return jsonify(body), 201
 
 
