@@ -9,6 +9,7 @@ from typing import BinaryIO
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import ClientDisconnected
 
 from bidding.crypto.envelope import EnvelopeError
 from bidding.submission.models import Bid
@@ -73,7 +74,23 @@ def body(request) -> BinaryIO:
     limit = request.max_content_length
     if limit is not None and length > limit:
         return request.stream  # werkzeug answers 413, as for any other route
-    return environ["wsgi.input"]
+    return _ServerBody(environ["wsgi.input"])
+
+
+class _ServerBody:
+    """The server's own body stream, read as it comes; a connection that breaks while it is read is
+    werkzeug's ClientDisconnected (400), as it is through `request.stream`."""
+
+    __slots__ = ("_stream",)
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self._stream.read(size)
+        except (OSError, ValueError) as exc:
+            raise ClientDisconnected() from exc
 
 
 def drain(stream: BinaryIO, limit: int) -> None:

@@ -200,3 +200,25 @@ def test_body_read_from_a_terminating_servers_stream(db, client, app, sealed_tra
     assert response.status_code == 413
     assert _files(app) == before
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Bid)) == 1
+
+
+class _Broken(io.BytesIO):
+    """A connection that breaks after the first piece."""
+
+    def read(self, size=-1):
+        if self.tell():
+            raise ConnectionResetError("the client went away")
+        return super().read(min(size, 600) if size and size > 0 else 600)
+
+
+def test_a_connection_broken_while_read_from_the_servers_stream_is_a_400(db, client, app, sealed_trade, users):  # noqa: F811
+    """As through werkzeug's wrapper: ClientDisconnected (400), no bid, nothing left in the store."""
+    data = _envelope(client, sealed_trade, users["bidder"].organisation.credit_code, marker="broken")
+    before = _files(app)
+    response = client.post(f"/api/v1/trades/{sealed_trade.id}/bids", data=data,
+                           content_type="application/octet-stream",
+                           headers={**_auth(client), "Content-Digest": content_digest(data)},
+                           environ_overrides={"wsgi.input_terminated": True, "wsgi.input": _Broken(data)})
+    assert response.status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Bid)) == 0
+    assert _files(app) == before
