@@ -213,6 +213,26 @@ def post_request(worker, req, environ, resp):
 '''
 
 
+def start_py_spy(server, out: str):
+    """py-spy recording the server's workers (not the master) from now until stop_py_spy."""
+    import signal
+    import subprocess
+    workers = [pid for pid in cpu_by_process(server) if pid != server.proc.pid]
+    spies = [subprocess.Popen(["py-spy", "record", "--gil", "--nonblocking", "--rate", "1000", "--format", "raw",
+                               "-o", f"{out}.{pid}" if len(workers) > 1 else out, "--pid", str(pid)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for pid in workers]
+    time.sleep(1.0)  # py-spy attaches
+    return spies, signal.SIGINT
+
+
+def stop_py_spy(spy) -> None:
+    spies, sig = spy
+    for proc in spies:
+        proc.send_signal(sig)
+    for proc in spies:
+        proc.wait(30)
+
+
 def cpu_seconds(server) -> float:
     """User + system CPU time of a gunicorn server's processes (master and workers)."""
     return sum(u + s for u, s in cpu_by_process(server).values())
@@ -295,6 +315,9 @@ def main(argv=None) -> int:
     p.add_argument("--concurrent", action="store_true", help="all uploads at once, as bench/submission.py")
     p.add_argument("--cpu-profile", action="store_true",
                    help="cProfile of every request thread by its own CPU time (best with --concurrent), merged")
+    p.add_argument("--py-spy", metavar="FILE", default="",
+                   help="sample the worker(s) with py-spy (--gil: the thread holding the interpreter lock) during "
+                        "the load only, as collapsed stacks in FILE (py-spy must be installed)")
     p.add_argument("--parts", action="store_true",
                    help="thread CPU per call of each part of an upload (token, service, blob store, writer)")
     args = p.parse_args(argv)
@@ -329,7 +352,10 @@ def main(argv=None) -> int:
             (tmp / "profile.out.reset").touch()
             while args.parts and (tmp / "profile.out.reset").exists():
                 time.sleep(0.05)
+        spy = start_py_spy(platform, args.py_spy) if args.py_spy else None
         print("platform:", timed_runs(platform, path, envelopes, tokens, args.concurrent))
+        if spy is not None:
+            stop_py_spy(spy)
         if args.bare:
             bare = bench.start_gunicorn("bare", "bench.bare_upload:app", {"BARE_UPLOAD_DIR": str(tmp)},
                                         gargs, tmp / "bare.log")

@@ -144,8 +144,16 @@ class SweepResult:
     orphans: list[str] = field(default_factory=list)  # digests of removed blobs
 
 
+#: one store per folder (a BlobStore holds only its root; building its Path per upload is not free)
+_STORES: dict[str, BlobStore] = {}
+
+
 def blob_store() -> BlobStore:
-    return BlobStore(current_app.config["BLOB_DIR"])
+    root = current_app.config["BLOB_DIR"]
+    store = _STORES.get(root)
+    if store is None:
+        store = _STORES[root] = BlobStore(root)
+    return store
 
 
 def register_references(app: Flask, source: Callable[[], Iterable[str]]) -> None:

@@ -5,6 +5,8 @@ import threading
 from datetime import datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
+from flask import current_app, has_app_context
+
 
 class Clock:
     """Wall clock by default; `freeze` and `advance` make it a movable test clock."""
@@ -50,8 +52,6 @@ def now() -> datetime:
 
 def local_tz() -> tzinfo:
     """The platform's legal time zone (day counting happens in it)."""
-    from flask import current_app, has_app_context
-
     name = current_app.config.get("TIMEZONE", "Asia/Shanghai") if has_app_context() else "Asia/Shanghai"
     return ZoneInfo(name)
 

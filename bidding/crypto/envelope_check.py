@@ -42,15 +42,18 @@ class ReceiptCheck:
         if self.size > self.max_size:
             raise EnvelopeError("too_large", f"the envelope is larger than {self.max_size} bytes")
         if self.header is None:
-            self._head += data
-            self._try_header(final=False)
+            if self._head:  # the header began in an earlier piece: only what it can still need is kept
+                self._head += memoryview(data)[:MAX_HEADER - len(self._head)]
+                self._try_header(bytes(self._head), final=False)
+            else:  # read in place: a piece is often the whole envelope, copied for nothing
+                self._try_header(data, final=False)
         if self._end is not None and self.size > self._end:
             raise EnvelopeError("trailing_data", f"the envelope goes on after the {self._end} bytes "
                                 "its header declares")
 
     def finish(self) -> EnvelopeHeader:
         if self.header is None:
-            self._try_header(final=True)
+            self._try_header(bytes(self._head), final=True)
         header = self.header
         assert header is not None and self._end is not None
         if self.size < self._end:
@@ -58,12 +61,14 @@ class ReceiptCheck:
                                 f"{self._end}: the upload was cut short")
         return header
 
-    def _try_header(self, final: bool) -> None:
+    def _try_header(self, head: bytes, final: bool) -> None:
         try:
-            header = parse_header(io.BytesIO(bytes(self._head)))
+            header = parse_header(io.BytesIO(head))  # over `head` itself (BytesIO of bytes copies nothing)
         except EnvelopeError as exc:
-            if exc.code == "truncated" and not final and len(self._head) < MAX_HEADER:
-                return  # the header is still arriving
+            if exc.code == "truncated" and not final and len(head) < MAX_HEADER:
+                if not self._head:
+                    self._head = bytearray(head)  # the header is still arriving: the start is kept
+                return
             raise
         self._bind(header)
         self.header, self._head = header, bytearray()

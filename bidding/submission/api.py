@@ -11,7 +11,7 @@ from sqlalchemy.orm import lazyload
 
 from bidding.blueprints import api_bp as bp, authenticated as _authenticated
 from bidding.crypto import receipt
-from bidding.submission import services
+from bidding.submission import intake, services
 from bidding.submission.models import Bid, BidState
 from bidding.submission.schemas import BidderBidSchema, BidSchema, ReceiptKeySchema
 from trading.api import takes_caller, trade_or_404 as _trade
@@ -26,8 +26,15 @@ _BID = BidSchema()  # dumping only: one instance serves every upload
 
 @functools.cache
 def _trade_query() -> sa.Select:
-    """Built once (with its loader options, building it costs as much as running it)."""
-    return (sa.select(Trade).where(Trade.id == sa.bindparam("id"))
+    """The trade's own row and, in the same statement, the caller's company's latest bid on it (as the
+    five columns services.submit_bid reads, all None when it has none). Built once (with its loader
+    options, building it costs as much as running it)."""
+    latest = Bid.__table__.alias("latest")
+    newest = (sa.select(Bid.id).where(Bid.trade_id == Trade.id, Bid.organisation_id == sa.bindparam("organisation_id"))
+              .order_by(Bid.version.desc()).limit(1).scalar_subquery())
+    return (sa.select(Trade, latest.c.id, latest.c.version, latest.c.state, latest.c.sha256, latest.c.size)
+            .outerjoin(latest, latest.c.id == newest)
+            .where(Trade.id == sa.bindparam("id"))
             .options(lazyload(Trade.centre), lazyload(Trade.tenderer)))
 
 
@@ -45,14 +52,20 @@ def get_receipt_key():
      None, BidSchema, 201, binary="application/octet-stream")
 @takes_caller  # the bidder's id, grants and company are all it reads of its caller: no User row built
 def submit_bid(trade_id: int):
-    # the trade's own row: an upload reads no centre, tenderer or offerings (one query, not two)
-    trade = db.session.execute(_trade_query(), {"id": trade_id}).scalar_one_or_none()
-    if trade is None:
+    # the trade's own row (no centre, tenderer or offerings) with the company's latest bid: one statement
+    organisation = getattr(current_user, "organisation", None)  # None: anonymous (refused below) or no company
+    row = db.session.execute(_trade_query(), {"id": trade_id,
+                                              "organisation_id": organisation.id if organisation else None}).first()
+    if row is None:
         abort(404)
+    trade = row[0]
     require("trade.bid", trade)
-    bid = services.submit_bid(current_user, trade, request.stream, request.headers.get("Content-Digest"))
+    latest = services.LatestBid(*row[1:])
+    bid = services.submit_bid(current_user, trade, intake.body(request), request.headers.get("Content-Digest"),
+                              latest=latest if latest.id is not None else None)
     body = _BID.dump(bid)  # before the commit expires the row: no reload to answer
-    db.session.commit()
+    if db.session().in_transaction():  # stored inline in this session (not by the process's bid writer,
+        db.session.commit()          # which has committed it): an empty commit would still run its hooks
     return jsonify(body), 201
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 import sqlalchemy as sa
 from blinker import Namespace
@@ -85,6 +85,16 @@ _LATEST_COLUMNS = (sa.select(_BIDS.id, _BIDS.version, _BIDS.state, _BIDS.sha256,
                    .order_by(_BIDS.version.desc()).limit(1))
 
 
+class LatestBid(NamedTuple):
+    """The company's latest bid on the trade, as the upload reads it."""
+
+    id: int | None
+    version: int | None
+    state: BidState | None
+    sha256: str | None
+    size: int | None
+
+
 def key_fingerprint(trade: Trade, committed: bool) -> str | None:
     """The fingerprint of the trade's opening key (None: it has none). A trade gets one opening key,
     at approval, and it is never replaced or removed (opening_keys.trade_id is unique; nothing updates
@@ -139,11 +149,17 @@ def refusal(trade: Trade, organisation) -> str | None:
     return None
 
 
-def submit_bid(actor: User, trade: Trade, stream: BinaryIO, content_digest: str | None) -> Bid:
+#: `latest` not given: submit_bid reads it
+UNREAD = object()
+
+
+def submit_bid(actor: User, trade: Trade, stream: BinaryIO, content_digest: str | None,
+               latest: LatestBid | None | object = UNREAD) -> Bid:
     """Store an envelope after checking it is well formed for this trade and bidder and that it is
     the one the sealer sent (its RFC 9530 `Content-Digest`); sign a receipt. One pass: the checks
     run on the bytes as they are written to the blob store. Sending again an envelope already
-    stored (its answer was lost) answers with the bid and receipt already given."""
+    stored (its answer was lost) answers with the bid and receipt already given. `latest`: the
+    company's latest bid on the trade (None: it has none) when the caller read it with the trade."""
     org = bidder_organisation(actor)
     _open_for_bids(trade)
     reason = refusal(trade, org)
@@ -159,7 +175,8 @@ def submit_bid(actor: User, trade: Trade, stream: BinaryIO, content_digest: str 
     if apart and not writer.holds_no_write():
         # the first receipt published the key: committed now, not held open while the body arrives
         writer.commit_reads()
-    latest = db.session.execute(_LATEST_COLUMNS, {"trade_id": trade.id, "organisation_id": org.id}).first()
+    if latest is UNREAD:
+        latest = db.session.execute(_LATEST_COLUMNS, {"trade_id": trade.id, "organisation_id": org.id}).first()
     version = (latest.version if latest else 0) + 1
     resend = latest if latest is not None and latest.state is BidState.SUBMITTED else None
     limit = max_bid_bytes()

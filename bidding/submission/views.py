@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from bidding.blueprints import bp
-from bidding.submission import services
+from bidding.submission import intake, services
 from bidding.submission.models import BidState
 from bidding.submission.schemas import BidSchema
 from trading.clock import now
@@ -58,7 +58,7 @@ def bid_page(trade_id: int, obj: Trade):
 def submit_bid(trade_id: int, obj: Trade):
     """The page's upload: the raw envelope as the body (session + X-CSRFToken), answered in JSON."""
     try:
-        bid = services.submit_bid(current_user, obj, request.stream, request.headers.get("Content-Digest"))
+        bid = services.submit_bid(current_user, obj, intake.body(request), request.headers.get("Content-Digest"))
         body = BidSchema().dump(bid)  # before the commit expires the row: no reload to answer
         db.session.commit()
     except DomainError as exc:

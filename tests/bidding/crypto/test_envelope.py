@@ -11,7 +11,7 @@ import pytest
 
 from bidding.crypto import envelope as E
 from bidding.keyholders import keys
-from bidding.crypto.envelope_check import check_envelope
+from bidding.crypto.envelope_check import ReceiptCheck, check_envelope
 from tests.bidding.conftest import BIDDER, TRADE
 
 C = 1024
@@ -223,6 +223,30 @@ def test_upload_cut_anywhere_or_extended_is_refused(opening_key, seal_bytes):
     h = E.parse_header(io.BytesIO(env))
     for declared in [(h.body_length, h.chunks + 1), (h.body_length + step, h.chunks), (15, 1), (2 * step + 16, 3)]:
         assert code_of(check, rewrite(env, declared=declared), opening_key) == "bad_header", declared
+
+
+def _fed(env: bytes, key, cuts: list[int]):
+    """ReceiptCheck fed the envelope in pieces cut at these offsets (the network's pieces)."""
+    check = ReceiptCheck(TRADE, BIDDER, 1, E.fingerprint(key.public_key()), 10**9)
+    for start, end in zip([0, *cuts], [*cuts, len(env)]):
+        check.feed(env[start:end])
+    return check.finish()
+
+
+def test_header_in_pieces(opening_key, seal_bytes):
+    """The header is read from the first piece in place, or gathered over several pieces (only what
+    it can still need is kept); whatever the cuts, the same header, the same refusals."""
+    env = seal_bytes(os.urandom(3 * C))
+    hlen = header_len(env)
+    whole = E.parse_header(io.BytesIO(env))
+    for cuts in ([], [1], [3, 4, 5], [hlen - 1], [hlen], [hlen + 1], list(range(1, hlen + 40, 7)), [10, len(env) - 1]):
+        assert _fed(env, opening_key, cuts).header_bytes == whole.header_bytes, cuts
+        assert code_of(_fed, env[:hlen - 1], opening_key, [5]) == "truncated"
+        assert code_of(_fed, env + b"\x00", opening_key, cuts) == "trailing_data"
+        assert code_of(_fed, rewrite(env, bidder="91350100MA2XYZ0999"), opening_key, cuts) == "wrong_bidder"
+    # the longest header there can be (both texts 65535 bytes), over many pieces: read to its end
+    longest = env[:11] + b"\xff\xff" + b"a" * 0xFFFF + b"\xff\xff" + b"a" * (E.MAX_HEADER + 10)
+    assert code_of(_fed, longest, opening_key, list(range(1, len(longest), 4096))) == code_of(check, longest, opening_key)
 
 
 def test_check_copies_and_hashes(opening_key, seal_bytes):

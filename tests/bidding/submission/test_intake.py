@@ -156,3 +156,69 @@ def test_sweep_removes_leftovers_of_killed_uploads_only(db, app, client, sealed_
     assert bid_blob.exists() and doc_blob.exists()
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Bid)) == 1
+
+
+# ---- the body as the server hands it ------------------------------------------------------------
+
+class _Terminated(io.BytesIO):
+    """A server's input stream that ends at the body's end itself (gunicorn's Body), and records
+    that it was read directly."""
+
+    read_directly = False
+
+    def read(self, size=-1):
+        type(self).read_directly = True
+        return super().read(size)
+
+
+def test_body_read_from_a_terminating_servers_stream(db, client, app, sealed_trade, users):  # noqa: F811
+    """Under a server that sets wsgi.input_terminated (gunicorn) a declared body is read from the
+    server's stream, not through werkzeug's wrapper: the same checks, the same receipt. A declared
+    length over MAX_CONTENT_LENGTH still gets werkzeug's 413, and stores nothing."""
+    from bidding.crypto import receipt
+    from bidding.submission import services
+
+    data = _envelope(client, sealed_trade, users["bidder"].organisation.credit_code, marker="direct")
+    url = f"/api/v1/trades/{sealed_trade.id}/bids"
+    headers = {**_auth(client), "Content-Digest": content_digest(data)}
+    _Terminated.read_directly = False
+    response = client.post(url, data=data, content_type="application/octet-stream", headers=headers,
+                           environ_overrides={"wsgi.input_terminated": True, "wsgi.input": _Terminated(data)})
+    assert response.status_code == 201, response.get_json()
+    assert _Terminated.read_directly
+    body = response.get_json()
+    assert body["sha256"] == hashlib.sha256(data).hexdigest() and body["size"] == len(data)
+    assert receipt.receipt_problem(body["receipt"], services.receipt_public_key()) is None
+
+    before, limit = _files(app), app.config["MAX_CONTENT_LENGTH"]
+    app.config["MAX_CONTENT_LENGTH"] = len(data) - 1
+    try:
+        response = client.post(url, data=data, content_type="application/octet-stream", headers=headers,
+                               environ_overrides={"wsgi.input_terminated": True, "wsgi.input": _Terminated(data)})
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = limit
+    assert response.status_code == 413
+    assert _files(app) == before
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Bid)) == 1
+
+
+class _Broken(io.BytesIO):
+    """A connection that breaks after the first piece."""
+
+    def read(self, size=-1):
+        if self.tell():
+            raise ConnectionResetError("the client went away")
+        return super().read(min(size, 600) if size and size > 0 else 600)
+
+
+def test_a_connection_broken_while_read_from_the_servers_stream_is_a_400(db, client, app, sealed_trade, users):  # noqa: F811
+    """As through werkzeug's wrapper: ClientDisconnected (400), no bid, nothing left in the store."""
+    data = _envelope(client, sealed_trade, users["bidder"].organisation.credit_code, marker="broken")
+    before = _files(app)
+    response = client.post(f"/api/v1/trades/{sealed_trade.id}/bids", data=data,
+                           content_type="application/octet-stream",
+                           headers={**_auth(client), "Content-Digest": content_digest(data)},
+                           environ_overrides={"wsgi.input_terminated": True, "wsgi.input": _Broken(data)})
+    assert response.status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Bid)) == 0
+    assert _files(app) == before

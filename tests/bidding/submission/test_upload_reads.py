@@ -55,6 +55,10 @@ def test_an_upload_reads_the_key_once_per_process_and_the_writer_each_trade_once
     assert len(trade_reads) == 3, trade_reads  # one per group
     assert not [s for s in by_writer if "centre_methods" in s]
     assert len([s for s in by_writer if s.startswith("INSERT INTO bids ")]) == 3
+    # each request read its trade and its company's latest bid in one statement, nothing else of bids
+    by_requests = [s for thread, s in seen if thread != "bid-writer"]
+    assert len([s for s in by_requests if s.startswith("SELECT") and "LEFT OUTER JOIN bids AS latest" in s]) == 3
+    assert not [s for s in by_requests if s.startswith("SELECT") and "FROM bids" in s and "FROM trades" not in s]
 
 
 def test_a_remembered_fingerprint_still_refuses_an_envelope_sealed_to_another_key(
