@@ -37,7 +37,7 @@ def _single_source(centres, orgs, users, title: str, price: str, start: datetime
         "title": title, "estimated_price": Decimal(price), "description": "教育信息化平台运维服务，服务期一年。",
         "issue_at": start, "docs_until": end, "bid_deadline": end, "opening_at": end})
     line = db.session.scalar(sa.select(BudgetLine).where(BudgetLine.category_code == LINE,
-                                                         BudgetLine.description.like("教育信息化%")))
+                                                         BudgetLine.description.like("考试与招生%")))
     if line is not None:
         take_budget(users["staff.proc"], trade, line, now())
     services.name_supplier(users["purchaser"], trade, orgs["bidder5"].id, REASON)

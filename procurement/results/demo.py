@@ -50,7 +50,7 @@ def load(centres, orgs, users) -> None:
             "description": "市教育信息化平台一年运维服务，含7×24小时值守与季度巡检。", "issue_at": issue,
             "docs_until": issue + timedelta(days=10), "bid_deadline": deadline, "opening_at": deadline})
         line = db.session.scalar(sa.select(BudgetLine).join(ProcurementPlan).where(
-            ProcurementPlan.purchaser_id == orgs["purchaser"].id, BudgetLine.category_code == "C16000000"))
+            ProcurementPlan.purchaser_id == orgs["purchaser"].id, BudgetLine.category_code == "C16000000").order_by(BudgetLine.id))
         if line is not None:
             plans.draw(purchaser, trade, line.id)
         sme.set_policy(purchaser, trade, {"category": "services", "deduction": Decimal("10")})
