@@ -69,6 +69,7 @@ from bench.sse import Watchers  # noqa: E402
 from bench.submission import (HOST, PASSWORD, free_port, instance_env, make_app, say, start_gunicorn,  # noqa: E402
                               stop, wait_ready)
 
+CLOSE_GRACE_SECONDS = 5.0  # bidding.auctions.live.services.CLOSE_GRACE_SECONDS, the served default
 TARGET_ACK_P99_MS = 100.0
 TARGET_WATCH_P99_MS = 250.0
 STARTING_PRICE = Decimal("10000000.00")
@@ -581,31 +582,31 @@ def watch_delays(watchers: Watchers, accepted_indexes: set[int]) -> tuple[list[f
     return delays, missing, repeated
 
 
-def close_and_export(app, trade_id: int, out: Path) -> None:
-    """The round's tick (closes it once the countdown ran out), the land clerk concludes the sale (the deal
-    row the replay compares with), then the audit export."""
+def close_and_export(app, trade_id: int, out: Path) -> float:
+    """Waits for the platform's own closer to close the round (no tick: the bench's instance runs no
+    scheduler), opens the sealed reserve, the land clerk concludes the sale (the deal row the replay compares
+    with), then the audit export. Returns the close's delay: closed_at - ends_at, in seconds."""
     import sqlalchemy as sa
 
     from bidding.auctions.deal.conclusion import conclude
-    from bidding.auctions.live.services import run_due
+    from bidding.auctions.live.services import round_of
     from monitor.audit.export import export
     from trading.accounts.models import User
     from trading.extensions import db
     from trading.trades.models import Trade
 
-    from bidding.auctions.live.services import round_of
-
     with app.app_context():
         trade = db.session.get(Trade, trade_id)
         end = time.monotonic() + 60
-        while True:  # the tick closes the round once the countdown and the close grace have run out
-            run_due()
-            db.session.commit()
-            if round_of(trade).state.value == "closed":
+        while True:  # the server's closer closes the round once the countdown and the close grace have run out
+            rnd = round_of(trade)
+            if rnd.state.value == "closed":
                 break
+            db.session.rollback()
             if time.monotonic() > end:
                 raise RuntimeError("the round did not close within 60 s of the countdown's end")
-            time.sleep(0.5)
+            time.sleep(0.1)
+        delay = (rnd.closed_at - rnd.ends_at).total_seconds()
         open_bench_reserve(trade)
         staff = db.session.scalar(sa.select(User).where(User.username == "bench_land_staff"))
         conclude(staff, trade)
@@ -613,6 +614,7 @@ def close_and_export(app, trade_id: int, out: Path) -> None:
         export(out)
         db.session.remove()
         db.engine.dispose()
+    return delay
 
 
 def replay(out: Path, trade_id: int) -> tuple[int, str]:
@@ -695,7 +697,7 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(wait)
             time.sleep(1.0)  # the watchers' last frames
             out = tmp / "export"
-            close_and_export(app, setup.trade_id, out)
+            close_delay = close_and_export(app, setup.trade_id, out)
             status, final = call(platform.port, "GET", f"/api/v1/trades/{setup.trade_id}/auction", setup.staff_token)
             logged = logged_bids(out, setup.trade_id)
             ledger = reconcile(load.all(), logged)
@@ -759,6 +761,9 @@ def main(argv: list[str] | None = None) -> int:
         line("watcher deliveries", f"{len(delays)} ({missing} missing, {repeated} repeated)")
         line("watcher p50 / p99 ms", f"{q(delays, 0.5):.1f} / {q(delays, 0.99):.1f}  (from the accepted bid's "
                                      f"audit entry; target p99 <= {TARGET_WATCH_P99_MS:.0f})")
+    if not args.stand_in:
+        line("round closed after ends_at s", f"{close_delay:.2f}  (the close grace is "
+                                             f"{CLOSE_GRACE_SECONDS:.0f} s; by the server's own closer, no tick)")
     line("replay of the exported log", verdict)
     line("server log", problems)
     line("bench wall time s", f"{time.monotonic() - wall:.1f}")

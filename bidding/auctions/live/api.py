@@ -32,8 +32,10 @@ def bid_answer(bid, replay: bool):
     """The HTTP answer to a bid, stored or new: 201 (200 for a replay) accepted, 409 refused."""
     if bid.accepted:
         return jsonify(BidAcceptedSchema().dump(bid)), 200 if replay else 201
-    rnd = services.round_of(bid_trade(bid))
-    minimum = next_minimum(rnd) if rnd is not None and rnd.state.value == "open" else None
+    minimum = bid.answer_minimum
+    if minimum is ...:  # a stored answer: the round as it stands now
+        rnd = services.round_of(bid_trade(bid))
+        minimum = next_minimum(rnd) if rnd is not None and rnd.state.value == "open" else None
     body = {"code": bid.refusal, "message": refusal_message(bid.refusal, bid.price, minimum), "price": bid.price,
             "next_minimum": minimum, "ends_at": bid.ends_at, "client_ref": bid.client_ref,
             "received_at": bid.received_at}
