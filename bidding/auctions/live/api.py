@@ -10,7 +10,10 @@ The shapes are the agreed interface of issue 11 (bench/auction.py and the page u
 """
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+import functools
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, jsonify
 from flask_login import current_user
 
 from bidding.auctions.live import services
@@ -22,6 +25,7 @@ from trading.api import bearer_only, json_body, no_store, trade_or_404
 from trading.api.openapi import doc
 from trading.extensions import db
 from trading.permissions import require
+from trading.trades.models import Trade
 
 api_bp = Blueprint("auction_live_api", __name__, url_prefix="/api/v1")
 api_bp.before_request(bearer_only)
@@ -42,9 +46,21 @@ def bid_answer(bid, replay: bool):
     return jsonify(BidRefusedSchema().dump(body)), 409
 
 
-def bid_trade(bid):
-    from trading.trades.models import Trade
+@functools.cache
+def _trade_query() -> sa.Select:
+    """The trade's own row, without the centre and seller joined in (a bid reads neither); built once."""
+    return (sa.select(Trade).where(Trade.id == sa.bindparam("id"))
+            .options(sa.orm.lazyload(Trade.centre), sa.orm.lazyload(Trade.tenderer)))
 
+
+def _trade_row(trade_id: int) -> Trade:
+    trade = db.session.execute(_trade_query(), {"id": trade_id}).scalar_one_or_none()
+    if trade is None:
+        abort(404)
+    return trade
+
+
+def bid_trade(bid):
     return db.session.get(Trade, bid.trade_id)
 
 
@@ -88,7 +104,7 @@ def live_confirm(trade_id: int):
      "accepted; the same client_ref again answers the stored bid (200, or its 409); 409 refused with the "
      "reason and the price", BidLoadSchema, BidAcceptedSchema(), 201)
 def live_bid(trade_id: int):
-    trade = trade_or_404(trade_id)
+    trade = _trade_row(trade_id)
     require("auctions.live.bid", trade)
     data = BidLoadSchema().load(json_body())
     bid, replay = place_bid(current_user, trade, data["amount"], data["client_ref"])

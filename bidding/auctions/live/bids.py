@@ -31,9 +31,8 @@ from werkzeug.local import LocalProxy
 
 from bidding.auctions.live import writer
 from bidding.auctions.live.models import AuctionRound, LiveBid
-from bidding.auctions.live.services import entrant_of, round_of
+from bidding.auctions.live.services import round_of
 from bidding.auctions.live.writer import next_minimum  # noqa: F401 (the board and the API read it here)
-from bidding.auctions.models import Registration
 from bidding.auctions.services import registration_of
 from trading.clock import now
 from trading.errors import IllegalMove, InvalidInput
@@ -48,28 +47,19 @@ REFUSALS = ("not_open", "round_over", "not_entrant", "already_leading", "too_low
 def refusal_message(code: str, price: Decimal, minimum: Decimal | None = None) -> str:
     """What a refused bidder reads, in their language."""
     money = f"¥{price:,.2f}"
-    texts = {
-        "not_open": _("The live round is not open for bids yet."),
-        "round_over": _("The countdown has ended: the round takes no more bids."),
-        "not_entrant": _("Your company did not enter the live round, so it may not bid."),
-        "already_leading": _("You already hold the highest bid (%(price)s); wait for a higher one.", price=money),
-        "too_low": _("Too low: the next bid must be at least %(minimum)s.",
-                     minimum=f"¥{minimum:,.2f}" if minimum is not None else money),
-        "not_increment": _("Bids go up in whole increments above the current price %(price)s.", price=money),
-        "outbid": _("Outbid: another bid took this level first. The price is now %(price)s.", price=money),
+    texts = {  # made only for the code asked: a refusal is the commonest answer of a busy round
+        "not_open": lambda: _("The live round is not open for bids yet."),
+        "round_over": lambda: _("The countdown has ended: the round takes no more bids."),
+        "not_entrant": lambda: _("Your company did not enter the live round, so it may not bid."),
+        "already_leading": lambda: _("You already hold the highest bid (%(price)s); wait for a higher one.",
+                                     price=money),
+        "too_low": lambda: _("Too low: the next bid must be at least %(minimum)s.",
+                             minimum=f"¥{minimum:,.2f}" if minimum is not None else money),
+        "not_increment": lambda: _("Bids go up in whole increments above the current price %(price)s.",
+                                   price=money),
+        "outbid": lambda: _("Outbid: another bid took this level first. The price is now %(price)s.", price=money),
     }
-    return texts.get(code, code)
-
-
-def _stored(rnd: AuctionRound, reg: Registration, client_ref: str) -> LiveBid | None:
-    return db.session.scalar(sa.select(LiveBid).where(LiveBid.round_id == rnd.id, LiveBid.registration_id == reg.id,
-                                                      LiveBid.client_ref == client_ref))
-
-
-def _replay(stored: LiveBid, amount: Decimal) -> LiveBid:
-    if stored.amount != amount:
-        raise InvalidInput({"client_ref": [_("this reference was already used for another amount")]})
-    return stored
+    return texts[code]() if code in texts else code
 
 
 def place_bid(actor, trade: Trade, amount, client_ref) -> tuple[LiveBid, bool]:
@@ -94,16 +84,12 @@ def place_bid(actor, trade: Trade, amount, client_ref) -> tuple[LiveBid, bool]:
     rnd = round_of(trade)
     if rnd is None:
         raise IllegalMove(_("The live round of this sale has not started."), code="no_round")
-    stored = _stored(rnd, reg, client_ref)
-    if stored is not None:
-        return _replay(stored, amount), True
     if isinstance(actor, LocalProxy):  # the writer's thread has no request: the user itself names the entry
         actor = actor._get_current_object()
     job = writer.submit(writer.Job(
         round_id=rnd.id, trade_id=rnd.trade_id, registration_id=reg.id, paddle=reg.paddle, actor=actor,
-        amount=amount, client_ref=client_ref, at=at, entrant=entrant_of(rnd, reg.id) is not None,
-        seen_count=rnd.accepted_count))
-    if job.other_amount:  # the same reference, sent twice at once with two amounts
+        amount=amount, client_ref=client_ref, at=at, seen_count=rnd.accepted_count))
+    if job.other_amount:  # the reference of a stored bid (a retry), or sent twice at once, with another amount
         raise InvalidInput({"client_ref": [_("this reference was already used for another amount")]})
     job.bid.answer_minimum = job.minimum
     return job.bid, job.replay

@@ -140,4 +140,5 @@ def install() -> None:
 
     if not sa.event.contains(FSASession, "after_commit", _after_commit):
         sa.event.listen(FSASession, "after_commit", _after_commit)
-        sa.event.listen(FSASession, "after_soft_rollback", lambda s, _t: s.info.pop(PENDING, None))
+        sa.event.listen(FSASession, "after_soft_rollback",  # the outer transaction only: a savepoint keeps them
+                       lambda s, t: None if t.nested else s.info.pop(PENDING, None))

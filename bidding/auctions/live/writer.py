@@ -1,9 +1,10 @@
 """Judging and storing the live round's bids: one writer thread per process, one write transaction per group.
 
-A bid's request thread checks who bids and what (reads only: the registration, the round as last committed,
-the stored answer of a retried `client_ref`, the entry), then hands the bid to the process's writer and waits.
+A bid's request thread checks who bids and what (reads only: the registration and the round as last
+committed), then hands the bid to the process's writer and waits.
 The writer takes every bid waiting, opens ONE write transaction, reads the round row under the write lock,
-and judges the bids in their order against the round as the bids before them in the group left it: the
+looks up the group's references already stored (a retry gets the stored answer) and the round's entrants
+once, and judges the bids in their order against the round as the bids before them in the group left it: the
 first valid bid for a level takes it (the round's UPDATE, `WHERE accepted_count = <read>`, and the bid's
 INSERT with the unique `(round_id, seq)`), every other bid for that level is refused `outbid` with the new
 price. Accepted and refused bids alike are rows, so audit entries (each naming its own bidder); the group is
@@ -28,7 +29,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, current_app
 
-from bidding.auctions.live.models import AuctionRound, LiveBid, RoundState
+from bidding.auctions.live.models import AuctionRound, LiveBid, RoundEntrant, RoundState
 from bidding.submission.writer import commit_reads, holds_no_write
 from trading.extensions import begin_write, db
 from trading.signals import ROW_ACTORS
@@ -55,7 +56,6 @@ class Job:
     amount: Decimal
     client_ref: str
     at: datetime
-    entrant: bool
     seen_count: int
     bid: LiveBid | None = None  # the answer: the new row, or the stored one of the same reference
     replay: bool = False  # the stored answer of an earlier request with this reference
@@ -70,13 +70,13 @@ def next_minimum(rnd: AuctionRound) -> Decimal:
     return rnd.price if rnd.leader_registration_id is None else rnd.price + rnd.increment
 
 
-def judge(rnd: AuctionRound, job: Job) -> str | None:
+def judge(rnd: AuctionRound, job: Job, entrants: set[int]) -> str | None:
     """The refusal code of the bid against the round as it stands now (under the write lock), or None."""
     if rnd.state is RoundState.CONFIRMING:
         return "not_open"
     if rnd.state is RoundState.CLOSED or rnd.ends_at is None or job.at >= rnd.ends_at:
         return "round_over"
-    if not job.entrant:
+    if job.registration_id not in entrants:
         return "not_entrant"
     raced = rnd.accepted_count != job.seen_count  # a rival's bid took a level after this one was read
     amount = job.amount
@@ -114,12 +114,14 @@ def store_group(jobs: list[Job]) -> None:
         # a reference already stored (a retry whose first answer was lost) or twice in this group: its answer
         stored = {(b.registration_id, b.client_ref): b for b in session.scalars(sa.select(LiveBid).where(
             LiveBid.round_id == round_id, LiveBid.client_ref.in_({j.client_ref for j in mine})))}
+        entrants = set(session.scalars(sa.select(RoundEntrant.registration_id)
+                                       .where(RoundEntrant.round_id == round_id)))
         for job in mine:
             prior = stored.get((job.registration_id, job.client_ref))
             if prior is not None:
                 job.bid, job.replay, job.other_amount = prior, True, prior.amount != job.amount
                 continue
-            refusal = judge(rnd, job)
+            refusal = judge(rnd, job, entrants)
             if refusal is None:
                 seq = rnd.accepted_count + 1
                 ends_at = max(rnd.ends_at, job.at + timedelta(seconds=rnd.countdown_seconds))
