@@ -88,6 +88,9 @@ class Closer:
         sleep = MAX_SLEEP
         for round_id in rounds:
             with self.app.app_context():
+                # a fresh session: the scoped registry is keyed by the context's id, which a dead context that
+                # left its session behind (another thread's) may have had
+                db.session.remove()
                 try:
                     when = due_work(round_id)
                     db.session.commit()

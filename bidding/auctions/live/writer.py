@@ -33,6 +33,7 @@ from bidding.auctions.live.models import AuctionRound, LiveBid, RoundEntrant, Ro
 from bidding.submission.writer import commit_reads, holds_no_write
 from trading.extensions import begin_write, db
 from trading.signals import ROW_ACTORS
+from trading.trades.models import Trade
 
 #: the most bids one transaction takes
 MAX_GROUP = 256
@@ -91,8 +92,11 @@ def judge(rnd: AuctionRound, job: Job, entrants: set[int]) -> str | None:
 
 def _level_taken(rnd: AuctionRound, amount: Decimal) -> bool:
     """Whether an accepted bid holds this very level (the bidder was beaten to it, not just low)."""
-    return db.session.scalar(sa.select(LiveBid.id).where(LiveBid.round_id == rnd.id, LiveBid.seq.is_not(None),
-                                                         LiveBid.amount == amount).limit(1)) is not None
+    if rnd.accepted_count and amount == rnd.price:
+        return True  # the last accepted bid's: no query
+    with db.session.no_autoflush:  # the group's refusals are flushed together, not one by one here
+        return db.session.scalar(sa.select(LiveBid.id).where(
+            LiveBid.round_id == rnd.id, LiveBid.seq.is_not(None), LiveBid.amount == amount).limit(1)) is not None
 
 
 def _row(job: Job, rnd: AuctionRound, **values) -> LiveBid:
@@ -111,6 +115,9 @@ def store_group(jobs: list[Job]) -> None:
         mine = [j for j in jobs if j.round_id == round_id]
         rnd = session.scalar(sa.select(AuctionRound).where(AuctionRound.id == round_id).with_for_update()
                              .execution_options(populate_existing=True))
+        # held until the group is stored: the audit log looks each entry's trade up in the session, which keeps
+        # a row only while something refers to it (dropped, it was loaded again for every bid's entry)
+        trade = session.get(Trade, rnd.trade_id)
         # a reference already stored (a retry whose first answer was lost) or twice in this group: its answer
         stored = {(b.registration_id, b.client_ref): b for b in session.scalars(sa.select(LiveBid).where(
             LiveBid.round_id == round_id, LiveBid.client_ref.in_({j.client_ref for j in mine})))}
@@ -138,6 +145,7 @@ def store_group(jobs: list[Job]) -> None:
         minimum = next_minimum(rnd) if rnd.state is RoundState.OPEN else None
         for job in mine:
             job.minimum = minimum
+        del trade
 
 
 def _answer(bid: LiveBid) -> LiveBid:
@@ -193,6 +201,7 @@ class _Writer:
     def _commit(self, group: list[Job]) -> None:
         try:
             with self.app.app_context():
+                db.session.remove()  # a fresh session (see closer.Closer._pass)
                 try:
                     store_group(group)
                     for job in group:
