@@ -17,16 +17,18 @@ What it does, all on 127.0.0.1 and in a fresh temporary instance that is deleted
 4. the platform: `--watchers` anonymous clients connect to the trade's live stream (/live/trades/<id>,
    what the price board page listens to); the staff start the live round (POST .../auction/start), the N
    bidders enter it (POST .../auction/confirm: the round opens when all have), then bid for `--seconds`;
-5. after the last bid, waits for the countdown to run out, runs the round's tick (which closes it), the
-   staff conclude the sale (bidding/auctions/deal: the deal row), exports the audit log
-   (`monitor.audit.export`) and runs `python -m bidding.auctions.replay` on it.
+5. after the last bid, waits for the server's own closer to close the round (no tick: the instance runs no
+   scheduler) and reports how long after `ends_at` that was; the keyholders release their shares of the
+   sealed reserve and the supervisor opens it, the staff conclude the sale (bidding/auctions/deal: the deal
+   row), exports the audit log (`monitor.audit.export`) and runs `python -m bidding.auctions.replay` on it.
 
 A bidder bids in a loop on its own keep-alive connection, one request at a time: the next level (the
 amount it was accepted at plus the increment, or the `next_minimum` of a refusal), each bid with a fresh
 `client_ref` (UUID); a request that fails or times out is sent again with the same client_ref (up to 3
 times: the stored answer comes back). While it leads it waits 50 ms and bids again (the platform refuses
-it as `already_leading`, the bare app too). Watchers are non-blocking sockets in one thread (selectors)
-speaking HTTP/1.0; every complete frame is timed on arrival.
+it as `already_leading`, the bare app too). All bidders are non-blocking sockets in one selector thread (no
+thread per bidder); the watchers are bench/sse.py's pool (another selector thread, HTTP/1.0); every answer
+and every complete frame is timed on arrival.
 
 Figures: bid acknowledgement p50/p99 (every bid request, accepted or refused, from send to the whole
 answer) on the platform and on the bare endpoint, and their ratio; lost bids (told accepted, but the
