@@ -17,16 +17,18 @@ What it does, all on 127.0.0.1 and in a fresh temporary instance that is deleted
 4. the platform: `--watchers` anonymous clients connect to the trade's live stream (/live/trades/<id>,
    what the price board page listens to); the staff start the live round (POST .../auction/start), the N
    bidders enter it (POST .../auction/confirm: the round opens when all have), then bid for `--seconds`;
-5. after the last bid, waits for the countdown to run out, runs the round's tick (which closes it), the
-   staff conclude the sale (bidding/auctions/deal: the deal row), exports the audit log
-   (`monitor.audit.export`) and runs `python -m bidding.auctions.replay` on it.
+5. after the last bid, waits for the server's own closer to close the round (no tick: the instance runs no
+   scheduler) and reports how long after `ends_at` that was; the keyholders release their shares of the
+   sealed reserve and the supervisor opens it, the staff conclude the sale (bidding/auctions/deal: the deal
+   row), exports the audit log (`monitor.audit.export`) and runs `python -m bidding.auctions.replay` on it.
 
 A bidder bids in a loop on its own keep-alive connection, one request at a time: the next level (the
 amount it was accepted at plus the increment, or the `next_minimum` of a refusal), each bid with a fresh
 `client_ref` (UUID); a request that fails or times out is sent again with the same client_ref (up to 3
 times: the stored answer comes back). While it leads it waits 50 ms and bids again (the platform refuses
-it as `already_leading`, the bare app too). Watchers are non-blocking sockets in one thread (selectors)
-speaking HTTP/1.0; every complete frame is timed on arrival.
+it as `already_leading`, the bare app too). All bidders are non-blocking sockets in one selector thread (no
+thread per bidder); the watchers are bench/sse.py's pool (another selector thread, HTTP/1.0); every answer
+and every complete frame is timed on arrival.
 
 Figures: bid acknowledgement p50/p99 (every bid request, accepted or refused, from send to the whole
 answer) on the platform and on the bare endpoint, and their ratio; lost bids (told accepted, but the
@@ -51,7 +53,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import traceback
 import uuid
@@ -66,9 +67,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.sse import Watchers  # noqa: E402
 from bench.submission import (HOST, PASSWORD, free_port, instance_env, make_app, say, start_gunicorn,  # noqa: E402
                               stop, wait_ready)
 
+CLOSE_GRACE_SECONDS = 5.0  # bidding.auctions.live.services.CLOSE_GRACE_SECONDS, the served default
 TARGET_ACK_P99_MS = 100.0
 TARGET_WATCH_P99_MS = 250.0
 STARTING_PRICE = Decimal("10000000.00")
@@ -180,11 +183,13 @@ def build_data(app, n: int, countdown: int) -> Setup:
             holders = (staff, person("bench_land_staff2", Role.CENTRE_STAFF),
                        person("bench_land_supervisor", Role.ADMIN_SUPERVISOR))
             for holder in holders:
-                made = holder_side.enrol("bench keyholder passphrase", app.config["PERSONAL_KEY_ITERATIONS"])
+                made = holder_side.enrol(KEYHOLDER_PASSPHRASE, app.config["PERSONAL_KEY_ITERATIONS"])
                 keyholding.enrol_personal_key(holder, made.public_key, made.wrapped_key)
             keyholding.appoint_keyholders(decider, trade, [holders[0].id, holders[1].id], [holders[2].id])
             for move, who in (("submit", staff), ("approve", decider), ("publish", staff)):
                 trades.move(trade, move, who)
+            db.session.commit()
+            seal_bench_reserve(decider, trade)  # before the listing closes, as tests/bidding/auctions/reserve do
             db.session.commit()
             clock.freeze(issue + timedelta(hours=1))
             users, regs = [], []
@@ -217,6 +222,53 @@ def build_data(app, n: int, countdown: int) -> Setup:
     return setup
 
 
+KEYHOLDER_PASSPHRASE = "bench keyholder passphrase"
+#: the sealed reserve: the starting price, so the live round's best bid makes a deal
+RESERVE = STARTING_PRICE
+
+
+def seal_bench_reserve(decider, trade) -> None:
+    """The decision branch seals the reserve to the trade's opening key (what the decider's browser or
+    `python -m bidding.seal` makes: the reserve form, bidder field RESERVE, its number as version)."""
+    import io
+
+    from bidding.auctions.reserve import services as reserve
+    from bidding.crypto import envelope
+    from bidding.crypto.envelope_check import content_digest
+    from bidding.crypto.records import encode_bid
+    from bidding.keyholders.services import opening_key
+
+    out = io.BytesIO()
+    envelope.seal(encode_bid({"price": f"{RESERVE:.2f}", "trade": trade.ref}),
+                  public_key=envelope.load_public_key(opening_key(trade).public_key.hex()), trade_ref=trade.ref,
+                  bidder_id=reserve.RESERVE_BIDDER, version=reserve.next_seq(trade), out=out)
+    data = out.getvalue()
+    reserve.seal_reserve(decider, trade, data, content_digest(data))
+
+
+def open_bench_reserve(trade) -> None:
+    """After the round's close: the three keyholders' machines release their shares, the supervisor opens."""
+    import sqlalchemy as sa
+
+    from bidding.auctions.reserve import opening
+    from bidding.keyholders import client as holder_side
+    from trading.accounts.models import User
+    from trading.extensions import db
+
+    def user(name):
+        return db.session.scalar(sa.select(User).where(User.username == name))
+
+    for name in ("bench_land_staff", "bench_land_staff2", "bench_land_supervisor"):
+        holder = user(name)
+        material = opening.reserve_share_for(holder, trade)
+        share = holder_side.release(bytes.fromhex(material["wrapped_key"]), KEYHOLDER_PASSPHRASE,
+                                    bytes.fromhex(material["sealed_share"]), material["context"].encode())
+        opening.release_reserve_share(holder, trade, share)
+        db.session.commit()
+    opening.open_reserve(user("bench_land_supervisor"), trade)
+    db.session.commit()
+
+
 # ---- the bidders ---------------------------------------------------------------------------------
 
 @dataclass
@@ -229,83 +281,167 @@ class Bid:
     ms: list[float]  # each attempt's time, from send to the whole answer
 
 
+class _Client:
+    """One bidder in the load loop: its keep-alive socket, the bid in flight and its attempts."""
+
+    __slots__ = ("i", "token", "sock", "buf", "amount", "ref", "request", "times", "t0", "wake", "state")
+
+    def __init__(self, i: int, token: str, amount: Decimal) -> None:
+        self.i, self.token, self.amount = i, token, amount
+        self.sock: socket.socket | None = None
+        self.buf = b""
+        self.ref = ""
+        self.request = b""
+        self.times: list[float] = []
+        self.t0 = 0.0
+        self.wake = 0.0
+        self.state = "idle"  # "flight" (sent, waiting for the answer), "sleep" (until `wake`), "done"
+
+
 class Bidders:
-    """N bidder threads, each bidding the next level on its own keep-alive connection until `until`."""
+    """N bidders, each bidding the next level on its own keep-alive connection, one request at a time, as fast
+    as the answers come, until `until`. The N are non-blocking sockets served by ONE selector thread of the
+    bench, not a thread each: 200 client threads taking turns at the GIL on the same 2 cores as the server
+    timed themselves as much as the server. Each answer is timed from its send to its last byte."""
 
     def __init__(self, port: int, path: str, tokens: list[str], start: Decimal, timeout: float) -> None:
         self.port, self.path, self.tokens, self.timeout = port, path, tokens, timeout
         self.start = start
         self.bids: list[list[Bid]] = [[] for _ in tokens]
+        self.head = (f"POST {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\nContent-Type: application/json\r\n"
+                     "Authorization: Bearer ")
+        self.sel = selectors.DefaultSelector()
+        self.until = 0.0
 
-    def _post(self, conn_box: list, token: str, payload: bytes) -> tuple[int, dict, float]:
-        t0 = time.perf_counter()
+    def _new_bid(self, c: _Client) -> None:
+        c.ref = uuid.uuid4().hex
+        body = json.dumps({"amount": f"{c.amount:.2f}", "client_ref": c.ref}).encode()
+        c.request = f"{self.head}{c.token}\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body
+        c.times = []
+
+    def _connect(self, c: _Client) -> None:
+        c.sock = socket.create_connection((HOST, self.port), timeout=self.timeout)
+        c.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        c.sock.setblocking(False)
+        self.sel.register(c.sock, selectors.EVENT_READ, c)
+
+    def _drop(self, c: _Client) -> None:
+        if c.sock is not None:
+            self.sel.unregister(c.sock)
+            c.sock.close()
+            c.sock = None
+
+    def _send(self, c: _Client) -> None:
+        c.buf, c.state, c.t0 = b"", "flight", time.perf_counter()
         try:
-            if conn_box[0] is None:
-                conn_box[0] = http.client.HTTPConnection(HOST, self.port, timeout=self.timeout)
-            conn = conn_box[0]
-            conn.request("POST", self.path, body=payload, headers={
-                "Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-            resp = conn.getresponse()
-            raw = resp.read()
-            status = resp.status
-            if resp.getheader("Connection", "").lower() == "close":
-                conn.close()
-                conn_box[0] = None
-        except (OSError, http.client.HTTPException):
-            if conn_box[0] is not None:
-                conn_box[0].close()
-            conn_box[0] = None
-            return 0, {}, (time.perf_counter() - t0) * 1000
-        ms = (time.perf_counter() - t0) * 1000
+            if c.sock is None:
+                self._connect(c)
+            c.sock.sendall(c.request)  # a few hundred bytes into an empty buffer: does not block
+        except OSError:
+            self._drop(c)
+            self._answered(c, 0, {}, (time.perf_counter() - c.t0) * 1000)
+
+    def _read(self, c: _Client) -> None:
+        try:
+            data = c.sock.recv(65536)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self._drop(c)
+            if c.state == "flight":
+                self._answered(c, 0, {}, (time.perf_counter() - c.t0) * 1000)
+            return
+        c.buf += data
+        end = c.buf.find(b"\r\n\r\n")
+        if end < 0:
+            return
+        head = c.buf[:end].decode("latin-1").split("\r\n")
+        fields = {k.strip().lower(): v.strip() for k, _s, v in (h.partition(":") for h in head[1:])}
+        length = int(fields.get("content-length", "0"))
+        if len(c.buf) < end + 4 + length:
+            return
+        ms = (time.perf_counter() - c.t0) * 1000
+        raw = c.buf[end + 4:end + 4 + length]
+        if fields.get("connection", "").lower() == "close":
+            self._drop(c)
         try:
             body = json.loads(raw) if raw else {}
         except ValueError:
             body = {"raw": raw[:200].decode(errors="replace")}
-        return status, body, ms
+        self._answered(c, int(head[0].split(" ", 2)[1]), body, ms)
 
-    def _run(self, i: int, go: threading.Event, until: float) -> None:
-        token, box = self.tokens[i], [None]
-        amount = self.start + INCREMENT
-        go.wait()
-        while time.monotonic() < until:
-            ref = uuid.uuid4().hex
-            payload = json.dumps({"amount": f"{amount:.2f}", "client_ref": ref}).encode()
-            times = []
-            for _attempt in range(RETRIES):
-                status, body, ms = self._post(box, token, payload)
-                times.append(ms)
-                if status:
-                    break
-            self.bids[i].append(Bid(i, ref, amount, status, body, times))
-            if status in (200, 201):
-                amount += INCREMENT
-                time.sleep(0.05)  # leading: the next bid is refused until someone outbids this one
-            elif status == 409:
-                code = body.get("code")
-                if code in ("round_over", "not_open", "not_entrant"):
-                    break
-                if code == "already_leading":
-                    time.sleep(0.05)
-                if body.get("next_minimum"):
-                    amount = Decimal(body["next_minimum"])
-            else:
-                time.sleep(0.05)
-        if box[0] is not None:
-            box[0].close()
+    def _answered(self, c: _Client, status: int, body: dict, ms: float) -> None:
+        c.times.append(ms)
+        if not status and len(c.times) < RETRIES:
+            self._send(c)  # the same client_ref again: the stored answer comes back
+            return
+        self.bids[c.i].append(Bid(c.i, c.ref, c.amount, status, body, c.times))
+        now_ = time.monotonic()
+        wake = now_
+        if status in (200, 201):
+            c.amount += INCREMENT
+            wake = now_ + 0.05  # leading: the next bid is refused until someone outbids this one
+        elif status == 409:
+            code = body.get("code")
+            if code in ("round_over", "not_open", "not_entrant"):
+                c.state = "done"
+                return
+            if code == "already_leading":
+                wake = now_ + 0.05
+            if body.get("next_minimum"):
+                c.amount = Decimal(body["next_minimum"])
+        else:
+            wake = now_ + 0.05
+        if now_ >= self.until:
+            c.state = "done"
+            return
+        self._new_bid(c)
+        if wake > now_:
+            c.state, c.wake = "sleep", wake
+        else:
+            self._send(c)
 
     def run(self, seconds: float) -> float:
-        """All threads start together half a second from now and bid for `seconds`; returns the span."""
-        go = threading.Event()
-        until = time.monotonic() + 0.5 + seconds
-        threads = [threading.Thread(target=self._run, args=(i, go, until), daemon=True)
-                   for i in range(len(self.tokens))]
-        for t in threads:
-            t.start()
-        time.sleep(max(0.0, until - seconds - time.monotonic()))
+        """All bidders connect, start together half a second later and bid for `seconds`; returns the span."""
+        clients = [_Client(i, tok, self.start + INCREMENT) for i, tok in enumerate(self.tokens)]
+        for c in clients:
+            self._connect(c)
+            self._new_bid(c)
+        time.sleep(0.5)
         t0 = time.monotonic()
-        go.set()
-        for t in threads:
-            t.join(timeout=seconds + self.timeout * RETRIES + 30)
+        self.until = t0 + seconds
+        checked = t0
+        gc.disable()  # no collection pauses in the timed loop
+        try:
+            for c in clients:
+                self._send(c)
+            while True:
+                now_ = time.monotonic()
+                sleepers = [c for c in clients if c.state == "sleep"]
+                for c in sleepers:
+                    if c.wake <= now_:
+                        if now_ < self.until:
+                            self._send(c)
+                        else:
+                            c.state = "done"
+                if now_ - checked > 0.1:  # time-outs: an attempt without an answer, sent again
+                    checked = now_
+                    late = time.perf_counter() - self.timeout
+                    for c in clients:
+                        if c.state == "flight" and c.t0 < late:
+                            self._drop(c)
+                            self._answered(c, 0, {}, self.timeout * 1000)
+                if not any(c.state in ("flight", "sleep") for c in clients):
+                    break
+                wait = min((c.wake for c in clients if c.state == "sleep"), default=now_ + 0.1) - now_
+                for key, _mask in self.sel.select(max(0.0, min(wait, 0.1))):
+                    self._read(key.data)
+        finally:
+            gc.enable()
+            for c in clients:
+                self._drop(c)
         return time.monotonic() - t0
 
     def all(self) -> list[Bid]:
@@ -317,91 +453,7 @@ def q(values: list[float], quantile: float) -> float:
     return values[max(0, math.ceil(quantile * len(values)) - 1)] if values else float("nan")
 
 
-# ---- the watchers --------------------------------------------------------------------------------
-
-@dataclass
-class Watcher:
-    sock: socket.socket
-    buf: bytes = b""
-    status: int = 0
-    headers_done: bool = False
-    first_frame: bool = False
-    frames: list[tuple[int, bytes, float]] = field(default_factory=list)  # (index, data, arrival)
-
-
-class Watchers:
-    """N anonymous SSE connections to the trade's stream served by one selector thread."""
-
-    def __init__(self, port: int, trade_id: int, n: int) -> None:
-        self.selector = selectors.DefaultSelector()
-        self.watchers: list[Watcher] = []
-        self.stop = threading.Event()
-        request = (f"GET /live/trades/{trade_id} HTTP/1.0\r\nHost: {HOST}:{port}\r\n"
-                   "Accept: text/event-stream\r\n\r\n").encode()
-        for _ in range(n):
-            sock = socket.create_connection((HOST, port), timeout=30)
-            sock.sendall(request)
-            sock.setblocking(False)
-            w = Watcher(sock)
-            self.watchers.append(w)
-            self.selector.register(sock, selectors.EVENT_READ, w)
-        self.thread = threading.Thread(target=self._loop, name="watchers", daemon=True)
-        self.thread.start()
-
-    def _loop(self) -> None:
-        gc.disable()  # no collection pauses in the middle of a fan-out
-        try:
-            while not self.stop.is_set():
-                for key, _mask in self.selector.select(timeout=0.1):
-                    w: Watcher = key.data
-                    try:
-                        data = w.sock.recv(262144)
-                    except (BlockingIOError, InterruptedError):
-                        continue
-                    except OSError:
-                        data = b""
-                    at = time.time()
-                    if not data:
-                        self.selector.unregister(w.sock)
-                        continue
-                    w.buf += data
-                    self._parse(w, at)
-        finally:
-            gc.enable()
-
-    @staticmethod
-    def _parse(w: Watcher, at: float) -> None:
-        if not w.headers_done:
-            if b"\r\n\r\n" not in w.buf:
-                return
-            head, w.buf = w.buf.split(b"\r\n\r\n", 1)
-            w.status = int(head.split(b" ", 2)[1])
-            w.headers_done = True
-        while b"\n\n" in w.buf:
-            block, w.buf = w.buf.split(b"\n\n", 1)
-            w.first_frame = True
-            index = data = None
-            for line in block.split(b"\n"):
-                if line.startswith(b"id: "):
-                    index = int(line[4:])
-                elif line.startswith(b"data: "):
-                    data = line[6:]
-            if index is not None and data is not None and b"auction_live_bids.insert" in data:
-                w.frames.append((index, data, at))
-
-    def ready(self) -> int:
-        return sum(1 for w in self.watchers if w.first_frame and w.status == 200)
-
-    def close(self) -> None:
-        self.stop.set()
-        self.thread.join(timeout=5)
-        for w in self.watchers:
-            try:
-                w.sock.close()
-            except OSError:
-                pass
-        self.selector.close()
-
+# ---- the watchers (bench/sse.py) ---------------------------------------------------------------
 
 def _ts(iso: str) -> float:
     return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
@@ -532,37 +584,39 @@ def watch_delays(watchers: Watchers, accepted_indexes: set[int]) -> tuple[list[f
     return delays, missing, repeated
 
 
-def close_and_export(app, trade_id: int, out: Path) -> None:
-    """The round's tick (closes it once the countdown ran out), the land clerk concludes the sale (the deal
-    row the replay compares with), then the audit export."""
+def close_and_export(app, trade_id: int, out: Path) -> float:
+    """Waits for the platform's own closer to close the round (no tick: the bench's instance runs no
+    scheduler), opens the sealed reserve, the land clerk concludes the sale (the deal row the replay compares
+    with), then the audit export. Returns the close's delay: closed_at - ends_at, in seconds."""
     import sqlalchemy as sa
 
     from bidding.auctions.deal.conclusion import conclude
-    from bidding.auctions.live.services import run_due
+    from bidding.auctions.live.services import round_of
     from monitor.audit.export import export
     from trading.accounts.models import User
     from trading.extensions import db
     from trading.trades.models import Trade
 
-    from bidding.auctions.live.services import round_of
-
     with app.app_context():
         trade = db.session.get(Trade, trade_id)
         end = time.monotonic() + 60
-        while True:  # the tick closes the round once the countdown and the close grace have run out
-            run_due()
-            db.session.commit()
-            if round_of(trade).state.value == "closed":
+        while True:  # the server's closer closes the round once the countdown and the close grace have run out
+            rnd = round_of(trade)
+            if rnd.state.value == "closed":
                 break
+            db.session.rollback()
             if time.monotonic() > end:
                 raise RuntimeError("the round did not close within 60 s of the countdown's end")
-            time.sleep(0.5)
+            time.sleep(0.1)
+        delay = (rnd.closed_at - rnd.ends_at).total_seconds()
+        open_bench_reserve(trade)
         staff = db.session.scalar(sa.select(User).where(User.username == "bench_land_staff"))
         conclude(staff, trade)
         db.session.commit()
         export(out)
         db.session.remove()
         db.engine.dispose()
+    return delay
 
 
 def replay(out: Path, trade_id: int) -> tuple[int, str]:
@@ -620,7 +674,8 @@ def main(argv: list[str] | None = None) -> int:
             servers.append(platform)
             wait_ready(platform, "/api/v1/centres", 60)
             if args.watchers:
-                watchers = Watchers(platform.port, setup.trade_id, args.watchers)
+                watchers = Watchers(platform.port, f"/live/trades/{setup.trade_id}", args.watchers,
+                                    keep=lambda data: b"auction_live_bids.insert" in data, name="watchers")
                 end = time.monotonic() + 120
                 while watchers.ready() < args.watchers:
                     if time.monotonic() > end:
@@ -644,7 +699,7 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(wait)
             time.sleep(1.0)  # the watchers' last frames
             out = tmp / "export"
-            close_and_export(app, setup.trade_id, out)
+            close_delay = close_and_export(app, setup.trade_id, out)
             status, final = call(platform.port, "GET", f"/api/v1/trades/{setup.trade_id}/auction", setup.staff_token)
             logged = logged_bids(out, setup.trade_id)
             ledger = reconcile(load.all(), logged)
@@ -708,6 +763,9 @@ def main(argv: list[str] | None = None) -> int:
         line("watcher deliveries", f"{len(delays)} ({missing} missing, {repeated} repeated)")
         line("watcher p50 / p99 ms", f"{q(delays, 0.5):.1f} / {q(delays, 0.99):.1f}  (from the accepted bid's "
                                      f"audit entry; target p99 <= {TARGET_WATCH_P99_MS:.0f})")
+    if not args.stand_in:
+        line("round closed after ends_at s", f"{close_delay:.2f}  (the close grace is "
+                                             f"{CLOSE_GRACE_SECONDS:.0f} s; by the server's own closer, no tick)")
     line("replay of the exported log", verdict)
     line("server log", problems)
     line("bench wall time s", f"{time.monotonic() - wall:.1f}")

@@ -28,30 +28,29 @@ p99 <= 250 ms, 1 otherwise, 2 if the bench itself could not run.
 from __future__ import annotations
 
 import argparse
-import gc
 import http.client
 import json
 import math
 import os
 import secrets
-import selectors
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import traceback
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench.sse import Watchers  # noqa: E402
 
 HOST = "127.0.0.1"
 PASSWORD = "bench-password-123"
@@ -264,99 +263,6 @@ def stop(proc: subprocess.Popen) -> None:
 
 # ---- the clients ---------------------------------------------------------------------------------
 
-@dataclass
-class Client:
-    sock: socket.socket
-    buf: bytes = b""
-    headers_done: bool = False
-    first_frame: bool = False
-    closed: bool = False
-    status: int = 0
-    received: list[tuple[int, float, float]] = field(default_factory=list)  # (index, entry time, receipt)
-
-
-def _entry_time(iso: str) -> float:
-    return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
-
-
-class Clients:
-    """N SSE connections served by one selector thread; every complete frame is timed on arrival."""
-
-    def __init__(self, port: int, n: int, token: str, after: int) -> None:
-        self.selector = selectors.DefaultSelector()
-        self.clients: list[Client] = []
-        self.stop = threading.Event()
-        request = (f"GET /live/platform?after={after} HTTP/1.0\r\nHost: {HOST}:{port}\r\n"
-                   f"Accept: text/event-stream\r\nAuthorization: Bearer {token}\r\n\r\n").encode()
-        for _ in range(n):
-            sock = socket.create_connection((HOST, port), timeout=30)
-            sock.sendall(request)
-            sock.setblocking(False)
-            client = Client(sock)
-            self.clients.append(client)
-            self.selector.register(sock, selectors.EVENT_READ, client)
-        self.thread = threading.Thread(target=self._loop, name="sse-clients", daemon=True)
-        self.thread.start()
-
-    def _loop(self) -> None:
-        gc.disable()  # the measuring client must not pause to collect garbage in the middle of a fan-out
-        try:
-            self._select()
-        finally:
-            gc.enable()
-
-    def _select(self) -> None:
-        while not self.stop.is_set():
-            for key, _mask in self.selector.select(timeout=0.1):
-                client: Client = key.data
-                try:
-                    data = client.sock.recv(262144)
-                except (BlockingIOError, InterruptedError):
-                    continue
-                except OSError:
-                    data = b""
-                at = time.time()
-                if not data:
-                    client.closed = True
-                    self.selector.unregister(client.sock)
-                    continue
-                client.buf += data
-                self._parse(client, at)
-
-    @staticmethod
-    def _parse(client: Client, at: float) -> None:
-        if not client.headers_done:
-            if b"\r\n\r\n" not in client.buf:
-                return
-            head, client.buf = client.buf.split(b"\r\n\r\n", 1)
-            client.status = int(head.split(b" ", 2)[1])
-            client.headers_done = True
-        while b"\n\n" in client.buf:
-            block, client.buf = client.buf.split(b"\n\n", 1)
-            client.first_frame = True
-            index, data = None, None
-            for line in block.split(b"\n"):
-                if line.startswith(b"id: "):
-                    index = int(line[4:])
-                elif line.startswith(b"data: "):
-                    data = line[6:]
-            if index is not None and data is not None:
-                client.received.append((index, _entry_time(json.loads(data)["at"]), at))
-
-    def ready(self) -> int:
-        return sum(1 for c in self.clients if c.first_frame and c.status == 200)
-
-    def close(self) -> None:
-        self.stop.set()
-        self.thread.join(timeout=5)
-        for c in self.clients:
-            try:
-                c.sock.close()
-            except OSError:
-                pass
-        self.selector.close()
-
-
 # ---- a phase -------------------------------------------------------------------------------------
 
 def visible_indexes(port: int, token: str, after: int = -1) -> list[int]:
@@ -403,14 +309,14 @@ class Phase:
 def run_phase(name: str, port: int, setup: Setup, n: int, args, events: int, gap: float) -> Phase:
     after = (visible_indexes(port, setup.supervisor_token) or [-1])[-1]
     t0 = time.monotonic()
-    clients = Clients(port, n, setup.supervisor_token, after)
+    clients = Watchers(port, f"/live/platform?after={after}", n, token=setup.supervisor_token, name="sse-clients")
     try:
         end = t0 + args.connect_timeout
         while clients.ready() < n:
             if time.monotonic() > end:
                 raise RuntimeError(f"{name}: only {clients.ready()} of {n} clients connected in "
                                    f"{args.connect_timeout:.0f} s (statuses: "
-                                   f"{sorted({c.status for c in clients.clients})})")
+                                   f"{sorted({c.status for c in clients.watchers})})")
             time.sleep(0.05)
         connect_s = time.monotonic() - t0
         say(f"{name}: {n} clients connected in {connect_s:.1f} s; {events} events, one every {gap} s")
@@ -420,14 +326,14 @@ def run_phase(name: str, port: int, setup: Setup, n: int, args, events: int, gap
             time.sleep(gap)
         expected = visible_indexes(port, setup.supervisor_token, after)
         end = time.monotonic() + 10
-        while time.monotonic() < end and not all(c.received and c.received[-1][0] >= expected[-1]
-                                                  for c in clients.clients):
+        while time.monotonic() < end and not all(c.frames and c.frames[-1][0] >= expected[-1]
+                                                  for c in clients.watchers):
             time.sleep(0.05)
     finally:
         clients.close()
     delays, missing, extra = [], 0, 0
     by_event: dict[int, list[float]] = {}
-    for c in clients.clients:
+    for c in clients.watchers:
         for i, e, r in c.received:
             by_event.setdefault(i, []).append((r - e) * 1000)
         indexes = [i for i, _e, _r in c.received]

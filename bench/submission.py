@@ -284,6 +284,8 @@ def start_gunicorn(name: str, target: str, env: dict[str, str], args, log: Path)
                    "threaded=True)"]
     else:
         gunicorn = ROOT / ".venv" / "bin" / "gunicorn"
+        if not gunicorn.exists():  # a worktree without its own .venv: the interpreter's, then PATH's
+            gunicorn = Path(sys.executable).parent / "gunicorn"
         if not gunicorn.exists():
             gunicorn = Path(shutil.which("gunicorn") or "gunicorn")
         cmd = [str(gunicorn), "-b", f"{HOST}:{port}"]  # the rest from gunicorn.conf.py (cwd), as shipped

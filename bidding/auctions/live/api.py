@@ -10,7 +10,10 @@ The shapes are the agreed interface of issue 11 (bench/auction.py and the page u
 """
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+import functools
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, jsonify
 from flask_login import current_user
 
 from bidding.auctions.live import services
@@ -22,6 +25,7 @@ from trading.api import bearer_only, json_body, no_store, trade_or_404
 from trading.api.openapi import doc
 from trading.extensions import db
 from trading.permissions import require
+from trading.trades.models import Trade
 
 api_bp = Blueprint("auction_live_api", __name__, url_prefix="/api/v1")
 api_bp.before_request(bearer_only)
@@ -32,17 +36,31 @@ def bid_answer(bid, replay: bool):
     """The HTTP answer to a bid, stored or new: 201 (200 for a replay) accepted, 409 refused."""
     if bid.accepted:
         return jsonify(BidAcceptedSchema().dump(bid)), 200 if replay else 201
-    rnd = services.round_of(bid_trade(bid))
-    minimum = next_minimum(rnd) if rnd is not None and rnd.state.value == "open" else None
+    minimum = bid.answer_minimum
+    if minimum is ...:  # a stored answer: the round as it stands now
+        rnd = services.round_of(bid_trade(bid))
+        minimum = next_minimum(rnd) if rnd is not None and rnd.state.value == "open" else None
     body = {"code": bid.refusal, "message": refusal_message(bid.refusal, bid.price, minimum), "price": bid.price,
             "next_minimum": minimum, "ends_at": bid.ends_at, "client_ref": bid.client_ref,
             "received_at": bid.received_at}
     return jsonify(BidRefusedSchema().dump(body)), 409
 
 
-def bid_trade(bid):
-    from trading.trades.models import Trade
+@functools.cache
+def _trade_query() -> sa.Select:
+    """The trade's own row, without the centre and seller joined in (a bid reads neither); built once."""
+    return (sa.select(Trade).where(Trade.id == sa.bindparam("id"))
+            .options(sa.orm.lazyload(Trade.centre), sa.orm.lazyload(Trade.tenderer)))
 
+
+def _trade_row(trade_id: int) -> Trade:
+    trade = db.session.execute(_trade_query(), {"id": trade_id}).scalar_one_or_none()
+    if trade is None:
+        abort(404)
+    return trade
+
+
+def bid_trade(bid):
     return db.session.get(Trade, bid.trade_id)
 
 
@@ -86,7 +104,7 @@ def live_confirm(trade_id: int):
      "accepted; the same client_ref again answers the stored bid (200, or its 409); 409 refused with the "
      "reason and the price", BidLoadSchema, BidAcceptedSchema(), 201)
 def live_bid(trade_id: int):
-    trade = trade_or_404(trade_id)
+    trade = _trade_row(trade_id)
     require("auctions.live.bid", trade)
     data = BidLoadSchema().load(json_body())
     bid, replay = place_bid(current_user, trade, data["amount"], data["client_ref"])

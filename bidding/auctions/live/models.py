@@ -107,6 +107,10 @@ class LiveBid(db.Model):
     price: Mapped[Decimal] = mapped_column(Money)
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    #: not stored: on the answer to a new bid, the lowest valid bid once the writer judged it (None when the
+    #: round is not open); Ellipsis (unknown: a stored answer read again) makes the API read the round
+    answer_minimum = ...
+
     @property
     def accepted(self) -> bool:
         return self.seq is not None

@@ -27,7 +27,7 @@ from bidding.auctions.models import Registration
 from bidding.auctions.services import accepted_quotes, bidders, registration_of, terms_of
 from trading.clock import now
 from trading.errors import IllegalMove
-from trading.extensions import db
+from trading.extensions import begin_write, db
 from trading.permissions import require
 from trading.trades import services as trades
 from trading.trades.flows import TradeState
@@ -53,10 +53,20 @@ def reserved_to_live_round(trade: Trade, move) -> Procedure | None:
 
 
 def install() -> None:
-    """Called by the app factory: the reservation above."""
+    """Called by the app factory: the reservation above; the closer watches each round started or opened."""
+    from bidding.auctions.live import closer
     from trading.trades.reserved import reserve
 
     reserve(reserved_to_live_round)
+    closer.install()
+    round_changed.connect(_watch, weak=False)
+
+
+def _watch(trade: Trade, round: AuctionRound, what: str, **_kw) -> None:  # noqa: A002 (the signal's name)
+    if what in ("started", "opened"):
+        from bidding.auctions.live.closer import watch_after_commit
+
+        watch_after_commit(round.id)
 
 
 def round_of(trade: Trade) -> AuctionRound | None:
@@ -187,6 +197,35 @@ def _close_if_quiet(trade: Trade, rnd: AuctionRound, at: datetime) -> bool:
     return True
 
 
+def due_at(rnd: AuctionRound) -> datetime | None:
+    """When the round has work due next: the confirmation window's end, the countdown's end plus the close
+    grace; None once closed."""
+    if rnd.state is RoundState.CONFIRMING:
+        return rnd.confirm_until
+    if rnd.state is RoundState.OPEN and rnd.ends_at is not None:
+        return rnd.ends_at + _grace()
+    return None
+
+
+def due_work(round_id: int, at: datetime | None = None) -> datetime | None:
+    """The closer's look at one round: open it (its window ended) or close it (its countdown ran out), read
+    and changed under the write lock; returns when it is due next (None: closed or gone). The caller commits."""
+    at = at or now()
+    rnd = db.session.scalar(sa.select(AuctionRound).where(AuctionRound.id == round_id)
+                            .execution_options(populate_existing=True))
+    when = due_at(rnd) if rnd is not None else None
+    if when is None or when > at:
+        return when
+    begin_write()  # the bids' writer may be taking a level: read the round again behind it
+    rnd = db.session.scalar(sa.select(AuctionRound).where(AuctionRound.id == round_id)
+                            .execution_options(populate_existing=True))
+    if rnd.state is RoundState.CONFIRMING:
+        _open(rnd.trade, rnd, at)
+    elif rnd.state is RoundState.OPEN:
+        _close_if_quiet(rnd.trade, rnd, at)
+    return due_at(rnd)
+
+
 def run_due(at: datetime | None = None) -> list[str]:
     """The tick: open auctions whose round time came, end confirmation windows, close rounds whose
     countdown ran out. Returns the references of the trades it changed."""
@@ -210,6 +249,14 @@ def run_due(at: datetime | None = None) -> list[str]:
             _each(rnd.trade, lambda t, r=rnd: _open(t, r, at), done)
         else:
             _each(rnd.trade, lambda t, r=rnd: _close_if_quiet(t, r, at), done)
+    from bidding.auctions.live.closer import closer, enabled
+
+    if enabled(current_app):  # a restarted process: the closer takes the running rounds from the first tick on
+        running = db.session.scalars(sa.select(AuctionRound.id).where(
+            AuctionRound.state.in_((RoundState.CONFIRMING, RoundState.OPEN)))).all()
+        db.session.rollback()  # (only read)
+        if running:
+            closer(current_app._get_current_object()).watch(running)
     return done
 
 
