@@ -7,7 +7,8 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 
 from trading.rules.model import Limit, MaxShare, MinPeriod, RuleSet, SameMoment, Source, Unit
-from trading.rules.scoring import CONSULTATION_SCORING, PROCUREMENT_SCORING
+from trading.rules.scoring import (CONSULTATION_SCORING, LOWEST_EVALUATED_PRICE, METHOD_NAMES, OUTLIER_DEFAULTS,
+                                   PROCUREMENT_SCORING, ScoringMethod)
 from trading.rules.norms import DepositRefund, Span, TimeLimit
 from trading.rules.sets import DOCS_BEFORE_DEADLINE, TENDER_MILESTONES, committee_limits, opening_norms
 from trading.trades.flows import TradeState as S
@@ -31,6 +32,9 @@ O87_47 = Source("财政部令第87号 第47条", "MOF Order 87 Art. 47")
 O87_48 = Source("财政部令第87号 第47-48条", "MOF Order 87 Arts. 47-48", "✓",
                 "seven or more where the budget is 10 million yuan or more, or the project is technically complex")
 C214_PANEL = Source("财库〔2014〕214号 第14条", "MOF Circular 214 (2014) Art. 14")
+GPL_38_5 = Source("政府采购法 第38条第5项；财政部令第74号 第31-32条",
+                  "Government Procurement Law Art. 38 (5); MOF Order 74 Arts. 31-32", "✓",
+                  _l("the final quotes decide: the lowest price among the suppliers meeting the requirements"))
 O74_PANEL = Source("财政部令第74号 第7条；政府采购法 第38、40条", "MOF Order 74 Art. 7; Government Procurement Law "
                    "Arts. 38, 40")
 
@@ -95,6 +99,11 @@ GP_CONSULTATION = RuleSet(
     {**_limits(5, D, C214_CLAR), **committee_limits(3, C214_PANEL)}, kind="procurement", norms=GP_NORMS,
     scoring=CONSULTATION_SCORING,
 )
+#: competitive negotiation: the lowest final quote of those meeting the requirements (procurement/negotiation)
+NEGOTIATION_SCORING = (
+    ScoringMethod(LOWEST_EVALUATED_PRICE, METHOD_NAMES[LOWEST_EVALUATED_PRICE], GPL_38_5,
+                  params=dict(OUTLIER_DEFAULTS)),
+)
 GP_NEGOTIATION = RuleSet(
     "gp_competitive_negotiation", _l("Procurement: competitive negotiation"), "tender", TENDER_MILESTONES,
     (
@@ -103,6 +112,7 @@ GP_NEGOTIATION = RuleSet(
         SameMoment("gp.opening_at_deadline", "bid_deadline", "opening_at", OPENING),
     ),
     {**_limits(3, WD, O74_CLAR), **committee_limits(3, O74_PANEL)}, kind="procurement", norms=GP_NORMS,
+    scoring=NEGOTIATION_SCORING,
 )
 GP_INQUIRY = RuleSet(
     "gp_inquiry", _l("Procurement: inquiry"), "tender", TENDER_MILESTONES,

@@ -140,6 +140,8 @@ def _register_models() -> None:
     import bidding.auctions.property.permissions  # noqa: F401
     import procurement.plans.models  # noqa: F401
     import procurement.plans.permissions  # noqa: F401
+    import procurement.negotiation.models  # noqa: F401
+    import procurement.negotiation.permissions  # noqa: F401
     import monitor.audit.models  # noqa: F401
     import monitor.cards.models  # noqa: F401
     import monitor.supervisors.models  # noqa: F401
@@ -193,6 +195,9 @@ def _register_listeners() -> None:
     from procurement.plans.services import install as install_plans
 
     install_plans()  # a drawn procurement draft's price edits draw the difference on its budget line
+    from procurement.negotiation.quotes import install as install_negotiation
+
+    install_negotiation()  # a negotiation or consultation ranks its final quotes, not the opened responses
     from bidding.auctions.services import install as install_auctions
 
     install_auctions()  # a sale's notice fixes its disclosed terms (bidding.auctions)
@@ -262,6 +267,8 @@ def _register_blueprints(app: Flask) -> None:
     csrf.exempt(deposits_api_bp)  # bearer tokens, never cookies
     import procurement.plans.api  # noqa: F401
     import procurement.plans.views  # noqa: F401
+    import procurement.negotiation.api  # noqa: F401
+    import procurement.negotiation.views  # noqa: F401
     from procurement.blueprints import api_bp as procurement_api_bp, bp as procurement_bp
 
     app.register_blueprint(procurement_api_bp)

@@ -1,0 +1,2 @@
+"""Negotiation pages (on the procurement blueprint)."""
+from __future__ import annotations
