@@ -265,10 +265,15 @@ def change_requirements(actor: User, trade: Trade, kind, body) -> RequirementCha
 
 
 def set_aside(actor: User, trade: Trade, organisation_id, reason) -> SupplierExclusion:
-    """The panel sets aside a supplier whose response does not meet the requirements, with its reason."""
+    """The panel sets aside a supplier whose response (or, once opened, final quote) does not meet the
+    requirements, with its reason: during the rounds, and after the call while the panel sits (a supplier set
+    aside is not ranked, GPL 38 (5))."""
     require("negotiation.conduct", trade, user=actor)
     reason = _text(reason, "reason")
-    _rounds_open(trade)
+    _check_negotiating(trade)
+    if negotiation_of(trade) is None:
+        raise IllegalMove(_("The rounds have not started: the clerk starts them once the panel sits."),
+                          code="not_started")
     if organisation_id not in remaining(trade):
         raise InvalidInput({"organisation_id": [_("is not a supplier still in the negotiation")]})
     row = SupplierExclusion(trade_id=trade.id, organisation_id=organisation_id, reason=reason, by_id=actor.id,
