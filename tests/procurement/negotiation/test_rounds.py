@@ -202,3 +202,36 @@ def test_too_few_suppliers_left_for_final_quotes(db, cast, started):
     with pytest.raises(IllegalMove) as exc:
         services.call_final_quotes(cast["e1"], started, now() + timedelta(hours=2))
     assert exc.value.code == "too_few" and "2" in exc.value.message
+
+
+# ---- the pages ---------------------------------------------------------------------------------------------------
+
+def test_pages_walk_a_round(db, client, cast, negotiating):
+    from tests.conftest import csrf_token, login
+
+    t = negotiating
+    page = f"/procurement/trades/{t.id}/negotiation"
+    login(client, "staff_proc")
+    html = client.get(page).get_data(as_text=True)
+    assert "panel-lawful" in html
+    r = client.post(page, data={"csrf_token": csrf_token(html), "action": "start"})
+    assert r.status_code == 302
+    client.post("/logout", data={"csrf_token": csrf_token(client.get(page).get_data(as_text=True))})
+    login(client, "e1")
+    html = client.get(page).get_data(as_text=True)
+    assert 'data-round="1"' in html
+    a = org(cast, "sup_a")
+    client.post(page, data={"csrf_token": csrf_token(html), "action": "message", "organisation_id": a,
+                            "body": "请确认质保期"})
+    client.post(page, data={"csrf_token": csrf_token(html), "action": "change", "kind": "service",
+                            "body": "质保期延长至五年"})
+    html = client.get(page).get_data(as_text=True)
+    assert "请确认质保期" in html and "质保期延长至五年" in html
+    client.post("/logout", data={"csrf_token": csrf_token(html)})
+    login(client, "sup_b")
+    mine = client.get(f"{page}/mine").get_data(as_text=True)
+    assert "质保期延长至五年" in mine and "请确认质保期" not in mine
+    r = client.post(f"{page}/mine", data={"csrf_token": csrf_token(mine), "body": "收到，同意"})
+    assert r.status_code == 302
+    assert services.thread(t, org(cast, "sup_b"))[0].body == "收到，同意"
+    assert client.get(page).status_code == 403
