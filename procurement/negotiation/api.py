@@ -11,7 +11,7 @@ from procurement.blueprints import api_bp as bp
 from procurement.negotiation import overview, quotes, services
 from procurement.negotiation.schemas import (CallLoadSchema, CallSchema, ChangeLoadSchema, ChangeSchema,
                                              MessageLoadSchema, MessageSchema, NegotiationSchema,
-                                             OwnNegotiationSchema, QuoteSchema, ReleasedSchema, RoundLoadSchema,
+                                             OwnNegotiationSchema, QuoteSchema, FinalReleasedSchema, RoundLoadSchema,
                                              SetAsideLoadSchema, SupplierSchema)
 from trading.api import json_body, trade_or_404
 from trading.api.openapi import doc
@@ -162,7 +162,7 @@ def negotiation_final_share(trade_id: int):
 
 @bp.post(f"{BASE}/final-shares")
 @doc("Release your share for opening the final quotes: the share your own machine opened (keyholders; a request "
-     "with a passphrase is 410)", ReleaseSchema, ReleasedSchema, 201)
+     "with a passphrase is 410)", ReleaseSchema, FinalReleasedSchema, 201)
 def negotiation_final_release(trade_id: int):
     trade = trade_or_404(trade_id)
     require("negotiation.release", trade)
@@ -171,7 +171,7 @@ def negotiation_final_release(trade_id: int):
     data = ReleaseSchema().load(body)
     row = quotes.release_share(current_user, trade, hex_bytes(data["share"]))
     db.session.commit()
-    return jsonify(ReleasedSchema().dump(row)), 201
+    return jsonify(FinalReleasedSchema().dump(row)), 201
 
 
 @bp.post(f"{BASE}/final-opening")

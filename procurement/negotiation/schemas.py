@@ -80,7 +80,7 @@ class SupplierSchema(Schema):
     set_aside_reason = fields.String(allow_none=True)
 
 
-class ReleasedSchema(Schema):
+class FinalReleasedSchema(Schema):
     released_at = fields.AwareDateTime()
 
 

@@ -25,7 +25,7 @@ from procurement.negotiation.models import (FinalQuoteCall, Negotiation, Negotia
 from procurement.negotiation.permissions import negotiates, panel_member
 from trading.accounts.models import Organisation, User
 from trading.clock import now
-from trading.errors import IllegalMove, InvalidInput
+from trading.errors import IllegalMove, InvalidInput, NotAllowed
 from trading.extensions import db, flush_unless_taken
 from trading.permissions import can, require
 from trading.trades.flows import TradeState
@@ -127,7 +127,7 @@ def thread_for(viewer: User, trade: Trade, organisation_id: int) -> list[Negotia
         return thread(trade, organisation_id)
     require("negotiation.supplier", trade, user=viewer)
     if organisation_id != viewer.organisation_id:
-        raise InvalidInput({"organisation_id": [_("you may read your own company's thread only")]})
+        raise NotAllowed(_("you may read your own company's thread only"))
     return thread(trade, organisation_id)
 
 
@@ -210,7 +210,7 @@ def send_message(actor: User, trade: Trade, body, organisation_id: int | None = 
     else:
         require("negotiation.supplier", trade, user=actor)
         if organisation_id not in (None, actor.organisation_id):
-            raise InvalidInput({"organisation_id": [_("you may write in your own company's thread only")]})
+            raise NotAllowed(_("you may write in your own company's thread only"))
         organisation_id = actor.organisation_id
         if organisation_id not in remaining(trade):
             raise IllegalMove(_("Your company has been set aside from this negotiation."), code="set_aside")
