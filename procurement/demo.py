@@ -46,3 +46,6 @@ def load(centres, orgs, users) -> None:
         except DomainError:  # a demo trade larger than its line: left without a draw, as the page shows
             continue
     db.session.commit()
+    from procurement.negotiation.demo import load as load_negotiation
+
+    load_negotiation(centres, orgs, users)  # a competitive negotiation in its first round (negotiation/demo.py)
