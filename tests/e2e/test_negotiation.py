@@ -42,7 +42,7 @@ from trading.trades.models import Trade
 pytestmark = pytest.mark.e2e
 
 ISSUE = START + timedelta(hours=1)
-DEADLINE = (ISSUE + timedelta(days=8)).replace(hour=1, minute=30)
+DEADLINE = (ISSUE + timedelta(days=8)).replace(hour=9, minute=30)  # 09:30 CST
 SUPPLIERS = {"sup_a": ("甲科技有限公司", "768000.00"), "sup_b": ("乙信息技术有限公司", "745500.00"),
              "sup_c": ("丙数据服务有限公司", "779900.00")}
 FINALS = {"sup_a": "719000.00", "sup_b": "728800.00", "sup_c": "733000.00"}
