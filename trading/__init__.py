@@ -294,6 +294,9 @@ def _register_blueprints(app: Flask) -> None:
     from bidding.scoring.views import scoring_panel
 
     register_panel(app, scoring_panel)  # a committee member's score sheets
+    from procurement.negotiation.views import negotiation_panel
+
+    register_panel(app, negotiation_panel)  # a negotiation's panel members and suppliers, during the rounds
     from trading.accounts.landing import register_landing
     from trading.accounts.roles import Role
 

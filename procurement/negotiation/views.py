@@ -189,3 +189,21 @@ def negotiation_quote_upload(trade_id: int, obj: Trade):
         db.session.rollback()
         return jsonify(exc.to_dict()), exc.status
     return jsonify(body), 201
+
+
+def negotiation_panel(user):
+    """The workspace panel (the composition root registers it): the negotiations in their rounds the person
+    negotiates in, as a panel member, or as a supplier (its own page)."""
+    import sqlalchemy as sa
+
+    from procurement.negotiation.models import Negotiation
+
+    if not getattr(user, "is_authenticated", False):
+        return None
+    rows = list(db.session.scalars(sa.select(Trade).join(Negotiation, Negotiation.trade_id == Trade.id)
+                                   .where(Trade.state.in_(services.SITTING)).order_by(Trade.id).limit(200)))
+    panel = [t for t in rows if can(user, "negotiation.conduct", t)]
+    supplier = [t for t in rows if t not in panel and can(user, "negotiation.supplier", t)]
+    if not panel and not supplier:
+        return None
+    return render_template("procurement/_negotiations.html", panel=panel, supplier=supplier)

@@ -235,3 +235,17 @@ def test_pages_walk_a_round(db, client, cast, negotiating):
     assert r.status_code == 302
     assert services.thread(t, org(cast, "sup_b"))[0].body == "收到，同意"
     assert client.get(page).status_code == 403
+
+
+def test_the_workspace_lists_the_negotiation(db, client, cast, started):
+    from tests.conftest import login
+
+    login(client, "e1")
+    assert f"/procurement/trades/{started.id}/negotiation\"" in client.get("/workspace/").get_data(as_text=True)
+    client.get("/logout")
+    login(client, "sup_a")
+    page = client.get("/workspace/").get_data(as_text=True)
+    assert f"/procurement/trades/{started.id}/negotiation/mine" in page
+    client.get("/logout")
+    login(client, "sup_x")
+    assert f"/procurement/trades/{started.id}/negotiation" not in client.get("/workspace/").get_data(as_text=True)
