@@ -128,6 +128,7 @@ def negotiation_page(trade_id: int, obj: Trade):
     return render_template(
         "procurement/negotiation.html", trade=trade, state=state, threads=threads, when=_when,
         money=fmt_money, kinds=services.CHANGE_KINDS, holder=holder, released=released,
+        opened_row=quotes.opening_of(trade),
         names={s["organisation_id"]: s["name"] for s in state["suppliers"]},
         sides={Side.EXECUTE.value: _("Executing keyholders"), Side.SUPERVISE.value: _("Supervising keyholders")},
         default_deadline=(now().astimezone(local_tz())).strftime("%Y-%m-%dT%H:%M"),
