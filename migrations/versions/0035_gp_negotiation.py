@@ -1,12 +1,14 @@
 """gp negotiation: rounds, threads, requirement changes, final quotes
 
 Revision ID: 0035
-Revises: 0030
+Revises: 0033
 Create Date: 2026-12-06 16:50:30.140356
 
 """
 from alembic import op
 import sqlalchemy as sa
+
+import trading.types
 
 
 # revision identifiers, used by Alembic.
