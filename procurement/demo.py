@@ -20,6 +20,7 @@ LINES = (
     ("A02010104", "special_transfer", "中小学智慧教室交互设备（专项转移支付）", "13000000.00", "中小学智慧教室设备采购项目"),
     ("C16000000", "general_budget", "教育信息化平台运维服务", "800000.00", None),  # procurement/results/demo.py
     ("C16000000", "general_budget", "考试与招生信息系统运维服务", "900000.00", None),  # procurement/direct/demo.py
+    ("C16000000", "general_budget", "教育信息化平台年度运维服务（谈判）", "800000.00", None),  # negotiation/demo.py
 )
 
 
@@ -56,3 +57,6 @@ def load(centres, orgs, users) -> None:
     from procurement.challenges.demo import load as load_challenges
 
     load_challenges(centres, orgs, users)  # a challenge to the inquiry's documents, awaiting its answer
+    from procurement.negotiation.demo import load as load_negotiation
+
+    load_negotiation(centres, orgs, users)  # a competitive negotiation in its first round (negotiation/demo.py)

@@ -32,6 +32,9 @@ O87_47 = Source("财政部令第87号 第47条", "MOF Order 87 Art. 47")
 O87_48 = Source("财政部令第87号 第47-48条", "MOF Order 87 Arts. 47-48", "✓",
                 "seven or more where the budget is 10 million yuan or more, or the project is technically complex")
 C214_PANEL = Source("财库〔2014〕214号 第14条", "MOF Circular 214 (2014) Art. 14")
+GPL_38_5 = Source("政府采购法 第38条第5项；财政部令第74号 第31-32条",
+                  "Government Procurement Law Art. 38 (5); MOF Order 74 Arts. 31-32", "✓",
+                  _l("the final quotes decide: the lowest price among the suppliers meeting the requirements"))
 O74_PANEL = Source("财政部令第74号 第7条；政府采购法 第38、40条", "MOF Order 74 Art. 7; Government Procurement Law "
                    "Arts. 38, 40")
 
@@ -159,6 +162,11 @@ GP_CONSULTATION = RuleSet(
     {**_limits(5, D, C214_CLAR), **committee_limits(3, C214_PANEL)}, kind="procurement", norms=GP_NORMS,
     scoring=CONSULTATION_SCORING,
 )
+#: competitive negotiation: the lowest final quote of those meeting the requirements (procurement/negotiation)
+NEGOTIATION_SCORING = (
+    ScoringMethod(LOWEST_EVALUATED_PRICE, METHOD_NAMES[LOWEST_EVALUATED_PRICE], GPL_38_5,
+                  params=dict(OUTLIER_DEFAULTS)),
+)
 GP_NEGOTIATION = RuleSet(
     "gp_competitive_negotiation", _l("Procurement: competitive negotiation"), "tender", TENDER_MILESTONES,
     (
@@ -167,6 +175,7 @@ GP_NEGOTIATION = RuleSet(
         SameMoment("gp.opening_at_deadline", "bid_deadline", "opening_at", OPENING),
     ),
     {**_limits(3, WD, O74_CLAR), **committee_limits(3, O74_PANEL)}, kind="procurement", norms=GP_NORMS,
+    scoring=NEGOTIATION_SCORING,
 )
 O74_49 = Source("政府采购法 第40条；财政部令第74号 第48-49条", "Government Procurement Law Art. 40; MOF Order 74 "
                 "Arts. 48-49", "✓", _l("the lowest price among the quotes meeting the requirements; equal prices rank "

@@ -148,6 +148,8 @@ def _register_models() -> None:
     import procurement.methods.permissions  # noqa: F401
     import procurement.challenges.models  # noqa: F401
     import procurement.challenges.permissions  # noqa: F401
+    import procurement.negotiation.models  # noqa: F401
+    import procurement.negotiation.permissions  # noqa: F401
     import monitor.audit.models  # noqa: F401
     import monitor.cards.models  # noqa: F401
     import monitor.supervisors.models  # noqa: F401
@@ -214,6 +216,9 @@ def _register_listeners() -> None:
     from procurement.challenges.services import install as install_challenges
 
     install_challenges()  # a suspension for a challenge or complaint ends with its answer, not the generic resume
+    from procurement.negotiation.quotes import install as install_negotiation
+
+    install_negotiation()  # a negotiation or consultation ranks its final quotes, not the opened responses
     from bidding.auctions.services import install as install_auctions
 
     install_auctions()  # a sale's notice fixes its disclosed terms (bidding.auctions)
@@ -291,6 +296,8 @@ def _register_blueprints(app: Flask) -> None:
     import procurement.methods.views  # noqa: F401
     import procurement.challenges.api  # noqa: F401
     import procurement.challenges.views  # noqa: F401
+    import procurement.negotiation.api  # noqa: F401
+    import procurement.negotiation.views  # noqa: F401
     from procurement.blueprints import api_bp as procurement_api_bp, bp as procurement_bp
 
     app.register_blueprint(procurement_api_bp)
@@ -316,6 +323,9 @@ def _register_blueprints(app: Flask) -> None:
     from bidding.scoring.views import scoring_panel
 
     register_panel(app, scoring_panel)  # a committee member's score sheets
+    from procurement.negotiation.views import negotiation_panel
+
+    register_panel(app, negotiation_panel)  # a negotiation's panel members and suppliers, during the rounds
     from trading.accounts.landing import register_landing
     from trading.accounts.roles import Role
 

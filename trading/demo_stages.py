@@ -88,10 +88,23 @@ def open_with_keyholders(trade, users, signing_keys: dict) -> None:
     the passphrase and releases only the share, the clerk opens the bids, the supervisor signs the record
     with their own key."""
     from bidding.ceremony import services as ceremony
+    from trading.signing import services as signing, statements as st
+
+    open_with_keyholders_unsigned(trade, users)
+    clock.advance(timedelta(minutes=3))
+    supervisor = users[SUPERVISING_KEYHOLDER]
+    statement = signing.issue(supervisor, "opening-record", {"trade_id": trade.id})
+    ceremony.sign_record(supervisor, trade, None, statement.decode("utf-8"),
+                         base64.b64encode(st.sign(signing_keys[SUPERVISING_KEYHOLDER], statement)).decode())
+
+
+def open_with_keyholders_unsigned(trade, users) -> None:
+    """The ceremony without the supervisor's signature on its record (a demo stage that signs later, or never):
+    the clerk starts, each keyholder's side opens and releases their share, the clerk opens the bids."""
+    from bidding.ceremony import services as ceremony
     from bidding.ceremony.opening import complete_ceremony
     from bidding.ceremony.shares import release_share, sealed_share_for
     from bidding.keyholders import client
-    from trading.signing import services as signing, statements as st
 
     clerk = users[CENTRE_KEYHOLDERS[trade.centre.code][0]]
     ceremony.start_ceremony(clerk, trade)
@@ -103,11 +116,6 @@ def open_with_keyholders(trade, users, signing_keys: dict) -> None:
         release_share(users[name], trade, share)
     clock.advance(timedelta(minutes=1))
     complete_ceremony(clerk, trade)
-    clock.advance(timedelta(minutes=3))
-    supervisor = users[SUPERVISING_KEYHOLDER]
-    statement = signing.issue(supervisor, "opening-record", {"trade_id": trade.id})
-    ceremony.sign_record(supervisor, trade, None, statement.decode("utf-8"),
-                         base64.b64encode(st.sign(signing_keys[SUPERVISING_KEYHOLDER], statement)).decode())
 
 
 def opened_trade(centres, orgs, users, signing_keys: dict) -> None:

@@ -13,7 +13,7 @@ from decimal import Decimal
 from bidding.evaluation.services import passed_bids
 from bidding.scoring import methods
 from bidding.scoring.models import ScoringPlan
-from bidding.scoring.services import adjustments, plan_of, submitted_sheets
+from bidding.scoring.services import adjustments, plan_of, replaced_prices, submitted_sheets
 from trading.rules.scoring import BENCHMARK, COMPREHENSIVE, COMPREHENSIVE_HIGHEST, HIGHEST_PRICE, LOWEST_EVALUATED_PRICE
 from trading.trades.models import Trade
 
@@ -65,6 +65,10 @@ def results(trade: Trade) -> Results:
     plan = plan_of(trade)
     entries = [e for e in passed_bids(trade) if e.price is not None]
     rows = {e.id: Row(entry=e, price=Decimal(e.price)) for e in entries}
+    replaced = replaced_prices(trade)  # final quotes of a negotiation or consultation, for one
+    if replaced is not None:
+        rows = {e.id: Row(entry=e, price=Decimal(replaced[e.organisation_id])) for e in entries
+                if e.organisation_id in replaced}
     if plan is None or not rows:
         return Results(plan, list(rows.values()))
     prices = {k: r.price for k, r in rows.items()}

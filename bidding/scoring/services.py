@@ -40,6 +40,28 @@ class Ranked:
     total: Decimal | None  # the score, for the scoring methods
 
 
+#: prices a layer above puts in place of the opened ones: each is called as source(trade) and returns None
+#: (not its trade) or {organisation_id: price}: only those companies' passed bids are ranked, at those prices
+#: (procurement's competitive negotiation and consultation rank the final quotes, GPL 38 (5); C214 Art. 23)
+PRICE_SOURCES: list = []
+
+
+def price_source(source):
+    """Register a price source (idempotent: the app factory may run more than once per process)."""
+    if source not in PRICE_SOURCES:
+        PRICE_SOURCES.append(source)
+    return source
+
+
+def replaced_prices(trade: Trade) -> dict | None:
+    """The prices that rank this trade's bids instead of the opened ones, or None."""
+    for source in PRICE_SOURCES:
+        prices = source(trade)
+        if prices is not None:
+            return prices
+    return None
+
+
 # ---- reading -------------------------------------------------------------------------------------------
 
 def plan_of(trade: Trade) -> ScoringPlan | None:
@@ -95,7 +117,7 @@ def final_ranking(trade: Trade) -> list[Ranked]:
         return []
     from bidding.scoring.ranking import results
 
-    return [Ranked(r.rank, r.entry.id, r.entry.bid_id, r.entry.organisation_id, r.entry.price, r.evaluated_price,
+    return [Ranked(r.rank, r.entry.id, r.entry.bid_id, r.entry.organisation_id, r.price, r.evaluated_price,
                    r.total) for r in results(trade).rows]
 
 

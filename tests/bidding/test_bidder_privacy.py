@@ -167,7 +167,10 @@ def _values(app, scene) -> dict:
             # own scene below (test_who_registered_for_a_sale_stays_with_the_centres_staff)
             "registration_id": scene.get("registration", 1), "document_id": scene.get("registration_document", 1),
             # a procurement plan names its purchaser and budget lines, never a bidder (procurement/plans)
-            "plan_id": scene.get("plan", 1)}
+            "plan_id": scene.get("plan", 1),
+            # a negotiation's thread of one supplier (procurement/negotiation): a tender has none (403); its
+            # privacy between suppliers is tested in tests/procurement/negotiation/test_rounds.py
+            "organisation_id": scene.get("organisation", 1)}
 
 
 #: query strings that make a route show everything it can (the whole log, a stream's backlog)

@@ -308,7 +308,14 @@ def test_request_bodies_reference_schemas(spec):
                 # questions, challenges and complaints (procurement/challenges/api.py)
                 ("post", "/api/v1/trades/{trade_id}/challenges"): "FilingCreate",
                 ("post", "/api/v1/trades/{trade_id}/challenges/{filing_id}/answer"): "FilingAnswer",
-                ("post", "/api/v1/trades/{trade_id}/challenges/{filing_id}/suspension"): "FilingSuspension"}
+                ("post", "/api/v1/trades/{trade_id}/challenges/{filing_id}/suspension"): "FilingSuspension",
+                # competitive negotiation and consultation (procurement/negotiation/api.py)
+                ("post", "/api/v1/trades/{trade_id}/negotiation/rounds"): "RoundLoad",
+                ("post", "/api/v1/trades/{trade_id}/negotiation/threads/{organisation_id}/messages"): "MessageLoad",
+                ("post", "/api/v1/trades/{trade_id}/negotiation/changes"): "ChangeLoad",
+                ("post", "/api/v1/trades/{trade_id}/negotiation/set-aside"): "SetAsideLoad",
+                ("post", "/api/v1/trades/{trade_id}/negotiation/final-call"): "CallLoad",
+                ("post", "/api/v1/trades/{trade_id}/negotiation/final-shares"): "Release"}
     #: commands without a body: the path says everything (start and complete the ceremony)
     bodyless = {("post", "/api/v1/trades/{trade_id}/ceremony"), ("post", "/api/v1/trades/{trade_id}/ceremony/complete")}
     for key, name in expected.items():
@@ -327,6 +334,7 @@ def test_request_bodies_reference_schemas(spec):
     assert set(bodies) == set(expected) | {("post", "/api/v1/trades/{trade_id}/documents"),
                                            ("post", "/api/v1/trades/{trade_id}/bids"),
                                            ("post", "/api/v1/trades/{trade_id}/reserve"),
+                                           ("post", "/api/v1/trades/{trade_id}/negotiation/final-quotes"),
                                            ("post", "/api/v1/trades/{trade_id}/award/contract"),
                                            ("post", "/api/v1/trades/{trade_id}/property/consents"),
                                            ("post", "/api/v1/trades/{trade_id}/sale/registrations/{registration_id}/documents")}
