@@ -20,6 +20,8 @@ LINES = (
     ("A02010104", "special_transfer", "中小学智慧教室交互设备（专项转移支付）", "13000000.00", "中小学智慧教室设备采购项目"),
     ("C16000000", "general_budget", "教育信息化平台运维服务", "800000.00", None),  # procurement/results/demo.py
     ("C16000000", "general_budget", "考试与招生信息系统运维服务", "900000.00", None),  # procurement/direct/demo.py
+    ("A05010000", "general_budget", "中小学学生课桌椅及宿舍家具", "1500000.00", None),  # procurement/methods/demo.py
+    ("C23090000", "general_budget", "教师公开招聘考试组织服务", "450000.00", None),  # procurement/methods/demo.py
 )
 
 
@@ -56,3 +58,6 @@ def load(centres, orgs, users) -> None:
     from procurement.challenges.demo import load as load_challenges
 
     load_challenges(centres, orgs, users)  # a challenge to the inquiry's documents, awaiting its answer
+    from procurement.methods.demo import load as load_methods
+
+    load_methods(centres, orgs, users)  # invitees drawn for an invitation tender; a failed tender's change of method
