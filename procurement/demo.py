@@ -21,6 +21,8 @@ LINES = (
     ("C16000000", "general_budget", "教育信息化平台运维服务", "800000.00", None),  # procurement/results/demo.py
     ("C16000000", "general_budget", "考试与招生信息系统运维服务", "900000.00", None),  # procurement/direct/demo.py
     ("C16000000", "general_budget", "教育信息化平台年度运维服务（谈判）", "800000.00", None),  # negotiation/demo.py
+    ("A05010000", "general_budget", "中小学学生课桌椅及宿舍家具", "1500000.00", None),  # procurement/methods/demo.py
+    ("C23090000", "general_budget", "教师公开招聘考试组织服务", "450000.00", None),  # procurement/methods/demo.py
 )
 
 
@@ -60,3 +62,6 @@ def load(centres, orgs, users) -> None:
     from procurement.negotiation.demo import load as load_negotiation
 
     load_negotiation(centres, orgs, users)  # a competitive negotiation in its first round (negotiation/demo.py)
+    from procurement.methods.demo import load as load_methods
+
+    load_methods(centres, orgs, users)  # invitees drawn for an invitation tender; a failed tender's change of method
