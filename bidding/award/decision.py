@@ -48,6 +48,19 @@ class PassOver:
     note: str
 
 
+#: checks a layer above adds on an award a person makes through this procedure (not one the platform makes for a
+#: layer above, actor None): check(trade, actor) returns None, or (code, message) refused as a 409 with that code
+#: (procurement.results: a government procurement's purchaser decides, O87 68, so the centre's staff may not)
+AWARD_CHECKS: list = []
+
+
+def award_check(check):
+    """Register an award check (idempotent: the app factory may run more than once per process)."""
+    if check not in AWARD_CHECKS:
+        AWARD_CHECKS.append(check)
+    return check
+
+
 def decision_of(trade: Trade) -> AwardDecision | None:
     return db.session.scalar(sa.select(AwardDecision).where(AwardDecision.trade_id == trade.id))
 
@@ -80,6 +93,10 @@ def award(actor: User | None, trade: Trade, passes: list[PassOver] | None = None
     confirmation, or rank one on its silence, O87 68)."""
     if actor is not None:
         require("award.decide", trade, user=actor)
+        for check in AWARD_CHECKS:
+            refused = check(trade, actor)
+            if refused:
+                raise IllegalMove(refused[1], code=refused[0])
     lst = current_list(trade)
     if lst is None:
         raise IllegalMove(_("No candidates have been published for this trade."), code="no_candidates")

@@ -149,6 +149,22 @@ def refusal(trade: Trade, organisation) -> str | None:
     return None
 
 
+#: links a layer above adds to the bid page: link(trade, organisation) returns None or (label, url)
+#: (procurement.results: the SME declaration of a trade that states SME terms)
+BID_PAGE_LINKS: list = []
+
+
+def bid_page_link(link):
+    """Register a bid page link (idempotent, as bidder_check)."""
+    if link not in BID_PAGE_LINKS:
+        BID_PAGE_LINKS.append(link)
+    return link
+
+
+def page_links(trade: Trade, organisation) -> list[tuple[str, str]]:
+    return [got for link in BID_PAGE_LINKS if (got := link(trade, organisation))]
+
+
 #: `latest` not given: submit_bid reads it
 UNREAD = object()
 

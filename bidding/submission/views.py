@@ -34,6 +34,7 @@ def _bid_context(trade: Trade) -> dict:
         "max_bytes": services.max_bid_bytes(), "max_label": size_label(services.max_bid_bytes()),
         # a layer above may refuse this company outright (an invitation tender's invitees): said before sealing
         "refusal": services.refusal(trade, org),
+        "links": services.page_links(trade, org),  # a layer above's pages for this bid (an SME declaration)
     }
 
 

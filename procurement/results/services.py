@@ -230,13 +230,30 @@ def decision_of_trade(trade: Trade):
     return decision_of(trade)
 
 
+def purchaser_decides(trade: Trade, actor: User) -> tuple[str, str] | None:
+    """bidding.award's AWARD_CHECKS hook: a government procurement's award is the purchaser's decision (O87 68),
+    made on its results page (or the platform's on its silence), never the centre's staff on the award page."""
+    if not is_procurement(trade):
+        return None
+    return "purchaser_decides", _(
+        "The purchaser decides the award of a government procurement (%(source)s): on its results page, "
+        "%(page)s; on its silence the platform awards the candidate ranked first.", source=O87_68,
+        page=f"/procurement/trades/{trade.id}/results")
+
+
 def install() -> None:
-    """Called once by the app factory: the SME deduction joins the evaluation (bidding.scoring's hook)."""
+    """Called once by the app factory: the SME deduction joins the evaluation (bidding.scoring's hook), the
+    award is the purchaser's (bidding.award's hook), and the bid page links to the SME declaration."""
+    from bidding.award.decision import award_check
     from bidding.scoring.ranking import PRICE_ADJUSTERS
+    from bidding.submission.services import bid_page_link
     from procurement.results.sme import evaluation_price
+    from procurement.results.views import declaration_link
 
     if evaluation_price not in PRICE_ADJUSTERS:
         PRICE_ADJUSTERS.append(evaluation_price)
+    award_check(purchaser_decides)
+    bid_page_link(declaration_link)
 
 
 #: before the opening the declarations would name the bidders (O20 Art. 21): shown from the opening on

@@ -13,10 +13,11 @@ from bidding.award.decision import PassOver
 from procurement.blueprints import bp
 from procurement.results import policy, services, sme
 from procurement.results.permissions import is_procurement
-from trading.clock import local_tz
+from trading.clock import local_tz, now
 from trading.errors import IllegalMove, InvalidInput
 from trading.extensions import db
 from trading.permissions import require, requires
+from trading.trades.flows import TradeState
 from trading.trades.models import Trade
 from trading.views_common import load_trade
 
@@ -75,4 +76,47 @@ def results_page(trade_id: int, obj: Trade):
     lst = current_list(trade)
     return render_template("procurement/results.html", trade=trade, summary=services.summary(trade),
                            candidates=lst.candidates if lst is not None else [], policy=policy,
+                           errors=errors, values=values), (422 if errors else 200)
+
+
+def declaration_link(trade: Trade, organisation) -> tuple[str, str] | None:
+    """bidding.submission's BID_PAGE_LINKS hook: the bid page of a procurement that states SME terms links here."""
+    if not is_procurement(trade) or sme.policy_of(trade) is None:
+        return None
+    return (_("Declare small or micro enterprise status (SME price deduction)"),
+            url_for("procurement.sme_declaration_page", trade_id=trade.id))
+
+
+def _declaration_data(values: dict) -> dict:
+    """The form as the API's body: employees a whole number when it is one (else the service names the field)."""
+    employees = (values.get("employees") or "").strip()
+    return {"size": values.get("size"), "industry": values.get("industry"),
+            "employees": int(employees) if employees.isdigit() else employees,
+            "revenue": (values.get("revenue") or "").strip()}
+
+
+@bp.route("/trades/<int:trade_id>/sme-declaration", methods=["GET", "POST"])
+@login_required
+@requires("procurement.results.declare", load=load_trade)
+def sme_declaration_page(trade_id: int, obj: Trade):
+    """A supplier declares its small or micro enterprise status (46号 Art. 11) with its bid, before the deadline."""
+    trade = obj
+    terms = sme.policy_of(trade)
+    if terms is None:
+        abort(404)
+    errors: dict = {}
+    values = request.form.to_dict() if request.method == "POST" else {}
+    if request.method == "POST":
+        try:
+            sme.declare(current_user, trade, _declaration_data(values))
+            db.session.commit()
+            flash(_("Your SME declaration is recorded; your bid is evaluated at the deducted price."), "success")
+            return redirect(url_for("procurement.sme_declaration_page", trade_id=trade.id))
+        except (InvalidInput, IllegalMove) as exc:
+            db.session.rollback()
+            errors = exc.errors if isinstance(exc, InvalidInput) else {"_": [exc.message]}
+    at = now()
+    return render_template("procurement/sme_declaration.html", trade=trade, terms=terms, policy=policy,
+                           declaration=sme.declaration_of(trade, current_user.organisation_id),
+                           open=trade.state is TradeState.BIDDING and at < trade.bid_deadline,
                            errors=errors, values=values), (422 if errors else 200)

@@ -60,8 +60,14 @@ def test_a_procurement_tender_awarded_here_publishes_its_result_and_draws_no_car
     trades.move(trade, "publicize", people["staff"])
     lst = award.current_list(trade)
     assert lst is not None and lst.publicity_ends == lst.published_at  # no candidates' publicity in procurement
-    decision = award.award(people["staff"], trade)
-    db.session.commit()
+    refused = client.post(f"/api/v1/trades/{trade.id}/award/decision", json={"disqualified": []},
+                          headers=api_headers(client, "staff"))
+    assert refused.status_code == 409 and refused.get_json()["code"] == "purchaser_decides"
+    # the purchaser decides (O87 68, procurement's results API), and the platform makes the award on it
+    got = client.post(f"/api/v1/trades/{trade.id}/award-decision", json={}, headers=api_headers(client, "tenderer"))
+    assert got.status_code == 201, got.get_json()
+    db.session.expire_all()
+    decision = award.decision_of(trade)
     assert trade.state is TradeState.AWARDED
     result = db.session.scalar(sa.select(Notice).where(Notice.trade_id == trade.id, Notice.kind == NoticeKind.RESULT))
     assert result.published_at == decision.decided_at

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from bidding.award import services as award
+from procurement.results import services as results
 from bidding.evaluation import services as evaluation
 from bidding.evaluation.models import SeatKind
 from procurement.direct import services
@@ -63,7 +64,7 @@ def test_single_source_from_the_plan_to_the_contract(db, users, gp_trade, plan, 
     (candidate,) = lst.candidates
     assert candidate.organisation_id == users["bidder"].organisation_id and candidate.price == Decimal("468000.00")
     assert candidate.bid_id is None and candidate.entry_id is None
-    decision = award.award(users["staff_proc"], trade)
+    decision = results.decide(users["tenderer"], trade).award  # the purchaser decides (O87 68), not the centre
     db.session.commit()
     assert decision.organisation_id == users["bidder"].organisation_id and decision.price == Decimal("468000.00")
     with pytest.raises(InvalidInput) as off:

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from bidding.award import services as award
+from procurement.results import services as results
 from procurement.methods import services as methods
 from procurement.plans import services as plans
 from tests.bidding.award.helpers import score
@@ -30,7 +31,7 @@ def _to_contract(db, client, people, trade, clock) -> Decimal:
     trades.move(trade, "start_evaluation", people["staff"])
     score(db, trade, people, subject="goods")
     trades.move(trade, "publicize", people["staff"])
-    decision = award.award(people["staff"], trade)
+    decision = results.decide(people["tenderer"], trade).award  # the purchaser decides (O87 68)
     db.session.commit()
     assert trade.state is TradeState.AWARDED
     clock.freeze(decision.decided_at + timedelta(days=3))

@@ -11,6 +11,8 @@ COVERED: set[tuple[str, str]] = {
     ("procurement_api.procurement_sme_share", "GET"),
     ("procurement.results_page", "GET"),
     ("procurement.results_page", "POST"),
+    ("procurement.sme_declaration_page", "GET"),
+    ("procurement.sme_declaration_page", "POST"),
 }
 #: the result announcement and the contract's publication: anyone, once the trade is public
 PUBLIC: set[tuple[str, str]] = {("procurement_api.procurement_public_result", "GET")}

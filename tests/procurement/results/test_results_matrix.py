@@ -71,3 +71,36 @@ def test_a_works_trade_has_no_procurement_results(client, make_trade):
     works = make_trade()
     got = client.get(f"/api/v1/trades/{works.id}/procurement-results", headers=api_headers(client, "tenderer"))
     assert got.status_code in (403, 404)
+
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_the_declaration_page_matrix(app, db, users, scene, method):
+    """The SME declaration page: anonymous to sign in; the purchaser, the centre's branches, an expert 403; a trade
+    without SME terms 404; a supplier its page (GET 200; POST with nothing filled: 422 naming the fields)."""
+    from procurement.results import sme
+    from tests.conftest import csrf_token, login
+    from trading.trades.models import Trade
+
+    url = f"/procurement/trades/{scene['bidding']}/sme-declaration"
+    c = app.test_client()
+    login(c, "bidder")
+    assert c.get(url).status_code == 404  # no SME terms stated
+    sme.set_policy(users["tenderer"], db.session.get(Trade, scene["bidding"]), {"category": "goods", "deduction": "10"})
+    db.session.commit()
+    assert app.test_client().open(url, method=method).status_code == 302  # to sign in
+    for who in ("tenderer", "other_tenderer", "staff_proc", "decider", "expert"):
+        other = app.test_client()
+        login(other, who)
+        data = {"csrf_token": csrf_token(other.get("/").get_data(as_text=True))} if method == "POST" else None
+        assert other.open(url, method=method, data=data).status_code == 403, who
+    page = c.get(url)
+    assert page.status_code == 200
+    if method == "POST":
+        got = c.post(url, data={"csrf_token": csrf_token(page.get_data(as_text=True))})
+        assert got.status_code == 422
+        html = got.get_data(as_text=True)
+        assert 'id="size-error"' in html and 'id="employees-error"' in html and 'id="revenue-error"' in html
+    draft = f"/procurement/trades/{scene['trade']}/sme-declaration"
+    data = {"csrf_token": csrf_token(page.get_data(as_text=True))} if method == "POST" else None
+    assert c.open(draft, method=method, data=data).status_code == 403  # a draft is not public
