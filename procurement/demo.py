@@ -21,6 +21,7 @@ LINES = (
     ("C16000000", "general_budget", "教育信息化平台运维服务", "800000.00", None),  # procurement/results/demo.py
     ("C16000000", "general_budget", "考试与招生信息系统运维服务", "900000.00", None),  # procurement/direct/demo.py
     ("C16000000", "general_budget", "教育信息化平台年度运维服务（谈判）", "800000.00", None),  # negotiation/demo.py
+    ("C21040000", "general_budget", "教育局机关办公楼物业管理服务（磋商）", "600000.00", None),  # negotiation/demo.py
     ("A05010000", "general_budget", "中小学学生课桌椅及宿舍家具", "1500000.00", None),  # procurement/methods/demo.py
     ("C23090000", "general_budget", "教师公开招聘考试组织服务", "450000.00", None),  # procurement/methods/demo.py
 )

@@ -78,4 +78,41 @@ def load(centres, orgs, users) -> Trade | None:
         db.session.commit()
     finally:
         clock.freeze(loaded_at) if was_frozen else clock.unfreeze()
+    load_consultation(centres, orgs, users)
+    return trade
+
+
+CONSULTATION_TITLE = "教育局机关办公楼物业管理服务竞争性磋商采购"
+
+
+def load_consultation(centres, orgs, users) -> Trade | None:
+    """A competitive consultation open for responses (at least 10 days from the documents, C214 Art 10), with
+    one supplier's response sealed so far: log in as bidder3 or bidder4 to seal one on the bid page. After
+    the opening it runs through the same rounds and final quotes, then C214 comprehensive scoring."""
+    from trading.demo_stages import publish_sealed, submit_sealed_bid
+
+    if db.session.scalar(sa.select(Trade.id).where(Trade.title == CONSULTATION_TITLE)) is not None:
+        return None
+    loaded_at, was_frozen = now(), clock.frozen
+    try:
+        issue = loaded_at - timedelta(days=2)
+        clock.freeze(issue - timedelta(hours=1))
+        deadline = (issue + timedelta(days=12)).replace(hour=1, minute=30, second=0, microsecond=0)  # 09:30 CST
+        trade = trades.create_trade(users["staff.proc"], {
+            "centre_id": centres["PROC"].id, "method": "gp_competitive_consultation",
+            "tenderer_id": orgs["purchaser"].id, "title": CONSULTATION_TITLE, "estimated_price": Decimal("580000.00"),
+            "bid_security": None, "description": "教育局机关办公楼一年期物业管理服务：保洁、安保、设施设备维护。",
+            "issue_at": issue, "docs_until": deadline, "bid_deadline": deadline, "opening_at": deadline,
+            "paper_bids": False})
+        line = db.session.scalar(sa.select(BudgetLine).join(ProcurementPlan).where(
+            ProcurementPlan.purchaser_id == orgs["purchaser"].id, BudgetLine.description.like("%（磋商）")))
+        if line is not None:
+            plans.draw(users["staff.proc"], trade, line.id)
+        publish_sealed(trade, users, "PROC")
+        clock.freeze(issue + timedelta(days=1))
+        trades.advance_due()
+        submit_sealed_bid(trade, users["bidder2"], "566000.00")
+        db.session.commit()
+    finally:
+        clock.freeze(loaded_at) if was_frozen else clock.unfreeze()
     return trade

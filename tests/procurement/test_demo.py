@@ -16,7 +16,7 @@ def test_the_demo_plan_shows_what_each_line_has_left(db, client, app):
 
     load_demo()
     (plan,) = db.session.scalars(sa.select(ProcurementPlan)).all()
-    assert plan.purchaser.name == "市教育局" and plan.total == Decimal("22650000.00")
+    assert plan.purchaser.name == "市教育局" and plan.total == Decimal("23250000.00")
     gp = db.session.scalars(sa.select(Trade).where(Trade.method.like("gp_%"),
                                                    Trade.tenderer_id == plan.purchaser_id)).all()
     drawn = {d.trade_id: d.amount for d in db.session.scalars(sa.select(BudgetDraw))}

@@ -26,3 +26,17 @@ def test_the_demo_negotiation_is_in_round_one(db, client, app):
     mine = other.get(f"/procurement/trades/{trade.id}/negotiation/mine")
     assert mine.status_code == 200 and OPENING_QUESTION in mine.get_data(as_text=True)
     assert users["bidder2"].organisation_id in services.remaining(trade)
+
+
+def test_the_demo_consultation_is_open_for_responses(db, client, app):
+    """The competitive consultation takes responses: one sealed, bidder3 may still seal one on the bid page."""
+    from procurement.negotiation.demo import CONSULTATION_TITLE
+    from trading.demo import DEMO_PASSWORD, load_demo
+
+    load_demo()
+    trade = db.session.scalar(sa.select(Trade).where(Trade.title == CONSULTATION_TITLE))
+    assert trade.method == "gp_competitive_consultation" and trade.state is TradeState.BIDDING
+    assert (trade.bid_deadline - trade.issue_at).days >= 10  # C214 Art 10
+    login(client, "bidder3", DEMO_PASSWORD)
+    page = client.get(f"/bidding/trades/{trade.id}/bid")
+    assert page.status_code == 200 and trade.ref in page.get_data(as_text=True)
