@@ -87,10 +87,10 @@ def _checked_passes(lst, passes: list[PassOver]) -> dict[int, tuple[DisqualifyRe
 
 
 def award(actor: User | None, trade: Trade, passes: list[PassOver] | None = None, winner_id: int | None = None,
-          reason: str | None = None) -> AwardDecision:
+          reason: str | None = None, decided_by: User | None = None) -> AwardDecision:
     """Fix the winner and make the award move, issue the letters and publish the result. `actor` None: the
     platform makes it, for a layer above that checked who decided (procurement.results: the purchaser's
-    confirmation, or rank one on its silence, O87 68)."""
+    confirmation, named as `decided_by`, or rank one on its silence, O87 68)."""
     if actor is not None:
         require("award.decide", trade, user=actor)
         for check in AWARD_CHECKS:
@@ -131,12 +131,15 @@ def award(actor: User | None, trade: Trade, passes: list[PassOver] | None = None
                 rank=first.rank, source=rules.source(trade, "rank_one_wins"))]})
         if not reason:
             raise InvalidInput({"reason": [_("say why a higher-ranked candidate does not win")]})
+    who = actor if actor is not None else decided_by  # None: the platform, on the purchaser's silence
+    if passed and who is None:
+        raise IllegalMove(_("Only a person passes a candidate over, for a recorded reason."), code="no_decider")
     for candidate_id, (why, note) in passed.items():
         db.session.add(Disqualification(trade_id=trade.id, candidate_id=candidate_id, reason=why, note=note, at=at,
-                                        by_id=actor.id))
+                                        by_id=who.id))
     decision = AwardDecision(trade_id=trade.id, list_id=lst.id, candidate_id=winner.id,
                              organisation_id=winner.organisation_id, price=winner.price, decided_at=at,
-                             decided_by_id=getattr(actor, "id", None), reason=reason)
+                             decided_by_id=who.id if who is not None else None, reason=reason)
     db.session.add(decision)
     db.session.flush()
     record = transition(trade, "award", actor, at=at, by=PROCEDURE)

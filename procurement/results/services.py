@@ -94,7 +94,7 @@ def decide(actor: User, trade: Trade, winner_id: int | None = None, passes: list
             raise InvalidInput({"winner_id": [_("the purchaser takes the candidates in their order: the first not "
                                                 "passed over, or one ranked equal with it (%(source)s)",
                                                 source=O87_68)]})
-    decision = award(None, trade, passes, winner_id, reason)
+    decision = award(None, trade, passes, winner_id, reason, decided_by=actor)
     row = PurchaserDecision(trade_id=trade.id, award_id=decision.id, by_platform=False, decided_by_id=actor.id,
                             decided_at=decision.decided_at, due_at=due or decision.decided_at)
     db.session.add(row)

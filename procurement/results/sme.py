@@ -15,7 +15,7 @@ from procurement.results.signals import results_changed
 from trading.accounts.models import User
 from trading.clock import now
 from trading.errors import IllegalMove, InvalidInput
-from trading.extensions import db
+from trading.extensions import db, flush_unless_taken
 from trading.permissions import require
 from trading.trades.flows import TradeState
 from trading.trades.models import Trade
@@ -69,7 +69,9 @@ def set_policy(actor: User, trade: Trade, data: dict) -> SmePolicy:
     row.category, row.deduction, row.reserved = category, deduction, bool(data.get("reserved", False))
     row.set_by_id, row.set_at = actor.id, now()
     db.session.add(row)
-    db.session.flush()
+    flush_unless_taken(lambda: policy_of(trade) is not None,  # two tabs stated the first terms at once
+                       IllegalMove(_("The SME terms were just stated by someone else: reload and check them."),
+                                   code="conflict"))
     results_changed.send(trade, what="sme_policy", actor=actor)
     return row
 
@@ -85,7 +87,7 @@ def declare(actor: User, trade: Trade, data: dict) -> SmeDeclaration:
     """The supplier's declaration (46号 Art. 11, Annex 1), with its bid: before the bid deadline only; a later
     one replaces the earlier. Fields: size, industry, employees, revenue; the text is made from them."""
     require("procurement.results.declare", trade, user=actor)
-    if trade.state is not TradeState.BIDDING or now() >= trade.bid_deadline:
+    if trade.state is not TradeState.BIDDING or trade.bid_deadline is None or now() >= trade.bid_deadline:
         raise IllegalMove(_("The SME declaration is made with the bid, before the bid deadline."),
                           code="not_bidding")
     errors: dict[str, list[str]] = {}
@@ -112,7 +114,9 @@ def declare(actor: User, trade: Trade, data: dict) -> SmeDeclaration:
     row.text = declaration_text(trade, actor.organisation, clean)
     row.declared_at, row.declared_by_id = now(), actor.id
     db.session.add(row)
-    db.session.flush()
+    flush_unless_taken(lambda: declaration_of(trade, actor.organisation_id) is not None,  # a double click
+                       IllegalMove(_("Your company's declaration was just recorded: reload to see it."),
+                                   code="conflict"))
     results_changed.send(trade, what="sme_declaration", actor=actor)
     return row
 
@@ -138,9 +142,12 @@ def evaluation_price(trade: Trade, entry, price: Decimal) -> Decimal | None:
 
 def reserved_share(plan: ProcurementPlan) -> dict:
     """The plan's budget drawn by projects reserved to SMEs against all it drew, and the share the policy asks."""
+    from procurement.methods.models import BudgetRelease
+
     rows = db.session.execute(sa.select(BudgetDraw.amount, SmePolicy.reserved).join(BudgetLine)
                               .outerjoin(SmePolicy, SmePolicy.trade_id == BudgetDraw.trade_id)
-                              .where(BudgetLine.plan_id == plan.id)).all()
+                              .outerjoin(BudgetRelease, BudgetRelease.draw_id == BudgetDraw.id)
+                              .where(BudgetLine.plan_id == plan.id, BudgetRelease.id.is_(None))).all()
     drawn = sum((amount for amount, _r in rows), Decimal("0.00"))
     reserved = sum((amount for amount, r in rows if r), Decimal("0.00"))
     share = (reserved * 100 / drawn).quantize(CENT, rounding=ROUND_HALF_UP) if drawn else Decimal("0.00")

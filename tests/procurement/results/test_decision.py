@@ -96,3 +96,21 @@ def test_the_result_is_announced_with_the_award_for_one_working_day(db, client, 
     check(db, gp_publicity, at + timedelta(days=10))
     assert cards(db, gp_publicity, "gp.result_published") == []
     assert cards(db, gp_publicity, "gp.award_decision") == []
+
+
+def test_the_purchaser_passes_rank_one_over_for_a_recorded_reason(db, client, gp_publicity, proc_people, clock):
+    """Rank one gave up: the purchaser passes it over with the reason and takes rank two; the disqualification
+    and the award name the purchaser, not the platform."""
+    from bidding.award.models import Disqualification
+
+    clock.freeze(DUE - SECOND)
+    first, second, _third = award.current_list(gp_publicity).candidates
+    got = client.post(f"/api/v1/trades/{gp_publicity.id}/award-decision", headers=api_headers(client, "tenderer"),
+                      json={"passed_over": [{"candidate_id": first.id, "reason": "gave_up",
+                                             "note": "第一中标候选人书面放弃"}]})
+    assert got.status_code == 201, got.get_json()
+    assert got.get_json()["price"] == str(second.price)
+    decision = award.decision_of(gp_publicity)
+    (dropped,) = db.session.scalars(sa.select(Disqualification).where(Disqualification.trade_id == gp_publicity.id))
+    assert (dropped.candidate_id, dropped.by_id) == (first.id, proc_people["tenderer"].id)
+    assert decision.candidate_id == second.id and decision.decided_by_id == proc_people["tenderer"].id

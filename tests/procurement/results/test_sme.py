@@ -95,6 +95,15 @@ def test_the_plans_reserved_share(db, client, plan, gp_trade, users):
     db.session.commit()
     assert client.get(f"/api/v1/procurement/plans/{plan.id}/sme-share",
                       headers=api_headers(client, "tenderer")).get_json()["met"] is False
+    # a cancelled trade gave its draw back (procurement/methods): it no longer counts in what the plan drew
+    from trading.trades import services as trades
+
+    sme.set_policy(users["tenderer"], reserved, {"category": "goods", "deduction": "10", "reserved": True})
+    trades.move(other, "cancel", users["decider"], reason="the need went away")
+    db.session.commit()
+    body = client.get(f"/api/v1/procurement/plans/{plan.id}/sme-share",
+                      headers=api_headers(client, "tenderer")).get_json()
+    assert (body["drawn"], body["reserved"], body["share"]) == ("400000.00", "400000.00", "100.00")
 
 
 def test_comprehensive_scoring_scores_the_deducted_price(db, client, gp_bidding, proc_people, clock):
