@@ -12,11 +12,11 @@ from procurement.negotiation import overview, quotes, services
 from procurement.negotiation.schemas import (CallLoadSchema, CallSchema, ChangeLoadSchema, ChangeSchema,
                                              MessageLoadSchema, MessageSchema, NegotiationSchema,
                                              OwnNegotiationSchema, QuoteSchema, FinalReleasedSchema, RoundLoadSchema,
-                                             SetAsideLoadSchema, SupplierSchema)
+                                             SetAsideLoadSchema, SupplierChangeSchema, SupplierSchema)
 from trading.api import json_body, trade_or_404
 from trading.api.openapi import doc
 from trading.extensions import db
-from trading.permissions import require
+from trading.permissions import can, require
 
 BASE = "/trades/<int:trade_id>/negotiation"
 
@@ -94,7 +94,8 @@ def negotiation_mine(trade_id: int):
 def negotiation_changes(trade_id: int):
     trade = trade_or_404(trade_id)
     require("negotiation.changes", trade)
-    return jsonify(ChangeSchema(many=True).dump(services.changes_for(current_user, trade)))
+    schema = ChangeSchema if can(current_user, "negotiation.view", trade) else SupplierChangeSchema  # suppliers: not who else
+    return jsonify(schema(many=True).dump(services.changes_for(current_user, trade)))
 
 
 @bp.post(f"{BASE}/changes")

@@ -60,6 +60,21 @@ class CallSchema(Schema):
     at = fields.AwareDateTime()
 
 
+class SupplierChangeSchema(ChangeSchema):
+    """A change as a supplier reads it: not who else it was sent to (how many rivals are still in, and which,
+    stays with the panel and the centre until the final quotes are opened)."""
+
+    class Meta:
+        exclude = ("sent_to",)
+
+
+class SupplierCallSchema(CallSchema):
+    """The call as a supplier reads it: its deadline, not the other suppliers called."""
+
+    class Meta:
+        exclude = ("invited",)
+
+
 class QuoteSchema(Schema):
     """A sealed final quote as stored: hash, size and the signed receipt; the price only once opened."""
 
@@ -109,8 +124,8 @@ class OwnNegotiationSchema(Schema):
     still_in = fields.Boolean()
     round_no = fields.Integer(allow_none=True)
     thread = fields.List(fields.Nested(MessageSchema))
-    changes = fields.List(fields.Nested(ChangeSchema))
-    call = fields.Nested(CallSchema, allow_none=True)
+    changes = fields.List(fields.Nested(SupplierChangeSchema))
+    call = fields.Nested(SupplierCallSchema, allow_none=True)
     quotes = fields.List(fields.Nested(QuoteSchema))
     opening_key = fields.String(allow_none=True)
     fingerprint = fields.String(allow_none=True)

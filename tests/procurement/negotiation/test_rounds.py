@@ -157,6 +157,9 @@ def test_a_change_goes_to_every_supplier_still_in(db, client, cast, started):
     for who in ("sup_a", "sup_b"):
         got = client.get(f"{URL.format(t.id)}/mine", headers=api_headers(client, who)).get_json()["changes"]
         assert [c["body"] for c in got] == ["屏幕尺寸改为86英寸"]
+        assert "sent_to" not in got[0]  # who else is still in stays with the panel and the centre
+        listed = client.get(f"{URL.format(t.id)}/changes", headers=api_headers(client, who)).get_json()
+        assert [c["body"] for c in listed] == ["屏幕尺寸改为86英寸"] and "sent_to" not in listed[0]
     # set aside before the change: not sent to it, and it may no longer write
     got = client.get(f"{URL.format(t.id)}/mine", headers=api_headers(client, "sup_c")).get_json()
     assert got["changes"] == [] and got["still_in"] is False
@@ -183,6 +186,9 @@ def test_the_call_ends_the_rounds(db, client, cast, started):
                     headers=api_headers(client, "e1"))
     assert r.status_code == 201, r.get_json()
     assert len(r.get_json()["invited"]) == 3
+    # a supplier reads its deadline and the changes, never who else is still in (nor how many)
+    mine = client.get(f"{URL.format(t.id)}/mine", headers=api_headers(client, "sup_a")).get_json()
+    assert mine["call"]["deadline"] and "invited" not in mine["call"]
     with pytest.raises(IllegalMove) as exc:
         services.send_message(cast["e1"], t, "再谈一轮", org(cast, "sup_a"))
     assert exc.value.code == "rounds_over"
