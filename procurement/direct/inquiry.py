@@ -3,8 +3,8 @@
 45, the rule set's `min_bids`, bidding.ceremony.too_few). The committee's pass/fail review (bidding.evaluation)
 decides compliance; the ranking is bidding.scoring's lowest-price method over the compliant quotes (O74 Art. 49:
 quality and service meeting the requirements, the lowest price). Equal lowest prices share rank one (O87 Art.
-54 by analogy: O74 says nothing); the purchaser then names the winner among them with a recorded reason (the
-award page), as no procurement rule set makes rank one win by itself."""
+54 by analogy: O74 says nothing); the purchaser then names the winner among them with a recorded reason (its
+decision on the results page, procurement.results), as no procurement rule set makes rank one win by itself."""
 from __future__ import annotations
 
 import sqlalchemy as sa

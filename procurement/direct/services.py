@@ -337,7 +337,7 @@ def unsigned(trade: Trade) -> list[CommitteeSeat]:
 
 def conclude(actor: User, trade: Trade) -> CandidateList:
     """Every member signed: the named supplier at the agreed price becomes the one candidate (the publicize
-    move, reserved to this procedure on a single source); the award and contract follow on the award page."""
+    move, reserved to this procedure on a single source); the purchaser confirms the award on the results page (procurement.results), then the contract."""
     require("direct.negotiate", trade, user=actor)
     at = now()
     _ready_to_negotiate(trade, at)

@@ -135,7 +135,7 @@ def single_source_negotiation_page(trade_id: int, obj: Trade):
                             render)
         if action == "conclude":
             return _attempt(lambda: services.conclude(current_user, trade),
-                            _("The supplier is the candidate at the agreed price; award it on the award page."),
+                            _("The supplier is the candidate at the agreed price; the purchaser confirms it on the results page."),
                             target, trade, render)
 
         def record():
