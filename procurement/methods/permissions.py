@@ -15,8 +15,15 @@ def _authed(user) -> bool:
 
 @permission("procurement.invitees.view")
 def _view(user, trade) -> bool:
-    """The invitees and their draw (inputs and result) are public once the trade is; before, its workers."""
-    return trade.is_public or is_tenderer_member(user, trade) or has_branch_at(user, trade.centre_id)
+    """The invitees are the potential bidders, whose names and number are not disclosed before the opening
+    (Tendering Law Art 22; O87 Art 14 publishes a recommended list with the result): until the opening record
+    names the bidders, the purchaser and the centre's branches (the supervisors add randomness to the draw);
+    then the list and the draw (inputs and result) are public with the trade."""
+    if is_tenderer_member(user, trade) or has_branch_at(user, trade.centre_id):
+        return True
+    from bidding.bidders import named_at_opening
+
+    return trade.is_public and bool(named_at_opening(trade))
 
 
 @permission("procurement.invitees.set")

@@ -97,9 +97,12 @@ def test_an_invitation_tender_from_the_plan_to_the_contract(db, client, proc_peo
                           headers={**api_headers(client, "bidder_d"), "Content-Digest": content_digest(data)})
     assert refused.status_code == 409 and refused.get_json()["code"] == "not_eligible"
     assert outsider.name in refused.get_json()["message"]
+    assert client.get(f"/api/v1/trades/{trade.id}/invitees").status_code == 401  # not before the opening
     price = _to_contract(db, client, people, trade, clock)
     assert price == Decimal(PRICES["bidder_b"])
     assert trade.state is TradeState.CONTRACTED
+    public = client.get(f"/api/v1/trades/{trade.id}/invitees")  # once the opening named the bidders: public
+    assert public.status_code == 200 and len(public.get_json()["invitees"]) == 3
     db.session.refresh(line)
     assert line.left == Decimal("7000000.00")
 

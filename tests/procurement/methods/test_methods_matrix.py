@@ -118,13 +118,21 @@ def test_methods_pages_matrix(app, scene, path, right, wrong):
     assert mine.get(url).status_code == 200
 
 
-def test_a_public_trade_shows_its_invitees_to_anyone(app, client, db, invited, suppliers, users, clock):
+def test_the_invitees_stay_with_the_purchaser_and_the_centre_until_the_opening(app, client, db, invited, suppliers,
+                                                                                users, clock):
+    """Tendering Law Art 22: the potential bidders' names and number are not disclosed before the opening; an
+    invited company learns of its own invitation on the bid page, nobody else reads the list."""
     from tests.procurement.methods.test_invitees import to_bidding
 
     services.publish_list(users["tenderer"], invited, [suppliers[w].organisation_id for w in
                                                        ("bidder", "supplier_b", "supplier_c")], "recommended")
     db.session.commit()
     to_bidding(db, invited, users, clock)
-    assert client.get(f"/api/v1/trades/{invited.id}/invitees").status_code == 200
-    assert app.test_client().get(f"/procurement/trades/{invited.id}/invitees").status_code == 200
+    assert client.get(f"/api/v1/trades/{invited.id}/invitees").status_code == 401
+    assert app.test_client().get(f"/procurement/trades/{invited.id}/invitees").status_code in (302, 401)
+    for who in ("bidder", "supplier_d"):  # an invitee and an outsider: neither reads who else is invited
+        assert client.get(f"/api/v1/trades/{invited.id}/invitees",
+                          headers=api_headers(client, who)).status_code in (403, 404)
+    assert client.get(f"/api/v1/trades/{invited.id}/invitees",
+                      headers=api_headers(client, "tenderer")).status_code == 200
     assert client.post(f"/api/v1/trades/{invited.id}/invitees", json={"count": 3}).status_code == 401
