@@ -49,12 +49,38 @@ def decision_start(trade: Trade) -> datetime | None:
         TradeTransition.trade_id == trade.id, TradeTransition.move == "publicize"))
 
 
+def _suspensions(trade: Trade, since: datetime) -> list[tuple[datetime, datetime | None]]:
+    """(paused, resumed or None) for each suspension for a challenge or complaint since `since` (GPL 54, 57)."""
+    rows = db.session.execute(sa.select(TradeTransition.move, TradeTransition.at).where(
+        TradeTransition.trade_id == trade.id, TradeTransition.at >= since,
+        TradeTransition.move.in_(("pause_for_challenge", "resume_after_challenge")))
+        .order_by(TradeTransition.at, TradeTransition.id)).all()
+    out: list[tuple[datetime, datetime | None]] = []
+    begun = None
+    for move, at in rows:
+        if move == "pause_for_challenge" and begun is None:
+            begun = at
+        elif move == "resume_after_challenge" and begun is not None:
+            out.append((begun, at))
+            begun = None
+    return out + ([(begun, None)] if begun is not None else [])
+
+
 def decision_due(trade: Trade) -> datetime | None:
-    """The first instant past the purchaser's period; from then the platform awards rank one."""
+    """The first instant past the purchaser's period; from then the platform awards rank one. The period does
+    not run while the procurement is suspended for a challenge or complaint: each suspension that began
+    before the period ran out moves its end by the suspension's length (None while one lasts)."""
     start = decision_start(trade)
     if start is None:
         return None
-    return DECISION_NORM.within.end(start, load_calendar(), _accel(trade))
+    due = DECISION_NORM.within.end(start, load_calendar(), _accel(trade))
+    for begun, ended in _suspensions(trade, start):
+        if begun >= due:
+            break
+        if ended is None:
+            return None
+        due += ended - begun
+    return due
 
 
 def purchaser_decision_of(trade: Trade) -> PurchaserDecision | None:

@@ -114,3 +114,27 @@ def test_the_purchaser_passes_rank_one_over_for_a_recorded_reason(db, client, gp
     (dropped,) = db.session.scalars(sa.select(Disqualification).where(Disqualification.trade_id == gp_publicity.id))
     assert (dropped.candidate_id, dropped.by_id) == (first.id, proc_people["tenderer"].id)
     assert decision.candidate_id == second.id and decision.decided_by_id == proc_people["tenderer"].id
+
+
+def test_a_suspension_for_a_challenge_does_not_eat_the_purchasers_period(db, client, gp_publicity, proc_people,
+                                                                       clock):
+    """Suspended two days before the period ran out, for three days (GPL 54): the period ends three days later
+    than it would have, so the purchaser still decides after the resume and the tick awards nothing early."""
+    from procurement.challenges.services import PROCEDURE  # the moves are the challenge procedure's
+    from trading.trades.lifecycle import transition
+
+    paused_at = DUE - timedelta(days=2)
+    clock.freeze(paused_at)
+    transition(gp_publicity, "pause_for_challenge", None, reason="challenge GP-1", at=paused_at, by=PROCEDURE)
+    db.session.commit()
+    assert services.decision_due(gp_publicity) is None  # suspended: the period does not run
+    clock.freeze(paused_at + timedelta(days=3))
+    transition(gp_publicity, "resume_after_challenge", None, reason="answered", at=paused_at + timedelta(days=3),
+               by=PROCEDURE)
+    db.session.commit()
+    assert services.decision_due(gp_publicity) == DUE + timedelta(days=3)
+    clock.freeze(DUE + timedelta(days=1))  # past the unsuspended end, within the moved one
+    assert _tick() == []
+    got = client.post(f"/api/v1/trades/{gp_publicity.id}/award-decision", json={},
+                      headers=api_headers(client, "tenderer"))
+    assert got.status_code == 201, got.get_json()
