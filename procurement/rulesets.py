@@ -165,7 +165,7 @@ GP_CONSULTATION = RuleSet(
 #: competitive negotiation: the lowest final quote of those meeting the requirements (procurement/negotiation)
 NEGOTIATION_SCORING = (
     ScoringMethod(LOWEST_EVALUATED_PRICE, METHOD_NAMES[LOWEST_EVALUATED_PRICE], GPL_38_5,
-                  params=dict(OUTLIER_DEFAULTS)),
+                  params=dict(OUTLIER_DEFAULTS), adjustable=False),  # the final quote is the price (GPL 38 (5))
 )
 GP_NEGOTIATION = RuleSet(
     "gp_competitive_negotiation", _l("Procurement: competitive negotiation"), "tender", TENDER_MILESTONES,

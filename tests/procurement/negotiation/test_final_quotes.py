@@ -224,3 +224,15 @@ def test_consultation_scores_the_final_quotes(db, client, cast, consulting, cloc
     assert totals == {org(cast, "sup_a"): Decimal("99.68"), org(cast, "sup_b"): Decimal("89.36"),
                       org(cast, "sup_c"): Decimal("80.00")}
     assert ranking[0].organisation_id == org(cast, "sup_a") and ranking[0].price == Decimal("930000.00")
+
+
+def test_the_final_quotes_are_not_adjusted(db, cast, called):
+    """GPL 38 (5): the lowest final quote of those meeting the requirements; the panel may not cost deviations
+    into a final quote (it sets a supplier aside instead)."""
+    from bidding.evaluation.services import passed_bids
+
+    scoring.set_plan(cast["staff_proc"], called, {"method": "lowest_evaluated_price", "subject": "goods"})
+    entry = passed_bids(called)[0]
+    with pytest.raises(IllegalMove) as exc:
+        scoring.adjust_price(cast["e1"], called, entry.id, "5000.00", "交货期延长折算")
+    assert exc.value.code == "not_adjustable"
