@@ -72,7 +72,7 @@ def _invitation(centres, orgs, users, loaded_at) -> None:
     db.session.refresh(trade)
     publish_sealed(trade, users, "PROC")
     clock.freeze(trade.issue_at + timedelta(days=1))
-    trades.advance_due()
+    trades.advance_trade(trade)  # this trade only: a global tick in the past would move the other demos
     db.session.commit()
 
 
@@ -88,12 +88,12 @@ def _failed(centres, orgs, users, loaded_at) -> None:
                     "2026年市属中小学教师公开招聘笔试、面试组织及考务服务。", FAILED_LINE, 30)
     publish_sealed(trade, users, "PROC")
     clock.freeze(trade.issue_at + timedelta(days=3))
-    trades.advance_due()
+    trades.advance_trade(trade)  # this trade only: a global tick in the past would move the other demos
     for n, (name, price) in enumerate(FAILED_BIDS):
         clock.advance(timedelta(hours=5 + n))
         submit_sealed_bid(trade, users[name], price)
     clock.freeze(trade.bid_deadline + timedelta(seconds=1))
-    trades.advance_due()
+    trades.advance_trade(trade)  # this trade only: a global tick in the past would move the other demos
     clock.freeze(trade.bid_deadline + timedelta(minutes=2))
     clerk = users[CENTRE_KEYHOLDERS["PROC"][0]]
     ceremony.start_ceremony(clerk, trade)

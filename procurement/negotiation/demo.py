@@ -58,12 +58,12 @@ def load(centres, orgs, users) -> Trade | None:
             plans.draw(users["staff.proc"], trade, line.id)
         publish_sealed(trade, users, "PROC")
         clock.freeze(issue + timedelta(days=1))
-        trades.advance_due()
+        trades.advance_trade(trade)  # this trade only: a global tick in the past would move the other demos
         for n, (name, price) in enumerate(RESPONSES):
             clock.advance(timedelta(hours=3 + n))
             submit_sealed_bid(trade, users[name], price)
         clock.freeze(deadline + timedelta(seconds=1))
-        trades.advance_due()
+        trades.advance_trade(trade)  # this trade only: a global tick in the past would move the other demos
         clock.freeze(deadline + timedelta(minutes=2))
         open_with_keyholders_unsigned(trade, users)
         clock.advance(timedelta(minutes=30))
@@ -110,7 +110,7 @@ def load_consultation(centres, orgs, users) -> Trade | None:
             plans.draw(users["staff.proc"], trade, line.id)
         publish_sealed(trade, users, "PROC")
         clock.freeze(issue + timedelta(days=1))
-        trades.advance_due()
+        trades.advance_trade(trade)  # this trade only: a global tick in the past would move the other demos
         submit_sealed_bid(trade, users["bidder2"], "566000.00")
         db.session.commit()
     finally:

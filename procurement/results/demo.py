@@ -58,14 +58,14 @@ def load(centres, orgs, users) -> None:
                                 io.BytesIO(f"{TITLE} 招标文件（示例）：小微企业报价给予10%的价格扣除。\n".encode()))
         publish_sealed(trade, users, "PROC")
         clock.freeze(issue + timedelta(days=3))
-        trades.advance_due()
+        trades.advance_trade(trade)  # this trade only: a global tick in the past would move the other demos
         sme.declare(users[DECLARED], trade, {"size": "micro", "industry": "software_it", "employees": 8,
                                              "revenue": Decimal("3600000.00")})
         for n, (name, price) in enumerate(BIDS):
             clock.advance(timedelta(hours=4 + n))
             submit_sealed_bid(trade, users[name], price)
         clock.freeze(deadline + timedelta(seconds=1))
-        trades.advance_due()
+        trades.advance_trade(trade)  # this trade only: a global tick in the past would move the other demos
         clock.freeze(deadline + timedelta(minutes=2))
         open_with_keyholders(trade, users, {"supervisor": _supervisor_key()})
         clock.freeze(loaded_at - timedelta(days=2))
