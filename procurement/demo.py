@@ -66,3 +66,22 @@ def load(centres, orgs, users) -> None:
     from procurement.methods.demo import load as load_methods
 
     load_methods(centres, orgs, users)  # invitees drawn for an invitation tender; a failed tender's change of method
+
+
+def publish_documents(trade: Trade, staff) -> None:
+    """A demo trade's procurement documents, uploaded before its notice (e-supervision's tender_documents norm:
+    published with the notice, or a card)."""
+    import io
+
+    from trading.notices import services as notices
+
+    notices.upload_document(staff, trade, "采购文件.txt", "text/plain",
+                            io.BytesIO(f"{trade.title} 采购文件（示例）\n".encode()))
+
+
+def supervisor_signing_key():
+    """The demo supervisor's own signing key, which trading.demo wrote earlier in the same load."""
+    from trading.demo import demo_key_dir
+    from trading.signing import statements as st
+
+    return st.load_private((demo_key_dir() / "supervisor.pem").read_bytes())

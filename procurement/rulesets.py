@@ -188,6 +188,10 @@ GP_INQUIRY = RuleSet(
     "gp_inquiry", _l("Procurement: inquiry"), "tender", TENDER_MILESTONES,
     GP_NEGOTIATION.rules, GP_NEGOTIATION.limits, kind="procurement", norms=GP_NORMS, scoring=INQUIRY_SCORING,
 )
+#: a single source has no sealed bids and no opening (sealed_bids=False): the opening's norms, and the tender's
+#: order of steps (opening before evaluation), do not apply; procurement/direct reserves its own moves
+SINGLE_SOURCE_NORMS = tuple(n for n in GP_NORMS
+                            if n.code not in ("gp.opening_on_time", "gp.opening_record_signed", "gp.flow_order"))
 GP_SINGLE_SOURCE = RuleSet(
     "gp_single_source", _l("Procurement: single source"), "tender", TENDER_MILESTONES,
     (
@@ -195,7 +199,7 @@ GP_SINGLE_SOURCE = RuleSet(
         DOCS_BEFORE_DEADLINE,
         SameMoment("gp.opening_at_deadline", "bid_deadline", "opening_at", OPENING),
     ),
-    {**_limits(5, WD, GPR_38, min_suppliers=1)}, kind="procurement", norms=GP_NORMS,
+    {**_limits(5, WD, GPR_38, min_suppliers=1)}, kind="procurement", norms=SINGLE_SOURCE_NORMS,
     sealed_bids=False,  # one supplier negotiates (GPL 39): no competing sealed bids to keep shut
 )
 

@@ -30,6 +30,7 @@ def _notice_end(start: datetime) -> datetime:
     return datetime.combine(rule.last_day(start, load_calendar()) + timedelta(days=1), time(9, 30), tzinfo=local_tz())
 
 
+
 def _single_source(centres, orgs, users, title: str, price: str, start: datetime):
     end = _notice_end(start)
     trade = trades.create_trade(users["staff.proc"], {
@@ -41,6 +42,9 @@ def _single_source(centres, orgs, users, title: str, price: str, start: datetime
     if line is not None:
         take_budget(users["staff.proc"], trade, line, now())
     services.name_supplier(users["purchaser"], trade, orgs["bidder5"].id, REASON)
+    from procurement.demo import publish_documents
+
+    publish_documents(trade, users["staff.proc"])
     trades.move(trade, "submit", users["staff.proc"])
     trades.move(trade, "approve", users["decider"])
     trades.move(trade, "publish", users["staff.proc"])

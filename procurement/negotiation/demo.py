@@ -31,9 +31,11 @@ LINE = "C16000000"  # the plan's IT services line (procurement/demo.py LINES)
 OPENING_QUESTION = "请确认7×24小时响应、故障2小时内到场的服务承诺能否满足，并说明驻场运维人员的配置。"
 
 
+
 def load(centres, orgs, users) -> Trade | None:
     """Run the negotiation up to its first round; the clock is moved through the trade's history and put back."""
-    from trading.demo_stages import open_with_keyholders_unsigned, publish_sealed, submit_sealed_bid
+    from procurement.demo import publish_documents, supervisor_signing_key
+    from trading.demo_stages import open_with_keyholders, publish_sealed, submit_sealed_bid
 
     if db.session.scalar(sa.select(Trade.id).where(Trade.title == TITLE)) is not None:
         return None
@@ -56,6 +58,7 @@ def load(centres, orgs, users) -> Trade | None:
             BudgetLine.description.like("%（谈判）")))
         if line is not None:
             plans.draw(users["staff.proc"], trade, line.id)
+        publish_documents(trade, users["staff.proc"])
         publish_sealed(trade, users, "PROC")
         clock.freeze(issue + timedelta(days=1))
         trades.advance_trade(trade)  # this trade only: a global tick in the past would move the other demos
@@ -65,7 +68,7 @@ def load(centres, orgs, users) -> Trade | None:
         clock.freeze(deadline + timedelta(seconds=1))
         trades.advance_trade(trade)  # this trade only: a global tick in the past would move the other demos
         clock.freeze(deadline + timedelta(minutes=2))
-        open_with_keyholders_unsigned(trade, users)
+        open_with_keyholders(trade, users, {"supervisor": supervisor_signing_key()})
         clock.advance(timedelta(minutes=30))
         trades.move(trade, "start_evaluation", users["staff.proc"])
         for name in PANEL:
@@ -89,6 +92,7 @@ def load_consultation(centres, orgs, users) -> Trade | None:
     """A competitive consultation open for responses (at least 10 days from the documents, C214 Art 10), with
     one supplier's response sealed so far: log in as bidder3 or bidder4 to seal one on the bid page. After
     the opening it runs through the same rounds and final quotes, then C214 comprehensive scoring."""
+    from procurement.demo import publish_documents
     from trading.demo_stages import publish_sealed, submit_sealed_bid
 
     if db.session.scalar(sa.select(Trade.id).where(Trade.title == CONSULTATION_TITLE)) is not None:
@@ -108,6 +112,7 @@ def load_consultation(centres, orgs, users) -> Trade | None:
             ProcurementPlan.purchaser_id == orgs["purchaser"].id, BudgetLine.description.like("%（磋商）")))
         if line is not None:
             plans.draw(users["staff.proc"], trade, line.id)
+        publish_documents(trade, users["staff.proc"])
         publish_sealed(trade, users, "PROC")
         clock.freeze(issue + timedelta(days=1))
         trades.advance_trade(trade)  # this trade only: a global tick in the past would move the other demos

@@ -27,15 +27,9 @@ BIDS = (("bidder", "772000.00"), ("bidder2", "745500.00"), ("bidder5", "789000.0
 DECLARED = "bidder5"
 
 
-def _supervisor_key():
-    from trading.demo import demo_key_dir
-    from trading.signing import statements as st
-
-    return st.load_private((demo_key_dir() / "supervisor.pem").read_bytes())
-
-
 def load(centres, orgs, users) -> None:
     """Run the tender from its notice 40 days ago to its candidates published yesterday; the clock is left as it was."""
+    from procurement.demo import supervisor_signing_key
     from trading.demo_stages import open_with_keyholders, publish_sealed, submit_sealed_bid
 
     was_frozen, loaded_at = clock.frozen, clock.now()
@@ -67,7 +61,7 @@ def load(centres, orgs, users) -> None:
         clock.freeze(deadline + timedelta(seconds=1))
         trades.advance_trade(trade)  # this trade only: a global tick in the past would move the other demos
         clock.freeze(deadline + timedelta(minutes=2))
-        open_with_keyholders(trade, users, {"supervisor": _supervisor_key()})
+        open_with_keyholders(trade, users, {"supervisor": supervisor_signing_key()})
         clock.freeze(loaded_at - timedelta(days=2))
         trades.move(trade, "start_evaluation", staff)
         evaluation.seat_member(staff, trade, users["expert"], SeatKind.EXPERT)
