@@ -2,7 +2,7 @@
 ranking reads.
 
 Sealing (as the sealed reserve of bidding.auctions.reserve does): each supplier seals its final quote in its
-browser (static/js/final-quote-page.js, with the bid sealer) or with `python -m bidding.seal`, to the trade's
+browser (static/js/sealed-price-page.js, with the bid sealer) or with `python -m bidding.seal`, to the trade's
 opening key (the one its response was sealed to, whose private half exists only split among the keyholders),
 as a PRSB envelope whose bidder field is FINAL-<credit code> and whose version is the quote's sequence
 number; its form is {"price": "<amount>", "trade": "<ref>"}. The platform checks the envelope without the

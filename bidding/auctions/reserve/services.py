@@ -8,7 +8,7 @@ Interface for the deal (bidding/auctions/deal):
 - `check_reserve_opened(trade)`: the refusal the deal raises when a required reserve is not opened (409,
   code `no_reserve` when none was sealed by the close, `reserve_not_opened` otherwise).
 
-The decision branch seals the reserve in its browser (static/js/reserve-page.js, with the bid sealer) or with
+The decision branch seals the reserve in its browser (static/js/sealed-price-page.js, with the bid sealer) or with
 `python -m bidding.seal`, to the trade's opening key, as a bid envelope whose bidder field is "RESERVE" and
 whose version is the reserve's sequence number; its form is {"price": "<reserve>", "trade": "<ref>"} (a
 "reserve" field equal to the price may be added). The platform stores the envelope, its SHA-256 and a signed

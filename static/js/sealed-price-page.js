@@ -1,10 +1,12 @@
 /*
- * The sealed reserve page (templates/bidding/auctions/reserve.html): the decision branch types the reserve
- * price twice, this page seals it with the bid sealer (sealer.js) to the sale's opening key as the form
- * {"price": amount, "trade": ref} with bidder field RESERVE and the reserve's number as version, and uploads
- * only the envelope with its Content-Digest (session cookie + X-CSRFToken). The amount inputs have no name:
- * no form post can carry them. Every text a person reads comes from the form's data-* attributes.
- * No inline script: the CSP is script-src 'self'.
+ * A price sealed in the browser and uploaded as an envelope: the sealed reserve (templates/bidding/auctions/
+ * reserve.html, the decision branch) and a supplier's final quote (templates/procurement/negotiation_mine.html).
+ * The person types the amount twice; this page seals {"price": amount, "trade": ref} with the bid sealer
+ * (sealer.js) to the trade's opening key, with the form's bidder field and number as version, and uploads only
+ * the envelope with its Content-Digest (session cookie + X-CSRFToken). The amount inputs have no name: no form
+ * post can carry them. A form opts in with data-sealed-price; its fields are "<prefix>-amount", "-again",
+ * "-error", "-status", "-button" where the form is "<prefix>-form". Every text a person reads comes from the
+ * form's data-* attributes. No inline script: the CSP is script-src 'self'.
  */
 import { checkSupport, fingerprintHex, sealBid } from "./sealer.js";
 
@@ -13,11 +15,12 @@ const AMOUNT = /^(0|[1-9][0-9]{0,14})(\.[0-9]{1,2})?$/;
 
 function setup(form) {
   const msg = form.dataset;
-  const amount = $("reserve-amount");
-  const again = $("reserve-again");
-  const error = $("reserve-error");
-  const status = $("reserve-status");
-  const button = $("reserve-button");
+  const prefix = form.id.replace(/-form$/, "");
+  const amount = $(`${prefix}-amount`);
+  const again = $(`${prefix}-again`);
+  const error = $(`${prefix}-error`);
+  const status = $(`${prefix}-status`);
+  const button = $(`${prefix}-button`);
   let busy = false;
 
   const fail = (text, field) => {
@@ -81,5 +84,4 @@ function setup(form) {
   });
 }
 
-const form = $("reserve-form");
-if (form) setup(form);
+document.querySelectorAll("form[data-sealed-price]").forEach(setup);
