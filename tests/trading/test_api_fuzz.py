@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import traceback
 
 import pytest
 import requests
 import sqlalchemy as sa
+from flask import got_request_exception
 from werkzeug.serving import make_server
 
 from tests.conftest import write_key
@@ -46,6 +48,15 @@ def demo_server(tmp_path, clock):
 
         app.trade_ids = list(db.session.scalars(sa.select(Trade.id)))
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # 4xx lines by the thousand
+    app.server_errors = []  # the tracebacks behind any 500, so a failure that does not repeat still says why
+
+    def _record(sender, exception, **_extra):
+        from flask import request
+
+        app.server_errors.append(f"{request.method} {request.full_path}\n"
+                                 + "".join(traceback.format_exception(exception)))
+
+    got_request_exception.connect(_record, app, weak=False)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -80,11 +91,18 @@ def _run(operation, strategy, base_url: str, headers: dict) -> list[str]:
 
     try:
         property_()
-    except BaseExceptionGroup as exc:  # schemathesis' FailureGroup: the server errors, with curl commands
-        return [str(exc)]
+    except BaseExceptionGroup as exc:  # schemathesis' FailureGroup, or hypothesis' FlakyFailure around one
+        return [_describe(exc)]
     except Exception as exc:  # e.g. a schema the document gets wrong, so no request can be built
         return [f"{type(exc).__name__}: {exc}"]
     return []
+
+
+def _describe(exc: BaseException) -> str:
+    """An exception and, for a group, every exception inside it (a flaky failure hides its cause there)."""
+    if not isinstance(exc, BaseExceptionGroup):
+        return f"{type(exc).__name__}: {exc}"
+    return "\n".join([str(exc)] + ["  " + _describe(sub).replace("\n", "\n  ") for sub in exc.exceptions])
 
 
 def test_no_operation_answers_a_server_error(demo_server):
@@ -111,4 +129,6 @@ def test_no_operation_answers_a_server_error(demo_server):
             failures += [f"{operation.label} as {who}:\n{text}" for text in _run(operation, strategy, base, headers)]
     assert operations >= 50, "the document lost its operations"
     if failures:
-        pytest.fail(f"{len(failures)} operation and identity pairs failed:\n\n" + "\n\n".join(failures), pytrace=False)
+        errors = "\n".join(demo_server.server_errors) or "none (the failures were not exceptions in a view)"
+        pytest.fail(f"{len(failures)} operation and identity pairs failed:\n\n" + "\n\n".join(failures)
+                    + f"\n\nserver tracebacks:\n{errors}", pytrace=False)
