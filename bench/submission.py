@@ -94,6 +94,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--warm-receipt-key", action="store_true",
                    help="fetch GET /api/v1/receipt-key before the load, so the platform's receipt key "
                         "already exists when the first bid arrives (default: the load creates it)")
+    p.add_argument("--floor", action="store_true",
+                   help="also load bench/floor_upload.py (Flask alone, then Flask with one SQL read and one "
+                        "write) between the bare runs: what the fixed stack itself reaches on this machine")
     p.add_argument("--keep", action="store_true", help="keep the temporary instance and logs (path printed)")
     args = p.parse_args(argv)
     if not 1 <= args.bidders <= 1000:
@@ -553,8 +556,17 @@ def main(argv: list[str] | None = None) -> int:
                               tmp / "gunicorn-bare.log")
         servers.append(bare)
         key_path = f"/api/v1/trades/{setup.trade_id}/opening-key"
+        floor = None
+        if args.floor:
+            (tmp / "floor-tokens.txt").write_text("\n".join(b.token for b in setup.bidders))
+            floor = start_gunicorn("floor", "bench.floor_upload:app",
+                                   {"FLOOR_DIR": str(tmp / "floor"), "FLOOR_TOKENS_FILE": str(tmp / "floor-tokens.txt")},
+                                   args, tmp / "gunicorn-floor.log")
+            servers.append(floor)
         wait_ready(platform, key_path)
         wait_ready(bare, "/")
+        if floor is not None:
+            wait_ready(floor, "/")
 
         from bidding.crypto import envelope, receipt
 
@@ -576,7 +588,13 @@ def main(argv: list[str] | None = None) -> int:
         bare1 = run_load("bare1", bare.port, "/upload", envelopes, tokens, args.timeout)
         say(f"  {bare1.wall:.2f} s; platform ...")
         plat = run_load("platform", platform.port, bid_path, envelopes, tokens, args.timeout)
-        say(f"  {plat.wall:.2f} s; bare again ...")
+        floors = []
+        if floor is not None:
+            for what, path in (("Flask alone", f"/plain/trades/{setup.trade_id}/bids"),
+                               ("Flask + 1 SQL read + 1 SQL write", f"/trades/{setup.trade_id}/bids")):
+                say(f"  {plat.wall if not floors else floors[-1][1].wall:.2f} s; floor: {what} ...")
+                floors.append((what, run_load("floor", floor.port, path, envelopes, tokens, args.timeout)))
+        say(f"  {(floors[-1][1] if floors else plat).wall:.2f} s; bare again ...")
         bare2 = run_load("bare2", bare.port, "/upload", envelopes, tokens, args.timeout)
         say(f"  {bare2.wall:.2f} s; checking ...")
 
@@ -587,7 +605,8 @@ def main(argv: list[str] | None = None) -> int:
         for s in servers:
             stop(s)
         verdict = check_platform(app, plat, setup, envelopes, platform_key)
-        bare_problems = check_bare(bare1, envelopes) + check_bare(bare2, envelopes)
+        bare_problems = check_bare(bare1, envelopes) + check_bare(bare2, envelopes) \
+            + [p for _what, run in floors for p in check_bare(run, envelopes)]
         log_counts, log_finals = scan_log(platform.log)
 
         lost = sum(verdict.not_201.values()) + len(verdict.stored_missing)
@@ -635,6 +654,9 @@ def main(argv: list[str] | None = None) -> int:
              f"{bare1.uploads_per_s:.1f}, {bare2.uploads_per_s:.1f})")
         line("ratio throughput platform/bare", f"{ratio_tput:.3f}")
         line("ratio p99 latency platform/bare", f"{ratio_p99:.2f}")
+        for what, run in floors:
+            line(f"floor: {what}", f"{run.uploads_per_s:.1f} uploads/s, ratio to bare "
+                 f"{run.uploads_per_s / bare_tput if bare_tput else float('nan'):.3f}")
         line("bench wall time s", f"{time.monotonic() - t_start:.1f}")
         print(f"lost={lost} invalid={invalid} ratio_throughput={ratio_tput:.3f}", flush=True)
         if args.keep:
