@@ -222,6 +222,8 @@ class _Writer:
                     _forget(job)
                     try:
                         self._transaction([job])
+                    except sa.exc.OperationalError:
+                        raise  # the database failing now: this bid and those after it get the error
                     except Exception as exc:
                         job.error, job.bid = exc, None
                     job.done.set()

@@ -223,3 +223,26 @@ def test_a_failure_of_the_database_itself_fails_the_group_and_stores_none_of_it(
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LiveBid).where(LiveBid.trade_id == trade.id)) == 1
     assert live.round_of(trade).accepted_count == 0
+
+
+def test_a_failure_of_the_database_while_the_bids_are_stored_alone_fails_those_not_yet_stored(
+        app, db, three_in, land, client, server, clock, fails_once):  # noqa: F811
+    """The group failed for one bid's fault; while its bids are stored one by one the database fails: the bids
+    stored before keep their answers, that bid and the ones after it get the error (none is tried again)."""
+    trade, _regs = three_in
+
+    def fault(n, ref):
+        if n == 1:  # the group fails on buyer1's bid; alone, buyer1's bid is stored
+            fails_once[ref] = RuntimeError("a fault of that moment")
+        elif n == 2:  # buyer2's bid is judged first when alone: the database fails then
+            fails_once[ref] = sa.exc.OperationalError("BEGIN IMMEDIATE", {}, Exception("disk I/O error"))
+
+    _sent, answers, _queued, commits = _group(app, db, trade, client, server, [
+        ("buyer1", PRICE + INCREMENT), ("buyer2", PRICE + 2 * INCREMENT), ("buyer3", PRICE + 3 * INCREMENT)],
+        on_queued=fault)
+    assert not fails_once
+    assert [status for status, _body in answers] == [409, 201, 500, 500], answers
+    assert commits == 2  # the first bid, then buyer1's alone
+    db.session.expire_all()
+    assert live.round_of(trade).accepted_count == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LiveBid).where(LiveBid.trade_id == trade.id)) == 2
