@@ -192,6 +192,18 @@ class Caller(HoldsGrants):
     def __setattr__(self, name, value):
         raise AttributeError(f"a Caller is read-only ({name})")
 
+    @classmethod
+    def of(cls, user: User | Caller) -> Caller:
+        """The Caller of a user at hand (a Caller is its own): the same plain values, read here from the
+        row (its organisation and grants), for a thread that must not touch the row of another thread's
+        session (the live round's bid writer)."""
+        if isinstance(user, Caller):
+            return user
+        org = user.organisation
+        return cls(user.id, user.username, user.locale,
+                   OrganisationFacts(org.id, org.name, org.kind, org.credit_code) if org is not None else None,
+                   tuple(GrantFacts(g.role, g.centre_id) for g in user.grants))
+
     def get_id(self) -> str:
         return str(self.id)
 

@@ -34,6 +34,7 @@ from bidding.auctions.live.models import AuctionRound, LiveBid
 from bidding.auctions.live.services import round_of
 from bidding.auctions.live.writer import next_minimum  # noqa: F401 (the board and the API read it here)
 from bidding.auctions.services import registration_of
+from trading.accounts.models import Caller
 from trading.clock import now
 from trading.errors import IllegalMove, InvalidInput
 from trading.extensions import db
@@ -84,10 +85,12 @@ def place_bid(actor, trade: Trade, amount, client_ref) -> tuple[LiveBid, bool]:
     rnd = round_of(trade)
     if rnd is None:
         raise IllegalMove(_("The live round of this sale has not started."), code="no_round")
-    if isinstance(actor, LocalProxy):  # the writer's thread has no request: the user itself names the entry
+    if isinstance(actor, LocalProxy):  # the writer's thread has no request to resolve current_user in
         actor = actor._get_current_object()
     job = writer.submit(writer.Job(
-        round_id=rnd.id, trade_id=rnd.trade_id, registration_id=reg.id, paddle=reg.paddle, actor=actor,
+        round_id=rnd.id, trade_id=rnd.trade_id, registration_id=reg.id, paddle=reg.paddle,
+        # the bidder as plain values (the entries name them): the User row is this request's session's
+        actor=Caller.of(actor),
         amount=amount, client_ref=client_ref, at=at, seen_count=rnd.accepted_count))
     if job.other_amount:  # the reference of a stored bid (a retry), or sent twice at once, with another amount
         raise InvalidInput({"client_ref": [_("this reference was already used for another amount")]})

@@ -13,6 +13,13 @@ transaction per bid (one level, one bid; every bid an entry; a bid's answer only
 on disk), but 98 % of the bids of a busy final minute, refused as outbid, no longer each take the write lock,
 append to the log alone and wait for the disk (bench/README.md, `auction.py`).
 
+A group that fails otherwise than by those refusals (a row the database refuses, an error on one bid's path) is
+rolled back and its bids are stored again one at a time, each in its own transaction, in their order, judged
+against the round as the ones before them left it: only a bid that fails alone too gets the error, the others
+are stored and answered as ever. A failure of the database itself (locked, I/O) is no bid's: the group fails.
+The job carries its bidder as a `Caller` (plain values, as the sealed bids' upload does): the request's User
+row belongs to the request's session and is never read in the writer's thread.
+
 A caller that already holds a write transaction (a test, a CLI) or a database other than SQLite judges and
 stores inline, in its own transaction, by the same code (`store_group`); the round row is then read
 `FOR UPDATE` where the database has it. The writer thread ends after IDLE_SECONDS without work.
@@ -24,13 +31,13 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app
 
 from bidding.auctions.live.models import AuctionRound, LiveBid, RoundEntrant, RoundState
 from bidding.submission.writer import commit_reads, holds_no_write
+from trading.accounts.models import Caller
 from trading.extensions import begin_write, db
 from trading.signals import ROW_ACTORS
 from trading.trades.models import Trade
@@ -53,7 +60,7 @@ class Job:
     trade_id: int
     registration_id: int
     paddle: int
-    actor: Any  # the User the audit entry names
+    actor: Caller  # the bidder the entries name, as plain values: never the User row of the request's session
     amount: Decimal
     client_ref: str
     at: datetime
@@ -200,24 +207,53 @@ class _Writer:
 
     def _commit(self, group: list[Job]) -> None:
         try:
-            with self.app.app_context():
-                db.session.remove()  # a fresh session (see closer.Closer._pass)
-                try:
-                    store_group(group)
-                    for job in group:
-                        job.bid = _answer(job.bid)
-                    db.session.commit()  # one commit, one WAL fsync, for the whole group
-                except BaseException:
-                    db.session.rollback()
+            try:
+                self._transaction(group)  # one commit, one WAL fsync, for the whole group
+            except sa.exc.OperationalError:
+                raise  # the database's own failure (locked, I/O, full): no bid's, each alone would fail the same
+            except Exception:
+                if len(group) == 1:
                     raise
-                finally:
-                    db.session.remove()
-        except BaseException as exc:  # nothing of the group is stored: every request says so
+                # one bid's fault (a row the database refuses, an error on one bid's path) must not fail the
+                # others: the group was rolled back, so each is stored again alone, in order, judged against the
+                # round as the ones before it left it, and answered once its own transaction has committed;
+                # an error again is that bid's own
+                for job in group:
+                    _forget(job)
+                    try:
+                        self._transaction([job])
+                    except sa.exc.OperationalError:
+                        raise  # the database failing now: this bid and those after it get the error
+                    except Exception as exc:
+                        job.error, job.bid = exc, None
+                    job.done.set()
+        except BaseException as exc:  # nothing of these bids is stored: each request says so
             for job in group:
-                job.error, job.bid = exc, None
+                if not job.done.is_set():
+                    job.error, job.bid = exc, None
         finally:
             for job in group:
                 job.done.set()
+
+    def _transaction(self, jobs: list[Job]) -> None:
+        """Judge, store and commit the jobs in one write transaction of a fresh session (rolled back on error)."""
+        with self.app.app_context():
+            db.session.remove()  # a fresh session (see closer.Closer._pass)
+            try:
+                store_group(jobs)
+                for job in jobs:
+                    job.bid = _answer(job.bid)
+                db.session.commit()
+            except BaseException:
+                db.session.rollback()
+                raise
+            finally:
+                db.session.remove()
+
+
+def _forget(job: Job) -> None:
+    """The job as its request handed it over: what a rolled-back attempt found of it is void."""
+    job.bid, job.replay, job.other_amount, job.minimum, job.error = None, False, False, None, None
 
 
 _writers_lock = threading.Lock()
