@@ -56,6 +56,25 @@ SEALED = {
     "auction_registration_documents": {"filename": "note"},
     # who asked, challenged or complained on a procurement trade (procurement/challenges): a downloader or bidder
     "procurement_filings": {"organisation_id": "org", "user_id": "user"},
+    # an invitation tender's invitees are its potential bidders (Tendering Law Art 22), named as its bids are;
+    # the purchaser's reason for its list may name them too (procurement/methods)
+    "procurement_invitees": {"organisation_id": "org", "reason": "note"},
+}
+
+
+def _unnamed_draw(get: Callable[[str], Any]) -> dict[str, str]:
+    """A draw round's members, when its purpose keeps who was drawn unnamed (trading.draws.Purpose.unnamed:
+    an invitation tender's invitees); the draw's own entries name them the same way (trading.draws)."""
+    from trading.draws.services import PURPOSES
+
+    kind = getattr(PURPOSES.get(get("purpose")), "unnamed", None)
+    return {"candidates": kind, "order": kind, "selected": kind} if kind else {}
+
+
+#: rows sealed only when the row says so: table -> (the row's getter -> column -> kind); lists are sealed
+#: member by member
+SEALED_IF: dict[str, Callable[[Callable[[str], Any]], dict[str, str]]] = {
+    "draw_rounds": _unnamed_draw,
 }
 #: roles whose people act on a trade under a pseudonym: who bids, or may bid, stays unnamed in the log
 UNNAMED_ROLES = {Role.BIDDER.value, Role.PUBLIC.value}

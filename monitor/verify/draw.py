@@ -16,7 +16,14 @@ candidate, so every replacement is fixed when the round is drawn, before any rec
 
 Anyone can replay a draw entry on their own machine:
 
-    python -m monitor.verify.draw ENTRY_JSON        # a file, '-' for standard input, or the JSON itself
+    python -m monitor.verify.draw ENTRY_JSON [CANDIDATES_JSON]   # a file, '-' for standard input, or the JSON
+
+An invitation tender's invitee draw names its candidates in the log by the trade's pseudonyms ("anon:..."),
+as the log names the trade's bidders: who may bid is not disclosed before the opening (Tendering Law Art 22).
+Its seed hashes the real candidates, so before the opening the replay says so and checks nothing more; once
+the opening named the bidders, the trade's invitees (GET /api/v1/trades/<id>/invitees, "rounds") publish the
+candidates (ascending ids): give them as CANDIDATES_JSON and the replay recomputes the seed from them and
+reads the logged order and selection position by position (the n-th pseudonym is the n-th candidate).
 
 `python -m monitor.verify EXPORT_DIR` replays every draw and replacement of a whole export and also
 checks the order of the entries (fixed, commitments, beacon, reveals, draw) and the beacon's signature.
@@ -129,12 +136,45 @@ def _draw_data(entry) -> dict:
     return entry
 
 
-def replay(entry) -> dict:
+WITHHELD = ("the candidates of this draw are named by pseudonyms until the trade's opening names its bidders "
+            "(Tendering Law Art 22): its seed hashes the real candidates, which the trade's invitees publish then; "
+            "replay it with them (python -m monitor.verify.draw ENTRY_JSON CANDIDATES_JSON)")
+
+
+def withheld(entry) -> bool:
+    """Whether a draw's logged candidates are pseudonyms rather than ids."""
+    data = _draw_data(entry)
+    return any(not isinstance(c, int) or isinstance(c, bool) for c in data["candidates"])
+
+
+def _unmask(data: dict, candidates: Sequence[int]) -> dict:
+    """The logged draw with its pseudonyms read as the published candidates, position by position."""
+    real = sorted(set(int(c) for c in candidates))
+    logged = list(data["candidates"])
+    if len(real) != len(logged) or len(set(logged)) != len(logged):
+        raise ValueError(f"{len(real)} candidates given, the draw logged {len(logged)}")
+    of = dict(zip(logged, real))
+
+    def read(values):
+        return None if values is None else [of.get(v, v) for v in values]
+
+    return {**data, "candidates": real, "order": read(data.get("order")), "selected": read(data.get("selected"))}
+
+
+def replay(entry, candidates: Sequence[int] | None = None) -> dict:
     """Recompute a logged draw with no database: the seed from the logged round, beacon and revealed
     contributions, then the order over the logged candidates. `matches` says whether seed, order and
     selection equal the logged ones. (Whether the beacon is real and came after the commitments is
-    what `python -m monitor.verify` checks against the whole export.)"""
+    what `python -m monitor.verify` checks against the whole export.) A draw whose candidates are
+    pseudonyms needs the `candidates` published at the opening; without them `withheld` says why and
+    `matches` is None."""
     data = _draw_data(entry)
+    if candidates is not None:
+        data = _unmask(data, candidates)
+    elif withheld(data):
+        return {"trade": data["trade"], "round": data["round"], "fixed": data["fixed"], "count": data["count"],
+                "candidates": len(data["candidates"]), "seed": data.get("seed"), "withheld": WITHHELD,
+                "logged": data.get("selected"), "failed": [], "matches": None}
     beacon = data["beacon"]
     revealed = [(c["commitment"], c["reveal"]) for c in data.get("contributions") or [] if c.get("reveal")]
     bad = [c for c, r in revealed if commitment_of(r) != c.lower()]
@@ -168,27 +208,36 @@ def replacement_for(draw_order: Sequence[int], used: Sequence[int], skipped: Seq
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 1:
-        print("usage: python -m monitor.verify.draw ENTRY_JSON   (a file, '-' for stdin, or the JSON text)", file=sys.stderr)
+    if len(argv) not in (1, 2):
+        print("usage: python -m monitor.verify.draw ENTRY_JSON [CANDIDATES_JSON]   (each a file, '-' for stdin, "
+              "or the JSON text)", file=sys.stderr)
         return 2
-    arg = argv[0]
-    if arg == "-":
-        text = sys.stdin.read()
-    elif arg.lstrip().startswith("{"):
-        text = arg
-    else:
-        with open(arg, encoding="utf-8") as fh:
-            text = fh.read()
+    texts = [_read(arg) for arg in argv]
     try:
-        result = replay(text)
+        candidates = json.loads(texts[1]) if len(texts) == 2 else None
+        if candidates is not None and not isinstance(candidates, list):
+            raise ValueError("CANDIDATES_JSON is a JSON list of the candidates' ids")
+        result = replay(texts[0], candidates)
     except (ValueError, KeyError, TypeError) as exc:
         print(f"not a draw entry: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(result, ensure_ascii=False, indent=2, sort_keys=True))
+    if result["matches"] is None:
+        print(f"WITHHELD: {result['withheld']}", file=sys.stderr)
+        return 0
     if result["logged"] is not None and not result["matches"]:
         print(f"MISMATCH: the logged {', '.join(result['failed'])} is not what the seed gives", file=sys.stderr)
         return 1
     return 0
+
+
+def _read(arg: str) -> str:
+    if arg == "-":
+        return sys.stdin.read()
+    if arg.lstrip().startswith(("{", "[")):
+        return arg
+    with open(arg, encoding="utf-8") as fh:
+        return fh.read()
 
 
 if __name__ == "__main__":

@@ -73,8 +73,7 @@ def procurement_invitee_draw(trade_id: int):
 @doc("Commit to a contribution to a fixed round of the invitee draw: SHA-256 (hex) of 32 random bytes you keep "
      "(supervisors of the centre)", InviteeDrawCommitmentSchema, None, 201)
 def procurement_invitee_commitment(trade_id: int, round_no: int):
-    trade = _trade(trade_id, "procurement.invitees.view")
-    require("procurement.invitees.contribute", trade)
+    trade = _trade(trade_id, "procurement.invitees.contribute")  # the supervisors, who may not read the invitees
     data = InviteeDrawCommitmentSchema().load(json_body())
     c = draws.commit(current_user, trade, PURPOSE, round_no, data["commitment"])
     db.session.commit()
@@ -85,8 +84,7 @@ def procurement_invitee_commitment(trade_id: int, round_no: int):
 @doc("Reveal the 32 bytes committed to, once the round's beacon is signed (supervisors who committed)",
      InviteeDrawRevealSchema, None)
 def procurement_invitee_reveal(trade_id: int, round_no: int):
-    trade = _trade(trade_id, "procurement.invitees.view")
-    require("procurement.invitees.contribute", trade)
+    trade = _trade(trade_id, "procurement.invitees.contribute")  # the supervisors, who may not read the invitees
     data = InviteeDrawRevealSchema().load(json_body())
     c = draws.reveal(current_user, trade, PURPOSE, round_no, data["reveal"])
     db.session.commit()

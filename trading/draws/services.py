@@ -36,26 +36,44 @@ HEX64 = re.compile(r"[0-9a-f]{64}")
 @dataclass(frozen=True)
 class Purpose:
     """What a kind of draw is: `key` enters the seed, `prefix` names its audit entries, `member` the field
-    naming a drawn id in them, `on_drawn(round_row, by_position)` seats whoever was drawn."""
+    naming a drawn id in them, `on_drawn(round_row, by_position)` seats whoever was drawn. `unnamed`: the
+    pseudonym kind under which the log names the candidates while who was drawn is confidential (an
+    invitation tender's invitees are potential bidders, "org" as in the trade's bids); None: by their ids."""
 
     key: str
     prefix: str
     member: str
     on_drawn: Callable[[DrawRound], None]
+    unnamed: str | None = None
 
 
 PURPOSES: dict[str, Purpose] = {}
 #: filled by the supervision plane: record(action, obj=, trade=, actor=, after=) -> entry index;
-#: beacon() -> a signed checkpoint (id, size, root bytes, at) of the whole log as of now
-LEDGER: dict[str, Callable[..., Any] | None] = {"record": None, "beacon": None}
+#: beacon() -> a signed checkpoint (id, size, root bytes, at) of the whole log as of now;
+#: seal(trade_id, kind, value) -> the log's per-trade pseudonym of a confidential identity
+LEDGER: dict[str, Callable[..., Any] | None] = {"record": None, "beacon": None, "seal": None}
 
 
 def register_purpose(purpose: Purpose) -> None:
     PURPOSES[purpose.key] = purpose
 
 
-def install_ledger(record: Callable[..., int], beacon: Callable[[], Any]) -> None:
-    LEDGER["record"], LEDGER["beacon"] = record, beacon
+def install_ledger(record: Callable[..., int], beacon: Callable[[], Any],
+                   seal: Callable[[int, str, Any], str] | None = None) -> None:
+    LEDGER["record"], LEDGER["beacon"], LEDGER["seal"] = record, beacon, seal
+
+
+def logged_members(purpose: str, trade_id: int, members: list[int]) -> list:
+    """Members as the log names them: ids, or for an unnamed purpose the trade's pseudonyms (the same as
+    the log gives the trade's bidders), in the same positions, so the log still shows how many, which
+    position was drawn and that the same company recurs, but not which company it is."""
+    kind = PURPOSES[purpose].unnamed
+    if kind is None:
+        return list(members)
+    seal = LEDGER["seal"]
+    if seal is None:
+        raise RuntimeError("an unnamed draw needs the log's pseudonyms (trading.draws.install_ledger)")
+    return [seal(trade_id, kind, m) for m in members]
 
 
 def log(action: str, trade, actor=None, after: dict | None = None) -> int:
@@ -90,7 +108,8 @@ def fix(purpose: str, trade, candidates: list[int], count: int, *, actor=None, t
     at = now()
     commit_until = at + window("DRAW_COMMIT_SECONDS")
     data = {"v": lottery.FORMAT, "purpose": purpose, "trade": trade.ref, "trade_id": trade.id, "round": round_no,
-            "trigger": trigger, "candidates": pool, "count": int(count), "params": params or {},
+            "trigger": trigger, "candidates": logged_members(purpose, trade.id, pool), "count": int(count),
+            "params": params or {},
             "commit_until": commit_until.isoformat(),
             "reveal_seconds": int(window("DRAW_REVEAL_SECONDS").total_seconds()), **(extra or {})}
     seq = log(f"{p.prefix}.draw_fixed", trade, actor, data)
@@ -203,6 +222,9 @@ def execute(row: DrawRound) -> None:
             "seed": lottery.seed_of(material).hex(), "candidates": sorted(row.candidates), "count": row.count,
             "order": order, "selected": selected, "shortfall": row.count - len(selected),
             "algorithm": lottery.ALGORITHM}
+    if p.unnamed is not None:  # who was drawn stays unnamed in the log: the seed binds the real candidates
+        data |= {k: logged_members(row.purpose, trade.id, data[k]) for k in ("candidates", "order", "selected")}
+        data["withheld"] = "candidates"
     row.entry_seq = log(f"{p.prefix}.draw", trade, None, data)
     row.seed, row.order, row.selected, row.status, row.at = data["seed"], order, selected, DRAWN, now()
     db.session.flush()
