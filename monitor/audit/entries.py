@@ -34,7 +34,8 @@ SKIP_TABLES = {"audit_entries", "audit_nodes", "audit_head", "audit_checkpoints"
                "published_keys", "counters",
                "notifications", "alembic_version"}
 #: secrets that must never reach the log, by column name
-SECRET_COLUMNS = {"password_hash", "token_hash", "protected_key", "sealed", "held_share", "receipt"}
+#: (salt: an unnamed draw's secret until the opening, trading.draws; its SHA-256 is logged when the round is fixed)
+SECRET_COLUMNS = {"password_hash", "token_hash", "protected_key", "sealed", "held_share", "receipt", "salt"}
 #: bookkeeping that changes with every update and says nothing
 NOISE_COLUMNS = {"updated_at", "version"}
 #: identities that are confidential while a trade runs (bidders before the opening, downloaders):

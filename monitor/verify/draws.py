@@ -112,8 +112,8 @@ def check(path: Path, signed: list[Checkpoint], report: Report) -> None:
                if draws or replacements else "Draws: none")
     if withheld:
         report.say(f"Draws: {withheld} invitee draw(s) name their candidates by pseudonyms until their trade's "
-                   "opening; their order of entries is checked, their seed only with the candidates published "
-                   "then (python -m monitor.verify.draw ENTRY_JSON CANDIDATES_JSON)")
+                   "opening; their order of entries is checked, their seed only with the candidates and secret published "
+                   "then (python -m monitor.verify.draw ENTRY_JSON ROUND_JSON)")
 
 
 def _check_draw(index: int, key: tuple, rnd: _Round, cps: set, bad) -> None:
@@ -135,8 +135,9 @@ def _check_draw(index: int, key: tuple, rnd: _Round, cps: set, bad) -> None:
     if after.get("fixed") != fixed_at:
         bad(index, f"{name} names entry {after.get('fixed')} as its fixing, the log fixed it at entry {fixed_at}")
     if sorted(after.get("candidates") or []) != sorted(fixed.get("candidates") or []) \
-            or after.get("count") != fixed.get("count"):
-        bad(index, f"{name} does not use the candidates and count fixed at entry {fixed_at}")
+            or after.get("count") != fixed.get("count") \
+            or after.get("salt_commitment") != fixed.get("salt_commitment"):
+        bad(index, f"{name} does not use the candidates and count (and secret) fixed at entry {fixed_at}")
     if rnd.sealed is None:
         bad(index, f"{name} ran on a seed not committed in advance: no beacon entry came before it")
         return

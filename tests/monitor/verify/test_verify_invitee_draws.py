@@ -26,7 +26,8 @@ A = bytes(range(32))
 
 @pytest.fixture
 def exported(db, runner, users, invited, suppliers, make_user, clock, tmp_path):  # noqa: F811
-    """An invitee round with a supervisor's contribution (committed, revealed), drawn; exported."""
+    """An invitee round with a supervisor's contribution (committed, revealed), drawn; exported. Returns the
+    export and the round as the trade publishes it at the opening (candidates and secret)."""
     sup = make_user("proc_supervisor", (Role.ADMIN_SUPERVISOR, "PROC"))
     audit.sign_checkpoint("manual")
     db.session.commit()
@@ -45,7 +46,8 @@ def exported(db, runner, users, invited, suppliers, make_user, clock, tmp_path):
     lines = (out / "entries.jsonl").read_bytes().split(b"\n")
     assert lines.pop() == b""
     rows = [json.loads(x) for x in (out / "checkpoints.jsonl").read_text().splitlines()]
-    return Export(out, lines, rows), [o.id for o in services.qualified_suppliers()]
+    return Export(out, lines, rows), {"candidates": [o.id for o in services.qualified_suppliers()],
+                                      "salt": services.rounds(invited)[0].salt}
 
 
 def _draw_cli(*args: str) -> subprocess.CompletedProcess:
@@ -54,7 +56,7 @@ def _draw_cli(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_an_honest_log_checks_the_invitee_draw_and_withholds_its_seed(exported, client, invited):  # noqa: F811
-    export, candidates = exported
+    export, published = exported
     key = client.get("/api/v1/audit/key").get_json()["public_key"]
     done = verify_cli(export.dir, "--key", key)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -65,14 +67,15 @@ def test_an_honest_log_checks_the_invitee_draw_and_withholds_its_seed(exported, 
     assert all(c.startswith("anon:") for c in after["candidates"] + after["order"] + after["selected"])
     withheld = _draw_cli(entry)
     assert withheld.returncode == 0 and "WITHHELD" in withheld.stderr and "opening" in withheld.stderr
-    replayed = _draw_cli(entry, json.dumps(candidates))
+    assert published["salt"] not in (export.dir / "entries.jsonl").read_text()  # published at the opening only
+    replayed = _draw_cli(entry, json.dumps(published))
     assert replayed.returncode == 0, replayed.stdout + replayed.stderr
     result = json.loads(replayed.stdout)
     assert result["matches"] and result["selected"] == [i.organisation_id for i in services.invitees(invited)]
 
 
 def test_a_steered_invitee_draw_is_refused_once_its_candidates_are_published(exported, tmp_path):
-    export, candidates = exported
+    export, published = exported
 
     def edit(bodies):
         after = bodies[find(export, "invitees.draw")]["after"]
@@ -81,18 +84,21 @@ def test_a_steered_invitee_draw_is_refused_once_its_candidates_are_published(exp
 
     where, _pub = forge(export, tmp_path / "steered", edit)
     entry = (where / "entries.jsonl").read_bytes().split(b"\n")[find(export, "invitees.draw")].decode()
-    done = _draw_cli(entry, json.dumps(candidates))
+    done = _draw_cli(entry, json.dumps(published))
     assert done.returncode == 1 and "MISMATCH" in done.stderr, done.stdout + done.stderr
 
 
-def test_a_draw_on_other_candidates_than_fixed_is_refused_before_the_opening(exported, tmp_path):
-    """The pseudonyms bind the draw to the round as fixed: a candidate swapped in after the fixing shows."""
-    export, _candidates = exported
+@pytest.mark.parametrize("field,value", [("candidates", None), ("salt_commitment", "00" * 32)])
+def test_a_draw_on_other_candidates_or_secret_than_fixed_is_refused_before_the_opening(exported, tmp_path, field,
+                                                                                      value):
+    """The pseudonyms and the secret's commitment bind the draw to the round as fixed: a candidate or a secret
+    swapped in after the fixing shows."""
+    export, _published = exported
 
     def edit(bodies):
         after = bodies[find(export, "invitees.draw")]["after"]
-        after["candidates"] = after["candidates"][:-1] + ["anon:0000000000000000"]
+        after[field] = value if value is not None else after["candidates"][:-1] + ["anon:0000000000000000"]
 
-    where, pub = forge(export, tmp_path / "swapped", edit)
+    where, pub = forge(export, tmp_path / field, edit)
     done = verify_cli(where, "--key", pub)
-    assert done.returncode == 1 and "does not use the candidates and count fixed" in done.stdout, done.stdout
+    assert done.returncode == 1 and "does not use the candidates and count (and secret) fixed" in done.stdout, done.stdout

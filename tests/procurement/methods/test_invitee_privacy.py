@@ -8,8 +8,10 @@ notifications and mail. The marker's name, its credit code and its id (made dist
 a log entry or a link counts too) may appear only to the purchaser, the executing staff and the marker itself.
 
 The draw stays verifiable: its entries name the candidates by the trade's pseudonyms (the ones the log gives
-the trade's bids), the offline replay says it is withheld until the opening, and with the candidates the
-trade publishes then it recomputes the seed, order and selection the log holds.
+the trade's bids) and its seed takes a secret committed to when the round was fixed (so that the candidates
+rebuilt from the registry do not give the draw away); the offline replay says it is withheld until the opening,
+and with the candidates and secret the trade publishes then it recomputes the seed, order and selection the
+log holds.
 """
 from __future__ import annotations
 
@@ -125,8 +127,15 @@ def test_who_is_invited_stays_with_the_purchaser_and_executing_staff_until_the_o
     assert replay["matches"] is None and "opening" in replay["withheld"]
     published = client.get(f"/api/v1/trades/{scene['drawn'].id}/invitees",
                            headers=api_headers(client, "staff_proc")).get_json()["rounds"][0]
-    replay = offline.replay(drawn, published["candidates"])
+    replay = offline.replay(drawn, published["candidates"], published["salt"])
     assert replay["matches"] and replay["selected"] == published["selected"], replay
     assert MARKER_ID in replay["selected"]
-    wrong = offline.replay(drawn, [*published["candidates"][:-1], published["candidates"][-1] + 1])
+    wrong = offline.replay(drawn, [*published["candidates"][:-1], published["candidates"][-1] + 1], published["salt"])
     assert not wrong["matches"] and "seed" in wrong["failed"]
+    # the secret in the seed is the one committed to before the beacon: readers who rebuild the candidates
+    # cannot compute the draw without it, and the platform cannot choose another afterwards
+    assert published["salt"] not in json.dumps([fixing, drawn]) and "salt" not in json.dumps(
+        [e["after"] for e in entries(db, "draw_rounds.insert", scene["drawn"])])
+    assert offline.replay(drawn, published["candidates"])["failed"] == ["seed", "order", "selected", "salt"]
+    other = "00" * 32
+    assert "salt" in offline.replay(drawn, published["candidates"], other)["failed"]
