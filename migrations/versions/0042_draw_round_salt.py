@@ -17,10 +17,9 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('draw_rounds', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('salt', sa.String(length=64), nullable=True))
+    # a plain ADD/DROP COLUMN: a batch copy of draw_rounds would break its contributions' foreign keys on SQLite
+    op.add_column('draw_rounds', sa.Column('salt', sa.String(length=64), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('draw_rounds', schema=None) as batch_op:
-        batch_op.drop_column('salt')
+    op.drop_column('draw_rounds', 'salt')
