@@ -417,7 +417,8 @@ def _register_monitor(app: Flask) -> None:
         from trading.draws import services as draw_rounds
 
         # the lower layers' draws (experts...) log through the audit log and take its checkpoints as beacons
-        draw_rounds.install_ledger(record=audit.record, beacon=lambda: audit.sign_checkpoint("draw"))
+        draw_rounds.install_ledger(record=audit.record, beacon=lambda: audit.sign_checkpoint("draw"),
+                                   seal=audit.pseudonym)
         signoffs.connect_listeners()
         signers.install()  # the ceremony counts record signatures of drawn, non-recused supervisors
         from monitor.cards.services import render_notification

@@ -103,7 +103,7 @@ def _logged_bulk(state, table: sa.Table) -> Any:
     after = read(only) if state.is_update and pks else {}
     pending = []
     for key, old in before.items():
-        value = _sealer(table.name, trade_ids[key])
+        value = _sealer(table.name, trade_ids[key], (after.get(key) or old).get)
         if state.is_delete:
             b, a = {n: value(n, old[n]) for n in names if n in old}, None
         else:

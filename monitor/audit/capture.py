@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from monitor.audit.entries import (CENTRE_ROWS, FORMAT, NOISE_COLUMNS, PLATFORM_TABLES, PUBLIC_TABLES, SEALED, SECRET_COLUMNS,
-    SKIP_TABLES, UNNAMED_ROLES, _centre_of, _trade, _trade_id, actor_name, actor_role, current_actor, iso, jsonable,
+    SEALED_IF, SKIP_TABLES, UNNAMED_ROLES, _centre_of, _trade, _trade_id, actor_name, actor_role, current_actor, iso, jsonable,
     origin, pseudonym)
 from monitor.audit.writes import append
 from trading.accounts.roles import Role
@@ -34,11 +34,16 @@ def _names(mapper) -> list[str]:
     return names
 
 
-def _sealer(table: str, trade_id: int | None) -> Callable[[str, Any], Any]:
-    """A column value as logged: confidential identities become the trade's pseudonyms."""
+def _sealer(table: str, trade_id: int | None, get: Callable[[str], Any] | None = None) -> Callable[[str, Any], Any]:
+    """A column value as logged: confidential identities become the trade's pseudonyms (`get` reads the
+    row, for the tables sealed only when the row says so: SEALED_IF)."""
     sealed = SEALED.get(table, {})
+    if table in SEALED_IF and get is not None:
+        sealed = {**sealed, **SEALED_IF[table](get)}
 
     def value(col: str, raw: Any) -> Any:
+        if col in sealed and isinstance(raw, list):
+            return [pseudonym(trade_id, sealed[col], v) for v in raw]
         if col in sealed and raw is not None:
             return pseudonym(trade_id, sealed[col], raw)
         return jsonable(raw)
@@ -53,7 +58,7 @@ def _row_entry(session: Session, obj: Any, op: str) -> dict | None:
     if table in SKIP_TABLES:
         return None
     trade_id = _trade_id(table, obj)
-    value = _sealer(table, trade_id)
+    value = _sealer(table, trade_id, lambda n: getattr(obj, n, None))
     before: dict | None = None
     after: dict | None = None
     names = _names(state.mapper)

@@ -34,7 +34,8 @@ SKIP_TABLES = {"audit_entries", "audit_nodes", "audit_head", "audit_checkpoints"
                "published_keys", "counters",
                "notifications", "alembic_version"}
 #: secrets that must never reach the log, by column name
-SECRET_COLUMNS = {"password_hash", "token_hash", "protected_key", "sealed", "held_share", "receipt"}
+#: (salt: an unnamed draw's secret until the opening, trading.draws; its SHA-256 is logged when the round is fixed)
+SECRET_COLUMNS = {"password_hash", "token_hash", "protected_key", "sealed", "held_share", "receipt", "salt"}
 #: bookkeeping that changes with every update and says nothing
 NOISE_COLUMNS = {"updated_at", "version"}
 #: identities that are confidential while a trade runs (bidders before the opening, downloaders):
@@ -56,6 +57,25 @@ SEALED = {
     "auction_registration_documents": {"filename": "note"},
     # who asked, challenged or complained on a procurement trade (procurement/challenges): a downloader or bidder
     "procurement_filings": {"organisation_id": "org", "user_id": "user"},
+    # an invitation tender's invitees are its potential bidders (Tendering Law Art 22), named as its bids are;
+    # the purchaser's reason for its list may name them too (procurement/methods)
+    "procurement_invitees": {"organisation_id": "org", "reason": "note"},
+}
+
+
+def _unnamed_draw(get: Callable[[str], Any]) -> dict[str, str]:
+    """A draw round's members, when its purpose keeps who was drawn unnamed (trading.draws.Purpose.unnamed:
+    an invitation tender's invitees); the draw's own entries name them the same way (trading.draws)."""
+    from trading.draws.services import PURPOSES
+
+    kind = getattr(PURPOSES.get(get("purpose")), "unnamed", None)
+    return {"candidates": kind, "order": kind, "selected": kind} if kind else {}
+
+
+#: rows sealed only when the row says so: table -> (the row's getter -> column -> kind); lists are sealed
+#: member by member
+SEALED_IF: dict[str, Callable[[Callable[[str], Any]], dict[str, str]]] = {
+    "draw_rounds": _unnamed_draw,
 }
 #: roles whose people act on a trade under a pseudonym: who bids, or may bid, stays unnamed in the log
 UNNAMED_ROLES = {Role.BIDDER.value, Role.PUBLIC.value}

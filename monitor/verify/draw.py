@@ -16,7 +16,17 @@ candidate, so every replacement is fixed when the round is drawn, before any rec
 
 Anyone can replay a draw entry on their own machine:
 
-    python -m monitor.verify.draw ENTRY_JSON        # a file, '-' for standard input, or the JSON itself
+    python -m monitor.verify.draw ENTRY_JSON [ROUND_JSON]   # each a file, '-' for standard input, or the JSON
+
+An invitation tender's invitee draw names its candidates in the log by the trade's pseudonyms ("anon:..."),
+as the log names the trade's bidders: who may bid is not disclosed before the opening (Tendering Law Art 22).
+Its seed hashes the real candidates and a secret of the platform's whose SHA-256 the round's fixing logged
+(`salt_commitment`: a reader who rebuilds the candidate list cannot compute the draw), so before the opening
+the replay says so and checks nothing more. Once the opening named the bidders, the trade's invitees
+(GET /api/v1/trades/<id>/invitees) publish each round's candidates (ascending ids) and secret: give that round
+(or {"candidates": [...], "salt": "..."}) as ROUND_JSON and the replay checks the secret against its commitment,
+recomputes the seed from them and reads the logged order and selection position by position (the n-th
+pseudonym is the n-th candidate).
 
 `python -m monitor.verify EXPORT_DIR` replays every draw and replacement of a whole export and also
 checks the order of the entries (fixed, commitments, beacon, reveals, draw) and the beacon's signature.
@@ -51,14 +61,17 @@ def commitment_of(reveal_hex: str) -> str:
 
 def seed_material(*, trade_ref: str, round_no: int, fixed: int, candidates: Sequence[int], count: int,
                   beacon_size: int, beacon_root: str, contributions: Sequence[tuple[str, str]],
-                  purpose: str = PURPOSE) -> bytes:
+                  purpose: str = PURPOSE, salt: str | None = None) -> bytes:
     """The bytes the seed is hashed from: the round as fixed (entry index `fixed`, the candidates, the
     count), the beacon checkpoint signed after every commitment, and the revealed contributions
     (commitment, value), sorted by commitment. Withheld contributions are not part of it."""
-    return canonical({"v": FORMAT, "purpose": purpose, "trade": trade_ref, "round": int(round_no),
-                      "fixed": int(fixed), "candidates": sorted(int(c) for c in candidates), "count": int(count),
-                      "beacon": {"size": int(beacon_size), "root": beacon_root.lower()},
-                      "contributions": sorted([c.lower(), r.lower()] for c, r in contributions)})
+    material = {"v": FORMAT, "purpose": purpose, "trade": trade_ref, "round": int(round_no),
+                "fixed": int(fixed), "candidates": sorted(int(c) for c in candidates), "count": int(count),
+                "beacon": {"size": int(beacon_size), "root": beacon_root.lower()},
+                "contributions": sorted([c.lower(), r.lower()] for c, r in contributions)}
+    if salt is not None:  # an invitee draw: the platform's secret, committed to at the fixing (salt_commitment)
+        material["salt"] = salt.lower()
+    return canonical(material)
 
 
 def seed_of(material: bytes) -> bytes:
@@ -129,25 +142,69 @@ def _draw_data(entry) -> dict:
     return entry
 
 
-def replay(entry) -> dict:
+WITHHELD = ("the candidates of this draw are named by pseudonyms until the trade's opening names its bidders "
+            "(Tendering Law Art 22): its seed hashes the real candidates and a secret, which the trade's invitees "
+            "publish then; "
+            "replay it with the round published then (python -m monitor.verify.draw ENTRY_JSON ROUND_JSON)")
+
+
+def withheld(entry) -> bool:
+    """Whether a draw's logged candidates are pseudonyms rather than ids."""
+    data = _draw_data(entry)
+    return any(not isinstance(c, int) or isinstance(c, bool) for c in data["candidates"])
+
+
+def _salt_opens(salt: str, commitment: str) -> bool:
+    try:
+        return hashlib.sha256(bytes.fromhex(salt)).hexdigest() == commitment.lower()
+    except ValueError:
+        return False
+
+
+def _unmask(data: dict, candidates: Sequence[int]) -> dict:
+    """The logged draw with its pseudonyms read as the published candidates, position by position."""
+    real = sorted(set(int(c) for c in candidates))
+    logged = list(data["candidates"])
+    if len(real) != len(logged) or len(set(logged)) != len(logged):
+        raise ValueError(f"{len(real)} candidates given, the draw logged {len(logged)}")
+    of = dict(zip(logged, real))
+
+    def read(values):
+        return None if values is None else [of.get(v, v) for v in values]
+
+    return {**data, "candidates": real, "order": read(data.get("order")), "selected": read(data.get("selected"))}
+
+
+def replay(entry, candidates: Sequence[int] | None = None, salt: str | None = None) -> dict:
     """Recompute a logged draw with no database: the seed from the logged round, beacon and revealed
     contributions, then the order over the logged candidates. `matches` says whether seed, order and
     selection equal the logged ones. (Whether the beacon is real and came after the commitments is
-    what `python -m monitor.verify` checks against the whole export.)"""
+    what `python -m monitor.verify` checks against the whole export.) A draw whose candidates are
+    pseudonyms needs the `candidates` and the `salt` published at the opening; without them `withheld` says
+    why and `matches` is None."""
     data = _draw_data(entry)
+    committed = data.get("salt_commitment")
+    if candidates is not None:
+        data = _unmask(data, candidates)
+    elif withheld(data):
+        return {"trade": data["trade"], "round": data["round"], "fixed": data["fixed"], "count": data["count"],
+                "candidates": len(data["candidates"]), "seed": data.get("seed"), "withheld": WITHHELD,
+                "logged": data.get("selected"), "failed": [], "matches": None}
     beacon = data["beacon"]
     revealed = [(c["commitment"], c["reveal"]) for c in data.get("contributions") or [] if c.get("reveal")]
     bad = [c for c, r in revealed if commitment_of(r) != c.lower()]
     material = seed_material(trade_ref=data["trade"], round_no=data["round"], fixed=data["fixed"],
                              candidates=data["candidates"], count=data["count"], beacon_size=beacon["size"],
                              beacon_root=beacon["root"], contributions=revealed,
-                             purpose=data.get("purpose") or PURPOSE)
+                             purpose=data.get("purpose") or PURPOSE, salt=salt if committed else None)
     seed = seed_of(material).hex()
     full = order(material, data["candidates"])
     selected = full[:max(0, int(data["count"]))]
     logged = data.get("selected")
     checks = {"seed": data.get("seed") == seed, "order": data.get("order") == full, "selected": logged == selected,
               "reveals": not bad}
+    if committed:  # the secret published at the opening is the one committed to when the round was fixed
+        checks["salt"] = isinstance(salt, str) and _salt_opens(salt, committed)
     return {"trade": data["trade"], "round": data["round"], "fixed": data["fixed"],
             "beacon": {"size": beacon["size"], "root": beacon["root"]}, "contributions": len(revealed),
             "seed": seed, "seed_matches": checks["seed"], "candidates": sorted(data["candidates"]),
@@ -168,27 +225,36 @@ def replacement_for(draw_order: Sequence[int], used: Sequence[int], skipped: Seq
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 1:
-        print("usage: python -m monitor.verify.draw ENTRY_JSON   (a file, '-' for stdin, or the JSON text)", file=sys.stderr)
+    if len(argv) not in (1, 2):
+        print("usage: python -m monitor.verify.draw ENTRY_JSON [ROUND_JSON]   (each a file, '-' for stdin, "
+              "or the JSON text)", file=sys.stderr)
         return 2
-    arg = argv[0]
-    if arg == "-":
-        text = sys.stdin.read()
-    elif arg.lstrip().startswith("{"):
-        text = arg
-    else:
-        with open(arg, encoding="utf-8") as fh:
-            text = fh.read()
+    texts = [_read(arg) for arg in argv]
     try:
-        result = replay(text)
+        published = json.loads(texts[1]) if len(texts) == 2 else None
+        if published is not None and not (isinstance(published, dict) and isinstance(published.get("candidates"), list)):
+            raise ValueError('ROUND_JSON is the round the trade published: {"candidates": [...], "salt": "..."}')
+        result = replay(texts[0], published and published["candidates"], published and published.get("salt"))
     except (ValueError, KeyError, TypeError) as exc:
         print(f"not a draw entry: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(result, ensure_ascii=False, indent=2, sort_keys=True))
+    if result["matches"] is None:
+        print(f"WITHHELD: {result['withheld']}", file=sys.stderr)
+        return 0
     if result["logged"] is not None and not result["matches"]:
         print(f"MISMATCH: the logged {', '.join(result['failed'])} is not what the seed gives", file=sys.stderr)
         return 1
     return 0
+
+
+def _read(arg: str) -> str:
+    if arg == "-":
+        return sys.stdin.read()
+    if arg.lstrip().startswith(("{", "[")):
+        return arg
+    with open(arg, encoding="utf-8") as fh:
+        return fh.read()
 
 
 if __name__ == "__main__":

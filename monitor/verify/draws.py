@@ -67,6 +67,7 @@ class _Round:
         self.reveals: list[tuple[int, dict]] = []
         self.draw: tuple[int, dict] | None = None
         self.used: list[int] = []
+        self.withheld = False  # its candidates are pseudonyms until the trade's opening (an invitee draw)
 
 
 def check(path: Path, signed: list[Checkpoint], report: Report) -> None:
@@ -106,8 +107,13 @@ def check(path: Path, signed: list[Checkpoint], report: Report) -> None:
         elif step == "replacement":
             replacements += 1
             _check_replacement(index, key, after, rnd, recusals, bad)
+    withheld = sum(1 for rnd in rounds.values() if rnd.withheld)
     report.say(f"Draws: {draws} draw(s) and {replacements} replacement(s) replayed from the log"
                if draws or replacements else "Draws: none")
+    if withheld:
+        report.say(f"Draws: {withheld} invitee draw(s) name their candidates by pseudonyms until their trade's "
+                   "opening; their order of entries is checked, their seed only with the candidates and secret published "
+                   "then (python -m monitor.verify.draw ENTRY_JSON ROUND_JSON)")
 
 
 def _check_draw(index: int, key: tuple, rnd: _Round, cps: set, bad) -> None:
@@ -118,7 +124,9 @@ def _check_draw(index: int, key: tuple, rnd: _Round, cps: set, bad) -> None:
     except (ValueError, KeyError, TypeError) as exc:
         bad(index, f"{name} ran on a seed not committed in advance ({exc})")
         return
-    if not result["matches"]:
+    if result["matches"] is None:
+        rnd.withheld = True  # an invitee draw: its order of entries is checked below, its seed after the opening
+    elif not result["matches"]:
         bad(index, f"{name} does not replay: its logged {', '.join(result['failed'])} is not what its inputs give")
     if rnd.fixed is None:
         bad(index, f"{name} ran on a seed not committed in advance: no entry fixed the round before it")
@@ -127,8 +135,9 @@ def _check_draw(index: int, key: tuple, rnd: _Round, cps: set, bad) -> None:
     if after.get("fixed") != fixed_at:
         bad(index, f"{name} names entry {after.get('fixed')} as its fixing, the log fixed it at entry {fixed_at}")
     if sorted(after.get("candidates") or []) != sorted(fixed.get("candidates") or []) \
-            or after.get("count") != fixed.get("count"):
-        bad(index, f"{name} does not use the candidates and count fixed at entry {fixed_at}")
+            or after.get("count") != fixed.get("count") \
+            or after.get("salt_commitment") != fixed.get("salt_commitment"):
+        bad(index, f"{name} does not use the candidates and count (and secret) fixed at entry {fixed_at}")
     if rnd.sealed is None:
         bad(index, f"{name} ran on a seed not committed in advance: no beacon entry came before it")
         return

@@ -21,10 +21,10 @@ from trading.permissions import NotAuthenticated, can, require
 from trading.trades.models import Trade
 
 
-def _trade(trade_id: int, permission: str) -> Trade:
-    """The trade, or 401 for an anonymous caller / 404 for one who may not see it."""
+def _trade(trade_id: int, *permissions: str) -> Trade:
+    """The trade, or 401 for an anonymous caller / 404 for one who holds none of the `permissions` on it."""
     trade = trade_or_404(trade_id)
-    if not can(current_user, permission, trade):
+    if not any(can(current_user, permission, trade) for permission in permissions):
         if not current_user.is_authenticated:
             raise NotAuthenticated(_("Please log in to continue."))
         abort(404)
@@ -73,7 +73,8 @@ def procurement_invitee_draw(trade_id: int):
 @doc("Commit to a contribution to a fixed round of the invitee draw: SHA-256 (hex) of 32 random bytes you keep "
      "(supervisors of the centre)", InviteeDrawCommitmentSchema, None, 201)
 def procurement_invitee_commitment(trade_id: int, round_no: int):
-    trade = _trade(trade_id, "procurement.invitees.view")
+    # the supervisors contribute, though they may not read the invitees; those who may read them are told 403
+    trade = _trade(trade_id, "procurement.invitees.view", "procurement.invitees.contribute")
     require("procurement.invitees.contribute", trade)
     data = InviteeDrawCommitmentSchema().load(json_body())
     c = draws.commit(current_user, trade, PURPOSE, round_no, data["commitment"])
@@ -85,7 +86,8 @@ def procurement_invitee_commitment(trade_id: int, round_no: int):
 @doc("Reveal the 32 bytes committed to, once the round's beacon is signed (supervisors who committed)",
      InviteeDrawRevealSchema, None)
 def procurement_invitee_reveal(trade_id: int, round_no: int):
-    trade = _trade(trade_id, "procurement.invitees.view")
+    # the supervisors contribute, though they may not read the invitees; those who may read them are told 403
+    trade = _trade(trade_id, "procurement.invitees.view", "procurement.invitees.contribute")
     require("procurement.invitees.contribute", trade)
     data = InviteeDrawRevealSchema().load(json_body())
     c = draws.reveal(current_user, trade, PURPOSE, round_no, data["reveal"])

@@ -17,9 +17,11 @@ def _authed(user) -> bool:
 def _view(user, trade) -> bool:
     """The invitees are the potential bidders, whose names and number are not disclosed before the opening
     (Tendering Law Art 22; O87 Art 14 publishes a recommended list with the result): until the opening record
-    names the bidders, the purchaser and the centre's branches (the supervisors add randomness to the draw);
-    then the list and the draw (inputs and result) are public with the trade."""
-    if is_tenderer_member(user, trade) or has_branch_at(user, trade.centre_id):
+    names the bidders, those who may know who bid (bidding.bidders): the purchaser and the centre's executing
+    staff. The supervisors add randomness to the draw and the deciders watch it in the audit log, which names
+    the candidates by the trade's pseudonyms as it names its bidders. Then the list and the draw (inputs and
+    result) are public with the trade."""
+    if is_tenderer_member(user, trade) or is_staff_at(user, trade.centre_id):
         return True
     from bidding.bidders import named_at_opening
 

@@ -67,6 +67,9 @@ class InviteeRoundSchema(Schema):
     selected = fields.List(fields.Integer())
     fixed_entry = fields.Integer(attribute="fixed_entry_seq")
     draw_entry = fields.Integer(attribute="entry_seq", allow_none=True)
+    salt = fields.String(allow_none=True, metadata={
+        "description": "the draw's secret, which entered its seed (its SHA-256 was logged when the round was fixed): "
+                       "with the candidates, what the offline replay needs (python -m monitor.verify.draw)"})
 
 
 class InviteesSchema(Schema):

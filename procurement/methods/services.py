@@ -152,6 +152,8 @@ def install() -> None:
     from bidding.submission.services import bidder_check
     from procurement.methods import budget
 
-    draws.register_purpose(draws.Purpose(key=PURPOSE, prefix="invitees", member="supplier", on_drawn=on_drawn))
+    # who is invited is who may bid (Tendering Law Art 22): the log names the draw's candidates as it names bidders
+    draws.register_purpose(draws.Purpose(key=PURPOSE, prefix="invitees", member="supplier", on_drawn=on_drawn,
+                                         unnamed="org"))
     bidder_check(refusal)
     budget.install()

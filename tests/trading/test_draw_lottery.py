@@ -34,6 +34,17 @@ def test_both_copies_agree(purpose):
             offline.replacement_for(offline.order(material, args["candidates"]), used, [])
 
 
+def test_both_copies_agree_on_a_secret_in_the_seed():
+    """An invitee draw's seed takes the platform's secret (committed to when the round was fixed): both copies
+    hash it alike, and it changes the seed."""
+    rng = random.Random("salt")
+    for _ in range(50):
+        args = {**_inputs(rng, "invitee-draw"), "salt": rng.randbytes(32).hex()}
+        assert lottery.seed_material(**args) == offline.seed_material(**args)
+        assert lottery.seed_of(lottery.seed_material(**args)) != \
+            lottery.seed_of(lottery.seed_material(**{**args, "salt": None}))
+
+
 def test_the_purpose_is_part_of_the_seed():
     """An expert draw and a supervisor draw on the same inputs give different seeds: one cannot be passed off
     as the other."""

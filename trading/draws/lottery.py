@@ -26,12 +26,17 @@ def commitment_of(reveal_hex: str) -> str:
 
 
 def seed_material(*, purpose: str, trade_ref: str, round_no: int, fixed: int, candidates: Sequence[int],
-                  count: int, beacon_size: int, beacon_root: str, contributions: Sequence[tuple[str, str]]) -> bytes:
-    """The bytes the seed is hashed from (withheld contributions are not part of it)."""
-    return canonical_json({"v": FORMAT, "purpose": purpose, "trade": trade_ref, "round": int(round_no),
-                           "fixed": int(fixed), "candidates": sorted(int(c) for c in candidates), "count": int(count),
-                           "beacon": {"size": int(beacon_size), "root": beacon_root.lower()},
-                           "contributions": sorted([c.lower(), r.lower()] for c, r in contributions)})
+                  count: int, beacon_size: int, beacon_root: str, contributions: Sequence[tuple[str, str]],
+                  salt: str | None = None) -> bytes:
+    """The bytes the seed is hashed from (withheld contributions are not part of it). `salt`: the platform's
+    secret of an unnamed draw, committed to when the round was fixed and published at the opening."""
+    material = {"v": FORMAT, "purpose": purpose, "trade": trade_ref, "round": int(round_no),
+                "fixed": int(fixed), "candidates": sorted(int(c) for c in candidates), "count": int(count),
+                "beacon": {"size": int(beacon_size), "root": beacon_root.lower()},
+                "contributions": sorted([c.lower(), r.lower()] for c, r in contributions)}
+    if salt is not None:
+        material["salt"] = salt.lower()
+    return canonical_json(material)
 
 
 def seed_of(material: bytes) -> bytes:

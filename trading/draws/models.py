@@ -43,6 +43,10 @@ class DrawRound(db.Model):
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     entry_seq: Mapped[int | None] = mapped_column(sa.BigInteger)
+    #: an unnamed draw's secret (32 random bytes, hex; never logged: monitor.audit SECRET_COLUMNS): it enters
+    #: the seed, so that readers of the log who rebuild the candidate list cannot compute who was drawn; its
+    #: SHA-256 is logged when the round is fixed, and it is published with the invitees at the opening
+    salt: Mapped[str | None] = mapped_column(sa.String(64))
 
     trade = relationship("Trade")
     contributions: Mapped[list[DrawRoundContribution]] = relationship(

@@ -13,7 +13,9 @@ The lower layer cannot write the audit log or sign checkpoints: the supervision 
 """
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -36,26 +38,44 @@ HEX64 = re.compile(r"[0-9a-f]{64}")
 @dataclass(frozen=True)
 class Purpose:
     """What a kind of draw is: `key` enters the seed, `prefix` names its audit entries, `member` the field
-    naming a drawn id in them, `on_drawn(round_row, by_position)` seats whoever was drawn."""
+    naming a drawn id in them, `on_drawn(round_row, by_position)` seats whoever was drawn. `unnamed`: the
+    pseudonym kind under which the log names the candidates while who was drawn is confidential (an
+    invitation tender's invitees are potential bidders, "org" as in the trade's bids); None: by their ids."""
 
     key: str
     prefix: str
     member: str
     on_drawn: Callable[[DrawRound], None]
+    unnamed: str | None = None
 
 
 PURPOSES: dict[str, Purpose] = {}
 #: filled by the supervision plane: record(action, obj=, trade=, actor=, after=) -> entry index;
-#: beacon() -> a signed checkpoint (id, size, root bytes, at) of the whole log as of now
-LEDGER: dict[str, Callable[..., Any] | None] = {"record": None, "beacon": None}
+#: beacon() -> a signed checkpoint (id, size, root bytes, at) of the whole log as of now;
+#: seal(trade_id, kind, value) -> the log's per-trade pseudonym of a confidential identity
+LEDGER: dict[str, Callable[..., Any] | None] = {"record": None, "beacon": None, "seal": None}
 
 
 def register_purpose(purpose: Purpose) -> None:
     PURPOSES[purpose.key] = purpose
 
 
-def install_ledger(record: Callable[..., int], beacon: Callable[[], Any]) -> None:
-    LEDGER["record"], LEDGER["beacon"] = record, beacon
+def install_ledger(record: Callable[..., int], beacon: Callable[[], Any],
+                   seal: Callable[[int, str, Any], str] | None = None) -> None:
+    LEDGER["record"], LEDGER["beacon"], LEDGER["seal"] = record, beacon, seal
+
+
+def logged_members(purpose: str, trade_id: int, members: list[int]) -> list:
+    """Members as the log names them: ids, or for an unnamed purpose the trade's pseudonyms (the same as
+    the log gives the trade's bidders), in the same positions, so the log still shows how many, which
+    position was drawn and that the same company recurs, but not which company it is."""
+    kind = PURPOSES[purpose].unnamed
+    if kind is None:
+        return list(members)
+    seal = LEDGER["seal"]
+    if seal is None:
+        raise RuntimeError("an unnamed draw needs the log's pseudonyms (trading.draws.install_ledger)")
+    return [seal(trade_id, kind, m) for m in members]
 
 
 def log(action: str, trade, actor=None, after: dict | None = None) -> int:
@@ -89,17 +109,29 @@ def fix(purpose: str, trade, candidates: list[int], count: int, *, actor=None, t
         DrawRound.purpose == purpose, DrawRound.trade_id == trade.id)) or 0) + 1
     at = now()
     commit_until = at + window("DRAW_COMMIT_SECONDS")
+    # an unnamed draw's candidates are pseudonyms in the log, but a reader who rebuilds the list (every registered
+    # supplier) could still compute the draw from the beacon and the reveals: a secret enters its seed, committed
+    # to here, before the beacon, and published at the opening
+    salt = secrets.token_hex(32) if p.unnamed is not None else None
     data = {"v": lottery.FORMAT, "purpose": purpose, "trade": trade.ref, "trade_id": trade.id, "round": round_no,
-            "trigger": trigger, "candidates": pool, "count": int(count), "params": params or {},
+            "trigger": trigger, "candidates": logged_members(purpose, trade.id, pool), "count": int(count),
+            "params": params or {},
             "commit_until": commit_until.isoformat(),
             "reveal_seconds": int(window("DRAW_REVEAL_SECONDS").total_seconds()), **(extra or {})}
+    if salt is not None:
+        data["salt_commitment"] = salt_commitment(salt)
     seq = log(f"{p.prefix}.draw_fixed", trade, actor, data)
     row = DrawRound(purpose=purpose, trade_id=trade.id, round=round_no, trigger=trigger, status=FIXED,
                     params=params or {}, fixed_entry_seq=seq, commit_until=commit_until, candidates=pool,
-                    count=int(count), selected=[], actor_id=getattr(actor, "id", None), at=at)
+                    count=int(count), selected=[], actor_id=getattr(actor, "id", None), at=at, salt=salt)
     db.session.add(row)
     db.session.flush()
     return row
+
+
+def salt_commitment(salt: str) -> str:
+    """What the log holds of an unnamed draw's secret until it is published: SHA-256 of its bytes, hex."""
+    return hashlib.sha256(bytes.fromhex(salt)).hexdigest()
 
 
 def locked(purpose: str, trade, round_no: int) -> DrawRound:
@@ -191,7 +223,7 @@ def execute(row: DrawRound) -> None:
     material = lottery.seed_material(purpose=row.purpose, trade_ref=trade.ref, round_no=row.round,
                                      fixed=row.fixed_entry_seq, candidates=row.candidates, count=row.count,
                                      beacon_size=row.checkpoint_size, beacon_root=row.checkpoint_root,
-                                     contributions=[(c.commitment, c.reveal) for c in revealed])
+                                     contributions=[(c.commitment, c.reveal) for c in revealed], salt=row.salt)
     order = lottery.order(material, row.candidates)
     selected = order[:row.count]
     data = {"v": lottery.FORMAT, "purpose": row.purpose, "trade": trade.ref, "trade_id": trade.id,
@@ -203,6 +235,9 @@ def execute(row: DrawRound) -> None:
             "seed": lottery.seed_of(material).hex(), "candidates": sorted(row.candidates), "count": row.count,
             "order": order, "selected": selected, "shortfall": row.count - len(selected),
             "algorithm": lottery.ALGORITHM}
+    if p.unnamed is not None:  # who was drawn stays unnamed in the log: the seed binds the real candidates
+        data |= {k: logged_members(row.purpose, trade.id, data[k]) for k in ("candidates", "order", "selected")}
+        data |= {"withheld": "candidates", "salt_commitment": salt_commitment(row.salt)}
     row.entry_seq = log(f"{p.prefix}.draw", trade, None, data)
     row.seed, row.order, row.selected, row.status, row.at = data["seed"], order, selected, DRAWN, now()
     db.session.flush()

@@ -37,6 +37,8 @@ def test_the_methods_pages_read_in_one_language(app, db, plan, gp_trade, invited
         for lang in ("en", "zh_CN"):
             reader = Reader(app, who, lang)
             for url in pages:
+                if who == "decider" and url.endswith("/invitees"):
+                    continue  # who is invited stays with the purchaser and the staff until the opening
                 status, _kind, text = reader.read(url)
                 assert status == 200, (who, url)
                 bad = offences(text, lang, typed)

@@ -29,7 +29,9 @@ class Case:
 
 INVITEES = "/api/v1/trades/{trade}/invitees"
 CASES = [
-    Case("GET", INVITEES, "tenderer", ("other_tenderer", "bidder", "staff")),
+    # who is invited: the purchaser and the executing staff until the opening (Tendering Law Art 22), not the
+    # deciders nor the supervisors, who contribute to the draw (tests/procurement/methods/test_invitee_privacy.py)
+    Case("GET", INVITEES, "tenderer", ("other_tenderer", "bidder", "staff", "decider", "proc_supervisor")),
     Case("POST", INVITEES, "tenderer", ("other_tenderer", "bidder", "decider", "staff", "proc_supervisor"),
          json={"organisation_ids": "{three}", "reason": "written recommendation"}, ok=201),
     Case("POST", INVITEES + "/draws", "staff_proc", ("other_tenderer", "bidder", "decider", "proc_supervisor"),
@@ -97,7 +99,8 @@ def test_methods_route_matrix(client, users, scene, case):
 
 
 PAGES = [
-    ("/procurement/trades/{trade}/invitees", "tenderer", ("other_tenderer", "bidder", "staff")),
+    ("/procurement/trades/{trade}/invitees", "tenderer", ("other_tenderer", "bidder", "staff", "decider",
+                                                           "proc_supervisor")),
     ("/procurement/trades/{failed}/method-change", "decider", ("other_tenderer", "bidder", "staff")),
 ]
 
