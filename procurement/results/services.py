@@ -13,8 +13,8 @@ from bidding.award.contracts import contract_of
 from bidding.award.decision import PassOver, award, decision_of
 from bidding.award.objections import text_field
 from bidding.scoring.models import EvaluationReport
+from procurement.plans.services import is_procurement
 from procurement.results.models import Acceptance, PurchaserDecision
-from procurement.results.permissions import is_procurement
 from procurement.results.signals import results_changed
 from procurement.rulesets import GP_NORMS, O87_68
 from trading.accounts.models import User
