@@ -188,10 +188,19 @@ GP_INQUIRY = RuleSet(
     "gp_inquiry", _l("Procurement: inquiry"), "tender", TENDER_MILESTONES,
     GP_NEGOTIATION.rules, GP_NEGOTIATION.limits, kind="procurement", norms=GP_NORMS, scoring=INQUIRY_SCORING,
 )
+O74_40 = Source("财政部令第74号 第40条", "MOF Order 74 Art. 40")
+#: the purchaser answers an objection to a single source within five working days of the notice period's end
+#: (O74 Art. 40; procurement/direct stores each objection's answer_due from it)
+SINGLE_SOURCE_ANSWER = Span(5, WD)
 #: a single source has no sealed bids and no opening (sealed_bids=False): the opening's norms, and the tender's
-#: order of steps (opening before evaluation), do not apply; procurement/direct reserves its own moves
+#: order of steps (opening before evaluation), do not apply; procurement/direct reserves its own moves. Each
+#: objection to its notice is answered in time (procurement/direct/supervision.py lists them).
 SINGLE_SOURCE_NORMS = tuple(n for n in GP_NORMS
-                            if n.code not in ("gp.opening_on_time", "gp.opening_record_signed", "gp.flow_order"))
+                            if n.code not in ("gp.opening_on_time", "gp.opening_record_signed", "gp.flow_order")) + (
+    EachWithin("gp.single_source_objection_answered", "gp_single_source_objections",
+               "fact:gp_single_source_notice_end", "fact:gp_single_source_objection_answer", SINGLE_SOURCE_ANSWER,
+               O74_40),
+)
 GP_SINGLE_SOURCE = RuleSet(
     "gp_single_source", _l("Procurement: single source"), "tender", TENDER_MILESTONES,
     (

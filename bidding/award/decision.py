@@ -5,6 +5,7 @@ tenderer reports in writing to the supervising department (Law 47)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import force_locale, format_datetime, gettext as _
@@ -48,8 +49,19 @@ class PassOver:
     note: str
 
 
+class AwardRefusal(NamedTuple):
+    """Why a person may not award through this procedure: the 409's code and message; for the award page, a short
+    line shown instead of the award form and the page where the award is decided instead (label, url)."""
+
+    code: str
+    message: str
+    note: str | None = None
+    link: tuple[str, str] | None = None
+
+
 #: checks a layer above adds on an award a person makes through this procedure (not one the platform makes for a
-#: layer above, actor None): check(trade, actor) returns None, or (code, message) refused as a 409 with that code
+#: layer above, actor None): check(trade, actor) returns None, or an AwardRefusal (or a (code, message) tuple)
+#: refused as a 409 with that code; the award page asks them too, and shows the refusal's note instead of the form
 #: (procurement.results: a government procurement's purchaser decides, O87 68, so the centre's staff may not)
 AWARD_CHECKS: list = []
 
@@ -59,6 +71,16 @@ def award_check(check):
     if check not in AWARD_CHECKS:
         AWARD_CHECKS.append(check)
     return check
+
+
+def award_refusal(trade: Trade, actor: User) -> AwardRefusal | None:
+    """The first AWARD_CHECKS refusal of this person's award on this trade, or None: the award may go ahead as
+    far as the layers above are concerned (the procedure's own checks still apply)."""
+    for check in AWARD_CHECKS:
+        refused = check(trade, actor)
+        if refused:
+            return AwardRefusal(*refused)
+    return None
 
 
 def decision_of(trade: Trade) -> AwardDecision | None:
@@ -93,10 +115,9 @@ def award(actor: User | None, trade: Trade, passes: list[PassOver] | None = None
     confirmation, named as `decided_by`, or rank one on its silence, O87 68)."""
     if actor is not None:
         require("award.decide", trade, user=actor)
-        for check in AWARD_CHECKS:
-            refused = check(trade, actor)
-            if refused:
-                raise IllegalMove(refused[1], code=refused[0])
+        refused = award_refusal(trade, actor)
+        if refused:
+            raise IllegalMove(refused.message, code=refused.code)
     lst = current_list(trade)
     if lst is None:
         raise IllegalMove(_("No candidates have been published for this trade."), code="no_candidates")

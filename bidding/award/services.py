@@ -12,8 +12,8 @@ from bidding.award.candidates import current_list, in_publicity, open_objections
 from bidding.award.complaints import complaint_of, complaints, complaints_by, decide_complaint, file_complaint, \
     rule_complaint
 from bidding.award.contracts import contract_of, record_contract, refund_deposits, stored_contracts
-from bidding.award.decision import (PassOver, award, decision_of, disqualifications, letter_of, letters, report_award,
-                                    report_of)
+from bidding.award.decision import (AwardRefusal, PassOver, award, award_refusal, decision_of, disqualifications,
+                                    letter_of, letters, report_award, report_of)
 from bidding.award.models import AwardDecision, CandidateList
 from bidding.award.objections import PROCEDURE, answer_objection, objection_of, objections, objections_by, \
     raise_objection

@@ -56,7 +56,11 @@ def _workspace(trade: Trade, errors: dict | None = None, status: int = 200):
 
         supervisors = [u for u in db.session.scalars(sa.select(User).order_by(User.username))
                        if trade.centre_id in u.centres_for(Role.ADMIN_SUPERVISOR)]
+    # a layer above may refuse this person's award (a government procurement: the purchaser decides): the page
+    # then shows why and where instead of a form that could only fail
+    refusal = services.award_refusal(trade, current_user) if can(current_user, "award.decide", trade) else None
     return render_template("bidding/award/award.html", trade=trade, lst=services.current_list(trade),
+                           award_refusal=refusal,
                            objections=services.objections(trade), decision=services.decision_of(trade),
                            report=services.report_of(trade), disqualified=services.disqualifications(trade), letters=services.letters(trade),
                            contract=services.contract_of(trade), complaints=complaints, supervisors=supervisors,

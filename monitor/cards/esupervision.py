@@ -196,6 +196,28 @@ for _name in ("gp_questions", "gp_challenges", "gp_complaints", "gp_suspensions"
     ITEMS[_name] = _filing_items(_name)
 
 
+# ---- objections to a single source (procurement/direct) --------------------------------------------
+
+def _single_source_fact(name: str) -> Callable[[Trade], list[datetime]]:
+    def when(trade: Trade) -> list[datetime]:
+        from procurement.direct.supervision import times
+
+        return times(trade, name)
+
+    return when
+
+
+def _single_source_items(trade: Trade) -> list:
+    from procurement.direct.supervision import items
+
+    return items(trade, "gp_single_source_objections")
+
+
+for _name in ("gp_single_source_notice_end", "gp_single_source_objection_answer"):
+    fact(_name)(_single_source_fact(_name))
+ITEMS["gp_single_source_objections"] = _single_source_items
+
+
 class TradeFacts:
     """The answers a norm may ask for about one trade (trading.rules.norms.Facts), read once."""
 

@@ -11,6 +11,7 @@
   anyone the published answers of a public trade (`procurement.challenges.read`)."""
 from __future__ import annotations
 
+from procurement.plans.services import is_procurement
 from trading.accounts.roles import Role
 from trading.permissions import permission
 from trading.trades.permissions import has_branch_at, is_staff_at, is_tenderer_member
@@ -18,10 +19,6 @@ from trading.trades.permissions import has_branch_at, is_staff_at, is_tenderer_m
 
 def _authed(user) -> bool:
     return bool(getattr(user, "is_authenticated", False))
-
-
-def is_procurement(trade) -> bool:
-    return trade is not None and trade.method.startswith("gp_")
 
 
 def supplier(user, trade) -> bool:

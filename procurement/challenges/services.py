@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 
 from bidding.award import rules
 from procurement.challenges.models import MAX_TEXT, About, Filing, FilingKind, Outcome
-from procurement.challenges.permissions import is_procurement
 from procurement.challenges.signals import filings_changed
+from procurement.plans.services import is_procurement
 from trading import texts
 from trading.accounts.models import User
 from trading.accounts.roles import Role

@@ -18,14 +18,14 @@ from bidding.award.models import Candidate, CandidateList
 from bidding.evaluation.models import CommitteeSeat
 from procurement.direct.models import NegotiationRecord, NegotiationSignature, SingleSource, SingleSourceObjection
 from procurement.plans.services import draw_of
+from procurement.rulesets import O74_40, SINGLE_SOURCE_ANSWER
 from trading.accounts.models import Organisation, OrgKind, User
 from trading.clock import now
 from trading.errors import IllegalMove, InvalidInput
 from trading.extensions import db
 from trading.permissions import require
 from trading.rules.days import load_calendar
-from trading.rules.model import Source, Unit
-from trading.rules.norms import Span
+from trading.rules.model import Source
 from trading.trades.flows import Move, TradeState
 from trading.trades.lifecycle import transition
 from trading.trades.models import Trade, TradeTransition
@@ -37,13 +37,13 @@ CENT = Decimal("0.01")
 
 O74_38 = Source("财政部令第74号 第38条", "MOF Order 74 Art. 38")
 O74_39 = Source("财政部令第74号 第39条", "MOF Order 74 Art. 39")
-O74_40 = Source("财政部令第74号 第40条", "MOF Order 74 Art. 40")
 O74_43 = Source("财政部令第74号 第42-43条", "MOF Order 74 Arts. 42-43")
 BUDGET_CAP = Source("政府采购法实施条例 第6条；财政部令第87号 第63条（参照）", "Government Procurement Regulation "
                     "Art. 6; MOF Order 87 Art. 63 by analogy", "~",
                     "a price above the budget cannot be paid: the agreed price may not exceed the project's budget")
-#: the purchaser answers within five working days of the notice period's end (O74 Art. 40)
-ANSWER_SPAN = Span(5, Unit.WORKING_DAYS)
+#: the purchaser answers within five working days of the notice period's end (O74 Art. 40); e-supervision's
+#: gp.single_source_objection_answered norm counts the same span
+ANSWER_SPAN = SINGLE_SOURCE_ANSWER
 #: the supplier may be named or changed until the notice is out
 NAMEABLE = (TradeState.DRAFT, TradeState.SUBMITTED, TradeState.APPROVED)
 #: the notice period, in the trade's stages

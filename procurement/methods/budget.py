@@ -3,16 +3,19 @@ back by the draw), once, in the transaction of the move that ended it."""
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from procurement.methods.models import BudgetRelease
 from procurement.methods.signals import budget_released
 from procurement.plans.models import BudgetLine
 from procurement.plans.services import draw_of, is_procurement
 from trading.clock import now
+from trading.errors import IllegalMove
 from trading.extensions import db
 from trading.trades.flows import TradeState
 from trading.trades.models import Trade
 from trading.types import Money
+from trading.views_common import fmt_money
 
 ENDED = (TradeState.FAILED, TradeState.CANCELLED)
 
@@ -23,13 +26,19 @@ def release_of(trade: Trade) -> BudgetRelease | None:
 
 def release(trade: Trade, move: str) -> BudgetRelease | None:
     """Give the trade's draw back to its line (None: it drew nothing, or gave it back already). The line's
-    `drawn` falls by a conditional UPDATE, like the draw that raised it."""
+    `drawn` falls by a conditional UPDATE, like the draw that raised it; when it matches no row (the line has
+    drawn less than this draw: its books disagree) the move is refused (409) and nothing is recorded."""
     record = draw_of(trade)
     if record is None or release_of(trade) is not None:
         return None
     amount = sa.literal(record.amount, Money())
-    db.session.execute(sa.update(BudgetLine).where(BudgetLine.id == record.line_id, BudgetLine.drawn >= amount)
-                       .values(drawn=BudgetLine.drawn - amount).execution_options(synchronize_session=False))
+    done = db.session.execute(sa.update(BudgetLine).where(BudgetLine.id == record.line_id, BudgetLine.drawn >= amount)
+                              .values(drawn=BudgetLine.drawn - amount).execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        raise IllegalMove(_("The budget line \"%(line)s\" shows less drawn than this trade's draw of %(amount)s, so "
+                            "the draw cannot be given back: the line's books disagree. Nothing was changed; ask the "
+                            "centre to check the budget line.", line=record.line.description,
+                            amount=fmt_money(record.amount)), code="budget_books_disagree")
     row = BudgetRelease(trade_id=trade.id, draw_id=record.id, line_id=record.line_id, amount=record.amount,
                         move=move, released_at=now())
     db.session.add(row)

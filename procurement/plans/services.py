@@ -26,8 +26,10 @@ from trading.views_common import fmt_money
 OPEN_TENDER = "gp_open_tender"
 
 
-def is_procurement(trade: Trade) -> bool:
-    return trade.method.startswith("gp_")
+def is_procurement(trade: Trade | None) -> bool:
+    """A government procurement trade: its method is one of procurement.rulesets (all coded "gp_*", all of kind
+    "procurement"). The one test every procurement sub-package uses; it reads the trade's own column alone."""
+    return trade is not None and trade.method.startswith("gp_")
 
 
 # ---- plans and lines ----------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Who may set a trade's SME terms, declare an SME, decide the award, record the acceptance, and read them."""
 from __future__ import annotations
 
+from procurement.plans.services import is_procurement
 from trading.accounts.roles import Role
 from trading.permissions import permission
 from trading.trades.permissions import has_branch_at, is_staff_at, is_tenderer_member
@@ -8,10 +9,6 @@ from trading.trades.permissions import has_branch_at, is_staff_at, is_tenderer_m
 
 def _authed(user) -> bool:
     return bool(getattr(user, "is_authenticated", False))
-
-
-def is_procurement(trade) -> bool:
-    return getattr(trade.rule_set, "kind", "") == "procurement"
 
 
 @permission("procurement.results.view")

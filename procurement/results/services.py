@@ -10,11 +10,11 @@ from flask_babel import format_datetime, gettext as _
 
 from bidding.award.candidates import current_list
 from bidding.award.contracts import contract_of
-from bidding.award.decision import PassOver, award, decision_of
+from bidding.award.decision import AwardRefusal, PassOver, award, decision_of
 from bidding.award.objections import text_field
 from bidding.scoring.models import EvaluationReport
+from procurement.plans.services import is_procurement
 from procurement.results.models import Acceptance, PurchaserDecision
-from procurement.results.permissions import is_procurement
 from procurement.results.signals import results_changed
 from procurement.rulesets import GP_NORMS, O87_68
 from trading.accounts.models import User
@@ -22,7 +22,7 @@ from trading.clock import now
 from trading.errors import IllegalMove, InvalidInput
 from trading.extensions import db
 from trading.notices.models import Notice, NoticeKind
-from trading.permissions import require
+from trading.permissions import can, require
 from trading.rules.days import load_calendar
 from trading.rules.model import Unit
 from trading.rules.norms import Span
@@ -256,15 +256,19 @@ def decision_of_trade(trade: Trade):
     return decision_of(trade)
 
 
-def purchaser_decides(trade: Trade, actor: User) -> tuple[str, str] | None:
+def purchaser_decides(trade: Trade, actor: User) -> AwardRefusal | None:
     """bidding.award's AWARD_CHECKS hook: a government procurement's award is the purchaser's decision (O87 68),
-    made on its results page (or the platform's on its silence), never the centre's staff on the award page."""
+    made on its results page (or the platform's on its silence), never the centre's staff on the award page; the
+    award page shows a short line instead of its form, with a link to the results page for one who may read it."""
     if not is_procurement(trade):
         return None
-    return "purchaser_decides", _(
+    page = f"/procurement/trades/{trade.id}/results"
+    link = (_("Procurement results page"), page) if can(actor, "procurement.results.view", trade) else None
+    return AwardRefusal("purchaser_decides", _(
         "The purchaser decides the award of a government procurement (%(source)s): on its results page, "
-        "%(page)s; on its silence the platform awards the candidate ranked first.", source=O87_68,
-        page=f"/procurement/trades/{trade.id}/results")
+        "%(page)s; on its silence the platform awards the candidate ranked first.", source=O87_68, page=page),
+        note=_("The purchaser decides the award of this government procurement (%(source)s), not the centre's "
+               "staff.", source=O87_68), link=link)
 
 
 def install() -> None:

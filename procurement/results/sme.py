@@ -8,9 +8,9 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from procurement.plans.models import BudgetDraw, BudgetLine, ProcurementPlan
+from procurement.plans.services import is_procurement
 from procurement.results import policy
 from procurement.results.models import SmeDeclaration, SmePolicy
-from procurement.results.permissions import is_procurement
 from procurement.results.signals import results_changed
 from trading.accounts.models import User
 from trading.clock import now

@@ -11,8 +11,8 @@ from flask_login import current_user, login_required
 from bidding.award.candidates import current_list
 from bidding.award.decision import PassOver
 from procurement.blueprints import bp
+from procurement.plans.services import is_procurement
 from procurement.results import policy, services, sme
-from procurement.results.permissions import is_procurement
 from trading.clock import local_tz, now
 from trading.errors import IllegalMove, InvalidInput
 from trading.extensions import db

@@ -81,6 +81,9 @@ EVENT_LABELS = {
     "fact:gp_complaint_decision": _l("the finance department's decision on the complaint"),
     "fact:gp_suspension": _l("the suspension the finance department ordered"),
     "fact:gp_suspension_lifted": _l("the end of that suspension"),
+    # objections to a single source's notice (procurement/direct)
+    "fact:gp_single_source_notice_end": _l("the end of the single-source notice period"),
+    "fact:gp_single_source_objection_answer": _l("the purchaser's answer to the objection to the single source"),
 }
 
 CONDITION_LABELS = {

@@ -213,6 +213,7 @@ def test_pages_show_field_errors(db, client, publicity, people, clock):
     login(client, "staff")
     page = client.get(f"/bidding/trades/{publicity.id}/award")
     assert page.status_code == 200 and 'id="award-form"' in page.get_data(as_text=True)
+    assert 'id="award-elsewhere"' not in page.get_data(as_text=True)  # a works tender's staff award (not procurement)
     first = award.current_list(publicity).candidates[0]
     bad = client.post(f"/bidding/trades/{publicity.id}/award/decision",
                       data={f"pass_reason_{first.id}": "gave_up", f"pass_note_{first.id}": ""})

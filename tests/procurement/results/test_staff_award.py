@@ -39,6 +39,14 @@ def test_staff_award_page_is_refused(client, db, gp_publicity, proc_people, cloc
     login(client, "staff")
     page = client.get(f"/bidding/trades/{trade.id}/award")
     assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    # no award form that could only fail: a line saying the purchaser decides, linking to the results page
+    assert 'id="award-form"' not in html and "/award/decision" not in html
+    assert 'id="award-elsewhere"' in html and f'href="/procurement/trades/{trade.id}/results"' in html
+    assert "采购人" in html  # Chinese first
+    english = client.get(f"/bidding/trades/{trade.id}/award?lang=en")
+    assert "The purchaser decides the award of this government procurement" in english.get_data(as_text=True)
+    assert client.get(f"/procurement/trades/{trade.id}/results").status_code == 200  # the link leads somewhere
     got = client.post(f"/bidding/trades/{trade.id}/award/decision",
                       data={"csrf_token": csrf_token(page.get_data(as_text=True))})
     assert got.status_code == 409
