@@ -136,6 +136,8 @@ def test_who_is_invited_stays_with_the_purchaser_and_executing_staff_until_the_o
     # cannot compute the draw without it, and the platform cannot choose another afterwards
     assert published["salt"] not in json.dumps([fixing, drawn]) and "salt" not in json.dumps(
         [e["after"] for e in entries(db, "draw_rounds.insert", scene["drawn"])])
-    assert offline.replay(drawn, published["candidates"])["failed"] == ["seed", "order", "selected", "salt"]
+    # (three candidates drawn three: another seed may still give the same order by chance, one time in six)
+    unsalted = offline.replay(drawn, published["candidates"])
+    assert not unsalted["matches"] and {"seed", "salt"} <= set(unsalted["failed"])
     other = "00" * 32
     assert "salt" in offline.replay(drawn, published["candidates"], other)["failed"]
