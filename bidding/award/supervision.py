@@ -2,23 +2,14 @@
 with its answer, each complaint with its decision and its ruling, and the award's written report."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 
 from bidding.award.models import AwardReport, CandidateObjection, Complaint, ComplaintState
 from trading.extensions import db
+from trading.rules.norms import Item
 from trading.trades.models import Trade
-
-
-@dataclass(frozen=True)
-class Item:
-    """One record a norm judges on its own (trading.rules.norms.EachWithin)."""
-
-    subject: str
-    start: datetime
-    end: datetime | None
 
 
 def items(trade: Trade, name: str) -> list[Item]:

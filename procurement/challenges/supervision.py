@@ -2,27 +2,18 @@
 these): each one with its answer or decision, and each suspension a complaint made with its end."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 
 from procurement.challenges.models import Filing, FilingKind
 from trading.extensions import db
+from trading.rules.norms import Item
 from trading.trades.models import Trade
 
 #: ITEMS names -> the kind of filing each lists
 KINDS = {"gp_questions": FilingKind.QUESTION, "gp_challenges": FilingKind.CHALLENGE,
          "gp_complaints": FilingKind.COMPLAINT}
-
-
-@dataclass(frozen=True)
-class Item:
-    """One record a norm judges on its own (trading.rules.norms.EachWithin)."""
-
-    subject: str
-    start: datetime
-    end: datetime | None
 
 
 def _filings(trade: Trade) -> list[Filing]:

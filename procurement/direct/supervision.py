@@ -2,23 +2,14 @@
 its notice with the purchaser's answer, due within five working days of the notice period's end (O74 Art. 40)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 
 from procurement.direct.models import SingleSource, SingleSourceObjection
 from trading.extensions import db
+from trading.rules.norms import Item
 from trading.trades.models import Trade
-
-
-@dataclass(frozen=True)
-class Item:
-    """One record a norm judges on its own (trading.rules.norms.EachWithin)."""
-
-    subject: str
-    start: datetime
-    end: datetime | None
 
 
 def _objections(trade: Trade) -> list[SingleSourceObjection]:

@@ -447,6 +447,16 @@ class DepositRefund:
 
 
 @dataclass(frozen=True)
+class Item:
+    """One record an `EachWithin` norm judges on its own: what it is (`subject`, unique within the trade), when
+    its clock started and when it was closed (None while open). The packages' supervision modules list them."""
+
+    subject: str
+    start: datetime
+    end: datetime | None
+
+
+@dataclass(frozen=True)
 class EachWithin:
     """Each record of a kind is closed within `within` of its start: each objection answered, each
     complaint accepted or refused, each accepted complaint ruled. `items` names what the engine lists
