@@ -34,19 +34,25 @@ def app(environ, start_response):
     stream = environ["wsgi.input"]
     # no more than CONTENT_LENGTH (PEP 3333): werkzeug's server hands over the socket itself, whose
     # reads past the body would wait for the client's next request
-    left = int(environ.get("CONTENT_LENGTH") or 0)
-    digest, size = hashlib.sha256(), 0
     fd, path = tempfile.mkstemp(dir=UPLOAD_DIR, prefix=".bare-")
     try:
         with os.fdopen(fd, "wb") as out:
-            while left > 0 and (chunk := stream.read(min(CHUNK, left))):
-                left -= len(chunk)
-                size += len(chunk)
-                digest.update(chunk)
-                out.write(chunk)
-            if FSYNC:
-                out.flush()
-                os.fsync(out.fileno())
+            digest, size = copy_body(stream, int(environ.get("CONTENT_LENGTH") or 0), out, FSYNC)
     finally:
         os.unlink(path)
-    return _answer(start_response, "201 Created", {"sha256": digest.hexdigest(), "size": size})
+    return _answer(start_response, "201 Created", {"sha256": digest, "size": size})
+
+
+def copy_body(stream, left: int, out, fsync: bool = True) -> tuple[str, int]:
+    """What any upload endpoint does with a body: `left` bytes read in 1 MiB chunks into `out`, hashed, fsynced.
+    (SHA-256 hex, size). bench/floor_upload.py does the same under Flask."""
+    digest, size = hashlib.sha256(), 0
+    while left > 0 and (chunk := stream.read(min(CHUNK, left))):
+        left -= len(chunk)
+        size += len(chunk)
+        digest.update(chunk)
+        out.write(chunk)
+    if fsync:
+        out.flush()
+        os.fsync(out.fileno())
+    return digest.hexdigest(), size

@@ -17,15 +17,15 @@ line, stored at start (the bench's bidders').
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Flask, abort, jsonify, request
+from flask import Flask, jsonify, request
 
-CHUNK = 1024 * 1024
+from bench.bare_upload import copy_body
+
 DIR = Path(os.environ.get("FLOOR_DIR") or tempfile.mkdtemp(prefix="floor-"))
 DIR.mkdir(parents=True, exist_ok=True)
 engine = sa.create_engine(f"sqlite:///{DIR / 'floor.sqlite'}", connect_args={"timeout": 30})
@@ -56,19 +56,11 @@ def ready():
 
 
 def _store_body() -> tuple[str, int]:
-    stream, left = request.stream, request.content_length or 0
-    digest, size = hashlib.sha256(), 0
     fd, tmp = tempfile.mkstemp(dir=DIR, prefix=".in-")
     with os.fdopen(fd, "wb") as out:
-        while left > 0 and (chunk := stream.read(min(CHUNK, left))):
-            left -= len(chunk)
-            size += len(chunk)
-            digest.update(chunk)
-            out.write(chunk)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(tmp, DIR / digest.hexdigest())
-    return digest.hexdigest(), size
+        sha256, size = copy_body(request.stream, request.content_length or 0, out)
+    os.replace(tmp, DIR / sha256)
+    return sha256, size
 
 
 @app.post("/plain/trades/<int:trade_id>/bids")

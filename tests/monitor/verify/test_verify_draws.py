@@ -35,6 +35,16 @@ class Export:
     rows: list[dict]  # checkpoints.jsonl
 
 
+def exported_log(runner, out: Path) -> Export:
+    """`flask audit export OUT`, as a supervisor runs it, read back: the entries' lines and the checkpoints."""
+    result = runner.invoke(args=["audit", "export", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = (out / "entries.jsonl").read_bytes().split(b"\n")
+    assert lines.pop() == b""
+    rows = [json.loads(x) for x in (out / "checkpoints.jsonl").read_text().splitlines()]
+    return Export(out, lines, rows)
+
+
 def canonical(obj) -> bytes:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
@@ -60,13 +70,7 @@ def exported(db, runner, users, make_trade, registry, clock, tmp_path):  # noqa:
     first = supervisor_draws.serving(trade)[0]
     supervisor_draws.recuse(users["decider"], trade, first.id, "利害关系")
     db.session.commit()
-    out = tmp_path / "export"
-    result = runner.invoke(args=["audit", "export", str(out)])
-    assert result.exit_code == 0, result.output
-    lines = (out / "entries.jsonl").read_bytes().split(b"\n")
-    assert lines.pop() == b""
-    rows = [json.loads(x) for x in (out / "checkpoints.jsonl").read_text().splitlines()]
-    return Export(out, lines, rows)
+    return exported_log(runner, tmp_path / "export")
 
 
 def find(export: Export, action: str) -> int:

@@ -4,7 +4,6 @@ replacement that skips ahead in the order, a seed made under another purpose - i
 from __future__ import annotations
 
 import hashlib
-import json
 
 import pytest
 
@@ -12,7 +11,7 @@ from bidding.experts import services as experts
 from bidding.experts.models import PURPOSE
 from monitor.audit import log as audit
 from tests.bidding.experts.helpers import plan, pool  # noqa: F401  (pool: fixture)
-from tests.monitor.verify.test_verify_draws import Export, find, forge, verify_cli
+from tests.monitor.verify.test_verify_draws import exported_log, find, forge, verify_cli
 from trading.draws import services as draws
 
 A = bytes(range(32))
@@ -36,13 +35,7 @@ def exported(db, runner, users, published_trade, pool, clock, tmp_path):  # noqa
     first = experts.seats(trade)[0]
     experts.decline(first.expert.user, trade, first.id, "出差")
     db.session.commit()
-    out = tmp_path / "export"
-    result = runner.invoke(args=["audit", "export", str(out)])
-    assert result.exit_code == 0, result.output
-    lines = (out / "entries.jsonl").read_bytes().split(b"\n")
-    assert lines.pop() == b""
-    rows = [json.loads(x) for x in (out / "checkpoints.jsonl").read_text().splitlines()]
-    return Export(out, lines, rows)
+    return exported_log(runner, tmp_path / "export")
 
 
 def test_an_honest_log_replays_the_expert_draw_and_its_replacement(exported, client):

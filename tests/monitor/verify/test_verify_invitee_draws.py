@@ -15,7 +15,7 @@ import pytest
 from monitor.audit import log as audit
 from procurement.methods import services
 from procurement.methods.models import PURPOSE
-from tests.monitor.verify.test_verify_draws import ROOT, Export, find, forge, verify_cli
+from tests.monitor.verify.test_verify_draws import ROOT, exported_log, find, forge, verify_cli
 from tests.procurement.methods.conftest import invited, suppliers  # noqa: F401  (fixtures)
 from tests.procurement.plans.conftest import gp_trade  # noqa: F401  (fixture)
 from trading.accounts.roles import Role
@@ -40,13 +40,7 @@ def exported(db, runner, users, invited, suppliers, make_user, clock, tmp_path):
     draws.reveal(sup, invited, PURPOSE, 1, A.hex())
     db.session.commit()
     assert len(services.invitees(invited)) == 3
-    out = tmp_path / "export"
-    result = runner.invoke(args=["audit", "export", str(out)])
-    assert result.exit_code == 0, result.output
-    lines = (out / "entries.jsonl").read_bytes().split(b"\n")
-    assert lines.pop() == b""
-    rows = [json.loads(x) for x in (out / "checkpoints.jsonl").read_text().splitlines()]
-    return Export(out, lines, rows), {"candidates": [o.id for o in services.qualified_suppliers()],
+    return exported_log(runner, tmp_path / "export"), {"candidates": [o.id for o in services.qualified_suppliers()],
                                       "salt": services.rounds(invited)[0].salt}
 
 
