@@ -480,6 +480,9 @@ def _register_sqlite_pragmas(app: Flask) -> None:
 
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
+    # the listener holds what it needs, not the app: Flask-SQLAlchemy keeps each app's engine in a dictionary
+    # weakly keyed by the app, and a listener reaching the app from the engine would keep every app alive
+    wal = ":memory:" not in app.config["SQLALCHEMY_DATABASE_URI"]
     with app.app_context():
         engine = db.engine
 
@@ -487,7 +490,7 @@ def _register_sqlite_pragmas(app: Flask) -> None:
         def _on_connect(dbapi_conn, _record):
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
-            if ":memory:" not in app.config["SQLALCHEMY_DATABASE_URI"]:
+            if wal:
                 cur.execute("PRAGMA journal_mode=WAL")
             cur.close()
             if isinstance(dbapi_conn, GatedConnection):
