@@ -31,15 +31,9 @@ def _own_instance_folder(tmp_path_factory):
     """Apps built by the tests keep their instance files (the demo's signing keys, a secret) in a folder of this
     run, never in the checkout's instance/: a served demo's files stay its own, and two runs do not overwrite
     each other's keys between writing and reading them."""
-    import os
-
-    before = os.environ.get("INSTANCE_PATH")
-    os.environ["INSTANCE_PATH"] = str(tmp_path_factory.mktemp("instance"))
-    yield
-    if before is None:
-        os.environ.pop("INSTANCE_PATH", None)
-    else:
-        os.environ["INSTANCE_PATH"] = before
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("INSTANCE_PATH", str(tmp_path_factory.mktemp("instance")))
+        yield
 
 
 @pytest.fixture
