@@ -97,6 +97,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--floor", action="store_true",
                    help="also load bench/floor_upload.py (Flask alone, then Flask with one SQL read and one "
                         "write) between the bare runs: what the fixed stack itself reaches on this machine")
+    p.add_argument("--cold", action="store_true",
+                   help="no warm-up burst. By default each server first takes one burst of the same N uploads "
+                        "(the platform's to a second tender), unmeasured: a serving process has long made its "
+                        "threads and compiled its statements when a deadline's burst comes")
     p.add_argument("--keep", action="store_true", help="keep the temporary instance and logs (path printed)")
     args = p.parse_args(argv)
     if not 1 <= args.bidders <= 1000:
@@ -153,11 +157,23 @@ class Bidder:
 
 
 @dataclass
+class Tender:
+    trade_id: int
+    trade_ref: str
+    fingerprint: str
+
+
+@dataclass
 class Setup:
     trade_id: int
     trade_ref: str
     fingerprint: str
     bidders: list[Bidder]
+    warm_up: Tender  # a second tender open to the same bidders: the warm-up burst's
+
+    @property
+    def measured(self) -> Tender:
+        return Tender(self.trade_id, self.trade_ref, self.fingerprint)
 
 
 def build_data(app, n_bidders: int) -> Setup:
@@ -202,24 +218,29 @@ def build_data(app, n_bidders: int) -> Setup:
         # Real time, nothing frozen. Publishing issues the documents "now" when issue_at has passed
         # (guard issue_now_or_later), and the auto move open_bidding follows at once. The works
         # rule set wants >= 20 days from issue to deadline (Law 24), so the deadline is 25 days out.
-        start = now()
-        deadline = start + timedelta(days=25)
-        trade = trades.create_trade(staff, {
-            "centre_id": works.id, "method": "works_open_tender", "tenderer_id": tenderer.id,
-            "title": "Bench: concurrent sealed-bid uploads", "description": "load test data",
-            "estimated_price": Decimal("5000000.00"), "bid_security": Decimal("100000.00"),
-            "issue_at": start, "docs_until": start + timedelta(days=10), "bid_deadline": deadline,
-            "opening_at": deadline,
-        })
-        db.session.commit()
-        bidding.publish_sealed_tender(trade, clerk=staff, decider=decider, executing=[staff, staff2],
-                                      supervising=[supervisor])
-        db.session.commit()
-        if trade.state is not TradeState.BIDDING:
-            raise RuntimeError(f"the trade is {trade.state.value}, not bidding, after publish")
-        key = db.session.scalar(sa.select(OpeningKey).where(OpeningKey.trade_id == trade.id))
-        if key is None:
-            raise RuntimeError("approval made no opening key")
+        def open_tender(title: str) -> Tender:
+            start = now()
+            deadline = start + timedelta(days=25)
+            trade = trades.create_trade(staff, {
+                "centre_id": works.id, "method": "works_open_tender", "tenderer_id": tenderer.id,
+                "title": title, "description": "load test data",
+                "estimated_price": Decimal("5000000.00"), "bid_security": Decimal("100000.00"),
+                "issue_at": start, "docs_until": start + timedelta(days=10), "bid_deadline": deadline,
+                "opening_at": deadline,
+            })
+            db.session.commit()
+            bidding.publish_sealed_tender(trade, clerk=staff, decider=decider, executing=[staff, staff2],
+                                          supervising=[supervisor])
+            db.session.commit()
+            if trade.state is not TradeState.BIDDING:
+                raise RuntimeError(f"the trade is {trade.state.value}, not bidding, after publish")
+            key = db.session.scalar(sa.select(OpeningKey).where(OpeningKey.trade_id == trade.id))
+            if key is None:
+                raise RuntimeError("approval made no opening key")
+            return Tender(trade.id, trade.ref, key.fingerprint)
+
+        measured = open_tender("Bench: concurrent sealed-bid uploads")
+        warm_up = open_tender("Bench: the warm-up burst")
 
         bidders = []
         for i in range(1, n_bidders + 1):
@@ -230,13 +251,13 @@ def build_data(app, n_bidders: int) -> Setup:
             token, _row = issue_token(user)
             bidders.append(Bidder(org.id, org.credit_code, token))
         db.session.commit()
-        setup = Setup(trade.id, trade.ref, key.fingerprint, bidders)
+        setup = Setup(measured.trade_id, measured.trade_ref, measured.fingerprint, bidders, warm_up)
         db.session.remove()
         db.engine.dispose()  # no connection of ours stays open while gunicorn serves
     return setup
 
 
-def seal_envelopes(public_key, setup: Setup, size: int) -> list[bytes]:
+def seal_envelopes(public_key, setup: Setup, size: int, tender: Tender | None = None) -> list[bytes]:
     import io
 
     from bidding.crypto import envelope
@@ -247,7 +268,7 @@ def seal_envelopes(public_key, setup: Setup, size: int) -> list[bytes]:
         plaintext = encode_bid({"price": f"{4_800_000 + i}.00", "duration_days": "360", "note": f"bench {i}"},
                                [("technical.bin", os.urandom(size))])
         buf = io.BytesIO()
-        envelope.seal(plaintext, public_key=public_key, trade_ref=setup.trade_ref,
+        envelope.seal(plaintext, public_key=public_key, trade_ref=(tender or setup.measured).trade_ref,
                       bidder_id=bidder.credit_code, version=1, out=buf)
         out.append(buf.getvalue())
     return out
@@ -460,15 +481,17 @@ class Verdict:
     invalid: list[str]
 
 
-def check_platform(app, run: Run, setup: Setup, envelopes: list[bytes], platform_key) -> Verdict:
+def check_platform(app, run: Run, setup: Setup, envelopes: list[bytes], platform_key,
+                   tender: Tender | None = None) -> Verdict:
     import sqlalchemy as sa
 
     from bidding.crypto import receipt
     from bidding.submission.models import Bid
     from trading.extensions import db
 
+    tender = tender or setup.measured
     with app.app_context():
-        rows = db.session.scalars(sa.select(Bid).where(Bid.trade_id == setup.trade_id)).all()
+        rows = db.session.scalars(sa.select(Bid).where(Bid.trade_id == tender.trade_id)).all()
         by_org: dict[int, list] = {}
         for row in rows:
             by_org.setdefault(row.organisation_id, []).append(
@@ -498,7 +521,7 @@ def check_platform(app, run: Run, setup: Setup, envelopes: list[bytes], platform
             continue
         problem = receipt.receipt_problem(signed, platform_key)
         if problem is None:
-            expected = {"trade": setup.trade_ref, "bidder": bidder.credit_code, "version": 1,
+            expected = {"trade": tender.trade_ref, "bidder": bidder.credit_code, "version": 1,
                         "sha256": digest, "size": size}
             wrong = [k for k, v in expected.items() if signed.get(k) != v]
             if wrong:
@@ -570,13 +593,16 @@ def main(argv: list[str] | None = None) -> int:
 
         from bidding.crypto import envelope, receipt
 
-        status, body = get(platform.port, key_path)
-        published = json.loads(body)
-        public_key = envelope.load_public_key(published["public_key"])
-        if envelope.fingerprint_hex(public_key) != published["fingerprint"] or \
-                published["fingerprint"] != setup.fingerprint or published.get("trade_ref") != setup.trade_ref:
-            raise RuntimeError("the published opening key does not match the trade's fingerprint")
-        envelopes = seal_envelopes(public_key, setup, args.size)
+        def opening_key(tender: Tender):
+            status, body = get(platform.port, f"/api/v1/trades/{tender.trade_id}/opening-key")
+            published = json.loads(body)
+            public_key = envelope.load_public_key(published["public_key"])
+            if envelope.fingerprint_hex(public_key) != published["fingerprint"] or \
+                    published["fingerprint"] != tender.fingerprint or published.get("trade_ref") != tender.trade_ref:
+                raise RuntimeError("the published opening key does not match the trade's fingerprint")
+            return public_key
+
+        envelopes = seal_envelopes(opening_key(setup.measured), setup, args.size)
         mean_size = statistics.fmean(len(e) for e in envelopes)
         say(f"sealed {len(envelopes)} envelopes of {mean_size / 1024:.1f} KiB")
         if args.warm_receipt_key:
@@ -584,6 +610,16 @@ def main(argv: list[str] | None = None) -> int:
 
         tokens = [b.token for b in setup.bidders]
         bid_path = f"/api/v1/trades/{setup.trade_id}/bids"
+        warm_runs: list[Run] = []
+        if not args.cold:  # what a serving process has long done when a burst comes: unmeasured
+            warm = seal_envelopes(opening_key(setup.warm_up), setup, args.size, setup.warm_up)
+            say("warm-up burst: bare, platform" + (", floor" if floor is not None else "") + " ...")
+            run_load("warm-bare", bare.port, "/upload", envelopes, tokens, args.timeout)
+            warm_runs.append(run_load("warm-platform", platform.port, f"/api/v1/trades/{setup.warm_up.trade_id}/bids",
+                                      warm, tokens, args.timeout))
+            if floor is not None:
+                for path in (f"/plain/trades/{setup.warm_up.trade_id}/bids", f"/trades/{setup.warm_up.trade_id}/bids"):
+                    run_load("warm-floor", floor.port, path, envelopes, tokens, args.timeout)
         say("load: bare ...")
         bare1 = run_load("bare1", bare.port, "/upload", envelopes, tokens, args.timeout)
         say(f"  {bare1.wall:.2f} s; platform ...")
@@ -605,10 +641,14 @@ def main(argv: list[str] | None = None) -> int:
         for s in servers:
             stop(s)
         verdict = check_platform(app, plat, setup, envelopes, platform_key)
+        warm_verdicts = [check_platform(app, run, setup, warm, platform_key, setup.warm_up) for run in warm_runs]
         bare_problems = check_bare(bare1, envelopes) + check_bare(bare2, envelopes) \
             + [p for _what, run in floors for p in check_bare(run, envelopes)]
         log_counts, log_finals = scan_log(platform.log)
 
+        for v in warm_verdicts:  # the warm-up's uploads are bids as well: checked the same way, counted the same
+            verdict = Verdict(verdict.not_201 + v.not_201, verdict.stored_missing + v.stored_missing,
+                              verdict.phantom + v.phantom, verdict.invalid + v.invalid)
         lost = sum(verdict.not_201.values()) + len(verdict.stored_missing)
         invalid = len(verdict.invalid)
         bare_tput = statistics.fmean([bare1.uploads_per_s, bare2.uploads_per_s])
@@ -624,7 +664,9 @@ def main(argv: list[str] | None = None) -> int:
                   if args.server == "flask" else
                   f"gunicorn with gunicorn.conf.py{overrides or ' (shipped settings)'}")
         print(f"# {args.bidders} concurrent uploads of {mean_size / 1024:.1f} KiB envelopes; {served} on {HOST}; "
-              f"{os.cpu_count()} CPUs")
+              f"{os.cpu_count()} CPUs; " + ("cold servers" if args.cold else
+                                            f"each server warmed by a burst of {args.bidders} first (unmeasured; "
+                                            f"lost and invalid count its uploads too)"))
         line("lost submissions", f"{lost}  (no 201: {sum(verdict.not_201.values())}, "
              f"201 without stored bid: {len(verdict.stored_missing)})")
         for what, n in verdict.not_201.most_common():
