@@ -312,6 +312,7 @@ def main(argv=None) -> int:
     p.add_argument("--top", type=int, default=0, help="with --profile or --gate: the N top functions")
     p.add_argument("--gate", action="store_true", help="time the SQLite write gate's waits and holds")
     p.add_argument("--workers", type=int, default=0, help="override gunicorn.conf.py's workers")
+    p.add_argument("--cold", action="store_true", help="with --concurrent: no warm-up burst before the measured one")
     p.add_argument("--concurrent", action="store_true", help="all uploads at once, as bench/submission.py")
     p.add_argument("--cpu-profile", action="store_true",
                    help="cProfile of every request thread by its own CPU time (best with --concurrent), merged")
@@ -348,6 +349,11 @@ def main(argv=None) -> int:
         bench.get(platform.port, "/api/v1/receipt-key")
         path = f"/api/v1/trades/{setup.trade_id}/bids"
         tokens = [b.token for b in setup.bidders]
+        if args.concurrent and not args.cold:  # as bench/submission.py: one unmeasured burst first, to a second tender
+            warm_key = f"/api/v1/trades/{setup.warm_up.trade_id}/opening-key"
+            warm_public = envelope.load_public_key(json.loads(bench.get(platform.port, warm_key)[1])["public_key"])
+            warm = bench.seal_envelopes(warm_public, setup, args.size, setup.warm_up)
+            bench.run_load("warm-up", platform.port, f"/api/v1/trades/{setup.warm_up.trade_id}/bids", warm, tokens, 60)
         if args.parts or args.cpu_profile:  # the set-up requests above (first statements compiled, mappers) are not counted
             (tmp / "profile.out.reset").touch()
             while args.parts and (tmp / "profile.out.reset").exists():

@@ -393,6 +393,7 @@ class Run:
     results: list[Result]
     wall: float  # seconds from the common start to the last answer
     sizes: list[int] = field(default_factory=list)
+    busy: float = float("nan")  # the machine's CPUs busy during the run, all processes (bench included): 0 to 1
 
     @property
     def ok(self) -> list[Result]:
@@ -442,11 +443,25 @@ def run_load(name: str, port: int, path: str, envelopes: list[bytes], tokens: li
         futures = [pool.submit(upload, port, path, data, token, timeout, go, i)
                    for i, (data, token) in enumerate(zip(envelopes, tokens))]
         time.sleep(0.5)  # every thread is parked on the event: they start together
+        before = cpu_ticks()
         start = time.perf_counter()
         go.set()
         results = [f.result(timeout=timeout + 30) for f in futures]
+        after = cpu_ticks()
     wall = max(r.done_at for r in results) - start
-    return Run(name, results, wall, [len(e) for e in envelopes])
+    busy = (after[0] - before[0]) / (after[1] - before[1]) if after[1] > before[1] else float("nan")
+    return Run(name, results, wall, [len(e) for e in envelopes], busy)
+
+
+def cpu_ticks() -> tuple[int, int]:
+    """(busy, total) clock ticks of all CPUs since boot, from /proc/stat (Linux; zeros elsewhere)."""
+    try:
+        with open("/proc/stat") as f:
+            values = [int(v) for v in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+    return sum(values) - idle, sum(values)
 
 
 # ---- checks --------------------------------------------------------------------------------------
@@ -695,6 +710,8 @@ def main(argv: list[str] | None = None) -> int:
         line("bare throughput uploads/s", f"{bare_tput:.1f}  ({bare_mbs:.1f} MB/s; runs: "
              f"{bare1.uploads_per_s:.1f}, {bare2.uploads_per_s:.1f})")
         line("ratio throughput platform/bare", f"{ratio_tput:.3f}")
+        line("CPUs busy during the runs", f"platform {plat.busy:.0%}, bare {bare1.busy:.0%} and {bare2.busy:.0%} "
+             "(every process on the machine, this bench's clients included)")
         line("ratio p99 latency platform/bare", f"{ratio_p99:.2f}")
         for what, run in floors:
             line(f"floor: {what}", f"{run.uploads_per_s:.1f} uploads/s, ratio to bare "
