@@ -188,11 +188,12 @@ def submit_bid(actor: User, trade: Trade, stream: BinaryIO, content_digest: str 
         raise IllegalMove(_("This trade has no opening key and does not take electronic bids."), code="no_key")
     # a host that may not sign refuses before it stores anything (no row, no blob to sweep)
     signing_key = receipt_private_key()
-    if apart and not writer.holds_no_write():
-        # the first receipt published the key: committed now, not held open while the body arrives
-        writer.commit_reads()
     if latest is UNREAD:
         latest = db.session.execute(_LATEST_COLUMNS, {"trade_id": trade.id, "organisation_id": org.id}).first()
+    if apart:
+        # the reads end here (and the receipt key's first publication, if this upload made it, is committed):
+        # no pooled connection, no read snapshot is held while the body arrives, which may take minutes
+        writer.commit_reads()
     version = (latest.version if latest else 0) + 1
     resend = latest if latest is not None and latest.state is BidState.SUBMITTED else None
     limit = max_bid_bytes()
