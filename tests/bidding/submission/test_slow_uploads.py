@@ -2,7 +2,7 @@
 
 A bidder on a slow line may take minutes to send a large envelope. The upload reads what it needs
 (token, trade, latest version) before the body, then gives its pooled connection back: with the
-pool's default 5 + 10 connections, sixteen bidders sending at once used to hold every connection
+pool's 5 + 10 connections of the time, sixteen bidders sending at once held every connection
 through their bodies, so the sixteenth upload, and every page or API call after it, waited 30 s for
 a connection and failed. Real HTTP (a threaded server), real SQLite file, real envelopes.
 """
@@ -17,7 +17,7 @@ from tests.conftest import api_headers
 from trading.accounts.models import OrgKind
 from trading.accounts.roles import Role
 
-UPLOADS = 20  # more than the pool's 5 + 10 connections
+UPLOADS = 20  # more than the 15 connections the pool had when this failed (the check below holds for any pool)
 
 
 def test_uploads_whose_bodies_are_still_arriving_hold_no_connection(
