@@ -14,8 +14,10 @@ What it does, all on 127.0.0.1 and in a fresh temporary instance that is deleted
    `--workers` / `--threads` override it (`--server flask`: both under werkzeug's threaded server, the
    platform as `make run` serves it, `flask --app wsgi run`), fetches the trade's opening key over
    HTTP and seals one envelope per bidder;
-3. sends the N uploads all at once to the bare app, then to the platform, then to the bare app again
-   (the baseline is the mean of the two bare runs, which brackets the platform run in time);
+3. warms each server with one unmeasured burst of the same N uploads (the platform's to a second tender;
+   `--cold`: no warm-up), then sends the N uploads all at once to the bare app, then to the platform,
+   then to the bare app again (the baseline is the mean of the two bare runs, which brackets the
+   platform run in time);
 4. checks every upload against the database (a 201 without a stored bid, or no 201, is a lost
    submission) and every receipt against the platform key from GET /api/v1/receipt-key and against
    the envelope actually sent (SHA-256 and size);
