@@ -167,17 +167,13 @@ def build_trade(app) -> tuple[int, dict[str, int]]:
     import sqlalchemy as sa
 
     from bidding.keyholders import client as holder_side, services as bidding
-    from bidding.keyholders.models import OpeningKey
     from trading.accounts.models import OrgKind
     from trading.accounts.roles import Role
     from trading.accounts.services import create_organisation, create_user
     from trading.accounts.uscc import make_uscc
     from trading.centres.data import ensure_centres
     from trading.centres.models import Centre
-    from trading.clock import now
     from trading.extensions import db
-    from trading.trades import services as trades
-    from trading.trades.flows import TradeState
 
     flask_migrate.upgrade()
     ensure_centres()
@@ -200,24 +196,10 @@ def build_trade(app) -> tuple[int, dict[str, int]]:
         bidding.enrol_personal_key(user, made.public_key, made.wrapped_key)
     db.session.commit()
 
-    # The works rule set wants >= 20 days from issue to deadline; the opening is at the deadline.
-    start = now()
-    deadline = start + timedelta(days=25)
-    trade = trades.create_trade(staff, {
-        "centre_id": works.id, "method": "works_open_tender", "tenderer_id": tenderer.id,
-        "title": "Bench: opening sealed bids", "description": "opening ceremony bench data",
-        "estimated_price": Decimal("5000000.00"), "bid_security": Decimal("100000.00"),
-        "issue_at": start, "docs_until": start + timedelta(days=10), "bid_deadline": deadline,
-        "opening_at": deadline,
-    })
-    db.session.commit()
-    bidding.publish_sealed_tender(trade, clerk=staff, decider=decider, executing=[staff, staff2],
-                                  supervising=[supervisor])
-    db.session.commit()
-    if trade.state is not TradeState.BIDDING:
-        raise RuntimeError(f"the trade is {trade.state.value}, not bidding, after publish")
-    if db.session.scalar(sa.select(OpeningKey).where(OpeningKey.trade_id == trade.id)) is None:
-        raise RuntimeError("approval made no opening key")
+    from bench.submission import open_works_tender
+
+    trade, _key = open_works_tender("Bench: opening sealed bids", works=works, tenderer=tenderer, decider=decider,
+                                    executing=[staff, staff2], supervisor=supervisor)
     return trade.id, {u.username: u.id for u in (staff, staff2, supervisor)}
 
 

@@ -183,17 +183,13 @@ def build_data(app, n_bidders: int) -> Setup:
     import sqlalchemy as sa
 
     from bidding.keyholders import client as holder_side, services as bidding
-    from bidding.keyholders.models import OpeningKey
     from trading.accounts.models import OrgKind
     from trading.accounts.roles import Role
     from trading.accounts.services import create_organisation, create_user, issue_token
     from trading.accounts.uscc import make_uscc
     from trading.centres.data import ensure_centres
     from trading.centres.models import Centre
-    from trading.clock import now
     from trading.extensions import db
-    from trading.trades import services as trades
-    from trading.trades.flows import TradeState
 
     with app.app_context():
         flask_migrate.upgrade()
@@ -218,27 +214,10 @@ def build_data(app, n_bidders: int) -> Setup:
         db.session.commit()
 
         # Real time, nothing frozen. Publishing issues the documents "now" when issue_at has passed
-        # (guard issue_now_or_later), and the auto move open_bidding follows at once. The works
-        # rule set wants >= 20 days from issue to deadline (Law 24), so the deadline is 25 days out.
+        # (guard issue_now_or_later), and the auto move open_bidding follows at once.
         def open_tender(title: str) -> Tender:
-            start = now()
-            deadline = start + timedelta(days=25)
-            trade = trades.create_trade(staff, {
-                "centre_id": works.id, "method": "works_open_tender", "tenderer_id": tenderer.id,
-                "title": title, "description": "load test data",
-                "estimated_price": Decimal("5000000.00"), "bid_security": Decimal("100000.00"),
-                "issue_at": start, "docs_until": start + timedelta(days=10), "bid_deadline": deadline,
-                "opening_at": deadline,
-            })
-            db.session.commit()
-            bidding.publish_sealed_tender(trade, clerk=staff, decider=decider, executing=[staff, staff2],
-                                          supervising=[supervisor])
-            db.session.commit()
-            if trade.state is not TradeState.BIDDING:
-                raise RuntimeError(f"the trade is {trade.state.value}, not bidding, after publish")
-            key = db.session.scalar(sa.select(OpeningKey).where(OpeningKey.trade_id == trade.id))
-            if key is None:
-                raise RuntimeError("approval made no opening key")
+            trade, key = open_works_tender(title, works=works, tenderer=tenderer, decider=decider,
+                                           executing=[staff, staff2], supervisor=supervisor)
             return Tender(trade.id, trade.ref, key.fingerprint)
 
         measured = open_tender("Bench: concurrent sealed-bid uploads")
@@ -257,6 +236,41 @@ def build_data(app, n_bidders: int) -> Setup:
         db.session.remove()
         db.engine.dispose()  # no connection of ours stays open while gunicorn serves
     return setup
+
+
+def open_works_tender(title: str, *, works, tenderer, decider, executing: list, supervisor):
+    """A works open tender made, appointed, approved (which makes its opening key) and published through
+    the real services, so that it is open for bids now on the platform's clock: (trade, opening key).
+    The works rule set wants at least 20 days from issue to deadline (Law 24): the deadline is 25 days
+    out, and the opening at the deadline. bench/opening.py makes its tender with it too."""
+    import sqlalchemy as sa
+
+    from bidding.keyholders import services as bidding
+    from bidding.keyholders.models import OpeningKey
+    from trading.clock import now
+    from trading.extensions import db
+    from trading.trades import services as trades
+    from trading.trades.flows import TradeState
+
+    start = now()
+    deadline = start + timedelta(days=25)
+    trade = trades.create_trade(executing[0], {
+        "centre_id": works.id, "method": "works_open_tender", "tenderer_id": tenderer.id,
+        "title": title, "description": "bench data",
+        "estimated_price": Decimal("5000000.00"), "bid_security": Decimal("100000.00"),
+        "issue_at": start, "docs_until": start + timedelta(days=10), "bid_deadline": deadline,
+        "opening_at": deadline,
+    })
+    db.session.commit()
+    bidding.publish_sealed_tender(trade, clerk=executing[0], decider=decider, executing=executing,
+                                  supervising=[supervisor])
+    db.session.commit()
+    if trade.state is not TradeState.BIDDING:
+        raise RuntimeError(f"the trade is {trade.state.value}, not bidding, after publish")
+    key = db.session.scalar(sa.select(OpeningKey).where(OpeningKey.trade_id == trade.id))
+    if key is None:
+        raise RuntimeError("approval made no opening key")
+    return trade, key
 
 
 def seal_envelopes(public_key, setup: Setup, size: int, tender: Tender | None = None) -> list[bytes]:
