@@ -1,4 +1,5 @@
-"""Amounts of money in Chinese capital numerals (大写金额), as written on bid forms, cheques and the price board.
+"""Amounts of money in Chinese capital numerals (大写金额), as written on bid forms, cheques and the price board;
+and in figures (`fmt_money`: ¥1,234,567.89), as pages and error messages show them.
 
 The rules are those for writing amounts on financial documents (中国人民银行《正确填写票据和结算凭证的
 基本规定》): capital digits 零壹贰叁肆伍陆柒捌玖 with 拾佰仟万亿; one 零 stands for any run of zeros
@@ -69,3 +70,10 @@ def rmb_upper(amount: Decimal | int | str) -> str:
     else:
         out += "整"
     return out
+
+
+def fmt_money(value) -> str:
+    """An amount in figures, in yuan with two decimals and thousands separators; "—" for none."""
+    if value is None:
+        return "—"
+    return f"¥{value:,.2f}"

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from trading.errors import DomainError, Throttled
 from trading.extensions import db
+from trading.numerals import fmt_money  # noqa: F401  (the views' and templates' name for it)
 from trading.permissions import NotAuthenticated, can
 from trading.schemas import plain_messages
 
@@ -124,12 +125,6 @@ def register_error_handlers(app: Flask) -> None:
 
 def fmt_time(value) -> str:
     return format_datetime(value, "yyyy-MM-dd HH:mm") if value else "—"
-
-
-def fmt_money(value) -> str:
-    if value is None:
-        return "—"
-    return f"¥{value:,.2f}"
 
 
 def template_globals() -> dict:

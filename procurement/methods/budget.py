@@ -12,10 +12,10 @@ from procurement.plans.services import draw_of, is_procurement
 from trading.clock import now
 from trading.errors import IllegalMove
 from trading.extensions import db
+from trading.numerals import fmt_money
 from trading.trades.flows import TradeState
 from trading.trades.models import Trade
 from trading.types import Money
-from trading.views_common import fmt_money
 
 ENDED = (TradeState.FAILED, TradeState.CANCELLED)
 

@@ -17,11 +17,11 @@ from trading.centres.models import Centre
 from trading.clock import local_tz, now
 from trading.errors import IllegalMove, InvalidInput
 from trading.extensions import begin_write, db
+from trading.numerals import fmt_money
 from trading.permissions import require
 from trading.trades.flows import TradeState
 from trading.trades.models import Trade
 from trading.types import Money
-from trading.views_common import fmt_money
 
 OPEN_TENDER = "gp_open_tender"
 
