@@ -102,3 +102,29 @@ def test_begin_immediate_takes_the_gate_with_the_write_lock(path):
     b.execute("BEGIN IMMEDIATE")
     b.rollback()
     assert not b._gate.lock.locked()
+
+
+
+
+def _pool_of(uri: str):
+    from trading import create_app
+    from trading.extensions import db
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": uri})
+    with app.app_context():
+        assert db.session.execute(db.text("select 1")).scalar() == 1  # the app works on it
+        pool = db.engine.pool
+        db.session.remove()
+        db.engine.dispose()
+    return pool
+
+
+def test_a_database_file_keeps_a_connection_per_reading_thread(tmp_path):
+    """64 connections (SQLAlchemy's default 5, + 10 opened and closed again, made a burst queue for them)."""
+    pool = _pool_of(f"sqlite:///{tmp_path / 'pool.sqlite'}")
+    assert type(pool).__name__ == "QueuePool" and pool.size() == 64
+
+
+def test_an_in_memory_database_takes_no_pool_size():
+    """Its one connection (StaticPool) takes no pool size: given one, the engine would refuse to start."""
+    assert type(_pool_of("sqlite://")).__name__ == "StaticPool"
