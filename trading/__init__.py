@@ -39,12 +39,14 @@ def create_app(config: type | dict | None = None) -> Flask:
 
         from sqlalchemy.engine import make_url
 
-        database = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database or ""
+        url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+        in_memory = (url.database or "") in ("", ":memory:") or url.query.get("mode") == "memory"
         # A connection to the file is cheap, and one is kept per thread that reads at once: with the default
         # 5 (+ 10 made and closed again) a burst of uploads queued for connections, and made and closed them
         # by the dozen (bench/README.md: 0.33 to 0.37 of the bare upload, 0.39 to 0.43 with 64). An in-memory
-        # database has one connection (SQLAlchemy's StaticPool), which takes no pool size.
-        pool = {} if database in ("", ":memory:") else {"pool_size": 64, "max_overflow": 16}
+        # database's pool, or one the configuration names (`poolclass`), takes no pool size.
+        chosen = "poolclass" in app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+        pool = {} if in_memory or chosen else {"pool_size": 64, "max_overflow": 16}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30, "factory": GatedConnection}, **pool,
                                                    **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
 

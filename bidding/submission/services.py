@@ -192,7 +192,7 @@ def submit_bid(actor: User, trade: Trade, stream: BinaryIO, content_digest: str 
         latest = db.session.execute(_LATEST_COLUMNS, {"trade_id": trade.id, "organisation_id": org.id}).first()
     if apart:
         # the reads end here (and the receipt key's first publication, if this upload made it, is committed):
-        # no pooled connection, no read snapshot is held while the body arrives, which may take minutes
+        # no pooled connection is held while the body arrives, which may take minutes
         writer.commit_reads()
     version = (latest.version if latest else 0) + 1
     resend = latest if latest is not None and latest.state is BidState.SUBMITTED else None

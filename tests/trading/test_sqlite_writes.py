@@ -106,11 +106,11 @@ def test_begin_immediate_takes_the_gate_with_the_write_lock(path):
 
 
 
-def _pool_of(uri: str):
+def _pool_of(uri: str, **options):
     from trading import create_app
     from trading.extensions import db
 
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": uri})
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": uri, "SQLALCHEMY_ENGINE_OPTIONS": options})
     with app.app_context():
         assert db.session.execute(db.text("select 1")).scalar() == 1  # the app works on it
         pool = db.engine.pool
@@ -128,3 +128,15 @@ def test_a_database_file_keeps_a_connection_per_reading_thread(tmp_path):
 def test_an_in_memory_database_takes_no_pool_size():
     """Its one connection (StaticPool) takes no pool size: given one, the engine would refuse to start."""
     assert type(_pool_of("sqlite://")).__name__ == "StaticPool"
+
+
+@pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SADeprecationWarning")  # its pool class, chosen by the URL
+def test_a_shared_in_memory_database_starts():
+    """`mode=memory` in the URL: SQLAlchemy picks a pool of its own for it; the app starts and reads."""
+    _pool_of("sqlite:///file:shared?mode=memory&uri=true")  # it reads: `select 1` answers 1
+
+
+def test_a_pool_the_configuration_names_is_taken_as_it_is(tmp_path):
+    from sqlalchemy.pool import NullPool
+
+    assert type(_pool_of(f"sqlite:///{tmp_path / 'own.sqlite'}", poolclass=NullPool)) is NullPool

@@ -23,13 +23,17 @@ UPLOADS = 20  # more than the 15 connections the pool had when this failed (the 
 def test_uploads_whose_bodies_are_still_arriving_hold_no_connection(
         db, app, client, sealed_trade, make_user, make_org, server):  # noqa: F811
     pool = db.engine.pool
-    uploads = []
+    senders = []
     for i in range(UPLOADS):
         user = make_user(f"slow_bidder_{i}", (Role.BIDDER, None), org=make_org(OrgKind.BIDDER, f"Slow Line {i} Co."))
         data = _envelope(client, sealed_trade, user.organisation.credit_code, marker=user.username)
-        uploads.append((user, data, Upload(server, sealed_trade, api_headers(client, user.username), data)))
+        senders.append((user, data, api_headers(client, user.username)))
+    companies = sorted(user.organisation_id for user, _data, _headers in senders)
     db.session.commit()
-    held_before = pool.checkedout()
+    assert sealed_trade.id  # loaded again after the commit, then the test's own connection goes back too
+    db.session.close()
+    held_before = pool.checkedout()  # before any upload starts: none of theirs is counted in it
+    uploads = [(user, data, Upload(server, sealed_trade, headers, data)) for user, data, headers in senders]
     for _user, data, upload in uploads:
         upload.send(data[:len(data) // 2])  # half the body, then the line stalls
     # every upload is inside the blob store, its body half in: none waits for a connection
@@ -43,4 +47,4 @@ def test_uploads_whose_bodies_are_still_arriving_hold_no_connection(
     assert [status for status, _body in answers] == [201] * UPLOADS, answers
     db.session.expire_all()
     stored = db.session.scalars(sa.select(Bid.organisation_id).where(Bid.trade_id == sealed_trade.id)).all()
-    assert sorted(stored) == sorted(user.organisation_id for user, _data, _upload in uploads)
+    assert sorted(stored) == companies
