@@ -338,21 +338,15 @@ def main(argv=None) -> int:
             env = {**env, "GUNICORN_CMD_ARGS": f"-c {conf}"}
         platform = bench.start_gunicorn("platform", "wsgi:app", env, gargs, tmp / "platform.log")
         servers.append(platform)
-        key_path = f"/api/v1/trades/{setup.trade_id}/opening-key"
-        bench.wait_ready(platform, key_path)
-        import json
-
-        from bidding.crypto import envelope
-        _status, body = bench.get(platform.port, key_path)
-        public_key = envelope.load_public_key(json.loads(body)["public_key"])
-        envelopes = bench.seal_envelopes(public_key, setup, args.size)
+        bench.wait_ready(platform, f"/api/v1/trades/{setup.measured.trade_id}/opening-key")
+        envelopes = bench.seal_envelopes(bench.opening_key(platform.port, setup.measured), setup.measured,
+                                         setup.bidders, args.size)
         bench.get(platform.port, "/api/v1/receipt-key")
-        path = f"/api/v1/trades/{setup.trade_id}/bids"
+        path = f"/api/v1/trades/{setup.measured.trade_id}/bids"
         tokens = [b.token for b in setup.bidders]
         if args.concurrent and not args.cold:  # as bench/submission.py: one unmeasured burst first, to a second tender
-            warm_key = f"/api/v1/trades/{setup.warm_up.trade_id}/opening-key"
-            warm_public = envelope.load_public_key(json.loads(bench.get(platform.port, warm_key)[1])["public_key"])
-            warm = bench.seal_envelopes(warm_public, setup, args.size, setup.warm_up)
+            warm = bench.seal_envelopes(bench.opening_key(platform.port, setup.warm_up), setup.warm_up, setup.bidders,
+                                        args.size)
             bench.run_load("warm-up", platform.port, f"/api/v1/trades/{setup.warm_up.trade_id}/bids", warm, tokens, 60)
         if args.parts or args.cpu_profile:  # the set-up requests above (first statements compiled, mappers) are not counted
             (tmp / "profile.out.reset").touch()

@@ -167,15 +167,9 @@ class Tender:
 
 @dataclass
 class Setup:
-    trade_id: int
-    trade_ref: str
-    fingerprint: str
-    bidders: list[Bidder]
+    measured: Tender  # the tender the measured burst goes to
     warm_up: Tender  # a second tender open to the same bidders: the warm-up burst's
-
-    @property
-    def measured(self) -> Tender:
-        return Tender(self.trade_id, self.trade_ref, self.fingerprint)
+    bidders: list[Bidder]
 
 
 def build_data(app, n_bidders: int) -> Setup:
@@ -232,7 +226,7 @@ def build_data(app, n_bidders: int) -> Setup:
             token, _row = issue_token(user)
             bidders.append(Bidder(org.id, org.credit_code, token))
         db.session.commit()
-        setup = Setup(measured.trade_id, measured.trade_ref, measured.fingerprint, bidders, warm_up)
+        setup = Setup(measured, warm_up, bidders)
         db.session.remove()
         db.engine.dispose()  # no connection of ours stays open while gunicorn serves
     return setup
@@ -273,18 +267,31 @@ def open_works_tender(title: str, *, works, tenderer, decider, executing: list, 
     return trade, key
 
 
-def seal_envelopes(public_key, setup: Setup, size: int, tender: Tender | None = None) -> list[bytes]:
+def opening_key(port: int, tender: Tender):
+    """The tender's opening key as the platform publishes it, checked against the fingerprint approval made."""
+    from bidding.crypto import envelope
+
+    _status, body = get(port, f"/api/v1/trades/{tender.trade_id}/opening-key")
+    published = json.loads(body)
+    public_key = envelope.load_public_key(published["public_key"])
+    if envelope.fingerprint_hex(public_key) != published["fingerprint"] or \
+            published["fingerprint"] != tender.fingerprint or published.get("trade_ref") != tender.trade_ref:
+        raise RuntimeError("the published opening key does not match the trade's fingerprint")
+    return public_key
+
+
+def seal_envelopes(public_key, tender: Tender, bidders: list[Bidder], size: int) -> list[bytes]:
     import io
 
     from bidding.crypto import envelope
     from bidding.crypto.records import encode_bid
 
     out = []
-    for i, bidder in enumerate(setup.bidders):
+    for i, bidder in enumerate(bidders):
         plaintext = encode_bid({"price": f"{4_800_000 + i}.00", "duration_days": "360", "note": f"bench {i}"},
                                [("technical.bin", os.urandom(size))])
         buf = io.BytesIO()
-        envelope.seal(plaintext, public_key=public_key, trade_ref=(tender or setup.measured).trade_ref,
+        envelope.seal(plaintext, public_key=public_key, trade_ref=tender.trade_ref,
                       bidder_id=bidder.credit_code, version=1, out=buf)
         out.append(buf.getvalue())
     return out
@@ -512,15 +519,14 @@ class Verdict:
     invalid: list[str]
 
 
-def check_platform(app, run: Run, setup: Setup, envelopes: list[bytes], platform_key,
-                   tender: Tender | None = None) -> Verdict:
+def check_platform(app, run: Run, tender: Tender, bidders: list[Bidder], envelopes: list[bytes],
+                   platform_key) -> Verdict:
     import sqlalchemy as sa
 
     from bidding.crypto import receipt
     from bidding.submission.models import Bid
     from trading.extensions import db
 
-    tender = tender or setup.measured
     with app.app_context():
         rows = db.session.scalars(sa.select(Bid).where(Bid.trade_id == tender.trade_id)).all()
         by_org: dict[int, list] = {}
@@ -533,7 +539,7 @@ def check_platform(app, run: Run, setup: Setup, envelopes: list[bytes], platform
     not_201: Counter = Counter()
     stored_missing, phantom, invalid = [], [], []
     for r in run.results:
-        bidder = setup.bidders[r.index]
+        bidder = bidders[r.index]
         data = envelopes[r.index]
         digest, size = hashlib.sha256(data).hexdigest(), len(data)
         stored = by_org.get(bidder.organisation_id, [])
@@ -599,7 +605,7 @@ def main(argv: list[str] | None = None) -> int:
         say(f"instance {tmp}; building data for {args.bidders} bidders ...")
         app = make_app()
         setup = build_data(app, args.bidders)
-        say(f"trade {setup.trade_ref} (id {setup.trade_id}) is open for bids; "
+        say(f"trade {setup.measured.trade_ref} (id {setup.measured.trade_id}) is open for bids; "
             f"setup took {time.monotonic() - t_start:.1f} s")
 
         bare_dir = tmp / "bare-uploads"
@@ -609,7 +615,7 @@ def main(argv: list[str] | None = None) -> int:
         bare = start_gunicorn("bare", "bench.bare_upload:app", {"BARE_UPLOAD_DIR": str(bare_dir)}, args,
                               tmp / "gunicorn-bare.log")
         servers.append(bare)
-        key_path = f"/api/v1/trades/{setup.trade_id}/opening-key"
+        key_path = f"/api/v1/trades/{setup.measured.trade_id}/opening-key"
         floor = None
         if args.floor:
             (tmp / "floor-tokens.txt").write_text("\n".join(b.token for b in setup.bidders))
@@ -622,28 +628,19 @@ def main(argv: list[str] | None = None) -> int:
         if floor is not None:
             wait_ready(floor, "/")
 
-        from bidding.crypto import envelope, receipt
+        from bidding.crypto import receipt
 
-        def opening_key(tender: Tender):
-            status, body = get(platform.port, f"/api/v1/trades/{tender.trade_id}/opening-key")
-            published = json.loads(body)
-            public_key = envelope.load_public_key(published["public_key"])
-            if envelope.fingerprint_hex(public_key) != published["fingerprint"] or \
-                    published["fingerprint"] != tender.fingerprint or published.get("trade_ref") != tender.trade_ref:
-                raise RuntimeError("the published opening key does not match the trade's fingerprint")
-            return public_key
-
-        envelopes = seal_envelopes(opening_key(setup.measured), setup, args.size)
+        envelopes = seal_envelopes(opening_key(platform.port, setup.measured), setup.measured, setup.bidders, args.size)
         mean_size = statistics.fmean(len(e) for e in envelopes)
         say(f"sealed {len(envelopes)} envelopes of {mean_size / 1024:.1f} KiB")
         if args.warm_receipt_key:
             get(platform.port, "/api/v1/receipt-key")
 
         tokens = [b.token for b in setup.bidders]
-        bid_path = f"/api/v1/trades/{setup.trade_id}/bids"
+        bid_path = f"/api/v1/trades/{setup.measured.trade_id}/bids"
         warm_runs: list[Run] = []
         if not args.cold:  # what a serving process has long done when a burst comes: unmeasured
-            warm = seal_envelopes(opening_key(setup.warm_up), setup, args.size, setup.warm_up)
+            warm = seal_envelopes(opening_key(platform.port, setup.warm_up), setup.warm_up, setup.bidders, args.size)
             say("warm-up burst: bare, platform" + (", floor" if floor is not None else "") + " ...")
             run_load("warm-bare", bare.port, "/upload", envelopes, tokens, args.timeout)
             warm_runs.append(run_load("warm-platform", platform.port, f"/api/v1/trades/{setup.warm_up.trade_id}/bids",
@@ -657,8 +654,8 @@ def main(argv: list[str] | None = None) -> int:
         plat = run_load("platform", platform.port, bid_path, envelopes, tokens, args.timeout)
         floors = []
         if floor is not None:
-            for what, path in (("Flask alone", f"/plain/trades/{setup.trade_id}/bids"),
-                               ("Flask + 1 SQL read + 1 SQL write", f"/trades/{setup.trade_id}/bids")):
+            for what, path in (("Flask alone", f"/plain/trades/{setup.measured.trade_id}/bids"),
+                               ("Flask + 1 SQL read + 1 SQL write", f"/trades/{setup.measured.trade_id}/bids")):
                 say(f"  {plat.wall if not floors else floors[-1][1].wall:.2f} s; floor: {what} ...")
                 floors.append((what, run_load("floor", floor.port, path, envelopes, tokens, args.timeout)))
         say(f"  {(floors[-1][1] if floors else plat).wall:.2f} s; bare again ...")
@@ -671,8 +668,8 @@ def main(argv: list[str] | None = None) -> int:
         platform_key = receipt.load_platform_key(json.loads(body)["public_key"])
         for s in servers:
             stop(s)
-        verdict = check_platform(app, plat, setup, envelopes, platform_key)
-        warm_verdicts = [check_platform(app, run, setup, warm, platform_key, setup.warm_up) for run in warm_runs]
+        verdict = check_platform(app, plat, setup.measured, setup.bidders, envelopes, platform_key)
+        warm_verdicts = [check_platform(app, run, setup.warm_up, setup.bidders, warm, platform_key) for run in warm_runs]
         bare_problems = check_bare(bare1, envelopes) + check_bare(bare2, envelopes) \
             + [p for _what, run in floors for p in check_bare(run, envelopes)]
         log_counts, log_finals = scan_log(platform.log)
