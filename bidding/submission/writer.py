@@ -110,9 +110,11 @@ def _grouped() -> bool:
 
 def holds_no_write() -> bool:
     """SQLite, and the caller's session has written nothing (no transaction open on its connection)."""
-    session = db.session
+    session = db.session()
     if session.new or session.dirty or session.deleted:
         return False
+    if not session.in_transaction():  # nothing begun since its last commit: no connection to take just to ask
+        return session.get_bind().dialect.name == "sqlite"
     connection = session.connection()
     return connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction
 
@@ -128,6 +130,8 @@ def commit_reads() -> None:
     """Commit the caller's session without expiring what it loaded (it holds reads, or a small write
     such as the first publication of the receipt key, that should not wait for the upload)."""
     session = db.session()
+    if not session.in_transaction():  # committed already (an upload's reads end before its body)
+        return
     keep, session.expire_on_commit = session.expire_on_commit, False
     try:
         session.commit()
