@@ -37,16 +37,12 @@ def create_app(config: type | dict | None = None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         from trading.sqlite_writes import GatedConnection  # writers wait in line, not in busy sleeps
 
-        from sqlalchemy.engine import make_url
-
-        url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-        in_memory = (url.database or "") in ("", ":memory:") or url.query.get("mode") == "memory"
         # A connection to the file is cheap, and one is kept per thread that reads at once: with the default
         # 5 (+ 10 made and closed again) a burst of uploads queued for connections, and made and closed them
         # by the dozen (bench/README.md: 0.33 to 0.37 of the bare upload, 0.39 to 0.43 with 64). An in-memory
         # database's pool, or one the configuration names (`poolclass`), takes no pool size.
         chosen = "poolclass" in app.config["SQLALCHEMY_ENGINE_OPTIONS"]
-        pool = {} if in_memory or chosen else {"pool_size": 64, "max_overflow": 16}
+        pool = {} if _in_memory(app) or chosen else {"pool_size": 64, "max_overflow": 16}
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30, "factory": GatedConnection}, **pool,
                                                    **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
 
@@ -482,6 +478,14 @@ def _register_cli(app: Flask) -> None:
         app.cli.add_command(command)
 
 
+def _in_memory(app: Flask) -> bool:
+    """The app's SQLite database lives in memory (no file: one connection, no WAL)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    return (url.database or "") in ("", ":memory:") or url.query.get("mode") == "memory"
+
+
 def _register_sqlite_pragmas(app: Flask) -> None:
     """WAL and foreign keys for the embedded database."""
     from sqlalchemy import event
@@ -492,7 +496,7 @@ def _register_sqlite_pragmas(app: Flask) -> None:
         return
     # the listener holds what it needs, not the app: Flask-SQLAlchemy keeps each app's engine in a dictionary
     # weakly keyed by the app, and a listener reaching the app from the engine would keep every app alive
-    wal = ":memory:" not in app.config["SQLALCHEMY_DATABASE_URI"]
+    wal = not _in_memory(app)
     with app.app_context():
         engine = db.engine
 
