@@ -16,9 +16,8 @@ import gc
 from sqlalchemy.orm import configure_mappers
 
 
-def settle() -> int:
-    """Configure the mappers, collect, freeze the survivors; returns how many objects were frozen."""
+def settle() -> None:
+    """Configure the mappers, collect, freeze the survivors."""
     configure_mappers()
     gc.collect()
     gc.freeze()
-    return gc.get_freeze_count()
